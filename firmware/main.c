@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tula: the appliance's single binary.
+ *
+ *   tula [OPTIONS] [-- EAL-OPTIONS]   the daemon (with the console when stdin is a tty)
+ *   tula cli ...                      the shell, as a client of the running daemon
+ *   tula lua ...                      run a Lua script in the daemon
+ *
+ * The daemon starts its modules from one ordered table and stops them in reverse; the
+ * first module that fails to start stops start-up with a one-line reason saying what
+ * to fix. The main lcore is the control thread: it runs the event loop (CLI sessions,
+ * timers, punted packets); every other lcore is a worker.
+ */
+#include "common/tula_log.h"
+#include "common/tula_loop.h"
+#include "firmware/fw_eal.h"
+#include "firmware/fw_worker.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+struct daemon {
+	const char *db_path;
+	const char *socket_path;
+	const char *scripts_dir;
+	const char *log_path;
+	int console;
+	int eal_argc;
+	char **eal_argv;
+	struct tula_loop *loop;
+	int sigfd;
+	char why[512]; /* the reason a module failed to start */
+};
+
+struct module {
+	const char *name;
+	int (*init)(struct daemon *d); /* 0, or -errno with d->why filled */
+	void (*fini)(struct daemon *d);
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tula [OPTIONS] [-- EAL-OPTIONS]\n"
+		"       tula cli [--socket PATH] [-c COMMAND]...\n"
+		"       tula lua [--socket PATH] (FILE | -e CODE) [ARGS]...\n"
+		"\n"
+		"Tula, a Direct Server Return (L2 and IP-in-IP) load balancer on DPDK.\n"
+		"\n"
+		"Daemon options:\n"
+		"  --db FILE        configuration database (default /var/lib/tula/config.db)\n"
+		"  --socket PATH    CLI socket for `tula cli` (default /run/tula/cli.sock)\n"
+		"  --scripts DIR    Lua op and commit scripts (default /etc/tula/scripts)\n"
+		"  --log FILE       also append log lines to FILE\n"
+		"  --no-console     do not run the console shell even on a terminal\n"
+		"  -h, --help       this text\n"
+		"  -V, --version    print the version and exit\n"
+		"\n"
+		"EAL options (after --) are DPDK's own, e.g. `-- -l 0-1 --no-huge -m 512`.\n"
+		"Without them Tula uses `-m 512 --no-pci --in-memory`, or `--no-huge --no-shconf`\n"
+		"instead of `--in-memory` when no hugepages are free. PCI NICs need `-a ADDR`. Ports come from the configuration (interfaces NAME device\n"
+		"DEVARGS), not from --vdev. Every lcore but the first is a worker.\n");
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_SOCKET, OPT_SCRIPTS, OPT_LOG, OPT_NO_CONSOLE };
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"scripts", required_argument, NULL, OPT_SCRIPTS},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"no-console", no_argument, NULL, OPT_NO_CONSOLE},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	d->db_path = "/var/lib/tula/config.db";
+	d->socket_path = "/run/tula/cli.sock";
+	d->scripts_dir = "/etc/tula/scripts";
+	d->console = isatty(STDIN_FILENO);
+
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			d->db_path = optarg;
+			break;
+		case OPT_SOCKET:
+			d->socket_path = optarg;
+			break;
+		case OPT_SCRIPTS:
+			d->scripts_dir = optarg;
+			break;
+		case OPT_LOG:
+			d->log_path = optarg;
+			break;
+		case OPT_NO_CONSOLE:
+			d->console = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tula %s (DPDK %s)\n", TULA_VERSION, "22.11");
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr, "tula: unexpected argument '%s' (EAL options go after --)\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	/* EAL gets argv[0] followed by everything after "--". */
+	d->eal_argc = argc - optind + 1;
+	d->eal_argv = &argv[optind - 1];
+	d->eal_argv[0] = argv[0];
+	return 0;
+}
+
+/* --- modules ------------------------------------------------------------------------- */
+
+static int log_init(struct daemon *d)
+{
+	int rc;
+
+	if (d->log_path == NULL)
+		return 0;
+	rc = tula_log_set_file(d->log_path);
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot open log file %s: %s", d->log_path,
+			 strerror(-rc));
+	return rc;
+}
+
+static void log_fini(struct daemon *d)
+{
+	(void)d;
+	tula_log_set_file(NULL);
+}
+
+static void on_signal(struct tula_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		TLOG_NOTICE("received %s, shutting down", strsignal((int)si.ssi_signo));
+	tula_loop_stop(loop);
+}
+
+static int loop_init(struct daemon *d)
+{
+	sigset_t set;
+	int rc;
+
+	d->loop = tula_loop_new();
+	if (d->loop == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot create the event loop: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0) {
+		snprintf(d->why, sizeof(d->why), "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	rc = tula_loop_add_fd(d->loop, d->sigfd, TULA_EV_READ, on_signal, d);
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot watch signals: %s", strerror(-rc));
+	return rc;
+}
+
+static void loop_fini(struct daemon *d)
+{
+	if (d->sigfd >= 0) {
+		tula_loop_del_fd(d->loop, d->sigfd);
+		close(d->sigfd);
+	}
+	tula_loop_free(d->loop);
+	d->loop = NULL;
+}
+
+static int eal_init(struct daemon *d)
+{
+	int rc = fw_eal_init(d->eal_argc, d->eal_argv);
+
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot start DPDK: %s", fw_eal_last_error());
+	return rc;
+}
+
+static void eal_fini(struct daemon *d)
+{
+	(void)d;
+	fw_eal_fini();
+}
+
+static int workers_init(struct daemon *d)
+{
+	int rc = fw_workers_start();
+
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot launch worker lcores: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+static void workers_fini(struct daemon *d)
+{
+	(void)d;
+	fw_workers_stop();
+}
+
+/* Start-up order; shut-down is the reverse. */
+static const struct module modules[] = {
+	{"log", log_init, log_fini},
+	{"event loop", loop_init, loop_fini},
+	{"dpdk", eal_init, eal_fini},
+	{"workers", workers_init, workers_fini},
+};
+
+#define NB_MODULES (sizeof(modules) / sizeof(modules[0]))
+
+static int daemon_main(int argc, char **argv)
+{
+	struct daemon d = {.sigfd = -1};
+	size_t started = 0;
+	sigset_t set;
+	int rc;
+
+	if (parse_args(&d, argc, argv) < 0)
+		return 2;
+
+	/* Block the shutdown signals in every thread (the EAL's included) before any is
+	 * created; the event loop takes them from a signalfd. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (started = 0; started < NB_MODULES; started++) {
+		d.why[0] = '\0';
+		rc = modules[started].init(&d);
+		if (rc < 0) {
+			fprintf(stderr, "tula: %s\n",
+				d.why[0] ? d.why : strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+	}
+	TLOG_NOTICE("tula %s started, %u worker lcore(s)", TULA_VERSION, fw_workers_count());
+
+	rc = tula_loop_run(d.loop);
+	rc = rc < 0 ? 1 : 0;
+out:
+	while (started-- > 0)
+		modules[started].fini(&d);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	return daemon_main(argc, argv);
+}
