@@ -20,10 +20,13 @@ struct tula_buf {
 	int oom;
 };
 
-#define TULA_BUF_INIT {NULL, 0, 0, 0}
+#define TULA_BUF_INIT         \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
 
 void tula_buf_free(struct tula_buf *b);
-void tula_buf_reset(struct tula_buf *b); /* len = 0, keep the memory */
+void tula_buf_reset(struct tula_buf *b);		/* len = 0, keep the memory */
 int tula_buf_reserve(struct tula_buf *b, size_t extra); /* 0 or -ENOMEM */
 void tula_buf_add(struct tula_buf *b, const void *data, size_t len);
 void tula_buf_puts(struct tula_buf *b, const char *s);

@@ -35,8 +35,8 @@ static struct {
 };
 
 static const char *const level_names[] = {
-	[TULA_LOG_ERR] = "error",   [TULA_LOG_WARNING] = "warning", [TULA_LOG_NOTICE] = "notice",
-	[TULA_LOG_INFO] = "info",   [TULA_LOG_DEBUG] = "debug",
+	[TULA_LOG_ERR] = "error", [TULA_LOG_WARNING] = "warning", [TULA_LOG_NOTICE] = "notice",
+	[TULA_LOG_INFO] = "info", [TULA_LOG_DEBUG] = "debug",
 };
 
 const char *tula_log_level_name(enum tula_log_level level)

@@ -48,10 +48,10 @@ size_t tula_log_walk(void (*fn)(void *arg, const char *ts, enum tula_log_level l
 
 const char *tula_log_level_name(enum tula_log_level level);
 
-#define TLOG_ERR(...)     tula_log(TULA_LOG_ERR, __VA_ARGS__)
+#define TLOG_ERR(...)	  tula_log(TULA_LOG_ERR, __VA_ARGS__)
 #define TLOG_WARNING(...) tula_log(TULA_LOG_WARNING, __VA_ARGS__)
 #define TLOG_NOTICE(...)  tula_log(TULA_LOG_NOTICE, __VA_ARGS__)
-#define TLOG_INFO(...)    tula_log(TULA_LOG_INFO, __VA_ARGS__)
-#define TLOG_DEBUG(...)   tula_log(TULA_LOG_DEBUG, __VA_ARGS__)
+#define TLOG_INFO(...)	  tula_log(TULA_LOG_INFO, __VA_ARGS__)
+#define TLOG_DEBUG(...)	  tula_log(TULA_LOG_DEBUG, __VA_ARGS__)
 
 #endif

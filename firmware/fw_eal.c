@@ -131,8 +131,7 @@ int fw_eal_init(int argc, char **argv)
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		if (E.last_error[0] == '\0')
-			snprintf(E.last_error, sizeof(E.last_error), "%s",
-				 rte_strerror(rte_errno));
+			snprintf(E.last_error, sizeof(E.last_error), "%s", rte_strerror(rte_errno));
 		return -(rte_errno ? rte_errno : EINVAL);
 	}
 	if (rte_lcore_count() < 2)

@@ -123,7 +123,8 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 	}
 	nq = conf->nb_queues ? conf->nb_queues : 1;
 	if (nq > dev_info.max_rx_queues || nq > dev_info.max_tx_queues) {
-		snprintf(why, why_len, "device has %u RX / %u TX queues, %u needed (one per worker)",
+		snprintf(why, why_len,
+			 "device has %u RX / %u TX queues, %u needed (one per worker)",
 			 dev_info.max_rx_queues, dev_info.max_tx_queues, nq);
 		rc = -ENOSPC;
 		goto fail;

@@ -20,7 +20,7 @@
 struct fw_port_conf {
 	const char *devargs; /* "net_af_packet0,iface=veth-lb" or a PCI address */
 	uint16_t nb_queues;  /* RX = TX queues wanted (one per worker), >= 1 */
-	uint16_t mtu;        /* 0 = leave the device's */
+	uint16_t mtu;	     /* 0 = leave the device's */
 };
 
 struct fw_port_info {

@@ -14,7 +14,7 @@
 #include <rte_pause.h>
 
 #define MAX_PORTS 16
-#define BURST     32
+#define BURST	  32
 
 static struct {
 	volatile int stop;

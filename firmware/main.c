@@ -64,8 +64,9 @@ static void usage(FILE *f)
 		"\n"
 		"EAL options (after --) are DPDK's own, e.g. `-- -l 0-1 --no-huge -m 512`.\n"
 		"Without them Tula uses `-m 512 --no-pci --in-memory`, or `--no-huge --no-shconf`\n"
-		"instead of `--in-memory` when no hugepages are free. PCI NICs need `-a ADDR`. Ports come from the configuration (interfaces NAME device\n"
-		"DEVARGS), not from --vdev. Every lcore but the first is a worker.\n");
+		"instead of `--in-memory` when no hugepages are free. PCI NICs need `-a ADDR`.\n"
+		"Ports come from the configuration (interfaces NAME device DEVARGS), not from\n"
+		"--vdev. Every lcore but the first is a worker.\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -215,8 +216,7 @@ static int workers_init(struct daemon *d)
 	int rc = fw_workers_start();
 
 	if (rc < 0)
-		snprintf(d->why, sizeof(d->why), "cannot launch worker lcores: %s",
-			 strerror(-rc));
+		snprintf(d->why, sizeof(d->why), "cannot launch worker lcores: %s", strerror(-rc));
 	return rc;
 }
 
@@ -258,8 +258,7 @@ static int daemon_main(int argc, char **argv)
 		d.why[0] = '\0';
 		rc = modules[started].init(&d);
 		if (rc < 0) {
-			fprintf(stderr, "tula: %s\n",
-				d.why[0] ? d.why : strerror(-rc));
+			fprintf(stderr, "tula: %s\n", d.why[0] ? d.why : strerror(-rc));
 			rc = 1;
 			goto out;
 		}
