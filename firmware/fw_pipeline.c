@@ -262,7 +262,7 @@ static inline uint32_t tunnel_source(const struct fw_state *st, const struct fw_
  * mbuf: Ethernet back to the sender on the ingress port, from the VIP, quoting the
  * original IP header and 8 bytes of payload (RFC 792).
  */
-static void send_ptb(struct fw_worker *w, const struct fw_state *st, struct pkt *p, uint16_t mtu)
+static int send_ptb(struct fw_worker *w, const struct fw_state *st, struct pkt *p, uint16_t mtu)
 {
 	uint16_t quote = p->ihl + 8 < p->tot ? p->ihl + 8 : p->tot;
 	uint16_t len = p->l2_len + IPIP_HDR + 8 + quote;
@@ -274,12 +274,12 @@ static void send_ptb(struct fw_worker *w, const struct fw_state *st, struct pkt 
 
 	if (r == NULL) {
 		w->cnt.drop[FW_DROP_NO_MBUF]++;
-		return;
+		return 0;
 	}
 	d = (uint8_t *)rte_pktmbuf_append(r, len);
 	if (d == NULL) {
 		fw_drop(w, r, FW_DROP_NO_MBUF);
-		return;
+		return 0;
 	}
 	memcpy(d, p->eth, p->l2_len); /* keeps an 802.1Q tag */
 	eth = (struct rte_ether_hdr *)d;
@@ -304,7 +304,7 @@ static void send_ptb(struct fw_worker *w, const struct fw_state *st, struct pkt 
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	r->port = p->m->port;
 	w->cnt.ev[FW_EV_PTB_SENT]++;
-	tx(w, p->pi, r);
+	return tx(w, p->pi, r);
 }
 
 /* Encapsulated m leaves in fragments of at most mtu bytes (DF is clear). */
@@ -372,9 +372,10 @@ static int dsr_forward(struct fw_worker *w, const struct fw_state *st, struct pk
 
 	if ((uint32_t)p->tot + IPIP_HDR > out->mtu) {
 		if (p->ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
-			send_ptb(w, st, p, out->mtu - IPIP_HDR);
+			int q = send_ptb(w, st, p, out->mtu - IPIP_HDR);
+
 			fw_drop(w, m, FW_DROP_TOO_BIG);
-			return 0;
+			return q;
 		}
 		frag = 1;
 	}
