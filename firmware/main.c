@@ -13,10 +13,15 @@
  */
 #include "common/tula_log.h"
 #include "common/tula_loop.h"
+#include "db/db.h"
+#include "firmware/fw_ctl.h"
+#include "firmware/fw_dp.h"
 #include "firmware/fw_eal.h"
 #include "firmware/fw_worker.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,11 +35,15 @@ struct daemon {
 	const char *socket_path;
 	const char *scripts_dir;
 	const char *log_path;
+	const char *config_path; /* --config: first revision of a new database */
 	int console;
 	int eal_argc;
 	char **eal_argv;
 	struct tula_loop *loop;
 	int sigfd;
+	struct db *db;
+	struct fw_dp *dp;
+	struct fw_ctl *ctl;
 	char why[512]; /* the reason a module failed to start */
 };
 
@@ -57,6 +66,8 @@ static void usage(FILE *f)
 		"  --db FILE        configuration database (default /var/lib/tula/config.db)\n"
 		"  --socket PATH    CLI socket for `tula cli` (default /run/tula/cli.sock)\n"
 		"  --scripts DIR    Lua op and commit scripts (default /etc/tula/scripts)\n"
+		"  --config FILE    commit FILE (Junos braces text) as the first revision when\n"
+		"                   the database is new\n"
 		"  --log FILE       also append log lines to FILE\n"
 		"  --no-console     do not run the console shell even on a terminal\n"
 		"  -h, --help       this text\n"
@@ -71,12 +82,13 @@ static void usage(FILE *f)
 
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_SOCKET, OPT_SCRIPTS, OPT_LOG, OPT_NO_CONSOLE };
+	enum { OPT_DB = 256, OPT_SOCKET, OPT_SCRIPTS, OPT_LOG, OPT_NO_CONSOLE, OPT_CONFIG };
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, OPT_DB},
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"scripts", required_argument, NULL, OPT_SCRIPTS},
 		{"log", required_argument, NULL, OPT_LOG},
+		{"config", required_argument, NULL, OPT_CONFIG},
 		{"no-console", no_argument, NULL, OPT_NO_CONSOLE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -102,6 +114,9 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case OPT_LOG:
 			d->log_path = optarg;
+			break;
+		case OPT_CONFIG:
+			d->config_path = optarg;
 			break;
 		case OPT_NO_CONSOLE:
 			d->console = 0;
@@ -211,19 +226,195 @@ static void eal_fini(struct daemon *d)
 	fw_eal_fini();
 }
 
-static int workers_init(struct daemon *d)
+/* Read a whole file into a NUL-terminated buffer (caller frees), or NULL with errno. */
+static char *slurp(const char *path)
 {
-	int rc = fw_workers_start();
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
 
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *p = realloc(buf, cap ? cap * 2 : 8192);
+
+			if (p == NULL) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = p;
+			cap = cap ? cap * 2 : 8192;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void print_diags(const char *what, const struct db_diags *dg)
+{
+	for (size_t i = 0; i < dg->n; i++) {
+		const struct db_diag *g = &dg->v[i];
+
+		tula_log(g->level == DB_DIAG_ERROR ? TULA_LOG_ERR : TULA_LOG_WARNING,
+			 "%s: %s%s%s%s", what, g->path[0] ? "[" : "", g->path,
+			 g->path[0] ? "] " : "", g->message);
+	}
+}
+
+static int db_init(struct daemon *d)
+{
+	struct db_open_opts o = {.path = d->db_path, .seed_user = "root"};
+	struct db_open_report rep;
+	char dir[4096];
+	char *seed = NULL;
+	struct stat sb;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", d->db_path);
+	if (stat(dirname(dir), &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(d->why, sizeof(d->why),
+			 "cannot open database %s: directory %s does not exist (create it or "
+			 "give --db FILE)",
+			 d->db_path, dir);
+		return -ENOENT;
+	}
+	if (d->config_path != NULL) {
+		seed = slurp(d->config_path);
+		if (seed == NULL) {
+			snprintf(d->why, sizeof(d->why), "cannot read --config %s: %s",
+				 d->config_path, strerror(errno));
+			return -errno;
+		}
+		o.seed_text = seed;
+	}
+	rc = db_open(&o, &d->db, &rep);
+	free(seed);
+	if (rc < 0) {
+		snprintf(d->why, sizeof(d->why), "cannot open database %s: %s", d->db_path,
+			 strerror(-rc));
+		return rc;
+	}
+	switch (rep.source) {
+	case DB_OPENED:
+		break;
+	case DB_CREATED:
+		TLOG_NOTICE("database %s created%s", d->db_path,
+			    d->config_path ? " from --config" : " with the factory default");
+		break;
+	case DB_FROM_RESCUE:
+	case DB_FROM_FACTORY:
+		TLOG_ERR("database %s was unusable (%s); damaged file kept as %s; started from "
+			 "the %s configuration",
+			 d->db_path, rep.reason, rep.moved_to[0] ? rep.moved_to : "(not moved)",
+			 rep.source == DB_FROM_RESCUE ? "rescue" : "factory-default");
+		break;
+	}
+	if (rep.seed_errors)
+		TLOG_ERR("--config %s did not load (%s): started from the factory default",
+			 d->config_path, rep.reason);
+	if (rep.in_memory)
+		TLOG_ERR("database %s cannot be written: running from memory, nothing will "
+			 "persist",
+			 d->db_path);
+	return 0;
+}
+
+static void db_fini(struct daemon *d)
+{
+	db_close(d->db);
+	d->db = NULL;
+}
+
+static int dp_init(struct daemon *d)
+{
+	struct fw_dp_conf conf = {.nb_workers = (uint16_t)fw_workers_count()};
+	int rc;
+
+	if (conf.nb_workers == 0)
+		conf.nb_workers = 1;
+	d->dp = fw_dp_create(&conf);
+	if (d->dp == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot create the data path: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	if (fw_workers_count() == 0)
+		return 0; /* warned by fw_eal_init: the data path stays idle */
+	rc = fw_dp_start(d->dp);
 	if (rc < 0)
-		snprintf(d->why, sizeof(d->why), "cannot launch worker lcores: %s", strerror(-rc));
+		snprintf(d->why, sizeof(d->why), "cannot launch the worker lcores: %s",
+			 strerror(-rc));
 	return rc;
 }
 
-static void workers_fini(struct daemon *d)
+static void dp_fini(struct daemon *d)
 {
-	(void)d;
-	fw_workers_stop();
+	fw_dp_free(d->dp);
+	d->dp = NULL;
+}
+
+static int ctl_init(struct daemon *d)
+{
+	struct fw_ctl_conf conf = {
+		.loop = d->loop,
+		.db = d->db,
+		.dp = d->dp,
+		.nb_queues = (uint16_t)fw_dp_nb_workers(d->dp),
+	};
+
+	d->ctl = fw_ctl_new(&conf);
+	if (d->ctl == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot start the firmware control side: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void ctl_fini(struct daemon *d)
+{
+	fw_dp_stop(d->dp); /* no worker may poll a port being closed */
+	fw_ctl_free(d->ctl);
+	d->ctl = NULL;
+}
+
+/* Apply the active configuration: open its ports and publish its forwarding state. */
+static int activate_init(struct daemon *d)
+{
+	struct db_diags dg = DB_DIAGS_INIT;
+	int rc = db_activate(d->db, &dg);
+
+	if (rc < 0) {
+		const struct db_diag *g = NULL;
+
+		for (size_t i = 0; i < dg.n && g == NULL; i++)
+			if (dg.v[i].level == DB_DIAG_ERROR)
+				g = &dg.v[i];
+		print_diags("start-up configuration", &dg);
+		snprintf(d->why, sizeof(d->why), "configuration cannot be applied: %s%s%s",
+			 g && g->path[0] ? g->path : "", g && g->path[0] ? ": " : "",
+			 g ? g->message : strerror(-rc));
+	} else {
+		print_diags("start-up configuration", &dg);
+	}
+	db_diags_free(&dg);
+	return rc;
+}
+
+static int confirm_init(struct daemon *d)
+{
+	int rc = db_attach_loop(d->db, d->loop);
+
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot arm the commit-confirmed timer: %s",
+			 strerror(-rc));
+	return rc;
 }
 
 /* Start-up order; shut-down is the reverse. */
@@ -231,7 +422,11 @@ static const struct module modules[] = {
 	{"log", log_init, log_fini},
 	{"event loop", loop_init, loop_fini},
 	{"dpdk", eal_init, eal_fini},
-	{"workers", workers_init, workers_fini},
+	{"database", db_init, db_fini},
+	{"data path", dp_init, dp_fini},
+	{"control", ctl_init, ctl_fini},
+	{"configuration", activate_init, NULL},
+	{"commit confirmed", confirm_init, NULL},
 };
 
 #define NB_MODULES (sizeof(modules) / sizeof(modules[0]))
@@ -269,7 +464,8 @@ static int daemon_main(int argc, char **argv)
 	rc = rc < 0 ? 1 : 0;
 out:
 	while (started-- > 0)
-		modules[started].fini(&d);
+		if (modules[started].fini != NULL)
+			modules[started].fini(&d);
 	return rc;
 }
 
