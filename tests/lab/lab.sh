@@ -177,6 +177,8 @@ cmd_down() {
 	fi
 	[[ -z $(lab_namespaces) ]] || die "could not delete: $(lab_namespaces | tr '\n' ' ')"
 	rm -rf "$RUN"
+	# The shared parent of the default run directories goes with the last lab.
+	[[ $RUN != /run/tula-lab/* ]] || rmdir /run/tula-lab 2>/dev/null || true
 }
 
 # ------------------------------------------------------------------------------ up

@@ -133,6 +133,12 @@ functional_checks() {
 	check_eq "lb namespace does not forward" "$(in_ns lb cat /proc/sys/net/ipv4/ip_forward)" 0
 	check_eq "lb namespace has IPv6 off" \
 		"$(in_ns lb cat /proc/sys/net/ipv6/conf/$LAB_LB_IF/disable_ipv6)" 1
+	# Segment A has carried ARP broadcasts and pings by now; the kernel behind lb0 must
+	# not have said a word (that is Tula's port).
+	check "lb0 received the segment's broadcasts" \
+		test "$(in_ns lb cat /sys/class/net/$LAB_LB_IF/statistics/rx_packets)" -gt 0
+	check_eq "the kernel in Tula's namespace sent nothing on lb0" \
+		"$(in_ns lb cat /sys/class/net/$LAB_LB_IF/statistics/tx_packets)" 0
 
 	# veth behaves like a wire on the interfaces that send through Tula.
 	for n in client lb be1; do
