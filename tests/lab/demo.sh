@@ -92,6 +92,7 @@ DEMO_CONF=${DEMO_CONF:-$LAB_DIR/demo.conf}
 export TULA_BUILD_DIR=${TULA_BUILD_DIR:-$(dirname "$(dirname "$BINARY")")}
 
 tmp=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local rc=$?
 	trap '' INT TERM

@@ -29,12 +29,14 @@ require_root() {
 lab() { "$LAB_SH" "$@"; }
 
 _LAB_UP=0
-# lab_down: removes the lab (idempotent; the trap lab_up installs calls it).
+# lab_down: removes the lab (idempotent; the trap lab_up installs calls it). It runs
+# in its own session, so that a test runner killing the test's process group on a
+# timeout does not also kill the clean-up half way.
 lab_down() {
 	trap '' INT TERM
 	if [[ $_LAB_UP == 1 ]]; then
 		_LAB_UP=0
-		"$LAB_SH" down || echo "lab_down: 'lab.sh down' failed" >&2
+		setsid -w "$LAB_SH" down || echo "lab_down: 'lab.sh down' failed" >&2
 	fi
 	trap - INT TERM
 }
