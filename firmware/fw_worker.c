@@ -76,10 +76,12 @@ void fw_worker_set_tx(struct fw_worker *w, fw_tx_fn fn, void *arg)
 void fw_worker_online(struct fw_worker *w)
 {
 	rte_rcu_qsbr_thread_online(w->dp->qsbr, w->idx);
+	w->online = 1;
 }
 
 void fw_worker_offline(struct fw_worker *w)
 {
+	w->online = 0;
 	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);
 }
 
@@ -139,7 +141,9 @@ void fw_worker_begin(struct fw_worker *w, uint64_t now)
 void fw_worker_end(struct fw_worker *w)
 {
 	fw_worker_tx_flush(w);
-	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
+	/* A report from an offline context would mark it online (QSBR stores the token). */
+	if (w->online)
+		rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
 }
 
 int fw_worker_main(void *arg)
