@@ -146,6 +146,15 @@ void fw_worker_end(struct fw_worker *w)
 		rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
 }
 
+uint16_t fw_worker_inject(struct fw_worker *w)
+{
+	struct rte_mbuf *pkts[FW_BURST];
+	uint16_t n;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, FW_BURST, NULL);
+	return n != 0 ? fw_pipeline_inject(w, pkts, n) : 0;
+}
+
 int fw_worker_main(void *arg)
 {
 	struct fw_worker *w = arg;
@@ -168,9 +177,7 @@ int fw_worker_main(void *arg)
 					fw_pipeline_burst(w, pkts, n);
 			}
 		}
-		n = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, FW_BURST, NULL);
-		if (n != 0)
-			fw_pipeline_inject(w, pkts, n);
+		fw_worker_inject(w);
 		/* TX is drained every loop: with at most FW_BURST frames per port and
 		 * loop, that is l3fwd's drain timer at its shortest period. */
 		fw_worker_end(w);

@@ -110,6 +110,10 @@ void fw_worker_end(struct fw_worker *w);
 /* Send what the TX buffers hold (frames the device refuses are dropped, TX_FULL). */
 void fw_worker_tx_flush(struct fw_worker *w);
 
+/* Take up to FW_BURST mbufs from the inject ring through the pipeline; returns the
+ * number of frames queued for TX. */
+uint16_t fw_worker_inject(struct fw_worker *w);
+
 /* Replace the TX function (default: rte_eth_tx_burst). */
 void fw_worker_set_tx(struct fw_worker *w, fw_tx_fn fn, void *arg);
 

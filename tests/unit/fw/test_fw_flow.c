@@ -301,8 +301,8 @@ static void test_idle_flows_expire_after_the_vip_timeout(void **state)
 static void test_a_full_table_evicts_and_keeps_forwarding(void **state)
 {
 	struct tt_topo *t = *state;
-	struct fw_dp_conf c = {.nb_workers = 1, .flow_entries = 64, .max_vips = 64,
-			       .max_backends = 1024};
+	struct fw_dp_conf c = {
+		.nb_workers = 1, .flow_entries = 64, .max_vips = 64, .max_backends = 1024};
 	struct fw_flow_stats fs;
 	unsigned int i;
 
@@ -323,8 +323,11 @@ static void test_a_full_table_evicts_and_keeps_forwarding(void **state)
 static void test_new_flows_over_the_rate_cap_are_forwarded_but_not_inserted(void **state)
 {
 	struct tt_topo *t = *state;
-	struct fw_dp_conf c = {.nb_workers = 1, .flow_entries = 4096, .max_vips = 64,
-			       .max_backends = 1024, .new_flow_rate = 1000};
+	struct fw_dp_conf c = {.nb_workers = 1,
+			       .flow_entries = 4096,
+			       .max_vips = 64,
+			       .max_backends = 1024,
+			       .new_flow_rate = 1000};
 	struct tt_opts o4 = {.web_backends = 4};
 	struct fw_flow_stats fs;
 	static int first[200];
