@@ -46,6 +46,10 @@ struct pkt {
 	uint8_t pi;    /* ingress port index */
 	uint8_t frag;  /* a fragment (MF or offset) */
 	uint8_t first; /* offset 0 */
+	/* set by l4_classify for the flow stage */
+	uint16_t vip;
+	uint32_t hash;
+	struct fw_flow_key key;
 };
 
 void fw_drop(struct fw_worker *w, struct rte_mbuf *m, unsigned int reason)
@@ -581,17 +585,19 @@ static int icmp_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 
 /* ---- TCP / UDP to a VIP ------------------------------------------------------------- */
 
-static int l4_input(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
+/*
+ * TCP/UDP to a VIP address: header checks, VIP (address, protocol, port | *), flow key.
+ * Returns 1 when p goes on to the flow stage (p->vip, key, hash set), 0 if consumed.
+ */
+static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
 {
 	uint8_t proto = p->ip->next_proto_id;
 	uint16_t l4len = p->tot - p->ihl;
 	uint16_t have = rte_pktmbuf_data_len(p->m) - p->l2_len - p->ihl;
 	const uint8_t *l4 = (const uint8_t *)p->ip + p->ihl;
 	uint16_t sport = 0, dport = 0;
-	struct fw_flow_key k;
-	uint32_t hash;
 	uintptr_t d;
-	int vip, be;
+	int vip;
 
 	if (have > l4len)
 		have = l4len;
@@ -641,14 +647,22 @@ static int l4_input(struct fw_worker *w, const struct fw_state *st, struct pkt *
 		fw_drop(w, p->m, FW_DROP_IP_TTL);
 		return 0;
 	}
-	flow_key(&k, &st->vips[vip], p->ip->src_addr, p->ip->dst_addr, proto, sport, dport);
-	hash = fw_flow_hash(&k);
-	be = choose(w, st, (uint16_t)vip, &k, hash, 1);
+	flow_key(&p->key, &st->vips[vip], p->ip->src_addr, p->ip->dst_addr, proto, sport, dport);
+	p->hash = fw_flow_hash(&p->key);
+	p->vip = (uint16_t)vip;
+	return 1;
+}
+
+/* The flow stage: backend choice (flow table, Maglev) and the DSR rewrite. */
+static int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
+{
+	int be = choose(w, st, p->vip, &p->key, p->hash, 1);
+
 	if (be < 0) {
 		fw_drop(w, p->m, FW_DROP_NO_BACKEND);
 		return 0;
 	}
-	return dsr_forward(w, st, p, (uint16_t)vip, (uint16_t)be, hash, 1);
+	return dsr_forward(w, st, p, p->vip, (uint16_t)be, p->hash, 1);
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */
@@ -744,6 +758,7 @@ drop:
 	return -1;
 }
 
+/* Returns frames queued, or -1 when p waits for the flow stage. */
 static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
 {
 	uintptr_t d;
@@ -759,7 +774,7 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 	switch (p->ip->next_proto_id) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		return l4_input(w, st, p);
+		return l4_classify(w, st, p) ? -1 : 0;
 	case IPPROTO_ICMP:
 		return icmp_input(w, st, p);
 	default:
@@ -768,10 +783,59 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 	}
 }
 
+/*
+ * One burst in three stages so that flow-table cache misses overlap: (1) parse and
+ * classify every frame, finishing those that need no flow (ARP, ICMP, punts, drops)
+ * and prefetching the flow bucket of the others; (2) prefetch the matching entries;
+ * (3) choose backends and rewrite.
+ */
+static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf **pkts,
+		      uint16_t n)
+{
+	struct pkt ps[FW_BURST];
+	uint16_t i, nd = 0, q = 0;
+
+	for (i = 0; i < n; i++) {
+		struct pkt *p = &ps[nd];
+		uint16_t type;
+		int r;
+
+		p->m = pkts[i];
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		p->pi = st->port_index[p->m->port];
+		if (unlikely(p->pi == FW_PORT_INDEX_NONE)) {
+			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
+			continue;
+		}
+		type = parse_l2(w, st, p);
+		if (type == 0)
+			continue;
+		if (likely(type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))) {
+			r = ipv4_input(w, st, p);
+			if (r < 0) {
+				fw_flow_prefetch_bucket(w->flows, p->hash);
+				nd++;
+			} else {
+				q += (uint16_t)r;
+			}
+		} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+			q += (uint16_t)arp_input(w, st, p);
+		} else {
+			fw_drop(w, p->m, FW_DROP_ETHERTYPE);
+		}
+	}
+	for (i = 0; i < nd; i++)
+		fw_flow_prefetch_entry(w->flows, ps[i].hash);
+	for (i = 0; i < nd; i++)
+		q += (uint16_t)l4_forward(w, st, &ps[i]);
+	return q;
+}
+
 uint16_t fw_pipeline_burst(struct fw_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct fw_state *st = w->st;
-	uint16_t i, q = 0;
+	uint16_t done = 0, q = 0;
 
 	w->cnt.ev[FW_EV_RX] += n;
 	if (unlikely(st == NULL)) {
@@ -779,26 +843,11 @@ uint16_t fw_pipeline_burst(struct fw_worker *w, struct rte_mbuf **pkts, uint16_t
 		rte_pktmbuf_free_bulk(pkts, n);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		struct pkt p = {.m = pkts[i]};
-		uint16_t type;
+	while (done < n) {
+		uint16_t k = n - done < FW_BURST ? n - done : FW_BURST;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		p.pi = st->port_index[p.m->port];
-		if (unlikely(p.pi == FW_PORT_INDEX_NONE)) {
-			fw_drop(w, p.m, FW_DROP_UNKNOWN_PORT);
-			continue;
-		}
-		type = parse_l2(w, st, &p);
-		if (type == 0)
-			continue;
-		if (likely(type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)))
-			q += ipv4_input(w, st, &p);
-		else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
-			q += arp_input(w, st, &p);
-		else
-			fw_drop(w, p.m, FW_DROP_ETHERTYPE);
+		q += burst(w, st, pkts + done, k);
+		done += k;
 	}
 	return q;
 }

@@ -76,10 +76,12 @@ void fw_worker_set_tx(struct fw_worker *w, fw_tx_fn fn, void *arg)
 void fw_worker_online(struct fw_worker *w)
 {
 	rte_rcu_qsbr_thread_online(w->dp->qsbr, w->idx);
+	w->online = 1;
 }
 
 void fw_worker_offline(struct fw_worker *w)
 {
+	w->online = 0;
 	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);
 }
 
@@ -139,7 +141,18 @@ void fw_worker_begin(struct fw_worker *w, uint64_t now)
 void fw_worker_end(struct fw_worker *w)
 {
 	fw_worker_tx_flush(w);
-	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
+	/* A report from an offline context would mark it online (QSBR stores the token). */
+	if (w->online)
+		rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
+}
+
+uint16_t fw_worker_inject(struct fw_worker *w)
+{
+	struct rte_mbuf *pkts[FW_BURST];
+	uint16_t n;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, FW_BURST, NULL);
+	return n != 0 ? fw_pipeline_inject(w, pkts, n) : 0;
 }
 
 int fw_worker_main(void *arg)
@@ -164,9 +177,7 @@ int fw_worker_main(void *arg)
 					fw_pipeline_burst(w, pkts, n);
 			}
 		}
-		n = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, FW_BURST, NULL);
-		if (n != 0)
-			fw_pipeline_inject(w, pkts, n);
+		fw_worker_inject(w);
 		/* TX is drained every loop: with at most FW_BURST frames per port and
 		 * loop, that is l3fwd's drain timer at its shortest period. */
 		fw_worker_end(w);

@@ -64,6 +64,7 @@ struct fw_worker {
 	struct rte_mempool *pool;
 	struct rte_ring *req, *resp, *inject, *punt;
 	uint64_t tsc_hz;
+	int online; /* RCU: reports quiescence (fw_worker_online) */
 
 	/* flush in progress (FW_REQ_FLUSH), scanned in slices */
 	int flushing;
@@ -93,7 +94,12 @@ void fw_workers_stop(void);
 /* The process-wide fw_dp (NULL before fw_workers_start). */
 struct fw_dp *fw_workers_dp(void);
 
-/* Mark the context online / offline for RCU (the lcore loop does it itself). */
+/*
+ * Mark the context online / offline for RCU (the lcore loop does it itself). An offline
+ * context holds no state reference between iterations and is not waited for by
+ * fw_dp_publish; a context driven by hand is online around its iterations only, or
+ * must keep calling fw_worker_end() for publishes to complete.
+ */
 void fw_worker_online(struct fw_worker *w);
 void fw_worker_offline(struct fw_worker *w);
 
@@ -103,6 +109,10 @@ void fw_worker_begin(struct fw_worker *w, uint64_t now);
 void fw_worker_end(struct fw_worker *w);
 /* Send what the TX buffers hold (frames the device refuses are dropped, TX_FULL). */
 void fw_worker_tx_flush(struct fw_worker *w);
+
+/* Take up to FW_BURST mbufs from the inject ring through the pipeline; returns the
+ * number of frames queued for TX. */
+uint16_t fw_worker_inject(struct fw_worker *w);
 
 /* Replace the TX function (default: rte_eth_tx_burst). */
 void fw_worker_set_tx(struct fw_worker *w, fw_tx_fn fn, void *arg);

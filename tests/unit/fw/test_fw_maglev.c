@@ -29,8 +29,8 @@ static void make(struct fw_maglev_backend *be, uint32_t n, uint32_t w)
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		be[i].addr = rte_cpu_to_be_32(RTE_IPV4(10, (i >> 16) & 255, (i >> 8) & 255, i & 255) +
-					      1);
+		be[i].addr = rte_cpu_to_be_32(
+			RTE_IPV4(10, (i >> 16) & 255, (i >> 8) & 255, i & 255) + 1);
 		be[i].weight = w;
 		be[i].id = (uint16_t)i;
 	}
@@ -94,8 +94,8 @@ static void test_weights_are_honoured_within_one_percent(void **state)
 		double want = (double)M * be[i].weight / sum;
 		double err = (c[i] - want) / want;
 
-		print_message("  weight %3u: %5u entries, expected %.1f (%+.3f %%)\n",
-			      be[i].weight, c[i], want, err * 100);
+		print_message("  weight %3u: %5u entries, expected %.1f (%+.3f %%)\n", be[i].weight,
+			      c[i], want, err * 100);
 		assert_true(err < 0.01 && err > -0.01);
 	}
 }

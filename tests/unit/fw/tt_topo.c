@@ -178,9 +178,13 @@ uint16_t tt_run(struct tt_topo *t, unsigned int idx, struct rte_mbuf **pkts, uin
 	struct fw_worker *w = t->w[idx];
 	uint16_t q;
 
+	/* Online only while it runs: between calls the context holds no state, so a
+	 * publish from the test thread does not wait for it. */
+	fw_worker_online(w);
 	fw_worker_begin(w, t->now);
 	q = fw_pipeline_burst(w, pkts, n);
 	fw_worker_end(w);
+	fw_worker_offline(w);
 	return q;
 }
 
