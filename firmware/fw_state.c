@@ -399,7 +399,7 @@ static int build_routes(struct fw_state *st)
 			return -EINVAL;
 		r->port = c->port;
 	}
-	cfg.max_rules = st->nb_routes + 1;
+	cfg.max_rules = st->nb_routes + 2; /* a default route takes two rules */
 	cfg.number_tbl8s = 256;
 	snprintf(name, sizeof(name), "fwr%u", st->dp->name_seq++);
 	st->lpm = rte_lpm_create(name, (int)rte_socket_id(), &cfg);
@@ -412,7 +412,14 @@ static int build_routes(struct fw_state *st)
 
 			if (r->connected != pass)
 				continue;
-			rc = rte_lpm_add(st->lpm, rte_be_to_cpu_32(r->prefix), r->plen, i);
+			if (r->plen == 0) {
+				/* rte_lpm takes depths 1..32: a default route is two /1 halves */
+				rc = rte_lpm_add(st->lpm, 0, 1, i);
+				if (rc == 0)
+					rc = rte_lpm_add(st->lpm, 0x80000000u, 1, i);
+			} else {
+				rc = rte_lpm_add(st->lpm, rte_be_to_cpu_32(r->prefix), r->plen, i);
+			}
 			if (rc < 0)
 				return rc;
 		}
