@@ -49,6 +49,40 @@ static const char *devarg(const char *devargs, const char *key, char *val, size_
 	return NULL;
 }
 
+/*
+ * af_packet only copies frames: the kernel of Tula's namespace still receives them on
+ * the interface. Since Tula's own addresses live on a TAP in that namespace, Linux's
+ * weak host model would answer pings and ARP for them from the port's interface too
+ * (duplicates, and replies Tula never sees). Make the kernel ignore the interface:
+ * never answer ARP on it, drop IPv4 arriving on it (strict reverse path: no route
+ * points at it), no IPv6.
+ */
+static void quiet_kernel_iface(const char *ifname)
+{
+	static const struct {
+		const char *fmt, *value;
+	} knobs[] = {
+		{"/proc/sys/net/ipv4/conf/%s/arp_ignore", "8"},
+		{"/proc/sys/net/ipv4/conf/%s/rp_filter", "1"},
+		{"/proc/sys/net/ipv6/conf/%s/disable_ipv6", "1"},
+	};
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		FILE *f;
+		int ok;
+
+		snprintf(path, sizeof(path), knobs[i].fmt, ifname);
+		f = fopen(path, "we");
+		ok = f != NULL && fputs(knobs[i].value, f) >= 0;
+		if (f != NULL && fclose(f) != 0)
+			ok = 0;
+		if (!ok)
+			TLOG_WARNING("cannot set %s: %s: the kernel may answer on %s too", path,
+				     strerror(errno), ifname);
+	}
+}
+
 static int is_kernel_iface_pmd(const char *name)
 {
 	return strncmp(name, "net_af_packet", 13) == 0 || strncmp(name, "net_af_xdp", 10) == 0 ||
@@ -93,6 +127,7 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 			snprintf(why, why_len, "interface %s does not exist", val);
 			return -ENODEV;
 		}
+		quiet_kernel_iface(val);
 		if (strncmp(name, "net_af_packet", 13) == 0 &&
 		    devarg(conf->devargs, "qpairs", val, sizeof(val)) == NULL)
 			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", conf->devargs,
