@@ -43,9 +43,8 @@ static void log_line(const char *s)
 		tl = TULA_LOG_WARNING;
 	} else if (level <= RTE_LOG_NOTICE) {
 		tl = TULA_LOG_NOTICE;
-	} else if (level <= RTE_LOG_INFO) {
-		tl = TULA_LOG_INFO;
 	} else {
+		/* DPDK's INFO lines (lcores detected, IOVA mode...) are start-up chatter */
 		tl = TULA_LOG_DEBUG;
 	}
 	tula_log(tl, "dpdk: %s", s);
