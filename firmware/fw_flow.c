@@ -28,6 +28,27 @@ uint32_t fw_flow_hash(const struct fw_flow_key *k)
 	return h;
 }
 
+#define HUGE_2M ((size_t)2 << 20)
+
+/* An anonymous mapping of len bytes (a multiple of 2 MiB) aligned on 2 MiB, so that
+ * all of it can be backed by transparent huge pages; NULL on failure. */
+static void *map_aligned(size_t len)
+{
+	uint8_t *p = mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = RTE_PTR_ALIGN_CEIL(p, HUGE_2M);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_2M)
+		munmap(a + len, (size_t)(p + len + HUGE_2M - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE); /* advisory: may be refused */
+	return a;
+}
+
 struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 {
 	struct fw_flow_table *t;
@@ -48,13 +69,8 @@ struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 	 * kernel may back with transparent huge pages. A 1 M-flow table spans ~100 MB;
 	 * with 4 KiB pages every lookup would also miss the TLB (the EAL's own memory is
 	 * 4 KiB pages when it runs with --no-huge). */
-	t->bytes = RTE_ALIGN_CEIL((size_t)nb * sizeof(*t->b), 2u << 20);
-	t->b = mmap(NULL, t->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->b == MAP_FAILED) {
-		t->b = NULL;
-	} else {
-		madvise(t->b, t->bytes, MADV_HUGEPAGE); /* advisory: may be refused */
-	}
+	t->bytes = RTE_ALIGN_CEIL((size_t)nb * sizeof(*t->b), HUGE_2M);
+	t->b = map_aligned(t->bytes);
 	(void)socket;
 	if (t->b == NULL) {
 		rte_free(t);
