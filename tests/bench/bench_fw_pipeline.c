@@ -33,7 +33,7 @@
 
 #define NB_BURSTS     128
 #define FRAME_LEN     54
-#define ROUNDS        7
+#define ROUNDS	      7
 #define A(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
 
 static struct rte_mbuf *bursts[NB_BURSTS][FW_BURST];
