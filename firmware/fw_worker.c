@@ -1,105 +1,187 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Foundation worker loop: receive bursts from each port on the worker's own queue
- * and release them. The data-path pipeline replaces the body.
+ * The worker loop (l3fwd / ip_pipeline shape): requests between bursts, RX bursts
+ * through the pipeline, the inject ring, TX drain, quiescent report. Plus the
+ * process-wide fw_dp that main.c starts with fw_workers_start().
  */
 #include "firmware/fw_worker.h"
 
+#include "firmware/fw_dp_priv.h"
+#include "firmware/fw_pipeline.h"
+
 #include <errno.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
-#define MAX_PORTS 16
-#define BURST	  32
+#define FLUSH_SLICE 1024 /* flow-table buckets scanned per loop during a flush */
 
-static struct {
-	volatile int stop;
-	uint16_t ports[MAX_PORTS];
-	volatile uint32_t nb_ports;
-	volatile uint32_t in_loop[RTE_MAX_LCORE]; /* a generation, bumped every loop */
-	int running;
-} W;
+static struct fw_dp *daemon_dp;
 
 unsigned int fw_workers_count(void)
 {
 	return rte_lcore_count() - 1;
 }
 
-static int worker_main(void *arg)
+struct fw_dp *fw_workers_dp(void)
 {
-	unsigned int idx = (unsigned int)(uintptr_t)arg;
-	struct rte_mbuf *pkts[BURST];
-	unsigned int lcore = rte_lcore_id();
-
-	while (!W.stop) {
-		uint32_t i, n = __atomic_load_n(&W.nb_ports, __ATOMIC_ACQUIRE);
-
-		for (i = 0; i < n; i++) {
-			uint16_t nb = rte_eth_rx_burst(W.ports[i], (uint16_t)idx, pkts, BURST);
-
-			rte_pktmbuf_free_bulk(pkts, nb);
-		}
-		__atomic_add_fetch(&W.in_loop[lcore], 1, __ATOMIC_RELEASE);
-	}
-	return 0;
+	return daemon_dp;
 }
 
-int fw_workers_start(void)
+int fw_workers_start_conf(const struct fw_dp_conf *conf)
 {
-	unsigned int lcore, idx = 0;
+	struct fw_dp_conf c = {0};
 	int rc;
 
-	W.stop = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		rc = rte_eal_remote_launch(worker_main, (void *)(uintptr_t)idx++, lcore);
-		if (rc < 0)
-			return rc;
+	if (daemon_dp == NULL) {
+		if (conf != NULL)
+			c = *conf;
+		if (c.nb_workers == 0)
+			c.nb_workers = fw_workers_count() ? fw_workers_count() : 1;
+		daemon_dp = fw_dp_create(&c);
+		if (daemon_dp == NULL)
+			return -errno;
 	}
-	W.running = 1;
-	return 0;
+	if (fw_workers_count() == 0)
+		return 0; /* nothing to launch; the data path stays idle */
+	rc = fw_dp_start(daemon_dp);
+	return rc == -EBUSY ? 0 : rc;
 }
 
 void fw_workers_stop(void)
 {
-	if (!W.running)
-		return;
-	W.stop = 1;
-	rte_eal_mp_wait_lcore();
-	W.running = 0;
+	fw_dp_free(daemon_dp); /* stops the workers first */
+	daemon_dp = NULL;
 }
 
-int fw_workers_add_port(uint16_t port_id)
+static uint16_t eth_tx(void *arg, uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
+		       uint16_t n)
 {
-	if (W.nb_ports >= MAX_PORTS)
-		return -ENOSPC;
-	W.ports[W.nb_ports] = port_id;
-	__atomic_store_n(&W.nb_ports, W.nb_ports + 1, __ATOMIC_RELEASE);
-	return 0;
+	(void)arg;
+	return rte_eth_tx_burst(port_id, queue, pkts, n);
 }
 
-void fw_workers_del_port(uint16_t port_id)
+void fw_worker_set_tx(struct fw_worker *w, fw_tx_fn fn, void *arg)
 {
-	uint32_t i, n = W.nb_ports;
-	unsigned int lcore;
+	w->tx = fn != NULL ? fn : eth_tx;
+	w->tx_arg = arg;
+}
 
-	for (i = 0; i < n; i++)
-		if (W.ports[i] == port_id)
-			break;
-	if (i == n)
-		return;
-	__atomic_store_n(&W.nb_ports, 0, __ATOMIC_RELEASE);
-	/* Wait until every running worker has finished a loop without the port. */
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		uint32_t gen = __atomic_load_n(&W.in_loop[lcore], __ATOMIC_ACQUIRE);
+void fw_worker_online(struct fw_worker *w)
+{
+	rte_rcu_qsbr_thread_online(w->dp->qsbr, w->idx);
+	w->online = 1;
+}
 
-		while (W.running && rte_eal_get_lcore_state(lcore) == RUNNING &&
-		       __atomic_load_n(&W.in_loop[lcore], __ATOMIC_ACQUIRE) - gen < 2)
-			rte_pause();
+void fw_worker_offline(struct fw_worker *w)
+{
+	w->online = 0;
+	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);
+}
+
+static void flush_done(struct fw_worker *w)
+{
+	struct fw_resp resp = {.type = FW_RESP_FLUSHED,
+			       .worker = w->idx,
+			       .vip = w->flush_vip,
+			       .count = w->flows->st.flushed - w->flush_base};
+
+	w->flushing = 0;
+	/* The response ring has room for one response per request. */
+	rte_ring_sp_enqueue_elem(w->resp, &resp, sizeof(resp));
+}
+
+static void handle_req(struct fw_worker *w, const struct fw_req *r)
+{
+	switch (r->type) {
+	case FW_REQ_ADOPT:
+		/* Only stored: a state retired while queued behind a newer one is never
+		 * read, because every request is drained before the state is used. */
+		w->st = r->state;
+		break;
+	case FW_REQ_FLUSH:
+		if (w->flushing) {
+			/* One flush at a time: finish the current one at once. */
+			fw_flow_flush_slice(w->flows, w->flush_vip, w->flush_be, w->flush_next,
+					    UINT32_MAX);
+			flush_done(w);
+		}
+		w->flushing = 1;
+		w->flush_vip = r->vip;
+		w->flush_be = r->be;
+		w->flush_next = 0;
+		w->flush_base = w->flows->st.flushed;
+		break;
+	default:
+		break;
 	}
-	W.ports[i] = W.ports[n - 1];
-	__atomic_store_n(&W.nb_ports, n - 1, __ATOMIC_RELEASE);
+}
+
+void fw_worker_begin(struct fw_worker *w, uint64_t now)
+{
+	struct fw_req r;
+
+	w->now = now;
+	while (rte_ring_sc_dequeue_elem(w->req, &r, sizeof(r)) == 0)
+		handle_req(w, &r);
+	if (w->flushing) {
+		w->flush_next = fw_flow_flush_slice(w->flows, w->flush_vip, w->flush_be,
+						    w->flush_next, FLUSH_SLICE);
+		if (w->flush_next == 0)
+			flush_done(w);
+	}
+}
+
+void fw_worker_end(struct fw_worker *w)
+{
+	fw_worker_tx_flush(w);
+	/* A report from an offline context would mark it online (QSBR stores the token). */
+	if (w->online)
+		rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
+}
+
+uint16_t fw_worker_inject(struct fw_worker *w)
+{
+	struct rte_mbuf *pkts[FW_BURST];
+	uint16_t n;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, FW_BURST, NULL);
+	return n != 0 ? fw_pipeline_inject(w, pkts, n) : 0;
+}
+
+int fw_worker_main(void *arg)
+{
+	struct fw_worker *w = arg;
+	struct rte_mbuf *pkts[FW_BURST];
+	uint8_t pi;
+
+	fw_worker_online(w);
+	while (!w->dp->stop) {
+		const struct fw_state *st;
+		uint16_t n;
+
+		fw_worker_begin(w, rte_rdtsc());
+		st = w->st;
+		if (st != NULL) {
+			for (pi = 0; pi < st->nb_ports; pi++) {
+				if (st->ports[pi].nb_queues <= w->idx)
+					continue;
+				n = rte_eth_rx_burst(st->ports[pi].port_id, w->idx, pkts, FW_BURST);
+				if (n != 0)
+					fw_pipeline_burst(w, pkts, n);
+			}
+		}
+		fw_worker_inject(w);
+		/* TX is drained every loop: with at most FW_BURST frames per port and
+		 * loop, that is l3fwd's drain timer at its shortest period. */
+		fw_worker_end(w);
+	}
+	fw_worker_offline(w);
+	return 0;
 }

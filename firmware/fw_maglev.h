@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Maglev consistent hashing (Eisenbud et al., NSDI 2016, section 3.4), weighted.
+ *
+ * Each backend's permutation of the table (offset, skip) is derived from its IPv4
+ * address only, and backends are visited in address order, so two Tula instances with
+ * the same backends and weights build identical tables whatever the configuration
+ * order. Weights: in every round a backend earns its weight and claims one entry per
+ * max-weight earned (a smooth weighted round robin over the permutations), so shares
+ * are proportional to weights and equal weights give counts within one of each other.
+ *
+ * Thread: control side (allocates scratch memory). Lookups are a plain array read.
+ */
+#ifndef FW_MAGLEV_H
+#define FW_MAGLEV_H
+
+#include <stdint.h>
+
+#define FW_MAGLEV_NONE 0xffffu
+
+struct fw_maglev_backend {
+	uint32_t addr;	 /* network order: the permutation's seed */
+	uint32_t weight; /* 0 = takes no entries */
+	uint16_t id;	 /* written into the table (e.g. a backend slot), < FW_MAGLEV_NONE */
+};
+
+/* Whether n is prime (table sizes must be). */
+int fw_maglev_is_prime(uint32_t n);
+
+/*
+ * Fill table[size] with backend ids. With no backend of non-zero weight every entry is
+ * FW_MAGLEV_NONE. be is not modified.
+ * Returns 0; -EINVAL (size not prime or < 3, duplicate address, n > 65535),
+ * -ENOMEM.
+ */
+int fw_maglev_build(uint16_t *table, uint32_t size, const struct fw_maglev_backend *be, uint32_t n);
+
+#endif

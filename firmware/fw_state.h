@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding state: everything a worker needs to forward a packet, built on the
+ * control thread, then published (fw_dp_publish) and never written again. Workers only
+ * read it; it is freed by the control side once no worker can reach it (rte_rcu_qsbr).
+ *
+ * Contents: ports (DPDK port id, MAC, MTU, queue count; worker i uses RX/TX queue i),
+ * self addresses, connected and static routes (rte_lpm), neighbours, VIPs (an rte_hash on
+ * address/protocol/port with a `port *` fallback), per-VIP Maglev tables and backends.
+ *
+ * Stable identities. VIPs and backends live in slots (0..max_vips-1, 0..max_backends-1,
+ * sizes from fw_dp_conf) and carry a generation number. The builder inherits slots and
+ * generations from the state currently published on the same fw_dp:
+ *   - a VIP keeps its slot/generation when (address, protocol, port) is unchanged;
+ *   - a backend keeps its slot/generation when its VIP kept its identity and its address
+ *     is unchanged;
+ *   - anything else gets a free slot and a fresh generation (a 32-bit counter per fw_dp,
+ *     never reused).
+ * Flow entries store (backend slot, generation), so a flow pinned to backend B stays on B
+ * in every later state that still has B, and a reused slot never captures old flows.
+ * Counters are indexed by slot; when a slot changes hands, fw_dp_publish rebases its
+ * counters, so a new VIP or backend starts at zero.
+ *
+ * Addresses are IPv4 in network byte order (as on the wire) everywhere in this API.
+ *
+ * Build one state at a time and publish (or free) it before building the next: the
+ * identities are taken from the state published when fw_state_new() is called.
+ *
+ * Thread: the builder runs on the control thread only. It may allocate (malloc, rte_hash,
+ * rte_lpm) and never touches workers. A state that is never published is freed with
+ * fw_state_free(); a published one belongs to fw_dp.
+ */
+#ifndef FW_STATE_H
+#define FW_STATE_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+struct fw_dp;
+struct rte_hash;
+struct rte_lpm;
+
+#define FW_STATE_MAX_PORTS 16
+#define FW_STATE_MAX_ADDRS 8 /* self addresses per port */
+#define FW_STATE_NAME_MAX  64
+#define FW_MAGLEV_DEFAULT  65537
+#define FW_SLOT_NONE	   0xffffu
+#define FW_PORT_INDEX_NONE 0xffu
+
+enum fw_vip_mode { FW_MODE_L2 = 0, FW_MODE_L3 = 1 };
+enum fw_hash_mode { FW_HASH_FIVE_TUPLE = 0, FW_HASH_ADDRESSES = 1 };
+
+/* ---- builder input ----------------------------------------------------------------- */
+
+struct fw_port_def {
+	uint16_t port_id; /* DPDK port id */
+	struct rte_ether_addr mac;
+	uint16_t mtu;	    /* IP MTU of the link, e.g. 1500 */
+	uint16_t nb_queues; /* RX = TX queues; worker i polls queue i when i < nb_queues */
+	char name[FW_STATE_NAME_MAX]; /* configuration name, "port0" */
+};
+
+struct fw_vip_def {
+	char name[FW_STATE_NAME_MAX];
+	uint32_t addr;		/* network order */
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;		/* host order; 0 = `port *` (every port) */
+	uint8_t mode;		/* enum fw_vip_mode */
+	uint8_t hash;		/* enum fw_hash_mode */
+	uint16_t port_id;	/* DPDK port where the VIP lives (answers ARP there) */
+	uint32_t flow_timeout;	/* seconds an idle flow stays pinned; 0 = 300 */
+	uint32_t tunnel_src;	/* L3: outer source prefix (network order); 0 = port address */
+	uint8_t tunnel_src_len; /* 32 = a single address; < 32 = per-flow address from prefix */
+};
+
+struct fw_backend_def {
+	char name[FW_STATE_NAME_MAX];
+	uint32_t addr;	 /* network order */
+	uint32_t weight; /* 0 = drain: no new flows, pinned flows stay */
+	uint8_t up;	 /* 0 = down (health): never chosen, pinned flows re-chosen */
+};
+
+/* ---- the state (read-only once published) ------------------------------------------ */
+
+struct fw_state_port {
+	uint16_t port_id;
+	uint16_t mtu;
+	uint16_t nb_queues;
+	uint8_t nb_addrs;
+	struct rte_ether_addr mac;
+	uint32_t addrs[FW_STATE_MAX_ADDRS]; /* network order */
+	uint8_t plens[FW_STATE_MAX_ADDRS];
+	char name[FW_STATE_NAME_MAX];
+};
+
+struct fw_state_backend {
+	uint32_t gen; /* identity; 0 = slot unused in this state */
+	uint16_t vip; /* VIP slot */
+	uint8_t up;
+	uint8_t resolved; /* next hop MAC known; an unresolved backend gets no traffic */
+	uint8_t usable;	  /* up && resolved */
+	uint8_t port;	  /* egress port index */
+	uint32_t addr;
+	uint32_t weight;
+	uint32_t nexthop;	   /* L2: addr; L3: route's gateway or addr when connected */
+	struct rte_ether_addr mac; /* destination MAC on the wire (backend or next hop) */
+	char name[FW_STATE_NAME_MAX];
+};
+
+struct fw_state_vip {
+	uint32_t gen; /* identity; 0 = slot unused */
+	uint32_t addr;
+	uint16_t port; /* host order, 0 = * */
+	uint8_t proto;
+	uint8_t mode;
+	uint8_t hash;
+	uint8_t port_index; /* index in fw_state.ports */
+	uint8_t tunnel_src_len;
+	uint32_t tunnel_src;
+	uint64_t timeout_tsc; /* flow idle timeout in TSC cycles */
+	uint32_t flow_timeout;
+	uint16_t *maglev; /* [maglev_size] backend slots or FW_SLOT_NONE */
+	uint16_t nb_backends;
+	uint16_t *backends; /* backend slots, in the order given */
+	char name[FW_STATE_NAME_MAX];
+};
+
+struct fw_state_route {
+	uint32_t prefix;
+	uint8_t plen;
+	uint8_t connected; /* from a self address */
+	uint8_t port;	   /* port index (connected), or resolved at finalize */
+	uint32_t gateway;  /* 0 for connected */
+};
+
+struct fw_state_neigh {
+	uint32_t addr;
+	uint8_t port;
+	struct rte_ether_addr mac;
+};
+
+struct fw_state {
+	struct fw_dp *dp;
+	uint64_t serial; /* set by fw_dp_publish */
+	int finalized;
+	uint32_t maglev_size;
+	uint8_t nb_ports;
+	struct fw_state_port ports[FW_STATE_MAX_PORTS];
+	uint8_t port_index[RTE_MAX_ETHPORTS]; /* DPDK port id -> index or FW_PORT_INDEX_NONE */
+
+	uint32_t max_vips, max_backends;
+	struct fw_state_vip *vips;	   /* [max_vips] by slot */
+	struct fw_state_backend *backends; /* [max_backends] by slot */
+	struct rte_hash *vip_hash;	   /* struct fw_vip_key -> VIP slot / port index */
+
+	uint32_t nb_routes, routes_cap;
+	struct fw_state_route *routes;
+	struct rte_lpm *lpm; /* -> index in routes */
+	uint32_t nb_neighs, neighs_cap;
+	struct fw_state_neigh *neighs;
+};
+
+/* The VIP hash key. kind selects what the lookup means. */
+enum fw_vip_key_kind {
+	FW_VK_SERVICE = 1, /* (addr, proto, port) -> VIP slot; port 0 = `port *` */
+	FW_VK_ADDRESS = 2, /* (addr) -> port index | FW_VK_SELF_BIT: a VIP's or a self one */
+	FW_VK_FRAGS = 3,   /* (addr, proto) -> the addresses-hash VIP that takes fragments */
+};
+
+#define FW_VK_SELF_BIT 0x100u /* FW_VK_ADDRESS data: a self address, not a VIP */
+
+struct fw_vip_key {
+	uint32_t addr;
+	uint16_t port; /* host order */
+	uint8_t proto;
+	uint8_t kind;
+};
+
+/* ---- builder ------------------------------------------------------------------------ */
+
+/*
+ * A new, empty state for dp, inheriting identities from dp's current state.
+ * Returns the state or NULL with errno (ENOMEM).
+ */
+struct fw_state *fw_state_new(struct fw_dp *dp);
+
+/* Free a state that was never published (or that fw_dp hands back). NULL is fine. */
+void fw_state_free(struct fw_state *st);
+
+/* Returns 0; -EEXIST (port id already added), -ENOSPC (FW_STATE_MAX_PORTS), -EINVAL. */
+int fw_state_add_port(struct fw_state *st, const struct fw_port_def *def);
+
+/*
+ * A self address addr/plen on port_id (also a connected route).
+ * Returns 0; -ENODEV (port not added), -ENOSPC, -EEXIST, -EINVAL (plen > 32).
+ */
+int fw_state_add_address(struct fw_state *st, uint16_t port_id, uint32_t addr, uint8_t plen);
+
+/*
+ * A static route prefix/plen via gateway (which must sit on a connected subnet by
+ * finalize time). Returns 0, -EINVAL, -EEXIST (same prefix twice), -ENOMEM.
+ */
+int fw_state_add_route(struct fw_state *st, uint32_t prefix, uint8_t plen, uint32_t gateway);
+
+/* A resolved neighbour (ARP entry) on port_id. Returns 0, -ENODEV, -EEXIST, -ENOMEM. */
+int fw_state_add_neighbour(struct fw_state *st, uint16_t port_id, uint32_t addr,
+			   const struct rte_ether_addr *mac);
+
+/*
+ * Add a VIP. Returns its slot (>= 0), or -EINVAL (bad protocol/mode/hash/address),
+ * -ENODEV (port not added), -EEXIST (same address/protocol/port, or the address lives
+ * on another port), -ENOSPC (no free slot).
+ */
+int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def);
+
+/*
+ * Add a backend to the VIP in vip_slot. Returns its slot (>= 0), or -ENOENT (no such
+ * VIP), -EEXIST (address already a backend of this VIP), -EINVAL, -ENOSPC.
+ */
+int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_backend_def *def);
+
+/*
+ * Resolve backends (L2: the neighbour on the VIP's port, which must be on a connected
+ * subnet; L3: rte_lpm route -> next hop -> neighbour MAC, egress port = the route's),
+ * build the VIP hash and every Maglev table. A backend whose neighbour is unknown (or,
+ * in L3 mode, without a tunnel source and a port address) is kept but marked
+ * unresolved (never chosen). Returns 0; -EINVAL (a static route's gateway is not on a
+ * connected subnet), -EEXIST (a VIP address is also a self address), -ENOMEM,
+ * -EALREADY (finalized twice).
+ */
+int fw_state_finalize(struct fw_state *st);
+
+/* Control-side helpers (any thread holding the state). */
+
+/* Slot of the VIP (addr, proto, port) or -ENOENT. */
+int fw_state_vip_slot(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port);
+/* Slot of the backend addr of vip_slot or -ENOENT. */
+int fw_state_backend_slot(const struct fw_state *st, int vip_slot, uint32_t addr);
+/* Number of Maglev entries pointing at backend slot (its share of the table). */
+uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot);
+/*
+ * Route lookup: the next hop for dst (dst itself when connected) and its port index.
+ * Returns 0, -ENETUNREACH.
+ */
+int fw_state_route_lookup(const struct fw_state *st, uint32_t dst, uint32_t *nexthop,
+			  uint8_t *port_index);
+
+#endif
