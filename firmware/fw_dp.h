@@ -29,11 +29,13 @@ struct rte_mempool;
 
 /* Sizes are fixed for the life of a fw_dp: tables and pools are sized at start. */
 struct fw_dp_conf {
-	uint16_t nb_workers;	  /* worker contexts; 0 = one per worker lcore (at least 1) */
-	uint16_t max_vips;	  /* VIP slots; 0 = 256 */
-	uint16_t max_backends;	  /* backend slots over all VIPs; 0 = 4096 (< 65535) */
-	uint32_t flow_entries;	  /* flow-table entries per worker; 0 = 1 << 20 */
-	uint32_t new_flow_rate;	  /* new flows inserted per second per worker; 0 = no cap */
+	uint16_t nb_workers;   /* worker contexts; 0 = one per worker lcore (at least 1) */
+	uint16_t max_vips;     /* VIP slots; 0 = 256 */
+	uint16_t max_backends; /* backend slots over all VIPs; 0 = 4096 (< 65535) */
+	uint32_t flow_entries; /* flow-table entries per worker; 0 = 1 << 20 */
+	/* New flows inserted per second per worker (a token bucket holding rate/10, at
+	 * least FW_BURST); above it new flows go by Maglev alone, uninserted. 0 = no cap. */
+	uint32_t new_flow_rate;
 	uint32_t maglev_size;	  /* prime; 0 = 65537 */
 	uint32_t ring_size;	  /* request/inject/punt ring entries (power of 2); 0 = 1024 */
 	struct rte_mempool *pool; /* mbufs for ICMP replies and fragments; NULL = fw_eal's */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
@@ -27,6 +28,27 @@ uint32_t fw_flow_hash(const struct fw_flow_key *k)
 	return h;
 }
 
+#define HUGE_2M ((size_t)2 << 20)
+
+/* An anonymous mapping of len bytes (a multiple of 2 MiB) aligned on 2 MiB, so that
+ * all of it can be backed by transparent huge pages; NULL on failure. */
+static void *map_aligned(size_t len)
+{
+	uint8_t *p = mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = RTE_PTR_ALIGN_CEIL(p, HUGE_2M);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_2M)
+		munmap(a + len, (size_t)(p + len + HUGE_2M - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE); /* advisory: may be refused */
+	return a;
+}
+
 struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 {
 	struct fw_flow_table *t;
@@ -43,8 +65,13 @@ struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->b = rte_zmalloc_socket("fw_flow_b", (size_t)nb * sizeof(*t->b), RTE_CACHE_LINE_SIZE,
-				  socket);
+	/* The buckets are CPU-only memory (never DMA'd): an anonymous mapping that the
+	 * kernel may back with transparent huge pages. A 1 M-flow table spans ~100 MB;
+	 * with 4 KiB pages every lookup would also miss the TLB (the EAL's own memory is
+	 * 4 KiB pages when it runs with --no-huge). */
+	t->bytes = RTE_ALIGN_CEIL((size_t)nb * sizeof(*t->b), HUGE_2M);
+	t->b = map_aligned(t->bytes);
+	(void)socket;
 	if (t->b == NULL) {
 		rte_free(t);
 		errno = ENOMEM;
@@ -59,7 +86,8 @@ void fw_flow_free(struct fw_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	rte_free(t->b);
+	if (t->b != NULL)
+		munmap(t->b, t->bytes);
 	rte_free(t);
 }
 

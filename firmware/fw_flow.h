@@ -59,6 +59,7 @@ struct fw_flow_stats {
 
 struct fw_flow_table {
 	uint32_t mask; /* buckets - 1 */
+	size_t bytes;  /* size of the bucket mapping */
 	struct fw_flow_stats st;
 	struct fw_flow_bucket *b;
 };
@@ -68,7 +69,8 @@ uint32_t fw_flow_hash(const struct fw_flow_key *k);
 
 /*
  * A table holding at least `entries` flows (rounded up to a power of two of buckets).
- * Returns it or NULL with errno (EINVAL, ENOMEM). Memory from rte_zmalloc.
+ * Returns it or NULL with errno (EINVAL, ENOMEM). Control side (allocates; the buckets
+ * are an anonymous mapping advised for transparent huge pages).
  */
 struct fw_flow_table *fw_flow_create(uint32_t entries, int socket);
 void fw_flow_free(struct fw_flow_table *t);

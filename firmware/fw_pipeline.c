@@ -589,7 +589,7 @@ static int icmp_input(struct fw_worker *w, const struct fw_state *st, struct pkt
  * TCP/UDP to a VIP address: header checks, VIP (address, protocol, port | *), flow key.
  * Returns 1 when p goes on to the flow stage (p->vip, key, hash set), 0 if consumed.
  */
-static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
+static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pkt *p, int vip)
 {
 	uint8_t proto = p->ip->next_proto_id;
 	uint16_t l4len = p->tot - p->ihl;
@@ -597,7 +597,6 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 	const uint8_t *l4 = (const uint8_t *)p->ip + p->ihl;
 	uint16_t sport = 0, dport = 0;
 	uintptr_t d;
-	int vip;
 
 	if (have > l4len)
 		have = l4len;
@@ -623,7 +622,8 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 	if (!p->frag || (p->first && have >= 4)) {
 		memcpy(&sport, l4, 2);
 		memcpy(&dport, l4 + 2, 2);
-		vip = vip_service(st, p->ip->dst_addr, proto, rte_be_to_cpu_16(dport));
+		if (vip < 0)
+			vip = vip_service(st, p->ip->dst_addr, proto, rte_be_to_cpu_16(dport));
 		if (vip < 0) {
 			fw_drop(w, p->m, p->frag ? FW_DROP_FRAGMENT : FW_DROP_VIP_MISS);
 			return 0;
@@ -765,6 +765,21 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 
 	if (parse_ipv4(w, p) < 0)
 		return 0;
+	/* Most traffic is for a VIP service: one hash lookup answers it (a VIP address is
+	 * never a self address). Anything else asks what the address is. */
+	if ((p->ip->next_proto_id == IPPROTO_TCP || p->ip->next_proto_id == IPPROTO_UDP) &&
+	    p->first && rte_pktmbuf_data_len(p->m) >= p->l2_len + p->ihl + 4 &&
+	    p->tot >= p->ihl + 4) {
+		const uint8_t *l4 = (const uint8_t *)p->ip + p->ihl;
+		uint16_t dport;
+		int vip;
+
+		memcpy(&dport, l4 + 2, 2);
+		vip = vip_service(st, p->ip->dst_addr, p->ip->next_proto_id,
+				  rte_be_to_cpu_16(dport));
+		if (vip >= 0)
+			return l4_classify(w, st, p, vip) ? -1 : 0;
+	}
 	if (vip_lookup(st, p->ip->dst_addr, 0, 0, FW_VK_ADDRESS, &d) != 0) {
 		fw_drop(w, p->m, FW_DROP_IP_NOT_OURS);
 		return 0;
@@ -774,7 +789,7 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 	switch (p->ip->next_proto_id) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		return l4_classify(w, st, p) ? -1 : 0;
+		return l4_classify(w, st, p, -1) ? -1 : 0;
 	case IPPROTO_ICMP:
 		return icmp_input(w, st, p);
 	default:

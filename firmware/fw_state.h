@@ -23,6 +23,9 @@
  *
  * Addresses are IPv4 in network byte order (as on the wire) everywhere in this API.
  *
+ * Build one state at a time and publish (or free) it before building the next: the
+ * identities are taken from the state published when fw_state_new() is called.
+ *
  * Thread: the builder runs on the control thread only. It may allocate (malloc, rte_hash,
  * rte_lpm) and never touches workers. A state that is never published is freed with
  * fw_state_free(); a published one belongs to fw_dp.

@@ -10,7 +10,7 @@
 #             tunnel-source 172.16.0.1/32
 #   VIP dns   10.0.1.102 udp *    l2 -> be2 10.0.1.12 (02:00:00:00:00:12)
 #   VIP frag  10.0.1.103 udp 4789 l2, hash addresses -> be1
-from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Padding, Raw, fragment
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, Padding, Raw, fragment
 
 PORT = "02:00:00:00:00:01"
 CLIENT = "02:00:00:00:00:aa"
@@ -90,5 +90,10 @@ dg = IP(src="192.0.2.1", dst="10.0.1.103", ttl=64, id=13) / UDP(sport=5001, dpor
 for i, f in enumerate(fragment(dg, fragsize=48)):
     emit("vipfrag_in%d" % i, eth_in() / f)
     emit("vipfrag_out%d" % i, Ether(dst=BE1, src=PORT) / f)
+
+# One 802.1Q tag is kept as it is; only the MACs change.
+ip = IP(src="192.0.2.1", dst="10.0.1.100", ttl=64, id=14) / TCP(sport=40004, dport=80, flags="S")
+emit("vlan_in", eth_in() / Dot1Q(vlan=100, prio=3) / ip)
+emit("vlan_out", Ether(dst=BE1, src=PORT) / Dot1Q(vlan=100, prio=3) / ip)
 
 print("\n".join(out))

@@ -239,6 +239,25 @@ static void test_flush_of_a_backend_drops_only_its_flows(void **state)
 	assert_int_equal(fw_dp_poll_response(t->dp, &r), 0);
 }
 
+static void test_top_talkers_are_the_busiest_flows_first(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_flow_entry top[2];
+	unsigned int i, j;
+
+	for (i = 0; i < 4; i++) /* flow i sends i + 1 packets */
+		for (j = 0; j <= i; j++)
+			out_id(t, 0,
+			       tt_l4(IPPROTO_TCP, TT_A(192, 0, 2, 1), TT_A(10, 0, 1, 100),
+				     (uint16_t)(5000 + i), 80, 64, 0));
+	assert_int_equal(fw_dp_flow_top(t->dp, 0, top, 2), 2);
+	assert_int_equal(top[0].packets, 4);
+	assert_int_equal(rte_be_to_cpu_16(top[0].key.sport), 5003);
+	assert_int_equal(top[1].packets, 3);
+	assert_int_equal(rte_be_to_cpu_16(top[1].key.sport), 5002);
+	assert_int_equal(fw_dp_flow_top(t->dp, 1, top, 2), 0); /* worker 1 saw nothing */
+}
+
 static void test_inject_raw_sends_the_frame_as_is(void **state)
 {
 	struct tt_topo *t = *state;
@@ -400,6 +419,7 @@ int main(void)
 		T(test_counters_follow_vips_across_states_and_clear_on_the_control_side),
 		T(test_a_new_vip_in_a_reused_slot_starts_from_zero),
 		T(test_flush_of_a_backend_drops_only_its_flows),
+		T(test_top_talkers_are_the_busiest_flows_first),
 		T(test_inject_raw_sends_the_frame_as_is),
 		T(test_a_probe_injected_to_a_backend_takes_the_data_path_rewrite),
 		T(test_an_injected_probe_for_a_removed_backend_is_dropped),

@@ -76,6 +76,14 @@ static void test_l2_rewrite_trims_ethernet_padding(void **state)
 	tt_assert_golden(one_out(t), "l2_out");
 }
 
+static void test_l2_rewrite_keeps_an_8021q_tag(void **state)
+{
+	struct tt_topo *t = *state;
+
+	assert_int_equal(tt_run1(t, tt_golden_mbuf("vlan_in", TT_PORT)), 1);
+	tt_assert_golden(one_out(t), "vlan_out");
+}
+
 static void test_l3_encapsulation_golden_and_outer_header_checked_field_by_field(void **state)
 {
 	struct tt_topo *t = *state;
@@ -627,6 +635,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_l2_rewrite_changes_only_the_macs),
 		T(test_l2_rewrite_trims_ethernet_padding),
+		T(test_l2_rewrite_keeps_an_8021q_tag),
 		T(test_l3_encapsulation_golden_and_outer_header_checked_field_by_field),
 		T(test_l3_outer_source_is_per_flow_from_the_prefix),
 		T(test_l3_outer_source_defaults_to_the_port_address),

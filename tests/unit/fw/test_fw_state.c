@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding-state builder: what it accepts and refuses, how backends resolve
+ * (L2 connected neighbour, L3 route -> next hop -> neighbour), and how identities
+ * (slots, generations) carry over from the published state.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_topo.h"
+
+static int setup(void **state)
+{
+	static struct tt_topo t;
+
+	tt_topo_setup(&t, NULL);
+	*state = &t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tt_topo_teardown(*state);
+	return 0;
+}
+
+static struct fw_state *with_port(struct tt_topo *t)
+{
+	struct fw_port_def pd = {
+		.port_id = TT_PORT, .mac = {{2, 0, 0, 0, 0, 1}}, .mtu = 1500, .nb_queues = 1};
+	struct fw_state *st = fw_state_new(t->dp);
+
+	assert_non_null(st);
+	assert_int_equal(fw_state_add_port(st, &pd), 0);
+	assert_int_equal(fw_state_add_address(st, TT_PORT, TT_A(10, 0, 1, 10), 24), 0);
+	return st;
+}
+
+static void test_bad_definitions_are_refused_with_their_errno(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_state *st = with_port(t);
+	struct fw_port_def pd = {.port_id = TT_PORT, .mtu = 1500, .nb_queues = 1};
+	struct fw_vip_def vd = {
+		.addr = TT_A(10, 0, 1, 100), .proto = IPPROTO_TCP, .port = 80, .port_id = TT_PORT};
+	struct fw_backend_def bd = {.addr = TT_A(10, 0, 1, 11), .weight = 1, .up = 1};
+	int vip;
+
+	assert_int_equal(fw_state_add_port(st, &pd), -EEXIST);
+	assert_int_equal(fw_state_add_address(st, 9, TT_A(10, 0, 9, 1), 24), -ENODEV);
+	assert_int_equal(fw_state_add_address(st, TT_PORT, TT_A(10, 0, 1, 10), 24), -EEXIST);
+	assert_int_equal(fw_state_add_route(st, TT_A(10, 0, 2, 1), 24, TT_A(10, 0, 1, 1)),
+			 -EINVAL); /* host bits set */
+	vip = fw_state_add_vip(st, &vd);
+	assert_true(vip >= 0);
+	assert_int_equal(fw_state_add_vip(st, &vd), -EEXIST); /* same address/proto/port */
+	vd.proto = IPPROTO_ICMP;
+	assert_int_equal(fw_state_add_vip(st, &vd), -EINVAL);
+	vd.proto = IPPROTO_UDP;
+	vd.port_id = 3;
+	assert_int_equal(fw_state_add_vip(st, &vd), -ENODEV);
+	assert_true(fw_state_add_backend(st, vip, &bd) >= 0);
+	assert_int_equal(fw_state_add_backend(st, vip, &bd), -EEXIST);
+	assert_int_equal(fw_state_add_backend(st, vip + 1, &bd), -ENOENT);
+	assert_int_equal(fw_state_finalize(st), 0);
+	assert_int_equal(fw_state_finalize(st), -EALREADY);
+	fw_state_free(st);
+}
+
+static void test_a_vip_on_a_self_address_is_refused_at_finalize(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_state *st = with_port(t);
+	struct fw_vip_def vd = {
+		.addr = TT_A(10, 0, 1, 10), .proto = IPPROTO_TCP, .port = 80, .port_id = TT_PORT};
+
+	assert_true(fw_state_add_vip(st, &vd) >= 0);
+	assert_int_equal(fw_state_finalize(st), -EEXIST);
+	fw_state_free(st);
+}
+
+static void test_a_static_route_needs_a_connected_gateway(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_state *st = with_port(t);
+
+	assert_int_equal(fw_state_add_route(st, TT_A(10, 0, 2, 0), 24, TT_A(10, 9, 9, 1)), 0);
+	assert_int_equal(fw_state_finalize(st), -EINVAL);
+	fw_state_free(st);
+}
+
+static void test_backends_resolve_through_neighbours_and_routes(void **state)
+{
+	struct tt_topo *t = *state;
+	const struct fw_state *st = fw_dp_state(t->dp);
+	struct fw_state *s2 = with_port(t);
+	struct fw_vip_def vd = {
+		.addr = TT_A(10, 0, 1, 100), .proto = IPPROTO_TCP, .port = 80, .port_id = TT_PORT};
+	struct fw_backend_def bd = {.weight = 1, .up = 1};
+	uint32_t nh;
+	uint8_t pi;
+	int v, l2_far, l2_unknown, l3_noneigh;
+
+	/* The topology: be3 via the static route's gateway, be1 directly. */
+	assert_int_equal(st->backends[t->be3].nexthop, TT_A(10, 0, 1, 1));
+	assert_memory_equal(&st->backends[t->be3].mac, ((uint8_t[]){2, 0, 0, 0, 0, 0xfe}), 6);
+	assert_true(st->backends[t->be3].usable);
+	assert_int_equal(st->backends[t->be1].nexthop, TT_A(10, 0, 1, 11));
+	assert_int_equal(fw_state_route_lookup(st, TT_A(10, 0, 2, 99), &nh, &pi), 0);
+	assert_int_equal(nh, TT_A(10, 0, 1, 1));
+	assert_int_equal(fw_state_route_lookup(st, TT_A(10, 0, 1, 50), &nh, &pi), 0);
+	assert_int_equal(nh, TT_A(10, 0, 1, 50)); /* connected: the address itself */
+	assert_int_equal(fw_state_route_lookup(st, TT_A(8, 8, 8, 8), &nh, &pi), -ENETUNREACH);
+	assert_int_equal(fw_state_backend_share(st, t->be1), 65537); /* alone in web */
+
+	/* Unresolved backends are kept but never chosen. */
+	v = fw_state_add_vip(s2, &vd);
+	bd.addr = TT_A(10, 0, 7, 7); /* L2 but not on a connected subnet */
+	l2_far = fw_state_add_backend(s2, v, &bd);
+	bd.addr = TT_A(10, 0, 1, 77); /* connected, no ARP entry yet */
+	l2_unknown = fw_state_add_backend(s2, v, &bd);
+	vd.port = 443;
+	vd.mode = FW_MODE_L3;
+	v = fw_state_add_vip(s2, &vd);
+	bd.addr = TT_A(10, 0, 1, 78); /* L3, connected, no neighbour */
+	l3_noneigh = fw_state_add_backend(s2, v, &bd);
+	assert_int_equal(fw_state_finalize(s2), 0);
+	assert_false(s2->backends[l2_far].resolved);
+	assert_false(s2->backends[l2_unknown].resolved);
+	assert_false(s2->backends[l3_noneigh].resolved);
+	assert_int_equal(fw_state_backend_share(s2, l2_unknown), 0);
+	fw_state_free(s2);
+}
+
+static void test_identities_carry_over_by_vip_key_and_backend_address(void **state)
+{
+	struct tt_topo *t = *state;
+	const struct fw_state *old = fw_dp_state(t->dp);
+	struct tt_opts o = {.web_backends = 3};
+	uint32_t web_gen = old->vips[t->web].gen, be1_gen = old->backends[t->be1].gen;
+	int old_web = t->web, old_be1 = t->be1;
+	const struct fw_state *st;
+
+	assert_int_equal(fw_dp_publish_sync(t->dp, tt_topo_state(t, &o)), 0);
+	st = fw_dp_state(t->dp);
+	assert_int_equal(t->web, old_web);
+	assert_int_equal(st->vips[t->web].gen, web_gen);
+	assert_int_equal(t->be1, old_be1);
+	assert_int_equal(st->backends[t->be1].gen, be1_gen);
+	assert_int_equal(fw_state_vip_slot(st, TT_A(10, 0, 1, 100), IPPROTO_TCP, 80), t->web);
+	assert_int_equal(fw_state_backend_slot(st, t->web, TT_A(10, 0, 1, 11)), t->be1);
+	/* New backends got new generations. */
+	assert_true(st->backends[fw_state_backend_slot(st, t->web, TT_A(10, 0, 1, 20))].gen >
+		    be1_gen);
+}
+
+static void test_drop_and_event_names(void **state)
+{
+	(void)state;
+	assert_string_equal(fw_drop_name(FW_DROP_IP_CHECKSUM), "ip-bad-checksum");
+	assert_string_equal(fw_event_name(FW_EV_PTB_SENT), "icmp-frag-needed-sent");
+	assert_null(fw_drop_name(FW_DROP_MAX));
+	assert_null(fw_event_name(FW_EV_MAX));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_bad_definitions_are_refused_with_their_errno),
+		T(test_a_vip_on_a_self_address_is_refused_at_finalize),
+		T(test_a_static_route_needs_a_connected_gateway),
+		T(test_backends_resolve_through_neighbours_and_routes),
+		T(test_identities_carry_over_by_vip_key_and_backend_address),
+#undef T
+		cmocka_unit_test(test_drop_and_event_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
