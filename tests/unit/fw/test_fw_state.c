@@ -96,6 +96,37 @@ static void test_a_static_route_needs_a_connected_gateway(void **state)
 	fw_state_free(st);
 }
 
+static void test_a_default_route_reaches_any_routed_backend(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_state *st = with_port(t);
+	struct rte_ether_addr gw_mac = {{2, 0, 0, 0, 0, 0xfe}};
+	struct fw_vip_def vd = {.addr = TT_A(10, 0, 1, 200), .proto = IPPROTO_TCP, .port = 80,
+				.mode = FW_MODE_L3, .port_id = TT_PORT};
+	struct fw_backend_def bd = {.addr = TT_A(192, 168, 7, 7), .weight = 1, .up = 1};
+	uint32_t nh;
+	uint8_t pi;
+	int v, be;
+
+	/* rte_lpm has no depth 0: 0.0.0.0/0 must still cover both halves of the space */
+	assert_int_equal(fw_state_add_route(st, 0, 0, TT_A(10, 0, 1, 1)), 0);
+	assert_int_equal(fw_state_add_neighbour(st, TT_PORT, TT_A(10, 0, 1, 1), &gw_mac), 0);
+	v = fw_state_add_vip(st, &vd);
+	be = fw_state_add_backend(st, v, &bd);
+	assert_true(v >= 0 && be >= 0);
+	assert_int_equal(fw_state_finalize(st), 0);
+	assert_true(st->backends[be].usable);
+	assert_int_equal(st->backends[be].nexthop, TT_A(10, 0, 1, 1));
+	assert_int_equal(fw_state_route_lookup(st, TT_A(8, 8, 8, 8), &nh, &pi), 0);
+	assert_int_equal(nh, TT_A(10, 0, 1, 1));
+	assert_int_equal(fw_state_route_lookup(st, TT_A(200, 1, 2, 3), &nh, &pi), 0);
+	assert_int_equal(nh, TT_A(10, 0, 1, 1));
+	/* the connected subnet still wins over the default route */
+	assert_int_equal(fw_state_route_lookup(st, TT_A(10, 0, 1, 50), &nh, &pi), 0);
+	assert_int_equal(nh, TT_A(10, 0, 1, 50));
+	fw_state_free(st);
+}
+
 static void test_backends_resolve_through_neighbours_and_routes(void **state)
 {
 	struct tt_topo *t = *state;
@@ -177,6 +208,7 @@ int main(void)
 		T(test_bad_definitions_are_refused_with_their_errno),
 		T(test_a_vip_on_a_self_address_is_refused_at_finalize),
 		T(test_a_static_route_needs_a_connected_gateway),
+		T(test_a_default_route_reaches_any_routed_backend),
 		T(test_backends_resolve_through_neighbours_and_routes),
 		T(test_identities_carry_over_by_vip_key_and_backend_address),
 #undef T
