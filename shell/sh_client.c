@@ -680,6 +680,11 @@ static void history_path(struct client *c)
 	char buf[4096];
 
 	c->hist_path[0] = '\0';
+	/* TULA_HISTORY overrides the file (empty: keep no history) */
+	if (getenv("TULA_HISTORY") != NULL) {
+		snprintf(c->hist_path, sizeof(c->hist_path), "%s", getenv("TULA_HISTORY"));
+		return;
+	}
 	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
 	    pw.pw_dir != NULL && pw.pw_dir[0] != '\0')
 		snprintf(c->hist_path, sizeof(c->hist_path), "%s/.tula_history", pw.pw_dir);
