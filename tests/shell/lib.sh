@@ -32,17 +32,22 @@ start_daemon() {
 	return 1
 }
 
+# SIGTERM must stop the daemon cleanly (exit 0; under the sanitizers, no report).
 stop_daemon() {
-	local i
+	local i rc
 	[ -n "${DAEMON:-}" ] || return 0
 	kill -TERM "$DAEMON" 2>/dev/null
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		kill -0 "$DAEMON" 2>/dev/null || break
 		sleep 0.05
 	done
 	kill -KILL "$DAEMON" 2>/dev/null
-	wait "$DAEMON" 2>/dev/null
+	wait "$DAEMON" 2>/dev/null && rc=0 || rc=$?
 	DAEMON=
+	if [ "$rc" = 0 ]; then ok "SIGTERM stops the daemon cleanly"; else
+		not_ok "the daemon exited with status $rc:"
+		tail -30 "$TMP/daemon.log" | sed 's/^/#   /'
+	fi
 }
 
 cli() { "$TULA" cli --socket "$SOCK" "$@"; }

@@ -23,7 +23,7 @@ made_group=0
 FIFO=$TMP/hold
 cleanup() {
 	[ -n "${HOLD:-}" ] && kill "$HOLD" 2>/dev/null
-	stop_daemon
+	stop_daemon >/dev/null
 	for u in $RO $OP $SU $UNK $NOGRP; do userdel "$u" 2>/dev/null; done
 	[ $made_group = 1 ] && groupdel tula 2>/dev/null
 	rm -rf "$TMP"
@@ -93,5 +93,6 @@ exec 9>&-          # the held client reads EOF and disconnects
 wait "$HOLD" 2>/dev/null; HOLD=
 for i in $(seq 1 50); do cli -c 'configure exclusive' >/dev/null 2>&1 && break; sleep 0.1; done
 expect_rc "a disconnected session released its lock" 0 cli -c 'configure exclusive' -c 'exit'
+stop_daemon
 
 finish

@@ -6,7 +6,7 @@ set -u
 TULA=$1
 . "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/tula-ni-XXXXXX)
-trap 'stop_daemon; rm -rf "$TMP"' EXIT
+trap 'stop_daemon >/dev/null; rm -rf "$TMP"' EXIT
 
 start_daemon "$TMP" || exit 1
 
