@@ -458,6 +458,13 @@ static int status_line(void *arg, const struct db_session_info *i)
 	return 0;
 }
 
+static int count_one(void *arg, const struct db_session_info *i)
+{
+	(void)arg;
+	(void)i;
+	return 0;
+}
+
 static int configure(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	struct sh_session *s = sh_ctx_session(ctx);
@@ -475,7 +482,7 @@ static int configure(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		mode = DB_MODE_PRIVATE;
 	else if (sh_match_has(m, "exclusive"))
 		mode = DB_MODE_EXCLUSIVE;
-	if (db_status(sh_db(), NULL, NULL) > 0) {
+	if (db_status(sh_db(), count_one, NULL) > 0) {
 		sh_puts(ctx, "Users currently editing the configuration:\n");
 		db_status(sh_db(), status_line, ctx);
 	}
