@@ -259,6 +259,16 @@ int main(int argc, char **argv)
 	}
 	resize(40, 120);
 
+	type("load merge terminal\r");
+	expect("[Type ^D at a new line to end input]", "load merge terminal asks for the text");
+	type("services {\n    dsr {\n        vip api {\n            address 10.0.1.101;\n"
+	     "            protocol tcp;\n            port 443;\n"
+	     "            backend be2 { address 10.0.1.12; }\n        }\n    }\n}\n");
+	type("\x04");
+	expect("load complete", "a pasted multi-line configuration loads");
+	command("show services dsr vip api port", "port 443;");
+	command("commit and-quit", "Exiting configuration mode");
+	command("configure", "[edit]");
 	command("set system host-name pty1", "# ");
 	type("exit\r");
 	expect("Exit with uncommitted changes? [yes,no] (yes) ",
