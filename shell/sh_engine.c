@@ -832,8 +832,7 @@ static void kwcs_add(struct kwcs *k, size_t item, const char *word, const char *
 	k->n++;
 }
 
-static void build_match(struct matcher *mt, const struct mstate *s, size_t first,
-			struct sh_match *m);
+static void build_match(struct matcher *mt, const struct mstate *s, struct sh_match *m);
 
 /* Every keyword the items can take, walker offers included (their strings live in k). */
 static void keywords(struct matcher *mt, struct items *it, struct kwcs *k)
@@ -1193,8 +1192,7 @@ static const char *level_name(enum sh_level l)
 	}
 }
 
-static void build_match(struct matcher *mt, const struct mstate *s, size_t first,
-			struct sh_match *m)
+static void build_match(struct matcher *mt, const struct mstate *s, struct sh_match *m)
 {
 	size_t i;
 
@@ -1205,7 +1203,6 @@ static void build_match(struct matcher *mt, const struct mstate *s, size_t first
 		m->name[i] = s->by[i]->kind == N_ARG ? s->by[i]->word : NULL;
 		m->val[i] = s->val[i];
 	}
-	(void)first;
 }
 
 /* Parse tokens [from, to) as one command of mode; fill m. */
@@ -1258,7 +1255,7 @@ static int parse_range(struct matcher *mt, unsigned mode, size_t from, size_t to
 		rc = -EINVAL;
 		goto out;
 	}
-	build_match(mt, best, from, m);
+	build_match(mt, best, m);
 	m->line = mt->line;
 	if (best->sub != NULL) {
 		/* the embedded command's match moves to m (its strings live in the owner) */
@@ -1530,7 +1527,7 @@ static void offer_items(struct compl *cp, struct items *it, unsigned mode)
 
 				if (m == NULL)
 					continue;
-				build_match(cp->mt, x->s, 0, m);
+				build_match(cp->mt, x->s, m);
 				m->line = cp->mt->line;
 				n->arg->names(cp->mt->env->sess, m, &tmp);
 				free(m);
