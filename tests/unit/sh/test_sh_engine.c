@@ -257,6 +257,32 @@ static const char *const h_commit[] = {"Commit the candidate",
 				       "Leave configuration mode",
 				       NULL};
 static const char *const h_exit[] = {"Leave", NULL};
+static const char *const h_op[] = {"Run an op script", "Script name", "Arguments", NULL};
+
+static void script_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	(void)s;
+	(void)m;
+	sh_cands_add(out, SH_CAND_NAME, "drain", "drain.lua");
+}
+
+static char op_args[256];
+
+static int op_script(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const char *const *w;
+	size_t n = sh_match_words(m, "ARGS", &w), i;
+
+	(void)ctx;
+	(void)arg;
+	snprintf(op_args, sizeof(op_args), "%s:", sh_match_str(m, "SCRIPT"));
+	for (i = 0; i < n; i++) {
+		strncat(op_args, "[", sizeof(op_args) - strlen(op_args) - 1);
+		strncat(op_args, w[i], sizeof(op_args) - strlen(op_args) - 1);
+		strncat(op_args, "]", sizeof(op_args) - strlen(op_args) - 1);
+	}
+	return 0;
+}
 
 static const struct sh_arg a_vip[] = {{.name = "NAME", .display = "<vip-name>", .names = vip_names},
 				      {NULL}};
@@ -267,6 +293,8 @@ static const struct sh_arg a_show_c[] = {
 	{.name = "PATH", .type = SH_ARG_PATH, .walker = &fake_walker}, {NULL}};
 static const struct sh_arg a_run[] = {
 	{.name = "CMD", .type = SH_ARG_COMMAND, .sub_mode = SH_MODE_OPER}, {NULL}};
+static const struct sh_arg a_op[] = {
+	{.name = "SCRIPT", .names = script_names}, {.name = "ARGS", .type = SH_ARG_WORDS}, {NULL}};
 static const struct sh_arg a_commit[] = {
 	{.name = "MIN", .type = SH_ARG_UINT, .min = 1, .max = 65535}, {NULL}};
 
@@ -339,6 +367,12 @@ static const struct sh_cmd cmds[] = {
 	 .modes = SH_MODE_OPER | SH_MODE_CONF,
 	 .fn = record,
 	 .arg = "exit"},
+	{.syntax = "op SCRIPT [ARGS]",
+	 .help = h_op,
+	 .args = a_op,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = op_script},
 };
 
 static struct sh_engine *eng;
@@ -699,7 +733,7 @@ static void run_embeds_an_operational_command(void **state)
 	assert_int_equal(complete(&conf, "run show sys"), 0);
 	assert_string_equal(cands, "system");
 	assert_int_equal(complete(&conf, "run "), 0);
-	assert_non_null(strstr(cands, "clear configure exit show status"));
+	assert_non_null(strstr(cands, "clear configure exit op show status"));
 }
 
 static void questions_suspend_and_resume_the_command(void **state)
@@ -741,6 +775,21 @@ static void declarations_are_checked(void **state)
 	assert_int_equal(sh_engine_remove(eng, &dup), -ENOENT);
 }
 
+static void variadic_words_take_the_rest_up_to_a_pipe(void **state)
+{
+	(void)state;
+	assert_int_equal(run(&oper, "op drain vip web \"two words\" show"), 0);
+	assert_string_equal(op_args, "drain:[vip][web][two words][show]");
+	assert_int_equal(run(&oper, "op drain"), 0);
+	assert_string_equal(op_args, "drain:");
+	assert_int_equal(run(&oper, "op drain now | count"), 0);
+	assert_string_equal(op_args, "drain:[now]");
+	assert_int_equal(complete(&oper, "op "), 0);
+	assert_string_equal(cands, "<script> drain");
+	assert_int_equal(complete(&oper, "op drain x "), 0);
+	assert_string_equal(cands, "<[Enter]> <args> |");
+}
+
 static void empty_line_does_nothing(void **state)
 {
 	(void)state;
@@ -775,6 +824,7 @@ int main(void)
 		cmocka_unit_test(run_embeds_an_operational_command),
 		cmocka_unit_test(questions_suspend_and_resume_the_command),
 		cmocka_unit_test(declarations_are_checked),
+		cmocka_unit_test(variadic_words_take_the_rest_up_to_a_pipe),
 		cmocka_unit_test(empty_line_does_nothing),
 	};
 
