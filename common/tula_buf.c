@@ -46,6 +46,8 @@ int tula_buf_reserve(struct tula_buf *b, size_t extra)
 
 void tula_buf_add(struct tula_buf *b, const void *data, size_t len)
 {
+	if (len == 0) /* data may be an empty buffer's NULL: memcpy must not see it */
+		return;
 	if (tula_buf_reserve(b, len) < 0)
 		return;
 	memcpy(b->data + b->len, data, len);
