@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LOADED_KEY  "lx.loaded" /* registry: modules require() has loaded */
+#define LOADED_KEY  LX_LOADED_KEY
 #define LOADING_KEY "lx.loading"
 
 struct lx_sandbox {

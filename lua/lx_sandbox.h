@@ -123,4 +123,7 @@ uint64_t lx_sandbox_instructions(const struct lx_sandbox *sb);
 
 #define LX_HOOK_EVERY 1000 /* instructions between two budget checks */
 
+/* Registry table of the modules require() returns (embedders preload theirs here). */
+#define LX_LOADED_KEY "lx.loaded"
+
 #endif
