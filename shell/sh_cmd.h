@@ -94,9 +94,13 @@ struct sh_arg;
 struct sh_walker {
 	/* Where the path starts for this session (e.g. the [edit ...] level). */
 	void (*start)(struct sh_session *s, const struct sh_arg *arg, struct sh_walk_pos *pos);
-	/* Offer what may follow pos: keywords, value placeholders, existing names. */
+	/*
+	 * Offer what may follow pos: keywords, value placeholders, existing names. words
+	 * are the path's words taken so far (keywords expanded), for names that depend
+	 * on them (the backends of that very VIP).
+	 */
 	void (*offer)(struct sh_session *s, const struct sh_arg *arg, const struct sh_walk_pos *pos,
-		      struct sh_cands *out);
+		      const char *const *words, size_t nwords, struct sh_cands *out);
 	/*
 	 * Take tok at pos. keyword = 1 when tok is one of the offered keywords, already
 	 * expanded from an abbreviation; 0 when tok is free text (quoted = 1 if it was).

@@ -711,6 +711,33 @@ static int is_path(const struct node *n)
 static void closure_next(struct matcher *mt, const struct mstate *s, const struct node *from,
 			 struct items *it, const struct node **seen, size_t *nseen);
 
+/* The words a path placeholder has taken in state s (none when it starts fresh). */
+static size_t path_words(const struct mstate *s, const struct node *n, const char *const **w)
+{
+	size_t i = s->ntok;
+
+	if (!s->in_path || s->n != n) {
+		*w = NULL;
+		return 0;
+	}
+	while (i > 0 && s->by[i - 1] == n)
+		i--;
+	*w = &s->val[i];
+	return s->ntok - i;
+}
+
+static void walker_offer(struct matcher *mt, const struct item *x, struct sh_cands *out)
+{
+	const char *const *w;
+	size_t nw = path_words(x->s, x->n, &w);
+
+	/* a fresh path (x->pos is the start) has taken no words even if the state walked
+	 * an earlier one */
+	if (x->s->in_path && x->s->n == x->n && memcmp(&x->pos, &x->s->pos, sizeof(x->pos)) != 0)
+		nw = 0;
+	x->n->arg->walker->offer(mt->env->sess, x->n->arg, &x->pos, w, nw, out);
+}
+
 static void visit(struct matcher *mt, const struct mstate *s, const struct node *n,
 		  struct items *it, const struct node **seen, size_t *nseen)
 {
@@ -824,7 +851,7 @@ static void keywords(struct matcher *mt, struct items *it, struct kwcs *k)
 			if (k->noffers == MAX_STATES)
 				continue;
 			o = &k->offers[k->noffers++];
-			n->arg->walker->offer(mt->env->sess, n->arg, &it->v[i].pos, o);
+			walker_offer(mt, &it->v[i], o);
 			for (j = 0; j < o->n; j++)
 				if (o->v[j].kind == SH_CAND_KEYWORD)
 					kwcs_add(k, i, o->v[j].word, o->v[j].help);
@@ -1476,7 +1503,7 @@ static void offer_items(struct compl *cp, struct items *it, unsigned mode)
 			if (has_prefix(n->word, pa))
 				sh_cands_add(cp->out, SH_CAND_KEYWORD, n->word, n->help);
 		} else if (is_path(n)) {
-			n->arg->walker->offer(cp->mt->env->sess, n->arg, &x->pos, &tmp);
+			walker_offer(cp->mt, x, &tmp);
 			for (j = 0; j < tmp.n; j++)
 				if (tmp.v[j].kind == SH_CAND_ARG
 					    ? pa[0] == '\0' || tmp.v[j].word[0] == '<'
