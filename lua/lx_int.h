@@ -122,5 +122,8 @@ void lx_shell_free(struct lx_shell *sh);
  */
 int lx_shell_exec(struct lx_shell *sh, const char *line, struct tula_buf *out,
 		  struct tula_val **val);
+/* The run whose tula.cli is executing a command right now (NULL when none): commands
+ * run that way have no CLI session, so `op` takes its caller's identity from here. */
+const struct lx_run *lx_shell_caller(void);
 
 #endif

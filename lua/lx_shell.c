@@ -15,6 +15,14 @@ struct lx_shell {
 	struct lx_run *run;
 };
 
+/* The run whose tula.cli is executing a command now (innermost), for `op` run that way. */
+static struct lx_run *caller;
+
+const struct lx_run *lx_shell_caller(void)
+{
+	return caller;
+}
+
 struct lx_shell *lx_shell_new(struct lx_run *run)
 {
 	struct lx_shell *sh = calloc(1, sizeof(*sh));
@@ -34,6 +42,7 @@ int lx_shell_exec(struct lx_shell *sh, const char *line, struct tula_buf *out,
 {
 	struct sh_engine *e = sh_engine_default();
 	struct sh_env env = {.mode = SH_MODE_OPER, .level = sh->run->level, .sess = NULL};
+	struct lx_run *prev;
 	struct sh_ctx ctx;
 	int rc;
 
@@ -44,7 +53,10 @@ int lx_shell_exec(struct lx_shell *sh, const char *line, struct tula_buf *out,
 		return -ENOMEM;
 	}
 	sh_ctx_init(&ctx, NULL, 0);
+	prev = caller;
+	caller = sh->run;
 	rc = sh_engine_exec(e, &env, line, &ctx);
+	caller = prev;
 	if (rc == 0 && ctx.pending != SH_PENDING_NONE)
 		rc = sh_err(&ctx, "error: '%s' waits for an answer a script cannot give", line);
 	if (rc < 0 || ctx.failed) {

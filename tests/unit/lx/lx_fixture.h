@@ -25,33 +25,33 @@
 #include "db/db.h"
 #include "lua/lx_int.h"
 
-#define SEED                                                                               \
-	"system {\n"                                                                       \
-	"    host-name lb1;\n"                                                             \
-	"    login {\n"                                                                    \
-	"        user alice { class super-user; }\n"                                       \
-	"        user oscar { class operator; }\n"                                         \
-	"        user rita { class read-only; }\n"                                         \
-	"    }\n"                                                                          \
-	"}\n"                                                                              \
-	"interfaces {\n"                                                                   \
-	"    port0 {\n"                                                                    \
-	"        device \"net_null0\";\n"                                                  \
-	"        address 10.0.1.10/24;\n"                                                  \
-	"    }\n"                                                                          \
-	"}\n"                                                                              \
-	"services {\n"                                                                     \
-	"    dsr {\n"                                                                      \
-	"        vip web {\n"                                                              \
-	"            address 10.0.1.100;\n"                                                \
-	"            protocol tcp;\n"                                                      \
-	"            port 80;\n"                                                           \
-	"            mode l2;\n"                                                           \
-	"            interface port0;\n"                                                   \
-	"            backend be1 { address 10.0.1.11; weight 100; }\n"                     \
-	"            backend be2 { address 10.0.1.12; }\n"                                 \
-	"        }\n"                                                                      \
-	"    }\n"                                                                          \
+#define SEED                                                           \
+	"system {\n"                                                   \
+	"    host-name lb1;\n"                                         \
+	"    login {\n"                                                \
+	"        user alice { class super-user; }\n"                   \
+	"        user oscar { class operator; }\n"                     \
+	"        user rita { class read-only; }\n"                     \
+	"    }\n"                                                      \
+	"}\n"                                                          \
+	"interfaces {\n"                                               \
+	"    port0 {\n"                                                \
+	"        device \"net_null0\";\n"                              \
+	"        address 10.0.1.10/24;\n"                              \
+	"    }\n"                                                      \
+	"}\n"                                                          \
+	"services {\n"                                                 \
+	"    dsr {\n"                                                  \
+	"        vip web {\n"                                          \
+	"            address 10.0.1.100;\n"                            \
+	"            protocol tcp;\n"                                  \
+	"            port 80;\n"                                       \
+	"            mode l2;\n"                                       \
+	"            interface port0;\n"                               \
+	"            backend be1 { address 10.0.1.11; weight 100; }\n" \
+	"            backend be2 { address 10.0.1.12; }\n"             \
+	"        }\n"                                                  \
+	"    }\n"                                                      \
 	"}\n"
 
 struct fixture {

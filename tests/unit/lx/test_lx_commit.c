@@ -109,9 +109,8 @@ static void commit_check_runs_the_scripts_too(void **state)
 	assert_int_equal(o.rc, 0);
 	db_diags_free(&o.d);
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(db_session_open(fx.db, "alice", DB_CLIENT_CLI, "t", DB_MODE_PRIVATE, &s,
-					 &o.d),
-			 0);
+	assert_int_equal(
+		db_session_open(fx.db, "alice", DB_CLIENT_CLI, "t", DB_MODE_PRIVATE, &s, &o.d), 0);
 	assert_int_equal(db_exec(s, "set services dsr vip web port 25", &o.d), 0);
 	assert_int_equal(db_commit(s, &co, NULL, &o.d), -EINVAL);
 	assert_diag(&o, DB_DIAG_ERROR, "port 25 is not allowed");

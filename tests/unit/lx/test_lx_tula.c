@@ -298,8 +298,8 @@ static void operator_cannot_open_a_configuration_session(void **state)
 	run_as(&r, "oscar", "tula.config()");
 	assert_int_equal(r.rc, -ECANCELED);
 	assert_non_null(strstr(tula_buf_str(&r.err), "tula.config: permission denied: "
-						      "configuration needs login class super-user "
-						      "(oscar is operator)"));
+						     "configuration needs login class super-user "
+						     "(oscar is operator)"));
 	lua_result_free(&r);
 	run_as(&r, "nobody", "print(tula.user, tula.class) tula.config()");
 	assert_string_equal(tula_buf_str(&r.out), "nobody\tread-only\n");
@@ -376,12 +376,13 @@ static void show_converts_a_registered_view_into_tables(void **state)
 	struct lua_result r;
 
 	(void)state;
-	run_ok(&r, "local p = tula.show('lxpool')\n"
-		   "local be = p.members[1]\n"
-		   "print(p.name, #p.members, p.members[2])\n"
-		   "print(be.name, be.healthy, be.weight, math.type(be.weight), be.share, be.delta, "
-		   "be.note)\n"
-		   "print(tula.show('show lxpool').name)");
+	run_ok(&r,
+	       "local p = tula.show('lxpool')\n"
+	       "local be = p.members[1]\n"
+	       "print(p.name, #p.members, p.members[2])\n"
+	       "print(be.name, be.healthy, be.weight, math.type(be.weight), be.share, be.delta, "
+	       "be.note)\n"
+	       "print(tula.show('show lxpool').name)");
 	assert_string_equal(tula_buf_str(&r.out), "web\t2\tbe2\n"
 						  "be1\ttrue\t100\tinteger\t0.5\t-3\tnil\n"
 						  "web\n");
