@@ -316,8 +316,9 @@ struct db_open_report {
  * started from the rescue configuration (rescue_file) or the factory default;
  * rep says what happened so the daemon can print it. The active configuration
  * is loaded but NOT yet applied: register the commit hooks, then db_activate().
- * Returns 0 with *out set, or -errno only when not even an in-memory database
- * works (-ENOMEM). rep may be NULL.
+ * Returns 0 with *out set; -EBUSY when another process has the database open
+ * (an advisory lock on PATH.lock; the file is left alone); -ENOMEM/-EIO only
+ * when not even an in-memory database works. rep may be NULL.
  */
 int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report *rep);
 

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The database handle: opening (with the start-up fallback of issue 4 item 6),
+ * the active configuration, commit hooks, and the operational data — history,
+ * the pending confirm, the rescue configuration, login classes.
+ *
+ * Start-up never fails because of a damaged file: a database that cannot be
+ * opened or fails integrity_check is renamed aside and Tula starts from the
+ * rescue configuration (kept as a file next to the database precisely for this
+ * case) or the factory default, and says so in the open report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/tula_log.h"
+#include "common/tula_loop.h"
+#include "db/db_int.h"
+
+static const char factory_text[] = "system {\n"
+				   "    host-name tula;\n"
+				   "}\n";
+
+const char *db_client_name(enum db_client c)
+{
+	switch (c) {
+	case DB_CLIENT_CLI:
+		return "cli";
+	case DB_CLIENT_LUA:
+		return "lua";
+	case DB_CLIENT_AUTO:
+		return "auto";
+	}
+	return "cli";
+}
+
+enum db_client db_client_parse(const char *s)
+{
+	if (s != NULL && strcmp(s, "lua") == 0)
+		return DB_CLIENT_LUA;
+	if (s != NULL && strcmp(s, "auto") == 0)
+		return DB_CLIENT_AUTO;
+	return DB_CLIENT_CLI;
+}
+
+const char *db_mode_name(enum db_mode m)
+{
+	switch (m) {
+	case DB_MODE_SHARED:
+		return "shared";
+	case DB_MODE_EXCLUSIVE:
+		return "exclusive";
+	case DB_MODE_PRIVATE:
+		return "private";
+	}
+	return "shared";
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct tula_buf b = TULA_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		tula_buf_add(&b, chunk, n);
+	fclose(f);
+	if (b.oom) {
+		tula_buf_free(&b);
+		return NULL;
+	}
+	return tula_buf_steal(&b);
+}
+
+/* Write a file so that a crash leaves either the old or the new contents. */
+static int write_file_atomic(const char *path, const char *text)
+{
+	char tmp[4096], dir[4096];
+	size_t len = strlen(text);
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = -EIO;
+	if (close(fd) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static void move_aside(const char *path, char *moved, size_t msize)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char stamp[32], from[4096], to[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	moved[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(suffix); i++) {
+		snprintf(from, sizeof(from), "%s%s", path, suffix[i]);
+		snprintf(to, sizeof(to), "%s.damaged-%s%s", path, stamp, suffix[i]);
+		if (access(from, F_OK) != 0)
+			continue;
+		if (rename(from, to) != 0) {
+			TLOG_ERR("db: cannot move %s aside: %s", from, strerror(errno));
+			if (i == 0)
+				unlink(from); /* a new database must start empty */
+			continue;
+		}
+		if (i == 0)
+			snprintf(moved, msize, "%s", to);
+	}
+}
+
+/* An advisory lock next to the database. Returns the fd, -EBUSY when another
+ * process holds it, or -1 when no lock file can be made (then run unlocked). */
+static int lock_path(const char *path)
+{
+	char lock[4096];
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+
+		close(fd);
+		return err == EWOULDBLOCK ? -EBUSY : -1;
+	}
+	return fd;
+}
+
+static int store_seed(struct db *db, const char *text, const char *user, const char *comment)
+{
+	struct store_rev r = {
+		.time = time(NULL),
+		.user = (char *)user,
+		.client = "auto",
+		.client_id = "start-up",
+		.comment = (char *)comment,
+		.text = (char *)text,
+	};
+	int rc;
+
+	rc = store_begin(&db->st);
+	if (rc == 0)
+		rc = store_rev_add(&db->st, &r, NULL);
+	if (rc == 0)
+		rc = store_cand_del(&db->st, "shared");
+	if (rc == 0)
+		rc = store_commit(&db->st);
+	if (rc != 0)
+		store_rollback(&db->st);
+	return rc;
+}
+
+/* Seed a new database with the rescue configuration or the factory default. */
+static int seed_fallback(struct db *db, struct db_open_report *rep, const char *why)
+{
+	char *rescue = read_file(db->rescue_file);
+	struct db_node *t = NULL;
+	char comment[512];
+	int rc;
+
+	if (rescue != NULL) {
+		t = db_tree_parse(rescue, NULL);
+		if (t == NULL) {
+			TLOG_ERR("db: rescue file %s does not parse; using the factory default",
+				 db->rescue_file);
+			free(rescue);
+			rescue = NULL;
+		}
+	}
+	db_tree_free(t);
+	rep->source = rescue ? DB_FROM_RESCUE : DB_FROM_FACTORY;
+	snprintf(comment, sizeof(comment), "%s: started from the %s configuration", why,
+		 rescue ? "rescue" : "factory-default");
+	rc = store_seed(db, rescue ? rescue : factory_text, "tula", comment);
+	if (rc == 0 && rescue != NULL)
+		store_rescue_put(&db->st, rescue);
+	free(rescue);
+	return rc;
+}
+
+static int load_active(struct db *db, char *reason, size_t rsize)
+{
+	struct store_rev r;
+	struct db_diags d = DB_DIAGS_INIT;
+	struct db_node *t;
+	int rc;
+
+	rc = store_rev_get(&db->st, 0, &r);
+	if (rc != 0) {
+		snprintf(reason, rsize, "no active revision (%s)", strerror(-rc));
+		return rc;
+	}
+	t = db_tree_parse(r.text, &d);
+	if (t == NULL) {
+		snprintf(reason, rsize, "revision %llu does not parse: line %d: %s",
+			 (unsigned long long)r.id, d.n ? d.v[0].line : 0,
+			 d.n ? d.v[0].message : "out of memory");
+		db_diags_free(&d);
+		store_rev_clear(&r);
+		return -EINVAL;
+	}
+	db_diags_free(&d);
+	db_tree_free(db->active);
+	db_tree_free(db->effective);
+	db->active = t;
+	db->active_id = r.id;
+	db->effective = db_tree_effective(t);
+	store_rev_clear(&r);
+	return db->effective ? 0 : -ENOMEM;
+}
+
+static void load_shared(struct db *db)
+{
+	uint64_t base = 0;
+	char *text = NULL;
+	struct db_node *t = NULL;
+
+	if (store_cand_get(&db->st, "shared", &base, &text) == 0 && text != NULL) {
+		t = db_tree_parse(text, NULL);
+		if (t == NULL)
+			TLOG_WARNING("db: the stored shared candidate does not parse; discarded");
+	}
+	free(text);
+	db->shared = t != NULL ? t : db_tree_dup(db->active);
+}
+
+int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report *rep)
+{
+	struct db_open_report local;
+	struct db *db;
+	char reason[256] = "";
+	unsigned count = 0;
+	int rc;
+
+	if (rep == NULL)
+		rep = &local;
+	memset(rep, 0, sizeof(*rep));
+	if (o == NULL || o->path == NULL)
+		return -EINVAL;
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return -ENOMEM;
+	db->next_session = 1;
+	if (o->rescue_file != NULL)
+		db->rescue_file = strdup(o->rescue_file);
+	else if (asprintf(&db->rescue_file, "%s.rescue", o->path) < 0)
+		db->rescue_file = NULL;
+	if (db->rescue_file == NULL) {
+		free(db);
+		return -ENOMEM;
+	}
+
+	/* one Tula per database: a second one must not treat it as damaged */
+	db->lock_fd = lock_path(o->path);
+	if (db->lock_fd == -EBUSY) {
+		free(db->rescue_file);
+		free(db);
+		return -EBUSY;
+	}
+	rc = store_open(&db->st, o->path, reason, sizeof(reason));
+	if (rc == 0)
+		rc = store_rev_count(&db->st, &count);
+	if (rc == 0 && count == 0) {
+		/* a new database: seed it */
+		const char *text = o->seed_text ? o->seed_text : factory_text;
+		struct db_diags d = DB_DIAGS_INIT;
+		struct db_node *t = db_tree_parse(text, &d);
+
+		rep->source = DB_CREATED;
+		if (t == NULL) {
+			rep->seed_errors = (int)d.errors;
+			snprintf(rep->reason, sizeof(rep->reason),
+				 "the seed configuration does not parse (line %d: %s); "
+				 "started from the factory default",
+				 d.n ? d.v[0].line : 0, d.n ? d.v[0].message : "out of memory");
+			text = factory_text;
+		}
+		db_tree_free(t);
+		db_diags_free(&d);
+		rc = store_seed(db, text, o->seed_user ? o->seed_user : "tula",
+				"initial configuration");
+	} else if (rc == 0) {
+		rep->source = DB_OPENED;
+	}
+	if (rc == 0)
+		rc = load_active(db, reason, sizeof(reason));
+	if (rc != 0) {
+		char why[400];
+
+		snprintf(rep->reason, sizeof(rep->reason), "%s", reason);
+		TLOG_ERR("db: %s: %s", o->path, reason);
+		store_close(&db->st);
+		if (access(o->path, F_OK) == 0)
+			move_aside(o->path, rep->moved_to, sizeof(rep->moved_to));
+		rc = store_open(&db->st, o->path, reason, sizeof(reason));
+		if (rc != 0) {
+			TLOG_ERR("db: cannot create %s (%s): running from memory, nothing will "
+				 "persist",
+				 o->path, reason);
+			rep->in_memory = 1;
+			rc = store_open_memory(&db->st);
+		}
+		snprintf(why, sizeof(why), "database unusable (%s)", rep->reason);
+		if (rc == 0)
+			rc = seed_fallback(db, rep, why);
+		if (rc == 0)
+			rc = load_active(db, reason, sizeof(reason));
+		if (rc != 0) {
+			store_close(&db->st);
+			db_tree_free(db->active);
+			db_tree_free(db->effective);
+			free(db->rescue_file);
+			if (db->lock_fd >= 0)
+				close(db->lock_fd);
+			free(db);
+			return rc == -ENOMEM ? -ENOMEM : -EIO;
+		}
+	}
+	rc = store_clear_stale(&db->st);
+	rep->stale_sessions = rc > 0 ? rc : 0;
+	load_shared(db);
+	if (db->shared == NULL) {
+		db_close(db);
+		return -ENOMEM;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	while (db->sessions != NULL)
+		db_session_close(db->sessions);
+	if (db->shared_dirty)
+		db_shared_sync(db);
+	tula_timer_free(db->confirm_timer);
+	store_close(&db->st);
+	db_tree_free(db->active);
+	db_tree_free(db->effective);
+	db_tree_free(db->shared);
+	free(db->hooks);
+	store_rev_clear(&db->scratch_rev);
+	free(db->scratch_user);
+	free(db->rescue_file);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
+	free(db);
+}
+
+const struct db_node *db_active(const struct db *db)
+{
+	return db->active;
+}
+
+const struct db_node *db_active_effective(const struct db *db)
+{
+	return db->effective;
+}
+
+uint64_t db_active_id(const struct db *db)
+{
+	return db->active_id;
+}
+
+const char *db_user_class(const struct db *db, const char *user)
+{
+	const struct db_node *login = db_node_get(db->effective, "system login");
+	const struct db_node *u = db_node_find(login, "user", user);
+
+	return u ? db_get_str(u, "class") : NULL;
+}
+
+/* --- hooks -------------------------------------------------------------------------------- */
+
+int db_commit_hook_register(struct db *db, const struct db_hook *h, void *arg)
+{
+	struct hook_reg *v;
+	size_t i;
+
+	if (db->in_commit)
+		return -EBUSY;
+	for (i = 0; i < db->nhooks; i++)
+		if (db->hooks[i].h == h && db->hooks[i].arg == arg)
+			return -EEXIST;
+	v = realloc(db->hooks, (db->nhooks + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	db->hooks = v;
+	db->hooks[db->nhooks].h = h;
+	db->hooks[db->nhooks].arg = arg;
+	db->hooks[db->nhooks].prepared = 0;
+	db->nhooks++;
+	return 0;
+}
+
+int db_commit_hook_unregister(struct db *db, const struct db_hook *h, void *arg)
+{
+	size_t i;
+
+	if (db->in_commit)
+		return -EBUSY;
+	for (i = 0; i < db->nhooks; i++)
+		if (db->hooks[i].h == h && db->hooks[i].arg == arg) {
+			memmove(&db->hooks[i], &db->hooks[i + 1],
+				(db->nhooks - i - 1) * sizeof(*db->hooks));
+			db->nhooks--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* --- history -------------------------------------------------------------------------------- */
+
+struct hist_walk {
+	int (*fn)(void *arg, const struct db_revision *r);
+	void *arg;
+};
+
+static int hist_cb(void *arg, unsigned index, const struct store_rev *r)
+{
+	struct hist_walk *w = arg;
+	struct db_revision rev = {
+		.index = index,
+		.id = r->id,
+		.time = r->time,
+		.user = r->user,
+		.client = db_client_parse(r->client),
+		.client_id = r->client_id,
+		.comment = r->comment,
+	};
+
+	return w->fn(w->arg, &rev);
+}
+
+int db_history(struct db *db, int (*fn)(void *arg, const struct db_revision *r), void *arg)
+{
+	struct hist_walk w = {fn, arg};
+
+	return store_rev_walk(&db->st, hist_cb, &w);
+}
+
+int db_revision_load(struct db *db, unsigned index, struct db_node **tree, struct db_revision *info)
+{
+	struct store_rev *r = &db->scratch_rev;
+	int rc;
+
+	store_rev_clear(r);
+	rc = store_rev_get(&db->st, index, r);
+	if (rc != 0)
+		return rc;
+	if (tree != NULL) {
+		*tree = db_tree_parse(r->text, NULL);
+		if (*tree == NULL)
+			return -ENOMEM;
+	}
+	if (info != NULL) {
+		info->index = index;
+		info->id = r->id;
+		info->time = r->time;
+		info->user = r->user;
+		info->client = db_client_parse(r->client);
+		info->client_id = r->client_id;
+		info->comment = r->comment;
+	}
+	return 0;
+}
+
+int db_confirm_pending(struct db *db, struct db_confirm *info)
+{
+	struct store_confirm c;
+	int rc = store_confirm_get(&db->st, &c);
+
+	if (rc != 0)
+		return rc;
+	free(db->scratch_user);
+	db->scratch_user = c.user;
+	if (info != NULL) {
+		info->id = c.id;
+		info->restore_id = c.restore_id;
+		info->deadline = c.deadline;
+		info->user = c.user;
+	}
+	return 0;
+}
+
+/* --- rescue ------------------------------------------------------------------------------------ */
+
+int db_rescue_save(struct db *db)
+{
+	struct tula_buf b = TULA_BUF_INIT;
+	int rc;
+
+	db_render(db->active, DB_FMT_BRACES, 0, &b);
+	if (b.oom) {
+		tula_buf_free(&b);
+		return -ENOMEM;
+	}
+	rc = store_rescue_put(&db->st, tula_buf_str(&b));
+	if (rc == 0) {
+		rc = write_file_atomic(db->rescue_file, tula_buf_str(&b));
+		if (rc != 0) {
+			TLOG_ERR("db: cannot write the rescue file %s: %s", db->rescue_file,
+				 strerror(-rc));
+			rc = -EIO;
+		}
+	}
+	tula_buf_free(&b);
+	return rc;
+}
+
+int db_rescue_delete(struct db *db)
+{
+	char *text = NULL;
+	int rc = store_rescue_get(&db->st, &text);
+
+	free(text);
+	if (rc != 0)
+		return rc;
+	rc = store_rescue_del(&db->st);
+	if (unlink(db->rescue_file) != 0 && errno != ENOENT)
+		rc = -EIO;
+	return rc;
+}
+
+int db_rescue_load(struct db *db, struct db_node **tree)
+{
+	char *text = NULL;
+	int rc = store_rescue_get(&db->st, &text);
+
+	if (rc != 0)
+		return rc;
+	*tree = db_tree_parse(text, NULL);
+	free(text);
+	return *tree ? 0 : -ENOMEM;
+}

@@ -1,0 +1,1213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one declaration of Tula's configuration hierarchy (CLI.md), and the value
+ * types every statement uses. Adding a statement is adding a node here: the
+ * shell, Lua, the parsers, the renderers and validation all walk this table.
+ *
+ * Nodes are declared bottom-up (children before parents) as static structs;
+ * schema_init() fills parent links, child positions and reference targets once.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db/db_int.h"
+
+#define KIDS(arr)  .children = (arr), .nchildren = ARRAY_SIZE(arr)
+#define ENUMS(arr) .enums = (arr), .nenums = ARRAY_SIZE(arr)
+
+/* --- system ------------------------------------------------------------------- */
+
+static struct db_snode s_host_name = {
+	.name = "host-name",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_HOSTNAME,
+	.help = "Host name of this Tula (shown in the prompt)",
+	.value_name = "name",
+	.value_help = "host name: letters, digits, '-' and '.'",
+};
+
+static const struct db_enum login_classes[] = {
+	{"super-user", "All commands, including configuration"},
+	{"operator", "Operational commands, clear and request; no configuration"},
+	{"read-only", "Show commands only"},
+};
+static struct db_snode s_user_class = {
+	.name = "class",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENUM,
+	ENUMS(login_classes),
+	.flags = DB_SF_MANDATORY,
+	.help = "Login class: what the user may do",
+	.value_name = "class",
+	.value_help = "super-user, operator or read-only",
+	.completion = DB_COMPLETE_ENUM,
+};
+static struct db_snode *const user_kids[] = {&s_user_class};
+static struct db_snode s_user = {
+	.name = "user",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NAME,
+	KIDS(user_kids),
+	.help = "A user allowed to use the CLI",
+	.value_name = "name",
+	.value_help = "login name",
+	.completion = DB_COMPLETE_ENTRIES,
+};
+static struct db_snode *const login_kids[] = {&s_user};
+static struct db_snode s_login = {
+	.name = "login",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(login_kids),
+	.help = "Users and their login classes",
+};
+
+static struct db_snode s_history = {
+	.name = "history",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 50,
+	.dflt = "50",
+	.help = "Committed revisions kept (rollback 0..N-1)",
+	.value_name = "count",
+	.value_help = "1..50",
+};
+static struct db_snode *const commit_kids[] = {&s_history};
+static struct db_snode s_commit = {
+	.name = "commit",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(commit_kids),
+	.help = "Commit parameters",
+};
+
+static struct db_snode s_commit_file = {
+	.name = "file",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_FILE,
+	.help = "Commit script, run on every commit",
+	.value_name = "file",
+	.value_help = "Lua file in the scripts directory",
+	.completion = DB_COMPLETE_FILES,
+};
+static struct db_snode *const scommit_kids[] = {&s_commit_file};
+static struct db_snode s_scripts_commit = {
+	.name = "commit",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(scommit_kids),
+	.help = "Commit scripts (validate, warn, add transient changes)",
+};
+static struct db_snode s_op_file = {
+	.name = "file",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_FILE,
+	.help = "Operational script, run with `op NAME`",
+	.value_name = "file",
+	.value_help = "Lua file in the scripts directory",
+	.completion = DB_COMPLETE_FILES,
+};
+static struct db_snode *const sop_kids[] = {&s_op_file};
+static struct db_snode s_scripts_op = {
+	.name = "op",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(sop_kids),
+	.help = "Operational scripts",
+};
+static struct db_snode *const scripts_kids[] = {&s_scripts_commit, &s_scripts_op};
+static struct db_snode s_scripts = {
+	.name = "scripts",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(scripts_kids),
+	.help = "Lua scripts",
+};
+
+static struct db_snode *const system_kids[] = {&s_host_name, &s_login, &s_commit, &s_scripts};
+static struct db_snode s_system = {
+	.name = "system",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(system_kids),
+	.help = "System parameters",
+};
+
+/* --- interfaces ------------------------------------------------------------------ */
+
+static struct db_snode s_if_description = {
+	.name = "description",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_STRING,
+	.help = "Text description of the interface",
+	.value_name = "text",
+	.value_help = "any text (quote it if it has blanks)",
+};
+static struct db_snode s_if_device = {
+	.name = "device",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_STRING,
+	.flags = DB_SF_MANDATORY,
+	.help = "DPDK device behind this interface",
+	.value_name = "devargs",
+	.value_help = "DPDK devargs (net_af_packet0,iface=eth1) or PCI address",
+};
+static struct db_snode s_if_address = {
+	.name = "address",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_PREFIX,
+	.help = "Self address of Tula on this interface",
+	.value_name = "address",
+	.value_help = "address/prefix-length, e.g. 10.0.1.10/24",
+	.completion = DB_COMPLETE_ENTRIES,
+};
+static struct db_snode s_if_mtu = {
+	.name = "mtu",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 68,
+	.max = 9600,
+	.dflt = "1500",
+	.help = "Maximum transmission unit (IP bytes)",
+	.value_name = "bytes",
+	.value_help = "68..9600",
+};
+static struct db_snode s_if_disable = {
+	.name = "disable",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_FLAG,
+	.help = "Administratively disable the interface",
+};
+static struct db_snode *const if_kids[] = {&s_if_description, &s_if_device, &s_if_address,
+					   &s_if_mtu, &s_if_disable};
+static struct db_snode s_interfaces = {
+	.name = "interfaces",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NAME,
+	KIDS(if_kids),
+	.flags = DB_SF_BARE,
+	.help = "Data-path interfaces",
+	.value_name = "interface-name",
+	.value_help = "interface name, e.g. port0",
+	.completion = DB_COMPLETE_ENTRIES,
+	.validate = db_v_interface,
+};
+
+/* --- routing-options ------------------------------------------------------------- */
+
+static struct db_snode s_next_hop = {
+	.name = "next-hop",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_IPV4,
+	.flags = DB_SF_MANDATORY,
+	.help = "Gateway, on a connected subnet",
+	.value_name = "address",
+	.value_help = "IPv4 address",
+};
+static struct db_snode *const route_kids[] = {&s_next_hop};
+static struct db_snode s_route = {
+	.name = "route",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NETWORK,
+	KIDS(route_kids),
+	.flags = DB_SF_ONELINE,
+	.help = "Static route",
+	.value_name = "prefix",
+	.value_help = "destination network, e.g. 0.0.0.0/0",
+	.completion = DB_COMPLETE_ENTRIES,
+	.validate = db_v_route,
+};
+static struct db_snode *const static_kids[] = {&s_route};
+static struct db_snode s_static = {
+	.name = "static",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(static_kids),
+	.help = "Static routes",
+};
+static struct db_snode *const ro_kids[] = {&s_static};
+static struct db_snode s_routing_options = {
+	.name = "routing-options",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(ro_kids),
+	.help = "Routing",
+};
+
+/* --- services dsr ----------------------------------------------------------------- */
+
+static const struct db_enum protocols[] = {
+	{"tcp", "TCP"},
+	{"udp", "UDP"},
+};
+static const struct db_enum modes[] = {
+	{"l2", "MAC rewrite: backends on the same L2 segment as Tula"},
+	{"l3", "IP-in-IP: backends anywhere Tula can route to"},
+};
+static const struct db_enum hashes[] = {
+	{"five-tuple", "Addresses, protocol and ports"},
+	{"addresses", "Source and destination addresses only (fragments then pass)"},
+};
+static const struct db_enum hc_types[] = {
+	{"tcp", "TCP connect to the port"},
+	{"http", "HTTP GET of http-path, expecting a 2xx or 3xx status"},
+	{"none", "No probes: backends are always considered up"},
+};
+
+static struct db_snode s_be_address = {
+	.name = "address",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_IPV4,
+	.flags = DB_SF_MANDATORY,
+	.help = "Backend's own address",
+	.value_name = "address",
+	.value_help = "IPv4 address",
+};
+static struct db_snode s_be_weight = {
+	.name = "weight",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 0,
+	.max = 65535,
+	.dflt = "100",
+	.help = "Share of new flows (0 drains: no new flows)",
+	.value_name = "weight",
+	.value_help = "0..65535",
+};
+static struct db_snode *const be_kids[] = {&s_be_address, &s_be_weight};
+static struct db_snode s_backend = {
+	.name = "backend",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NAME,
+	KIDS(be_kids),
+	.help = "Real server behind the VIP",
+	.value_name = "name",
+	.value_help = "backend name",
+	.completion = DB_COMPLETE_ENTRIES,
+	.validate = db_v_backend,
+};
+
+static struct db_snode s_hc_type = {
+	.name = "type",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENUM,
+	ENUMS(hc_types),
+	.dflt = "tcp",
+	.help = "Probe type",
+	.value_name = "type",
+	.value_help = "tcp, http or none",
+	.completion = DB_COMPLETE_ENUM,
+};
+static struct db_snode s_hc_port = {
+	.name = "port",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 65535,
+	.help = "Port to probe (default: the VIP's port)",
+	.value_name = "port",
+	.value_help = "1..65535",
+};
+static struct db_snode s_hc_path = {
+	.name = "http-path",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_PATH,
+	.dflt = "/",
+	.help = "URL path probed by type http",
+	.value_name = "path",
+	.value_help = "absolute URL path, e.g. /healthz",
+};
+static struct db_snode s_hc_interval = {
+	.name = "interval",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 3600,
+	.dflt = "2",
+	.help = "Seconds between probes",
+	.value_name = "seconds",
+	.value_help = "1..3600",
+};
+static struct db_snode s_hc_timeout = {
+	.name = "timeout",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 3600,
+	.dflt = "1",
+	.help = "Seconds to wait for an answer",
+	.value_name = "seconds",
+	.value_help = "1..3600, at most the interval",
+};
+static struct db_snode s_hc_rise = {
+	.name = "rise",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 100,
+	.dflt = "2",
+	.help = "Successes in a row that mark a backend up",
+	.value_name = "count",
+	.value_help = "1..100",
+};
+static struct db_snode s_hc_fall = {
+	.name = "fall",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 100,
+	.dflt = "3",
+	.help = "Failures in a row that mark a backend down",
+	.value_name = "count",
+	.value_help = "1..100",
+};
+static struct db_snode *const hc_kids[] = {&s_hc_type,	  &s_hc_port, &s_hc_path, &s_hc_interval,
+					   &s_hc_timeout, &s_hc_rise, &s_hc_fall};
+static struct db_snode s_health = {
+	.name = "health-check",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(hc_kids),
+	.help = "How backends are probed",
+	.validate = db_v_health,
+};
+
+static struct db_snode s_vip_description = {
+	.name = "description",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_STRING,
+	.help = "Text description of the VIP",
+	.value_name = "text",
+	.value_help = "any text (quote it if it has blanks)",
+};
+static struct db_snode s_vip_address = {
+	.name = "address",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_IPV4,
+	.flags = DB_SF_MANDATORY,
+	.help = "Virtual IP address clients connect to",
+	.value_name = "address",
+	.value_help = "IPv4 address",
+};
+static struct db_snode s_vip_protocol = {
+	.name = "protocol",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENUM,
+	ENUMS(protocols),
+	.flags = DB_SF_MANDATORY,
+	.help = "Transport protocol",
+	.value_name = "protocol",
+	.value_help = "tcp or udp",
+	.completion = DB_COMPLETE_ENUM,
+};
+static struct db_snode s_vip_port = {
+	.name = "port",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_PORT,
+	.min = 1,
+	.max = 65535,
+	.flags = DB_SF_MANDATORY | DB_SF_STAR,
+	.help = "Destination port",
+	.value_name = "port",
+	.value_help = "1..65535, or * for all ports",
+};
+static struct db_snode s_vip_mode = {
+	.name = "mode",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENUM,
+	ENUMS(modes),
+	.dflt = "l2",
+	.help = "How packets reach the backends",
+	.value_name = "mode",
+	.value_help = "l2 or l3",
+	.completion = DB_COMPLETE_ENUM,
+};
+static struct db_snode s_vip_interface = {
+	.name = "interface",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_REF,
+	.ref_path = "interfaces",
+	.help = "Interface where the VIP lives (optional when unambiguous)",
+	.value_name = "interface-name",
+	.value_help = "a configured interface",
+	.completion = DB_COMPLETE_REF,
+};
+static struct db_snode s_vip_flow_timeout = {
+	.name = "flow-timeout",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 86400,
+	.dflt = "300",
+	.help = "Seconds an idle flow stays pinned to its backend",
+	.value_name = "seconds",
+	.value_help = "1..86400",
+};
+static struct db_snode s_vip_hash = {
+	.name = "hash",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENUM,
+	ENUMS(hashes),
+	.dflt = "five-tuple",
+	.help = "Packet fields that choose the backend",
+	.value_name = "fields",
+	.value_help = "five-tuple or addresses",
+	.completion = DB_COMPLETE_ENUM,
+};
+static struct db_snode s_vip_tunnel_source = {
+	.name = "tunnel-source",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_IPV4_OR_NETWORK,
+	.help = "Mode l3: outer source address, or a prefix for per-flow sources",
+	.value_name = "address",
+	.value_help = "IPv4 address or network, e.g. 172.16.0.0/16",
+};
+static struct db_snode *const vip_kids[] = {
+	&s_vip_description,   &s_vip_address,	&s_vip_protocol,     &s_vip_port,
+	&s_vip_mode,	      &s_vip_interface, &s_vip_flow_timeout, &s_vip_hash,
+	&s_vip_tunnel_source, &s_backend,	&s_health,
+};
+static struct db_snode s_vip = {
+	.name = "vip",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NAME,
+	KIDS(vip_kids),
+	.help = "Virtual server (VIP) and its backends",
+	.value_name = "name",
+	.value_help = "VIP name",
+	.completion = DB_COMPLETE_ENTRIES,
+	.validate = db_v_vip,
+};
+static struct db_snode *const dsr_kids[] = {&s_vip};
+static struct db_snode s_dsr = {
+	.name = "dsr",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(dsr_kids),
+	.help = "Direct Server Return load balancing",
+};
+static struct db_snode *const services_kids[] = {&s_dsr};
+static struct db_snode s_services = {
+	.name = "services",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(services_kids),
+	.help = "Services",
+};
+
+/* --- root ---------------------------------------------------------------------------- */
+
+static struct db_snode *const root_kids[] = {&s_system, &s_interfaces, &s_routing_options,
+					     &s_services};
+static struct db_snode s_root = {
+	.name = "",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(root_kids),
+	.help = "Configuration",
+};
+
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+
+static void init_node(struct db_snode *sn)
+{
+	size_t i;
+
+	for (i = 0; i < sn->nchildren; i++) {
+		struct db_snode *c = sn->children[i];
+
+		c->parent = sn;
+		c->index = (uint32_t)i;
+		init_node(c);
+	}
+}
+
+static const struct db_snode *resolve_kw_path(const char *path)
+{
+	const struct db_snode *sn = &s_root;
+	char buf[128];
+	char *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		size_t i;
+
+		/* not db_snode_child(): that would re-enter pthread_once */
+		for (i = 0; i < sn->nchildren; i++)
+			if (strcmp(sn->children[i]->name, tok) == 0)
+				break;
+		if (i == sn->nchildren)
+			return NULL;
+		sn = sn->children[i];
+	}
+	return sn;
+}
+
+static void init_refs(struct db_snode *sn)
+{
+	size_t i;
+
+	if (sn->ref_path != NULL)
+		sn->ref = resolve_kw_path(sn->ref_path);
+	for (i = 0; i < sn->nchildren; i++)
+		init_refs(sn->children[i]);
+}
+
+static void schema_init(void)
+{
+	init_node(&s_root);
+	init_refs(&s_root);
+}
+
+const struct db_snode *db_schema_root(void)
+{
+	pthread_once(&schema_once, schema_init);
+	return &s_root;
+}
+
+/* --- introspection ------------------------------------------------------------------ */
+
+const char *db_snode_name(const struct db_snode *sn)
+{
+	return sn->name;
+}
+
+enum db_snode_kind db_snode_kind(const struct db_snode *sn)
+{
+	return sn->kind;
+}
+
+const char *db_snode_help(const struct db_snode *sn)
+{
+	return sn->help;
+}
+
+uint32_t db_snode_flags(const struct db_snode *sn)
+{
+	return sn->flags;
+}
+
+const struct db_snode *db_snode_parent(const struct db_snode *sn)
+{
+	db_schema_root();
+	return sn->parent;
+}
+
+size_t db_snode_child_count(const struct db_snode *sn)
+{
+	return sn->nchildren;
+}
+
+const struct db_snode *db_snode_child_at(const struct db_snode *sn, size_t i)
+{
+	db_schema_root();
+	return i < sn->nchildren ? sn->children[i] : NULL;
+}
+
+const struct db_snode *db_snode_child(const struct db_snode *sn, const char *kw)
+{
+	size_t i;
+
+	db_schema_root();
+	for (i = 0; i < sn->nchildren; i++)
+		if (strcmp(sn->children[i]->name, kw) == 0)
+			return sn->children[i];
+	return NULL;
+}
+
+size_t db_snode_match(const struct db_snode *sn, const char *prefix, const struct db_snode **out)
+{
+	size_t i, n = 0, len = strlen(prefix);
+	const struct db_snode *last = NULL;
+
+	db_schema_root();
+	for (i = 0; i < sn->nchildren; i++) {
+		const struct db_snode *c = sn->children[i];
+
+		if (strcmp(c->name, prefix) == 0) {
+			*out = c;
+			return 1;
+		}
+		if (strncmp(c->name, prefix, len) == 0) {
+			n++;
+			last = c;
+		}
+	}
+	*out = n == 1 ? last : NULL;
+	return n;
+}
+
+enum db_type db_snode_type(const struct db_snode *sn)
+{
+	return sn->type;
+}
+
+const char *db_snode_value_name(const struct db_snode *sn)
+{
+	return sn->value_name;
+}
+
+const char *db_snode_value_help(const struct db_snode *sn)
+{
+	return sn->value_help;
+}
+
+const char *db_snode_default(const struct db_snode *sn)
+{
+	return sn->dflt;
+}
+
+int db_snode_range(const struct db_snode *sn, uint64_t *min, uint64_t *max)
+{
+	if (sn->type != DB_TYPE_UINT && sn->type != DB_TYPE_PORT)
+		return -EINVAL;
+	*min = sn->min;
+	*max = sn->max;
+	return 0;
+}
+
+enum db_completion db_snode_completion(const struct db_snode *sn)
+{
+	return sn->completion;
+}
+
+size_t db_snode_enum_count(const struct db_snode *sn)
+{
+	return sn->nenums;
+}
+
+const char *db_snode_enum(const struct db_snode *sn, size_t i, const char **help)
+{
+	if (i >= sn->nenums)
+		return NULL;
+	if (help != NULL)
+		*help = sn->enums[i].help;
+	return sn->enums[i].value;
+}
+
+const struct db_snode *db_snode_ref(const struct db_snode *sn)
+{
+	db_schema_root();
+	return sn->ref;
+}
+
+size_t db_snode_path(const struct db_snode *sn, char *buf, size_t size)
+{
+	const struct db_snode *chain[32];
+	int n = 0, i;
+	size_t len = 0;
+
+	db_schema_root();
+	for (; sn != NULL && sn->parent != NULL && n < 32; sn = sn->parent)
+		chain[n++] = sn;
+	if (size > 0)
+		buf[0] = '\0';
+	for (i = n - 1; i >= 0; i--) {
+		int w = snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0, "%s%s",
+				 i == n - 1 ? "" : " ", chain[i]->name);
+		len += (size_t)w;
+	}
+	return len;
+}
+
+/* --- value parsing ------------------------------------------------------------------- */
+
+int db_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int db_parse_ipv4(const char *s, struct in_addr *out)
+{
+	uint32_t a = 0;
+	int part;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (part = 0; part < 4; part++) {
+		uint64_t v;
+		char buf[4];
+		size_t n = 0;
+
+		while (s[n] >= '0' && s[n] <= '9' && n < 4)
+			n++;
+		if (n == 0 || n > 3)
+			return -EINVAL;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (db_parse_uint(buf, 255, &v) != 0)
+			return -EINVAL;
+		a = (a << 8) | (uint32_t)v;
+		s += n;
+		if (part < 3) {
+			if (*s != '.')
+				return -EINVAL;
+			s++;
+		}
+	}
+	if (*s != '\0')
+		return -EINVAL;
+	out->s_addr = htonl(a);
+	return 0;
+}
+
+int db_parse_prefix(const char *s, struct in_addr *addr, uint8_t *len)
+{
+	const char *slash;
+	char buf[16];
+	uint64_t l;
+
+	if (s == NULL || (slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (db_parse_ipv4(buf, addr) != 0 || db_parse_uint(slash + 1, 32, &l) != 0)
+		return -EINVAL;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+static uint32_t mask_of(uint8_t len)
+{
+	return len == 0 ? 0 : htonl(~0u << (32 - len));
+}
+
+static int is_name(const char *s, size_t max)
+{
+	size_t i;
+
+	if (!isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return i <= max;
+}
+
+static int is_hostname(const char *s)
+{
+	size_t i, label = 0;
+
+	if (strlen(s) > 63 || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-')
+			return 0;
+		if (c == '-' && label == 0)
+			return 0;
+		label++;
+	}
+	return label > 0 && s[i - 1] != '-';
+}
+
+static int has_ctrl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int fail(char *reason, size_t rsize, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *reason, size_t rsize, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason != NULL && rsize > 0) {
+		va_start(ap, fmt);
+		vsnprintf(reason, rsize, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static int check_network(const char *tok, char *reason, size_t rsize)
+{
+	struct in_addr a;
+	uint8_t len;
+
+	if (db_parse_prefix(tok, &a, &len) != 0)
+		return fail(reason, rsize, -EINVAL,
+			    "invalid IPv4 network (expected a.b.c.d/len, len 0..32)");
+	if ((a.s_addr & ~mask_of(len)) != 0) {
+		char net[INET_ADDRSTRLEN];
+		struct in_addr n = {.s_addr = a.s_addr & mask_of(len)};
+
+		inet_ntop(AF_INET, &n, net, sizeof(net));
+		return fail(reason, rsize, -EINVAL, "host bits set in %s (the network is %s/%u)",
+			    tok, net, len);
+	}
+	return 0;
+}
+
+int db_snode_check(const struct db_snode *sn, const char *tok, char *reason, size_t rsize,
+		   char *canon, size_t csize)
+{
+	struct in_addr a;
+	uint8_t len;
+	uint64_t v;
+	size_t i;
+	int rc;
+
+	if (tok == NULL)
+		tok = "";
+	if (strlen(tok) >= DB_VALUE_MAX)
+		return fail(reason, rsize, -ENAMETOOLONG, "value longer than %d characters",
+			    DB_VALUE_MAX - 1);
+	switch (sn->type) {
+	case DB_TYPE_NONE:
+		return fail(reason, rsize, -EINVAL, "%s takes no value", sn->name);
+	case DB_TYPE_FLAG:
+		return fail(reason, rsize, -EINVAL, "%s takes no value", sn->name);
+	case DB_TYPE_STRING:
+		if (has_ctrl(tok))
+			return fail(reason, rsize, -EINVAL,
+				    "text may not contain control characters");
+		break;
+	case DB_TYPE_NAME:
+	case DB_TYPE_REF:
+		if (!is_name(tok, 63))
+			return fail(reason, rsize, -EINVAL,
+				    "expected a name of at most 63 letters, digits, '_', '.', '-' "
+				    "starting with a letter or digit");
+		break;
+	case DB_TYPE_HOSTNAME:
+		if (!is_hostname(tok))
+			return fail(reason, rsize, -EINVAL,
+				    "expected a host name: labels of letters, digits and '-' "
+				    "separated by '.', at most 63 characters");
+		break;
+	case DB_TYPE_UINT:
+		rc = db_parse_uint(tok, sn->max, &v);
+		if (rc != 0 || v < sn->min)
+			return fail(reason, rsize, rc == 0 ? -ERANGE : rc,
+				    "expected an integer %llu..%llu", (unsigned long long)sn->min,
+				    (unsigned long long)sn->max);
+		break;
+	case DB_TYPE_PORT:
+		if ((sn->flags & DB_SF_STAR) && strcmp(tok, "*") == 0)
+			break;
+		rc = db_parse_uint(tok, sn->max, &v);
+		if (rc != 0 || v < sn->min)
+			return fail(reason, rsize, rc == 0 ? -ERANGE : rc,
+				    (sn->flags & DB_SF_STAR) ? "expected a port %llu..%llu, or *"
+							     : "expected a port %llu..%llu",
+				    (unsigned long long)sn->min, (unsigned long long)sn->max);
+		break;
+	case DB_TYPE_IPV4:
+		if (db_parse_ipv4(tok, &a) != 0)
+			return fail(reason, rsize, -EINVAL,
+				    "invalid IPv4 address (expected a.b.c.d)");
+		break;
+	case DB_TYPE_PREFIX:
+		if (db_parse_prefix(tok, &a, &len) != 0)
+			return fail(reason, rsize, -EINVAL,
+				    "invalid IPv4 prefix (expected a.b.c.d/len, len 0..32)");
+		break;
+	case DB_TYPE_NETWORK:
+		rc = check_network(tok, reason, rsize);
+		if (rc != 0)
+			return rc;
+		break;
+	case DB_TYPE_IPV4_OR_NETWORK:
+		if (strchr(tok, '/') != NULL) {
+			rc = check_network(tok, reason, rsize);
+			if (rc != 0)
+				return rc;
+		} else if (db_parse_ipv4(tok, &a) != 0) {
+			return fail(reason, rsize, -EINVAL,
+				    "expected an IPv4 address or network (a.b.c.d or a.b.c.d/len)");
+		}
+		break;
+	case DB_TYPE_ENUM:
+		for (i = 0; i < sn->nenums; i++)
+			if (strcmp(tok, sn->enums[i].value) == 0)
+				break;
+		if (i == sn->nenums) {
+			char list[DB_REASON_MAX] = "";
+			size_t off = 0;
+
+			for (i = 0; i < sn->nenums && off < sizeof(list); i++)
+				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+							i ? ", " : "", sn->enums[i].value);
+			return fail(reason, rsize, -EINVAL, "expected one of: %s", list);
+		}
+		break;
+	case DB_TYPE_FILE:
+		if (tok[0] == '\0' || tok[0] == '.' || strchr(tok, '/') != NULL || has_ctrl(tok) ||
+		    strchr(tok, ' ') != NULL || strlen(tok) > 255)
+			return fail(
+				reason, rsize, -EINVAL,
+				"expected a file name (no '/', no blanks, not starting with '.')");
+		break;
+	case DB_TYPE_PATH:
+		if (tok[0] != '/' || has_ctrl(tok) || strchr(tok, ' ') != NULL)
+			return fail(reason, rsize, -EINVAL,
+				    "expected an absolute URL path such as /healthz");
+		break;
+	}
+	if (canon != NULL && csize > 0)
+		snprintf(canon, csize, "%s", tok);
+	return 0;
+}
+
+/* --- key order ---------------------------------------------------------------------- */
+
+/* Natural order: runs of digits compare by value, so be2 < be10. */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *sa = a, *sb = b;
+			size_t la, lb;
+			int c;
+
+			while (*sa == '0' && isdigit((unsigned char)sa[1]))
+				sa++;
+			while (*sb == '0' && isdigit((unsigned char)sb[1]))
+				sb++;
+			for (a = sa; isdigit((unsigned char)*a); a++)
+				;
+			for (b = sb; isdigit((unsigned char)*b); b++)
+				;
+			la = (size_t)(a - sa);
+			lb = (size_t)(b - sb);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(sa, sb, la);
+			if (c != 0)
+				return c;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	if (*a || *b)
+		return *a ? 1 : -1;
+	return 0;
+}
+
+int db_key_cmp(const struct db_snode *list, const char *a, const char *b)
+{
+	struct in_addr x, y;
+	uint8_t lx = 32, ly = 32;
+	int c;
+
+	switch (list->type) {
+	case DB_TYPE_IPV4:
+	case DB_TYPE_PREFIX:
+	case DB_TYPE_NETWORK:
+		if ((list->type == DB_TYPE_IPV4 ? db_parse_ipv4(a, &x)
+						: db_parse_prefix(a, &x, &lx)) == 0 &&
+		    (list->type == DB_TYPE_IPV4 ? db_parse_ipv4(b, &y)
+						: db_parse_prefix(b, &y, &ly)) == 0) {
+			uint32_t hx = ntohl(x.s_addr), hy = ntohl(y.s_addr);
+
+			if (hx != hy)
+				return hx < hy ? -1 : 1;
+			if (lx != ly)
+				return lx < ly ? -1 : 1;
+			return 0;
+		}
+		return strcmp(a, b);
+	default:
+		c = natural_cmp(a, b);
+		return c != 0 ? c : strcmp(a, b);
+	}
+}
+
+/* --- walking ------------------------------------------------------------------------- */
+
+int db_schema_walk(const char *const *t, int n, struct db_walk *w)
+{
+	int i, rc;
+
+	memset(w, 0, sizeof(*w));
+	w->sn = db_schema_root();
+	w->want = DB_WANT_STATEMENT;
+	w->keyword_at = -1;
+	for (i = 0; i < n; i++) {
+		const struct db_snode *c;
+		char where[256];
+
+		switch (w->want) {
+		case DB_WANT_STATEMENT:
+			c = db_snode_child(w->sn, t[i]);
+			if (c == NULL) {
+				db_snode_path(w->sn, where, sizeof(where));
+				fail(w->reason, sizeof(w->reason), 0,
+				     where[0] ? "unknown statement \"%s\" under %s"
+					      : "unknown statement \"%s\"%s",
+				     t[i], where);
+				return -ENOENT;
+			}
+			w->sn = c;
+			w->keyword_at = i;
+			if (c->kind == DB_SNODE_CONTAINER)
+				w->want = DB_WANT_STATEMENT;
+			else if (c->kind == DB_SNODE_LIST)
+				w->want = DB_WANT_KEY;
+			else
+				w->want = c->type == DB_TYPE_FLAG ? DB_WANT_END : DB_WANT_VALUE;
+			break;
+		case DB_WANT_KEY:
+			rc = db_snode_check(w->sn, t[i], w->reason, sizeof(w->reason), NULL, 0);
+			if (rc != 0)
+				return -EINVAL;
+			w->want = DB_WANT_STATEMENT;
+			break;
+		case DB_WANT_VALUE:
+			rc = db_snode_check(w->sn, t[i], w->reason, sizeof(w->reason), NULL, 0);
+			if (rc != 0)
+				return -EINVAL;
+			w->want = DB_WANT_END;
+			break;
+		case DB_WANT_END:
+			fail(w->reason, sizeof(w->reason), 0, "nothing may follow %s", w->sn->name);
+			return -E2BIG;
+		}
+		w->consumed = i + 1;
+	}
+	return 0;
+}
+
+/* --- completion ----------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int complete_files(const char *dir, db_complete_fn fn, void *arg)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int count = 0, stopped = 0;
+
+	if (dir == NULL)
+		return 0;
+	d = opendir(dir);
+	if (d == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		char full[4096];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap ? cap * 2 : 16) * sizeof(*names));
+
+			if (nn == NULL)
+				break;
+			names = nn;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(e->d_name);
+		if (names[n] != NULL)
+			n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (!stopped) {
+			count++;
+			stopped = fn(arg, names[i], "") != 0;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return count;
+}
+
+static int complete_entries(const struct db_node *parent, const struct db_snode *list,
+			    db_complete_fn fn, void *arg)
+{
+	const struct db_node *e;
+	int count = 0;
+
+	if (parent == NULL)
+		return 0;
+	for (e = db_node_first(parent, list->name); e != NULL; e = db_node_next(e)) {
+		const char *desc = db_get_str(e, "description");
+
+		count++;
+		if (fn(arg, e->key, desc ? desc : "") != 0)
+			break;
+	}
+	return count;
+}
+
+int db_snode_complete(const struct db_snode *sn, const struct db_node *tree,
+		      const char *const *path, int npath, const char *dir, db_complete_fn fn,
+		      void *arg)
+{
+	const struct db_node *parent;
+	size_t i;
+	int count = 0;
+
+	db_schema_root();
+	switch (sn->completion) {
+	case DB_COMPLETE_NONE:
+		return 0;
+	case DB_COMPLETE_ENUM:
+		for (i = 0; i < sn->nenums; i++) {
+			count++;
+			if (fn(arg, sn->enums[i].value, sn->enums[i].help) != 0)
+				break;
+		}
+		return count;
+	case DB_COMPLETE_ENTRIES:
+		if (tree == NULL)
+			return 0;
+		parent = npath == 0 ? tree : db_node_lookup(tree, path, npath);
+		return complete_entries(parent, sn, fn, arg);
+	case DB_COMPLETE_REF: {
+		const char *kw[8];
+		const struct db_snode *p;
+		int n = 0, j;
+
+		if (tree == NULL || sn->ref == NULL)
+			return 0;
+		/* the referenced list sits under containers only: walk them */
+		for (p = sn->ref->parent; p != NULL && p->parent != NULL && n < 8; p = p->parent)
+			kw[n++] = p->name;
+		parent = tree;
+		for (j = n - 1; j >= 0 && parent != NULL; j--)
+			parent = db_node_find(parent, kw[j], NULL);
+		return complete_entries(parent, sn->ref, fn, arg);
+	}
+	case DB_COMPLETE_FILES:
+		return complete_files(dir, fn, arg);
+	}
+	return 0;
+}
