@@ -157,6 +157,13 @@ static void shell_call(lua_State *L, const char *line, int want_val, int *had_va
 	tb->p = tula_buf_steal(&out);
 	if (tb->p == NULL)
 		luaL_error(L, "%s: out of memory", line);
+	if (rc < 0) { /* an error message carries no trailing newline */
+		char *t = tb->p;
+		size_t n = strlen(t);
+
+		while (n > 0 && t[n - 1] == '\n')
+			t[--n] = '\0';
+	}
 	if (rc == 0 && want_val) {
 		*had_val = val != NULL;
 		if (val != NULL)

@@ -147,7 +147,7 @@ static void run_as(struct lua_result *r, const char *user, const char *code)
 }
 
 /* Run code as alice (super-user); fail the test unless it succeeds. Returns output. */
-static void run_ok(struct lua_result *r, const char *code)
+static __attribute__((unused)) void run_ok(struct lua_result *r, const char *code)
 {
 	run_as(r, "alice", code);
 	if (r->rc != 0)
@@ -156,7 +156,7 @@ static void run_ok(struct lua_result *r, const char *code)
 }
 
 /* Run code as alice; fail the test unless it fails with an error containing msg. */
-static void run_fails(const char *code, const char *msg)
+static __attribute__((unused)) void run_fails(const char *code, const char *msg)
 {
 	struct lua_result r;
 
@@ -168,7 +168,7 @@ static void run_fails(const char *code, const char *msg)
 }
 
 /* Open a C-side session, apply set-style lines, commit. Returns db_commit's result. */
-static int commit_lines(const char *lines, struct db_diags *d)
+static __attribute__((unused)) int commit_lines(const char *lines, struct db_diags *d)
 {
 	struct db_session *s = NULL;
 	int rc;
@@ -184,7 +184,8 @@ static int commit_lines(const char *lines, struct db_diags *d)
 }
 
 /* The diagnostics of one level joined as "PATH: MESSAGE" lines. */
-static const char *diags_str(const struct db_diags *d, enum db_diag_level level)
+static __attribute__((unused)) const char *diags_str(const struct db_diags *d,
+						     enum db_diag_level level)
 {
 	static char buf[4096];
 	size_t i, off = 0;
@@ -198,7 +199,7 @@ static const char *diags_str(const struct db_diags *d, enum db_diag_level level)
 }
 
 /* A leaf's value in the active configuration (inactive included), or NULL. */
-static const char *active_value(const char *path)
+static __attribute__((unused)) const char *active_value(const char *path)
 {
 	const struct db_node *n = db_node_get(db_active(fx.db), path);
 
@@ -212,7 +213,7 @@ static int count_sessions_fn(void *arg, const struct db_session_info *i)
 	return 0;
 }
 
-static int open_sessions(void)
+static __attribute__((unused)) int open_sessions(void)
 {
 	int n = 0;
 
