@@ -48,7 +48,7 @@ struct lx_run {
 	struct lx_sandbox *sb;
 	char user[64];
 	enum sh_level level;
-	char client_id[160]; /* recorded with commits: "lua drain.lua" */
+	char client_id[160]; /* recorded with commits: "op drain.lua", "mine.lua" */
 	char script[128];    /* shown in messages */
 	unsigned api;
 	struct tula_buf out;	  /* print() */

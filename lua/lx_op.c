@@ -110,6 +110,7 @@ static int do_op(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		return sh_err(ctx, "error: op %s: no session to run it for", name);
 	}
 	rc = lx_run_init(&run, lx, user, level, file, LX_API_OPER, NULL, &err);
+	snprintf(run.client_id, sizeof(run.client_id), "op %s", file);
 	if (rc == 0)
 		rc = lx_run_exec(&run, file, NULL, 0, file, push_op_args, &a, &err);
 	sh_puts(ctx, tula_buf_str(&run.out));

@@ -24,7 +24,7 @@ int lx_run_init(struct lx_run *run, struct lx *lx, const char *user, enum sh_lev
 	run->api = api;
 	snprintf(run->user, sizeof(run->user), "%s", user != NULL ? user : "");
 	snprintf(run->script, sizeof(run->script), "%s", script != NULL ? script : "");
-	snprintf(run->client_id, sizeof(run->client_id), "lua %s", run->script);
+	snprintf(run->client_id, sizeof(run->client_id), "%s", run->script);
 	run->sb = lx_sandbox_new(&lx->limits, lx->scripts_dir, &run->out);
 	if (run->sb == NULL) {
 		int rc = -errno;

@@ -605,8 +605,18 @@ int lx_sandbox_load(struct lx_sandbox *sb, const char *code, size_t len, const c
 	st = load_chunk(sb->L, code, len, chunkname);
 	if (st == LUA_OK)
 		return 0;
-	set_err(err, st == LUA_ERRMEM ? "not enough memory to load the script"
-				      : lua_tostring(sb->L, -1));
+	if (err != NULL) {
+		tula_buf_reset(err);
+		if (st == LUA_ERRMEM)
+			tula_buf_puts(err, "not enough memory to load the script");
+		else if (len > 0 && code[0] == LUA_SIGNATURE[0]) /* Lua's text names no chunk */
+			tula_buf_printf(err, "%s: %s",
+					chunkname[0] == '=' || chunkname[0] == '@' ? chunkname + 1
+										   : chunkname,
+					lua_tostring(sb->L, -1));
+		else
+			tula_buf_puts(err, lua_tostring(sb->L, -1));
+	}
 	lua_pop(sb->L, 1);
 	return st == LUA_ERRMEM ? -ENOMEM : -EINVAL;
 }

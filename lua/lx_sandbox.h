@@ -41,9 +41,15 @@ struct lx_limits {
 	uint64_t time_ms;      /* wall-clock milliseconds per run */
 };
 
-#define LX_LIMITS_DEFAULT                     \
-	{                                     \
-		64u << 20, 200000000u, 10000u \
+/*
+ * The control thread serves every CLI session and the health checks: a script holds
+ * it for about a second of instructions at most (50 M on this class of machine), and
+ * is killed at its first instruction past 5 s of wall-clock time (time spent in the
+ * commands it calls counts).
+ */
+#define LX_LIMITS_DEFAULT                   \
+	{                                   \
+		64u << 20, 50000000u, 5000u \
 	}
 
 #define LX_OUTPUT_MAX (16u << 20) /* bytes print() may write in one run */

@@ -122,7 +122,7 @@ static __attribute__((unused)) int fx_setup(void **state)
 	return fx_activate();
 }
 
-static void fx_remove(void)
+static __attribute__((unused)) void fx_remove(void)
 {
 	char cmd[128];
 

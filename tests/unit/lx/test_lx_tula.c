@@ -52,7 +52,7 @@ static void commit_is_recorded_as_the_scripts_user_and_client(void **state)
 	assert_int_equal(rev.client, DB_CLIENT_LUA);
 	assert_string_equal(rev.user, "alice");
 	assert_string_equal(rev.comment, "renamed");
-	assert_string_equal(rev.client_id, "lua test.lua");
+	assert_string_equal(rev.client_id, "test.lua");
 	free((char *)rev.comment);
 	free((char *)rev.user);
 	free((char *)rev.client_id);
