@@ -22,8 +22,13 @@ SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 work=$(mktemp -d /tmp/lx-lab-XXXXXX)
 sock=$work/cli.sock
 tula_pid=
+# tula is not this shell's child (lab_bg starts it from a subshell): stop it, give it
+# time to close its ports, then remove the lab whatever happened.
 cleanup() {
-	[[ -n $tula_pid ]] && kill "$tula_pid" 2>/dev/null && wait "$tula_pid" 2>/dev/null
+	if [[ -n $tula_pid ]]; then
+		kill "$tula_pid" 2>/dev/null || true
+		wait_until 10 proc_gone "$tula_pid" || kill -9 "$tula_pid" 2>/dev/null || true
+	fi
 	lab_down
 	rm -rf "$work"
 }
