@@ -205,7 +205,10 @@ static int l_show(lua_State *L)
 		what += 5;
 	/* The configuration is a tree of its own: its tables come from the tree itself. */
 	if (strncmp(what, "configuration", 13) == 0 && (what[13] == '\0' || what[13] == ' ')) {
-		push_config_path(L, db_active(run->lx->db), what + 13, "tula.show");
+		what += 13;
+		while (*what == ' ')
+			what++;
+		push_config_path(L, db_active(run->lx->db), what, "tula.show");
 		return 1;
 	}
 	if (strlen(what) + 6 > sizeof(line))

@@ -182,6 +182,20 @@ static void transient_change_is_applied_but_not_stored(void **state)
 	db_diags_free(&o.d);
 }
 
+static void refused_transient_change_fails_the_commit(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	commit_expect(&o, "set system scripts commit file bad-change-commit.lua\n");
+	assert_int_equal(o.rc, -EINVAL);
+	assert_diag(&o, DB_DIAG_ERROR,
+		    "bad-change-commit.lua:3: tula.commit_change: cannot apply 'set services dsr "
+		    "vip web port 99999'");
+	assert_string_equal(active_value("services dsr vip web port"), "80");
+	db_diags_free(&o.d);
+}
+
 static void view_is_read_only(void **state)
 {
 	struct outcome o;
@@ -242,6 +256,7 @@ int main(void)
 		T(missing_script_fails_the_commit),
 		T(looping_script_is_killed_and_commits_go_on),
 		T(transient_change_is_applied_but_not_stored),
+		T(refused_transient_change_fails_the_commit),
 		T(view_is_read_only),
 		T(view_leaves_inactive_out_and_module_is_reduced),
 		T(scripts_all_run_and_their_errors_add_up),

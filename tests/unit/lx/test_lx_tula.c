@@ -371,6 +371,8 @@ static const struct sh_cmd cmd_clear = {.syntax = "clear lxthing NAME",
 					.level = SH_LEVEL_OPERATOR,
 					.fn = clear_thing};
 
+static char *shell_error(const char *line, enum sh_level level);
+
 static void show_converts_a_registered_view_into_tables(void **state)
 {
 	struct lua_result r;
@@ -405,9 +407,20 @@ static void show_of_the_configuration_is_the_active_tree(void **state)
 
 static void show_without_structured_output_is_an_error(void **state)
 {
+	struct lua_result r;
+	char *want, code[512];
+
 	(void)state;
 	run_fails("tula.show('lxtext')",
 		  "tula.show: 'show lxtext' has no structured output (tula.cli gives its text)");
+	/* a command the shell refuses raises the shell's own text */
+	want = shell_error("show lxnosuch", SH_LEVEL_SUPER_USER);
+	run_as(&r, "alice", "print(select(2, pcall(tula.show, 'lxnosuch')))");
+	snprintf(code, sizeof(code), "%s", want);
+	assert_string_equal(tula_buf_str(&r.out), code);
+	free(want);
+	lua_result_free(&r);
+	run_fails("tula.show('configuration nonsense')", "tula.show: bad path 'nonsense'");
 }
 
 /* The shell's own error text for line, as an operator of class level sees it. */
