@@ -14,7 +14,11 @@
  *
  * The hook runs for every kind of commit, start-up included: transient changes are
  * never stored, so the configuration applied at start-up needs them as much as the
- * commit that introduced them.
+ * commit that introduced them. At start-up and for the automatic revert of an
+ * unconfirmed commit, though, failures are reported as warnings: that configuration
+ * was accepted when it was committed, and an appliance that will not start (or a
+ * revert that cannot happen) because a script file changed since is worse than a
+ * configuration the current scripts would have refused.
  */
 #include "lua/lx_int.h"
 
@@ -61,13 +65,36 @@ static int run_one(struct lx *lx, struct db_commit *c, const char *name)
 	if (rc == 0)
 		rc = lx_run_exec(&run, name, NULL, 0, name, push_view, (void *)db_commit_new(c),
 				 &err);
-	if (rc < 0)
+	if (rc < 0 && lx_commit_lenient(c))
+		db_commit_warning(c, path, "commit script %s failed (not enforced %s): %s", name,
+				  lx_commit_kind_name(c), tula_buf_str(&err));
+	else if (rc < 0)
 		db_commit_error(c, path, "commit script %s failed: %s", name, tula_buf_str(&err));
 	log_output(name, &run.out);
-	failed = rc < 0 || run.commit_errors > 0;
+	failed = !lx_commit_lenient(c) && (rc < 0 || run.commit_errors > 0);
 	lx_run_fini(&run);
 	tula_buf_free(&err);
 	return failed;
+}
+
+int lx_commit_lenient(const struct db_commit *c)
+{
+	return db_commit_kind(c) == DB_COMMIT_STARTUP || db_commit_kind(c) == DB_COMMIT_REVERT;
+}
+
+const char *lx_commit_kind_name(const struct db_commit *c)
+{
+	switch (db_commit_kind(c)) {
+	case DB_COMMIT_NORMAL:
+		return "commit";
+	case DB_COMMIT_CHECK:
+		return "check";
+	case DB_COMMIT_STARTUP:
+		return "at start-up";
+	case DB_COMMIT_REVERT:
+		return "on an automatic revert";
+	}
+	return "?";
 }
 
 static int commit_validate(struct db_commit *c, void *arg)

@@ -89,6 +89,11 @@ int lx_tula_open(lua_State *L);
 enum sh_level lx_user_level(struct lx *lx, const char *user);
 const char *lx_level_name(enum sh_level level);
 
+/* Start-up and automatic reverts: script failures and commit_error() only warn. */
+int lx_commit_lenient(const struct db_commit *c);
+/* "commit", "check", "at start-up", "on an automatic revert". */
+const char *lx_commit_kind_name(const struct db_commit *c);
+
 /* lx_commit.c / lx_op.c / lx_server.c: registration with db and the shell. */
 int lx_commit_register(struct lx *lx);
 void lx_commit_unregister(struct lx *lx);

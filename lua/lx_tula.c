@@ -119,9 +119,8 @@ static void val_release(void *p)
 }
 
 /* Release what the box holds now (the box itself stays until collected). */
-static void box_gc_now(lua_State *L, struct box *b)
+static void box_release(struct box *b)
 {
-	(void)L;
 	if (b->p != NULL)
 		b->release(b->p);
 	b->p = NULL;
@@ -173,8 +172,8 @@ static void shell_call(lua_State *L, const char *line, int want_val, int *had_va
 	} else {
 		lua_pushstring(L, tb->p);
 	}
-	box_gc_now(L, tb);
-	box_gc_now(L, vb);
+	box_release(tb);
+	box_release(vb);
 	lua_replace(L, -3);
 	lua_pop(L, 1);
 	if (rc < 0)
@@ -369,7 +368,7 @@ static int cfg_compare(lua_State *L)
 	if (rc < 0 || b->p == NULL)
 		return luaL_error(L, "compare: out of memory");
 	lua_pushstring(L, b->p);
-	box_gc_now(L, b);
+	box_release(b);
 	return 1;
 }
 
@@ -500,6 +499,11 @@ static int l_commit_error(lua_State *L)
 	const char *path = luaL_optstring(L, 1, "");
 	const char *msg = luaL_checkstring(L, 2);
 
+	if (lx_commit_lenient(run->commit)) {
+		db_commit_warning(run->commit, path, "%s (not enforced %s)", msg,
+				  lx_commit_kind_name(run->commit));
+		return 0;
+	}
 	db_commit_error(run->commit, path, "%s", msg);
 	run->commit_errors++;
 	return 0;

@@ -235,6 +235,73 @@ static void scripts_all_run_and_their_errors_add_up(void **state)
 	db_diags_free(&o.d);
 }
 
+/* Restart: close the database and open it again, activating the stored configuration. */
+static int restart(struct db_diags *d)
+{
+	struct db_open_opts o = {0};
+	char path[128];
+
+	lx_commit_unregister(&fx.lx);
+	db_close(fx.db);
+	snprintf(path, sizeof(path), "%s/config.db", fx.dir);
+	o.path = path;
+	assert_int_equal(db_open(&o, &fx.db, NULL), 0);
+	fx.lx.db = fx.db;
+	assert_int_equal(lx_commit_register(&fx.lx), 0);
+	return db_activate(fx.db, d);
+}
+
+static void write_script(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.scripts, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void startup_warns_instead_of_refusing_the_stored_configuration(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	commit_expect(&o, CHECK_PORTS "set services dsr vip web port 443\n");
+	assert_int_equal(o.rc, 0);
+	db_diags_free(&o.d);
+
+	/* the site's policy changed since that commit */
+	write_script("check-ports.lua",
+		     "tula.commit_error('services dsr vip web port', 'port 443 is no longer "
+		     "allowed')\n");
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(restart(&o.d), 0);
+	assert_diag(&o, DB_DIAG_WARNING,
+		    "services dsr vip web port: port 443 is no longer allowed (not enforced at "
+		    "start-up)");
+	db_diags_free(&o.d);
+
+	/* a script that breaks does not stop the start either */
+	write_script("check-ports.lua", "\nerror('broken')\n");
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(restart(&o.d), 0);
+	assert_diag(&o, DB_DIAG_WARNING,
+		    "commit script check-ports.lua failed (not enforced at start-up): "
+		    "check-ports.lua:2: broken");
+	assert_string_equal(active_value("services dsr vip web port"), "443");
+	db_diags_free(&o.d);
+
+	/* but an operator's commit is refused as always */
+	commit_expect(&o, "set system host-name lb2\n");
+	assert_int_equal(o.rc, -EINVAL);
+	assert_diag(&o, DB_DIAG_ERROR,
+		    "commit script check-ports.lua failed: check-ports.lua:2: "
+		    "broken");
+	db_diags_free(&o.d);
+}
+
 static void commit_functions_are_refused_outside_commit_scripts(void **state)
 {
 	(void)state;
@@ -260,6 +327,7 @@ int main(void)
 		T(view_is_read_only),
 		T(view_leaves_inactive_out_and_module_is_reduced),
 		T(scripts_all_run_and_their_errors_add_up),
+		T(startup_warns_instead_of_refusing_the_stored_configuration),
 		T(commit_functions_are_refused_outside_commit_scripts),
 #undef T
 	};
