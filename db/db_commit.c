@@ -44,6 +44,7 @@ struct db_commit {
 	struct db_node *new_tree;
 	const struct db_node *old_tree;
 	struct db_diags *d;
+	size_t errors0; /* errors already in d before this commit */
 };
 
 const struct db_node *db_commit_new(const struct db_commit *c)
@@ -178,7 +179,7 @@ static int run_validate_prepare(struct db_commit *c)
 	rc = db_validate(c->new_tree, c->d);
 	if (rc < 0)
 		return rc;
-	if (rc > 0 || failed || c->d->errors > 0)
+	if (rc > 0 || failed || c->d->errors > c->errors0)
 		return -EINVAL;
 	c->phase = PH_PREPARE;
 	for (i = 0; i < db->nhooks; i++) {
@@ -272,6 +273,7 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 
 	if (db->in_commit)
 		return -EBUSY;
+	c.errors0 = c.d->errors;
 	if (r != NULL)
 		memset(r, 0, sizeof(*r));
 	from_shared = s != NULL && s->mode != DB_MODE_PRIVATE;
@@ -415,7 +417,7 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 abort:
 	abort_prepared(&c);
 fail:
-	if (rc == -EINVAL && c.d->errors == 0)
+	if (rc == -EINVAL && c.d->errors == c.errors0)
 		db_diag_add(c.d, DB_DIAG_ERROR, "", -1, "commit failed");
 done:
 	db->in_commit = 0;

@@ -45,9 +45,11 @@ static int oneline(const struct db_node *n)
 	       !k->inactive && k->annotation == NULL;
 }
 
-static void context_line(struct tula_buf *b, const struct db_node *n, const char *sign)
+/* One line standing for a whole statement: `sign   [prefix ]head value;` or
+ * `head { ... }`. */
+static void context_line(struct tula_buf *b, const struct db_node *n, char sign, const char *prefix)
 {
-	tula_buf_printf(b, "%s   ", sign);
+	tula_buf_printf(b, "%c   %s%s", sign, prefix ? prefix : "", prefix ? " " : "");
 	db_put_head(b, n);
 	if (n->sn->kind == DB_SNODE_LEAF) {
 		if (n->value != NULL) {
@@ -120,10 +122,10 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 				tula_buf_printf(&lines, "-   /* %s */\n", a->annotation);
 			if (b->annotation)
 				tula_buf_printf(&lines, "+   /* %s */\n", b->annotation);
-			context_line(&lines, b, " ");
+			context_line(&lines, b, ' ', NULL);
 		}
 		if (a->inactive != b->inactive)
-			context_line(&lines, b, b->inactive ? "!    inactive:" : "!    active:");
+			context_line(&lines, b, '!', b->inactive ? "inactive:" : "active:");
 		if (a->sn->kind == DB_SNODE_LEAF) {
 			if (!str_eq(a->value, b->value)) {
 				db_render_stmt(&lines, a, 3, "-", DB_RENDER_NO_ANNOTATION);

@@ -176,7 +176,7 @@ static void set_lines(struct tula_buf *b, struct tula_buf *path, const struct db
 			tula_buf_printf(b, "deactivate %s\n", tula_buf_str(path));
 		if (n->annotation != NULL) {
 			tula_buf_printf(b, "annotate %s ", tula_buf_str(path));
-			db_put_word(b, n->annotation);
+			db_put_quoted(b, n->annotation);
 			tula_buf_putc(b, '\n');
 		}
 	}

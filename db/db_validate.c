@@ -365,6 +365,7 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 	const char *mode = db_get_str(n, "mode");
 	const struct ifaddr *f;
 	uint32_t a, w;
+	uint16_t port = 1;
 	size_t nb = 0, drained = 0, ncon;
 	char s[INET_ADDRSTRLEN];
 
@@ -377,6 +378,12 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 		verr(v, n, "a VIP needs at least one backend");
 	else if (drained == nb)
 		vwarn(v, n, "every backend has weight 0: the VIP accepts no new flows");
+	/* without a health-check block the default tcp probe targets the VIP's port */
+	if (db_node_find(n, "health-check", NULL) == NULL && db_get_port(n, "port", &port) == 0 &&
+	    port == 0)
+		verr(v, n,
+		     "port * leaves the default tcp probe without a port: set health-check port "
+		     "(or health-check type none)");
 	if (ts != NULL && (mode == NULL || strcmp(mode, "l3") != 0))
 		verr(v, ts, "tunnel-source applies only to mode l3 (mode is %s)",
 		     mode ? mode : "l2");
@@ -533,7 +540,8 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 			struct in_addr in;
 			uint8_t len;
 
-			if (db_parse_prefix(a->key, &in, &len) != 0)
+			/* a /0 "subnet" is refused by db_v_interface; it connects nothing */
+			if (db_parse_prefix(a->key, &in, &len) != 0 || len == 0)
 				continue;
 			if (v.nifa == cap_ifa) {
 				size_t cap = cap_ifa ? cap_ifa * 2 : 8;
