@@ -18,6 +18,7 @@
 #include "lua/lx_sandbox.h"
 
 #include "common/tula_loop.h"
+#include "lua/lx_pattern.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,38 +81,68 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 /* --- budgets ----------------------------------------------------------------------- */
 
+static void hook(lua_State *L, lua_Debug *ar);
+
+/* Over a budget? Then record the kill (where: "chunk:line: " or ""). 1 when killed. */
+static int over_budget(struct lx_sandbox *sb, const char *where)
+{
+	if (sb->killed)
+		return 1;
+	if (sb->insns > sb->lim.instructions)
+		snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+			 "%sscript killed: instruction budget exceeded (%llu instructions)", where,
+			 (unsigned long long)sb->lim.instructions);
+	else if (tula_now_ms() > sb->deadline_ms)
+		snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+			 "%sscript killed: time budget exceeded (%llu ms)", where,
+			 (unsigned long long)sb->lim.time_ms);
+	else
+		return 0;
+	sb->killed = 1;
+	return 1;
+}
+
+/* Raise the kill; from now on every instruction of this thread raises it again. */
+static int raise_kill(lua_State *L, struct lx_sandbox *sb)
+{
+	lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+	lua_pushstring(L, sb->kill_msg);
+	return lua_error(L);
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
 	struct lx_sandbox *sb = lx_sandbox_of(L);
-	const char *what = NULL;
 	char where[128] = "";
 
 	if (!sb->armed)
 		return;
 	if (!sb->killed) {
 		sb->insns += LX_HOOK_EVERY;
-		if (sb->insns > sb->lim.instructions)
-			what = "instruction";
-		else if (tula_now_ms() > sb->deadline_ms)
-			what = "time";
-		else
+		if (sb->insns <= sb->lim.instructions && tula_now_ms() <= sb->deadline_ms)
 			return;
 		if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
 			snprintf(where, sizeof(where), "%s:%d: ", ar->short_src, ar->currentline);
-		if (what[0] == 'i')
-			snprintf(sb->kill_msg, sizeof(sb->kill_msg),
-				 "%sscript killed: instruction budget exceeded (%llu instructions)",
-				 where, (unsigned long long)sb->lim.instructions);
-		else
-			snprintf(sb->kill_msg, sizeof(sb->kill_msg),
-				 "%sscript killed: time budget exceeded (%llu ms)", where,
-				 (unsigned long long)sb->lim.time_ms);
-		sb->killed = 1;
+		over_budget(sb, where);
 	}
-	/* From now on every instruction of this thread raises (see the file comment). */
-	lua_sethook(L, hook, LUA_MASKCOUNT, 1);
-	lua_pushstring(L, sb->kill_msg);
-	lua_error(L);
+	raise_kill(L, sb);
+}
+
+void lx_sandbox_charge(lua_State *L, uint64_t work)
+{
+	struct lx_sandbox *sb = lx_sandbox_of(L);
+	const char *where;
+
+	if (!sb->armed)
+		return;
+	sb->insns += work;
+	if (!sb->killed && sb->insns <= sb->lim.instructions && tula_now_ms() <= sb->deadline_ms)
+		return;
+	luaL_where(L, 1); /* the Lua code that called the C function */
+	where = lua_tostring(L, -1);
+	over_budget(sb, where != NULL ? where : "");
+	lua_pop(L, 1);
+	raise_kill(L, sb);
 }
 
 /* --- the restricted libraries --------------------------------------------------------- */
@@ -448,10 +479,12 @@ static int setup(lua_State *L)
 		lua_pushnil(L);
 		lua_setglobal(L, base_drop[i]);
 	}
-	/* string.dump makes binary chunks; the string metatable shares this table. */
+	/* string.dump makes binary chunks; the string metatable shares this table. The
+	 * pattern functions are ours, so that their backtracking counts (lx_pattern.c). */
 	lua_getglobal(L, LUA_STRLIBNAME);
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
+	lx_pattern_install(L, -1);
 	lua_pop(L, 1);
 
 	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);

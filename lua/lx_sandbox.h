@@ -20,8 +20,10 @@
  *   - Lua finalizers: setmetatable refuses a metatable with __gc, because Lua runs
  *     finalizers with hooks off and a looping one could not be stopped.
  * Lua's own limits end deep recursion with "stack overflow" (Lua stack) or "C stack
- * overflow" (LUAI_MAXCCALLS). Known gap: a pattern search that backtracks for a long
- * time inside one string.find call runs no instruction and cannot be interrupted.
+ * overflow" (LUAI_MAXCCALLS). The string library's pattern functions (find, match,
+ * gmatch, gsub) are Tula's own implementation of Lua patterns (lx_pattern.c), which
+ * charges its backtracking steps to the budgets: Lua's own matcher can backtrack for
+ * hours inside one call without running an instruction.
  *
  * Thread: the control thread only; a sandbox is never shared. Runs nest (an op script
  * whose commit runs commit scripts): each has its own state and budgets.
@@ -123,6 +125,14 @@ int lx_sandbox_protect(struct lx_sandbox *sb, lua_CFunction fn, int nargs, int n
 /* What the heap holds now and held at most, in bytes. */
 size_t lx_sandbox_memory(const struct lx_sandbox *sb);
 size_t lx_sandbox_memory_peak(const struct lx_sandbox *sb);
+
+/*
+ * For C functions a script calls that may work for long without running a Lua
+ * instruction (pattern matching): count work units (one is worth one instruction)
+ * against the run's budgets and check the clock. Past a budget the run is killed as
+ * by the hook: raises, and the kill sticks. Does nothing outside lx_sandbox_call.
+ */
+void lx_sandbox_charge(lua_State *L, uint64_t work);
 
 /* Instructions counted in the last call (granularity LX_HOOK_EVERY). */
 uint64_t lx_sandbox_instructions(const struct lx_sandbox *sb);

@@ -56,6 +56,8 @@ refused "pcall catching the budget error and looping on" "script killed: (instru
 	"while true do pcall(function() while true do end end) end"
 refused "xpcall with a looping handler" "script killed: (instruction|time) budget exceeded" \
 	"while true do xpcall(function() while true do end end, function() while true do end end) end"
+refused "pattern backtracking bomb" "script killed: (instruction|time) budget exceeded" \
+	"local s = string.rep('a', 3000) return s:find('.-.-.-b')"
 refused "looping finalizer" "__gc metamethods are not allowed" \
 	"setmetatable({}, {__gc = function() while true do end end})"
 refused "require outside the script directory" "bad module name" \
