@@ -115,8 +115,10 @@ static int do_op(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		rc = lx_run_exec(&run, file, NULL, 0, file, push_op_args, &a, &err);
 	sh_puts(ctx, tula_buf_str(&run.out));
 	lx_run_fini(&run);
+	/* An error raised by tula.cli already reads "error: ..." (the shell's own text). */
 	if (rc < 0)
-		rc = sh_err(ctx, "error: %s", tula_buf_str(&err));
+		rc = sh_err(ctx, "%s%s", strncmp(tula_buf_str(&err), "error: ", 7) ? "error: " : "",
+			    tula_buf_str(&err));
 	tula_buf_free(&err);
 	return rc;
 }

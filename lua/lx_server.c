@@ -111,7 +111,9 @@ static int on_lua_run(struct sh_session *s, uint32_t type, const void *payload, 
 	if (rc < 0) {
 		struct tula_buf line = TULA_BUF_INIT;
 
-		tula_buf_printf(&line, "error: %s\n", tula_buf_str(&err));
+		tula_buf_printf(&line, "%s%s\n",
+				strncmp(tula_buf_str(&err), "error: ", 7) ? "error: " : "",
+				tula_buf_str(&err));
 		sh_session_error(s, line.data, line.len);
 		tula_buf_free(&line);
 	}

@@ -298,6 +298,23 @@ static void op_from_a_script_runs_as_that_scripts_user(void **state)
 	db_diags_free(&d);
 }
 
+static void op_scripts_running_themselves_stop_at_the_nesting_limit(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+	struct proc p;
+
+	(void)state;
+	assert_int_equal(commit_lines("set system scripts op file recurse.lua\n", &d), 0);
+	cli_c(&p, "op recurse");
+	assert_int_equal(p.status, 1);
+	assert_non_null(strstr(p.err, "recurse.lua: scripts nested too deeply (at most 4 runs at "
+				      "once)"));
+	/* and the daemon is fine afterwards */
+	cli_c(&p, "show version");
+	assert_int_equal(p.status, 0);
+	db_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +330,7 @@ int main(void)
 		T(op_errors_reach_the_operator),
 		T(op_script_names_complete),
 		T(op_from_a_script_runs_as_that_scripts_user),
+		T(op_scripts_running_themselves_stop_at_the_nesting_limit),
 #undef T
 	};
 
