@@ -680,6 +680,11 @@ static void history_path(struct client *c)
 	char buf[4096];
 
 	c->hist_path[0] = '\0';
+	/* TULA_HISTORY overrides the file (empty: keep no history) */
+	if (getenv("TULA_HISTORY") != NULL) {
+		snprintf(c->hist_path, sizeof(c->hist_path), "%s", getenv("TULA_HISTORY"));
+		return;
+	}
 	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
 	    pw.pw_dir != NULL && pw.pw_dir[0] != '\0')
 		snprintf(c->hist_path, sizeof(c->hist_path), "%s/.tula_history", pw.pw_dir);
@@ -715,9 +720,10 @@ static int editor_start(struct client *c)
 	el_set(c->el, EL_SETTY, "-x", "-isig", NULL);
 	el_set(c->el, EL_PROMPT, prompt_fn);
 	el_set(c->el, EL_GETCFN, getc_fn);
-	el_set(c->el, EL_ADDFN, "tula-help", "Help for the current word", help_fn);
-	el_set(c->el, EL_ADDFN, "tula-complete", "Complete the current word", complete_fn);
-	el_set(c->el, EL_ADDFN, "tula-cancel", "Abandon the line", cancel_fn);
+	/* the wide call keeps these static strings; the narrow one copies and leaks them */
+	el_wset(c->el, EL_ADDFN, L"tula-help", L"Help for the current word", help_fn);
+	el_wset(c->el, EL_ADDFN, L"tula-complete", L"Complete the current word", complete_fn);
+	el_wset(c->el, EL_ADDFN, L"tula-cancel", L"Abandon the line", cancel_fn);
 	el_set(c->el, EL_BIND, "?", "tula-help", NULL);
 	el_set(c->el, EL_BIND, "^I", "tula-complete", NULL);
 	el_set(c->el, EL_BIND, "^C", "tula-cancel", NULL);

@@ -164,9 +164,8 @@ static int w_step(struct sh_session *s, const struct sh_arg *a, const struct sh_
 			return 0;
 		}
 		if (db_snode_check(sn, tok, reason, sizeof(reason), NULL, 0) < 0) {
-			snprintf(err, errlen, "invalid %s '%s' for %s: %s",
-				 db_snode_value_name(sn) ? db_snode_value_name(sn) : "value", tok,
-				 db_snode_name(sn), reason);
+			snprintf(err, errlen, "%s: invalid value '%s': %s", db_snode_name(sn), tok,
+				 reason);
 			return -1;
 		}
 		next->state = pos->state == DB_WANT_KEY ? DB_WANT_STATEMENT : DB_WANT_END;

@@ -54,14 +54,21 @@ static void fk_start(struct sh_session *s, const struct sh_arg *a, struct sh_wal
 	pos->node = &f_top;
 }
 
+static char offered_after[256]; /* the words the walker saw when it last offered names */
+
 static void fk_offer(struct sh_session *s, const struct sh_arg *a, const struct sh_walk_pos *pos,
-		     struct sh_cands *out)
+		     const char *const *words, size_t nwords, struct sh_cands *out)
 {
 	const struct fnode *n = pos->node;
 	size_t i;
 
 	(void)s;
 	(void)a;
+	offered_after[0] = '\0';
+	for (i = 0; i < nwords; i++) {
+		strncat(offered_after, words[i], sizeof(offered_after) - strlen(offered_after) - 2);
+		strcat(offered_after, " ");
+	}
 	if (pos->state == 0) {
 		for (i = 0; n->kids != NULL && n->kids[i] != NULL; i++)
 			sh_cands_add(out, SH_CAND_KEYWORD, n->kids[i]->name, n->kids[i]->help);
@@ -664,6 +671,7 @@ static void schema_paths_complete(void **state)
 	assert_string_equal(cands, "services system");
 	assert_int_equal(complete(&conf, "set services dsr vip "), 0);
 	assert_string_equal(cands, "<name> video web");
+	assert_string_equal(offered_after, "services dsr vip ");
 	assert_int_equal(complete(&conf, "set services dsr vip web pro"), 0);
 	assert_string_equal(cands, "protocol");
 	assert_int_equal(complete(&conf, "set services dsr vip web protocol "), 0);
