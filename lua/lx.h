@@ -30,15 +30,22 @@ struct lx_opts {
 };
 
 /*
- * Register the commit hook (call before db_activate() so start-up runs the commit
- * scripts too), the `op` command and the `tula lua` request. Call once, after the
- * database is open and before the CLI server accepts sessions. Returns 0, or -errno
- * (-EINVAL: missing db or scripts_dir, -EALREADY: already initialised, -ENOMEM, or what
- * a registration returned); on failure nothing stays registered.
+ * Register the commit hook, the `op` command and the `tula lua` request. Call once,
+ * after db_open() and before db_activate() (start-up runs the commit scripts too:
+ * their transient changes are part of the configuration applied), and before or after
+ * sh_server_start(). Returns 0, or -errno (-EINVAL: missing db or scripts_dir,
+ * -EALREADY: already initialised, -ENOMEM, or what a registration returned); on
+ * failure nothing stays registered.
+ *
+ * In the daemon's module table: database, lua (lx_init / lx_fini), configuration
+ * (db_activate), ..., cli (sh_server_start / sh_server_stop). And in main():
+ *	if (argc > 1 && strcmp(argv[1], "lua") == 0)
+ *		return lx_client_main(argc - 1, argv + 1);
  */
 int lx_init(const struct lx_opts *o);
 
-/* Undo lx_init (before db_close). Safe when lx_init failed or was not called. */
+/* Undo lx_init, before db_close() (before or after sh_server_stop()). Safe when
+ * lx_init failed or was not called. */
 void lx_fini(void);
 
 /*

@@ -89,6 +89,8 @@ static int do_op(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	char file[128];
 	int rc;
 
+	if (lx->db == NULL)
+		return sh_err(ctx, "error: op: Lua scripts are not running");
 	a.n = sh_match_words(m, "ARGS", &a.words);
 	if (a.n % 2 != 0)
 		return sh_err(ctx,
@@ -152,9 +154,14 @@ int lx_op_register(struct lx *lx)
 	return rc;
 }
 
+/*
+ * Shut-down order does not matter: when the CLI server has already stopped, it freed
+ * the command engine with `op` in it, and unregistering would only create a new empty
+ * engine (sh_cmd_unregister makes the default engine on demand) that nobody frees.
+ */
 void lx_op_unregister(struct lx *lx)
 {
-	if (lx->op_registered)
+	if (lx->op_registered && sh_server_db() != NULL)
 		sh_cmd_unregister(&op_cmd);
 	lx->op_registered = 0;
 	op_lx = NULL;

@@ -12,7 +12,8 @@
  *
  * Start-up order is the one the daemon's main() uses: db_open, lx_init (the commit
  * hook must be there before the configuration is activated), db_activate,
- * db_attach_loop, sh_server_start; shut-down is the reverse.
+ * db_attach_loop, sh_server_start; shut-down is the reverse (sh_server_stop, then
+ * lx_fini, then db_close).
  */
 #include "common/tula_log.h"
 #include "common/tula_loop.h"
@@ -128,10 +129,11 @@ static int daemon_main(int argc, char **argv)
 	TLOG_NOTICE("lx-testd ready on %s", sock);
 	rc = tula_loop_run(loop) < 0 ? 1 : 0;
 out:
-	if (lx_up)
-		lx_fini();
+	/* the reverse of start-up, as the daemon's module table does it */
 	if (srv_up)
 		sh_server_stop();
+	if (lx_up)
+		lx_fini();
 	db_diags_free(&d);
 	db_close(db);
 	if (sigfd >= 0) {
