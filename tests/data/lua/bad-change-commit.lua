@@ -1,0 +1,3 @@
+-- Asks for a transient change the schema refuses (line 3).
+local cfg = ...
+tula.commit_change("set services dsr vip web port 99999")

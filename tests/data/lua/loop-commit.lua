@@ -1,0 +1,2 @@
+-- A commit script that never ends; the budget must stop it.
+while true do end

@@ -1,0 +1,3 @@
+-- Tries to edit the read-only view it was given.
+local cfg = ...
+cfg.services.dsr.vip.web.port = 443
