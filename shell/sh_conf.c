@@ -852,8 +852,13 @@ static const struct sh_arg a_commit[] = {
 	{.name = "MIN", .type = SH_ARG_UINT, .display = "<minutes>", .min = 1, .max = 65535},
 	{.name = "TEXT", .display = "<comment>"},
 	{NULL}};
-static const struct sh_arg a_rollback[] = {
-	{.name = "N", .type = SH_ARG_UINT, .display = "<number>", .min = 0, .max = 49}, {NULL}};
+static const struct sh_arg a_rollback[] = {{.name = "N",
+					    .type = SH_ARG_UINT,
+					    .display = "<number>",
+					    .min = 0,
+					    .max = 49,
+					    .names = sh_revision_names},
+					   {NULL}};
 static const struct sh_arg a_file[] = {{.name = "FILE", .display = "<filename>"}, {NULL}};
 
 #define CONF_CMD(syn, h, a, fl, f, ar)                                        \

@@ -347,6 +347,27 @@ static void render_commits(const struct tula_val *v, struct tula_buf *out)
 	}
 }
 
+static int revision_name(void *arg, const struct db_revision *r)
+{
+	struct sh_cands *out = arg;
+	char num[16], help[256], t[64];
+
+	fmt_time(r->time, t, sizeof(t));
+	snprintf(num, sizeof(num), "%u", r->index);
+	snprintf(help, sizeof(help), "%s by %s%s%s", t, r->user, r->comment ? ": " : "",
+		 r->comment ? r->comment : "");
+	sh_cands_add(out, SH_CAND_NAME, num, help);
+	return 0;
+}
+
+void sh_revision_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	(void)s;
+	(void)m;
+	if (sh_db() != NULL)
+		db_history(sh_db(), revision_name, out);
+}
+
 static int show_commit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	struct tula_val *v = tula_val_map(), *l = tula_val_list();
@@ -572,8 +593,18 @@ static const struct sh_arg a_config[] = {
 	{NULL},
 };
 static const struct sh_arg a_rollback[] = {
-	{.name = "N", .type = SH_ARG_UINT, .display = "<number>", .min = 0, .max = 49},
-	{.name = "M", .type = SH_ARG_UINT, .display = "<number>", .min = 0, .max = 49},
+	{.name = "N",
+	 .type = SH_ARG_UINT,
+	 .display = "<number>",
+	 .min = 0,
+	 .max = 49,
+	 .names = sh_revision_names},
+	{.name = "M",
+	 .type = SH_ARG_UINT,
+	 .display = "<number>",
+	 .min = 0,
+	 .max = 49,
+	 .names = sh_revision_names},
 	{NULL},
 };
 static const struct sh_arg a_vip[] = {

@@ -101,6 +101,9 @@ int sh_print_diags(struct sh_ctx *ctx, const struct db_diags *d, const char *tai
 int sh_show_tree(struct sh_ctx *ctx, const struct db_node *tree, const struct db_node *cmp_base,
 		 const char *const *path, size_t npath);
 
+/* Committed revisions as completion names ("0", "1", ... with time, user, comment). */
+void sh_revision_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out);
+
 /* Built-in command sets, registered into e. Return 0 or the first -errno. */
 int sh_oper_register(struct sh_engine *e);
 int sh_conf_register(struct sh_engine *e);

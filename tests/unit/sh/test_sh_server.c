@@ -253,6 +253,14 @@ static void completion_and_help_return_candidates(void **state)
 	assert_int_equal(w.kind, SH_CAND_KEYWORD);
 	assert_memory_equal(m.p + sizeof(h) + sizeof(w), "show", 4);
 
+	send_line(SH_MSG_HELP, "show system rollback ");
+	assert_int_equal(recv_msg(&m), 0);
+	memcpy(&h, m.p, sizeof(h));
+	assert_int_equal(h.status, 0);
+	assert_true(h.count >= 2); /* <number> and revision 0 with its time and user */
+	assert_non_null(memmem(m.p, m.len, "<number>", 8));
+	assert_non_null(memmem(m.p, m.len, " by ", 4)); /* "0" = "<time> by <user>" */
+
 	send_line(SH_MSG_HELP, "show nothing ");
 	assert_int_equal(recv_msg(&m), 0);
 	memcpy(&h, m.p, sizeof(h));
