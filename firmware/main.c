@@ -18,6 +18,8 @@
 #include "firmware/fw_dp.h"
 #include "firmware/fw_eal.h"
 #include "firmware/fw_worker.h"
+#include "lua/lx.h"
+#include "shell/sh_server.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -407,6 +409,62 @@ static int activate_init(struct daemon *d)
 	return rc;
 }
 
+static int lua_init(struct daemon *d)
+{
+	struct lx_opts o = {.db = d->db, .loop = d->loop, .scripts_dir = d->scripts_dir};
+	int rc = lx_init(&o);
+
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot start Lua: %s", strerror(-rc));
+	return rc;
+}
+
+static void lua_fini(struct daemon *d)
+{
+	(void)d;
+	lx_fini();
+}
+
+static int cli_init(struct daemon *d)
+{
+	struct sh_server_opts o = {.socket_path = d->socket_path, .scripts_dir = d->scripts_dir};
+
+	return sh_server_start(d->loop, d->db, &o, d->why, sizeof(d->why));
+}
+
+static void cli_fini(struct daemon *d)
+{
+	(void)d;
+	sh_server_stop();
+}
+
+/* Leaving the console leaves the appliance (the demo relies on it). */
+static void console_left(void *arg)
+{
+	struct daemon *d = arg;
+
+	TLOG_NOTICE("console closed, shutting down");
+	tula_loop_stop(d->loop);
+}
+
+static int console_init(struct daemon *d)
+{
+	int rc;
+
+	if (!d->console)
+		return 0;
+	rc = sh_console_start(d->loop, console_left, d);
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot start the console: %s", strerror(-rc));
+	return rc;
+}
+
+static void console_fini(struct daemon *d)
+{
+	if (d->console)
+		sh_console_stop();
+}
+
 static int confirm_init(struct daemon *d)
 {
 	int rc = db_attach_loop(d->db, d->loop);
@@ -425,8 +483,11 @@ static const struct module modules[] = {
 	{"database", db_init, db_fini},
 	{"data path", dp_init, dp_fini},
 	{"control", ctl_init, ctl_fini},
+	{"lua", lua_init, lua_fini},
 	{"configuration", activate_init, NULL},
 	{"commit confirmed", confirm_init, NULL},
+	{"cli socket", cli_init, cli_fini},
+	{"console", console_init, console_fini},
 };
 
 #define NB_MODULES (sizeof(modules) / sizeof(modules[0]))
@@ -471,5 +532,9 @@ out:
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "cli") == 0)
+		return sh_client_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lua") == 0)
+		return lx_client_main(argc - 1, argv + 1);
 	return daemon_main(argc, argv);
 }
