@@ -99,7 +99,9 @@ struct fw_ctl {
 
 	struct health *down; /* backends marked down by health checks */
 	size_t nb_down, cap_down;
-	uint32_t *steer; /* [65536] probe source port -> backend address */
+	struct fw_ctl_steer *steer; /* [65536] by probe source port; be_addr 0 = none */
+	fw_ctl_arp_fn arp_fn;
+	void *arp_arg;
 
 	struct tula_timer *punt_timer;
 	struct tula_timer *rebuild_timer;
@@ -270,9 +272,23 @@ int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, in
 	return 0;
 }
 
-void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, uint32_t be_addr)
+void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target)
 {
-	ctl->steer[sport] = be_addr;
+	if (target != NULL)
+		ctl->steer[sport] = *target;
+	else
+		memset(&ctl->steer[sport], 0, sizeof(ctl->steer[sport]));
+}
+
+void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg)
+{
+	ctl->arp_fn = fn;
+	ctl->arp_arg = arg;
+}
+
+const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl)
+{
+	return fw_dp_state(ctl->dp);
 }
 
 /* ---- compiling a configuration into a forwarding state ------------------------------ */
@@ -602,6 +618,18 @@ static uint32_t source_for(const struct fw_ctl *ctl, uint8_t port, uint32_t ip)
 	return first;
 }
 
+int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
+{
+	struct ctl_port *p = port_by_id(ctl, port_id);
+
+	if (p == NULL)
+		return -ENODEV;
+	ctl->stats.arp_requests++;
+	return send_raw(ctl, port_id,
+			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
+				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
+}
+
 static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_ether_addr *hint)
 {
 	struct fw_ctl *ctl = arg;
@@ -838,6 +866,9 @@ static void punted_arp(struct fw_ctl *ctl, struct rte_mbuf *m)
 	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, off);
 	fw_neigh_input(ctl->neigh, fw_mbuf_meta(m)->port_id, arp->arp_data.arp_sip,
 		       &arp->arp_data.arp_sha);
+	if (ctl->arp_fn != NULL)
+		ctl->arp_fn(ctl->arp_arg, fw_mbuf_meta(m)->port_id, ntohs(arp->arp_opcode),
+			    arp->arp_data.arp_sip, &arp->arp_data.arp_sha, arp->arp_data.arp_tip);
 }
 
 static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
@@ -869,6 +900,7 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 {
 	const struct fw_state *st = fw_dp_state(ctl->dp);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct fw_ctl_steer *tgt;
 	const struct rte_ipv4_hdr *ip;
 	uint16_t sport, dport;
 	int vip, be;
@@ -887,14 +919,19 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 	/* ports sit at the same place in TCP and UDP */
 	memcpy(&sport, (const uint8_t *)ip + rte_ipv4_hdr_len(ip), 2);
 	memcpy(&dport, (const uint8_t *)ip + rte_ipv4_hdr_len(ip) + 2, 2);
-	vip = fw_state_vip_slot(st, ip->dst_addr, ip->next_proto_id, ntohs(dport));
-	if (vip < 0) {
-		send_raw(ctl, p->info.port_id, m);
-		return;
+	tgt = &ctl->steer[ntohs(sport)];
+	if (tgt->be_addr != 0 && tgt->vip_addr == ip->dst_addr) {
+		/* a health probe: through the DSR path to the backend it tests */
+		vip = fw_state_vip_slot(st, tgt->vip_addr, tgt->proto, tgt->vip_port);
+		be = vip >= 0 ? fw_state_backend_slot(st, vip, tgt->be_addr) : -ENOENT;
+	} else {
+		vip = fw_state_vip_slot(st, ip->dst_addr, ip->next_proto_id, ntohs(dport));
+		if (vip < 0) {
+			send_raw(ctl, p->info.port_id, m);
+			return;
+		}
+		be = -ENOENT; /* the kernel has no business with a VIP otherwise */
 	}
-	be = ctl->steer[ntohs(sport)] != 0
-		     ? fw_state_backend_slot(st, vip, ctl->steer[ntohs(sport)])
-		     : -ENOENT;
 	if (be < 0 || fw_dp_inject_dsr(ctl->dp, vip, be, m) < 0) {
 		ctl->stats.unsteered++;
 		rte_pktmbuf_free(m);

@@ -60,11 +60,36 @@ int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, in
 int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr);
 
 /*
- * Frames the kernel sends to a VIP from source port `sport` on a TAP go through the
- * DSR rewrite to backend `be_addr` of that VIP (health probes prove the very path data
- * takes). be_addr 0 removes the steering.
+ * Health probes prove the very path data takes: a frame the kernel sends on a TAP from
+ * source port `sport` to the VIP's address goes through the DSR rewrite to backend
+ * `be_addr` of the VIP (addr, proto, port) — whatever its destination port, so a check
+ * may probe another port than the VIP's. NULL removes the steering of sport.
  */
-void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, uint32_t be_addr);
+struct fw_ctl_steer {
+	uint32_t vip_addr; /* network order */
+	uint8_t proto;	   /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t vip_port; /* host order, 0 = `port *` */
+	uint32_t be_addr;  /* network order */
+};
+void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target);
+
+/*
+ * Every ARP packet the data path punts (replies, and requests it does not answer) is
+ * shown to fn with the port it came in on — ARP conflict detection listens here.
+ * One observer; NULL removes it.
+ */
+typedef void (*fw_ctl_arp_fn)(void *arg, uint16_t port_id, uint16_t op, uint32_t sip,
+			      const struct rte_ether_addr *sha, uint32_t tip);
+void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg);
+
+/*
+ * Send an ARP request for tip out of port_id (from the port's MAC and, as sender, the
+ * self address sharing a subnet with tip, else 0.0.0.0). Returns 0 or -errno.
+ */
+int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip);
+
+/* The published forwarding state (read-only; valid until the next loop turn). */
+const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl);
 
 /* An open port as the operator knows it. */
 struct fw_ctl_port {
