@@ -14,6 +14,7 @@
 #include "common/tula_log.h"
 #include "common/tula_loop.h"
 #include "db/db.h"
+#include "firmware/fw_cmds.h"
 #include "firmware/fw_ctl.h"
 #include "firmware/fw_dp.h"
 #include "firmware/fw_eal.h"
@@ -438,6 +439,22 @@ static void cli_fini(struct daemon *d)
 	sh_server_stop();
 }
 
+static int cmds_init(struct daemon *d)
+{
+	int rc = fw_cmds_register(d->ctl);
+
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot declare the firmware's commands: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+static void cmds_fini(struct daemon *d)
+{
+	(void)d;
+	fw_cmds_unregister();
+}
+
 /* Leaving the console leaves the appliance (the demo relies on it). */
 static void console_left(void *arg)
 {
@@ -487,6 +504,7 @@ static const struct module modules[] = {
 	{"configuration", activate_init, NULL},
 	{"commit confirmed", confirm_init, NULL},
 	{"cli socket", cli_init, cli_fini},
+	{"commands", cmds_init, cmds_fini},
 	{"console", console_init, console_fini},
 };
 

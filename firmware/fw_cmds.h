@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firmware's operational commands (show services dsr, statistics, flows,
+ * interfaces, arp, route; clear; request services dsr flush), declared with the shell's
+ * engine next to their handlers. Control thread only.
+ */
+#ifndef FW_CMDS_H
+#define FW_CMDS_H
+
+struct fw_ctl;
+
+/* Declare the commands (after sh_server_start). Returns 0 or what sh_cmd_register did. */
+int fw_cmds_register(struct fw_ctl *ctl);
+/* Remove them (before sh_server_stop). */
+void fw_cmds_unregister(void);
+
+#endif
