@@ -298,6 +298,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		const char *text = o->seed_text ? o->seed_text : factory_text;
 		struct db_diags d = DB_DIAGS_INIT;
 		struct db_node *t = db_tree_parse(text, &d);
+		struct tula_buf canon = TULA_BUF_INIT;
 
 		rep->source = DB_CREATED;
 		if (t == NULL) {
@@ -306,12 +307,18 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 				 "the seed configuration does not parse (line %d: %s); "
 				 "started from the factory default",
 				 d.n ? d.v[0].line : 0, d.n ? d.v[0].message : "out of memory");
-			text = factory_text;
+			t = db_tree_parse(factory_text, NULL);
 		}
+		/* revisions hold the canonical rendering, whatever the seed looked like */
+		if (t != NULL)
+			db_render(t, DB_FMT_BRACES, 0, &canon);
+		rc = t == NULL || canon.oom ? -ENOMEM
+					    : store_seed(db, tula_buf_str(&canon),
+							 o->seed_user ? o->seed_user : "tula",
+							 "initial configuration");
+		tula_buf_free(&canon);
 		db_tree_free(t);
 		db_diags_free(&d);
-		rc = store_seed(db, text, o->seed_user ? o->seed_user : "tula",
-				"initial configuration");
 	} else if (rc == 0) {
 		rep->source = DB_OPENED;
 	}
