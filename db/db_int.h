@@ -73,12 +73,6 @@ struct db_node {
 
 /* --- schema helpers ---------------------------------------------------------- */
 
-/* The schema node whose children describe n's children. */
-static inline const struct db_snode *node_schema(const struct db_node *n)
-{
-	return n->sn;
-}
-
 /* Type-aware key order (names naturally, addresses numerically). */
 int db_key_cmp(const struct db_snode *list, const char *a, const char *b);
 
