@@ -199,7 +199,8 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 		tula_buf_add(c->out, lines.data, lines.len);
 		c->banners++;
 	}
-	tula_buf_add(c->out, bare_out.data, bare_out.len);
+	if (bare_out.len > 0)
+		tula_buf_add(c->out, bare_out.data, bare_out.len);
 	if (lines.oom || bare.oom || bare_out.oom)
 		c->out->oom = 1;
 	for (i = 0; i < nlater; i++)
