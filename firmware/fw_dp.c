@@ -233,7 +233,7 @@ int fw_dp_start(struct fw_dp *dp)
 	if (rte_lcore_count() - 1 < dp->nb_workers)
 		return -EINVAL;
 	dp->stop = 0;
-	RTE_LCORE_FOREACH_WORKER (lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == dp->nb_workers)
 			break;
 		rc = rte_eal_remote_launch(fw_worker_main, dp->workers[i], lcore);
