@@ -1242,7 +1242,7 @@ int fw_health_vip_check(const struct fw_health *h, const char *vip, struct fw_he
 size_t fw_health_conflicts(const struct fw_health *h,
 			   void (*fn)(void *arg, const struct fw_health_conflict *c), void *arg)
 {
-	for (size_t i = 0; i < h->nb_conflicts; i++) {
+	for (size_t i = 0; fn != NULL && i < h->nb_conflicts; i++) {
 		struct fw_health_conflict c;
 
 		conflict_view(h, &h->conflicts[i], &c);
@@ -1289,8 +1289,16 @@ int fw_health_check_now(struct fw_health *h, const char *vip,
 	for (;;) {
 		struct probe *who[count];
 		size_t n = 0, pending = 0;
-		uint64_t now;
+		uint64_t now = tula_now_ms();
 
+		/* deadlines first: the wait ends no earlier than the probes' own */
+		for (i = 0; i < h->nb; i++) {
+			struct probe *p = h->probes[i];
+
+			if (p->sync && !p->sync_done && p->phase != PH_IDLE &&
+			    now >= p->started_ms + secs_ms(h, p->timeout))
+				on_deadline(h->loop, p->deadline, p);
+		}
 		for (i = 0; i < h->nb; i++) {
 			struct probe *p = h->probes[i];
 
@@ -1304,7 +1312,7 @@ int fw_health_check_now(struct fw_health *h, const char *vip,
 				who[n++] = p;
 			}
 		}
-		if (pending == 0 || tula_now_ms() >= deadline)
+		if (pending == 0 || now >= deadline)
 			break;
 		fw_ctl_pump(h->ctl);
 		if (h->icmp_fd >= 0)
@@ -1325,14 +1333,6 @@ int fw_health_check_now(struct fw_health *h, const char *vip,
 		for (i = 0; i < n; i++)
 			if (pf[i].revents && who[i]->fd == pf[i].fd)
 				on_probe_fd(h->loop, who[i]->fd, TULA_EV_READ, who[i]);
-		now = tula_now_ms();
-		for (i = 0; i < h->nb; i++) {
-			struct probe *p = h->probes[i];
-
-			if (p->sync && !p->sync_done && p->phase != PH_IDLE &&
-			    now >= p->started_ms + secs_ms(h, p->timeout))
-				on_deadline(h->loop, p->deadline, p);
-		}
 	}
 	free(pf);
 	for (i = 0; i < h->nb; i++) {

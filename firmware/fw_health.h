@@ -143,7 +143,7 @@ struct fw_health_conflict {
 	int64_t first_seen, last_seen; /* unix time */
 	uint64_t answers;
 };
-/* Visit the current conflicts (oldest first). Returns the count. */
+/* Visit the current conflicts (oldest first); fn may be NULL. Returns the count. */
 size_t fw_health_conflicts(const struct fw_health *h,
 			   void (*fn)(void *arg, const struct fw_health_conflict *c), void *arg);
 
