@@ -1220,7 +1220,7 @@ static void hook_apply(struct db_commit *c, void *arg)
 			close_port(ctl, p);
 			continue;
 		}
-		snprintf(p->name, sizeof(p->name), "%s", p->new_name);
+		memcpy(p->name, p->new_name, sizeof(p->name)); /* same size, NUL-terminated */
 		p->pending = 0;
 		p->keep = 0;
 		p->mtu_old = 0;
