@@ -804,8 +804,15 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 	h->nb_conflicts = n;
 	for (i = 0; st != NULL && i < st->max_vips; i++) {
 		const struct fw_state_vip *v = &st->vips[i];
+		size_t j;
 
-		if (v->gen != 0 && v->port_index < st->nb_ports)
+		if (v->gen == 0 || v->port_index >= st->nb_ports)
+			continue;
+		for (j = 0; j < i; j++) /* one question per address (VIPs share them) */
+			if (st->vips[j].gen != 0 && st->vips[j].addr == v->addr &&
+			    st->vips[j].port_index == v->port_index)
+				break;
+		if (j == i)
 			fw_ctl_arp_request(h->ctl, st->ports[v->port_index].port_id, v->addr);
 	}
 }
@@ -936,8 +943,12 @@ static void configure(struct fw_health *h, struct probe *p, const struct want *w
 	if (w->type == T_NONE) {
 		tula_timer_disarm(p->tick);
 		fw_ctl_steer(h->ctl, p->sport, NULL);
-		if (p->sm.state == FW_HEALTH_DOWN)
+		if (p->sm.state == FW_HEALTH_DOWN) {
+			TLOG_NOTICE("health: VIP %s backend %s was down; its checks are off: it "
+				    "takes traffic again",
+				    p->vip, p->be);
 			set_up(p, 1);
+		}
 		if (is_new || p->sm.state != FW_HEALTH_DISABLED)
 			p->since = wall();
 		memset(&p->sm, 0, sizeof(p->sm));
@@ -1012,8 +1023,13 @@ int fw_health_apply(struct fw_health *h, const struct db_node *cfg)
 		}
 	}
 	for (i = 0; i < h->nb; i++)
-		if (!h->probes[i]->live)
+		if (!h->probes[i]->live) {
+			if (h->probes[i]->sm.state == FW_HEALTH_DOWN)
+				TLOG_INFO(
+					"health: VIP %s backend %s (down) is no longer configured",
+					h->probes[i]->vip, h->probes[i]->be);
 			destroy(h, h->probes[i], 1);
+		}
 	free(h->probes);
 	h->probes = order;
 	h->nb = n;

@@ -5,7 +5,9 @@
 # backend: a client's connection times out (a backend would have answered with a
 # reset, its HTTP server being stopped) and the backends' packet counters stand
 # still, and a capture on each backend sees no packet from the client. When one
-# backend returns, the VIP is up and serves again (the same capture sees it).
+# backend returns, the VIP is up and serves again (the same capture sees it). A VIP
+# without a health-check is never taken down, and `request services dsr check` says
+# it has nothing to check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/health-lib.sh"
@@ -20,6 +22,10 @@ services { dsr { vip web {
     backend be1 { address $LAB_BE1_IP; }
     backend be2 { address $LAB_BE2_IP; }
     health-check { type tcp; interval 1; timeout 1; rise 2; fall 2; }
+}
+vip plain {
+    address $LAB_VIP_L2; protocol tcp; port 8080; mode l2;
+    backend be1 { address $LAB_BE1_IP; }
 } } }
 EOC
 hc_start "$HC_WORK/t.conf"
@@ -87,3 +93,19 @@ n=$(capture_count be2)
 ((n > 0)) || fail "the capture on be2 saw none of the client's packets once be2 was up"
 ok "the capture sees the client's packets on be2 once it is up ($n)"
 check_eq "be1 still down" "$(hc_health web be1)" down
+
+# --- a VIP without a health-check: its backend is "disabled" (never probed, always
+# usable), even with be1's HTTP server stopped; request check refuses with the fix
+out=$(tcli -c 'show services dsr health vip plain')
+check_match "no check shown for VIP plain" "$out" "Check: none \(backends are not probed\)"
+check_match "its backend is not checked" "$out" $'\n  be1 +10.0.1.11 +disabled '
+check_eq "VIP plain is up" "$(hc_vip_state plain)" up
+if out=$(tcli -c 'request services dsr check vip plain' 2>&1); then
+	fail "request check on a VIP without checks succeeded: $out"
+fi
+check_match "request check says there is nothing to check, and how to add it" "$out" \
+	"error: VIP plain has no health check: set services dsr vip plain health-check type tcp"
+if out=$(tcli -c 'request services dsr check vip nosuch' 2>&1); then
+	fail "request check on an unknown VIP succeeded"
+fi
+check_match "an unknown VIP is named in the error" "$out" "error: no VIP named nosuch"

@@ -2,9 +2,9 @@
 # lab-health-probes-prove-the-dsr-path: the probes go to VIP:port the way data goes, so
 # a backend whose real address answers but that does not accept the VIP is marked down,
 # with a reason naming the missing piece:
-#   - L2: the VIP removed from be1's lo -> "no answer from VIP ... via the DSR path ...
-#     lo", while be1's real address still answers HTTP (from the client and from Tula's
-#     own namespace);
+#   - L2 (checked on port 8080, another port than the VIP's 80): the VIP removed from
+#     be1's lo -> "no answer from VIP ... via the DSR path ... lo", while be1's real
+#     address still answers HTTP (from the client and from Tula's own namespace);
 #   - L3: be4's user-space IP-in-IP decapsulator stopped -> "ICMP protocol unreachable
 #     from 10.0.2.14: the backend has no IP-in-IP decapsulation";
 #   - L3: the VIP removed from be3's tunnel interface -> "no answer ... via the IP-in-IP
@@ -25,7 +25,7 @@ services { dsr {
     address $LAB_VIP_L2; protocol tcp; port 80; mode l2;
     backend be1 { address $LAB_BE1_IP; }
     backend be2 { address $LAB_BE2_IP; }
-    health-check { type tcp; interval 1; timeout 1; rise 2; fall 2; }
+    health-check { type tcp; port 8080; interval 1; timeout 1; rise 2; fall 2; }
   }
   vip web-l3 {
     address $LAB_VIP_L3; protocol tcp; port 80; mode l3; tunnel-source $LAB_LB_SELF_IP;
@@ -46,7 +46,7 @@ ok "all four backends pass through the DSR path (L2 MAC rewrite and IP-in-IP)"
 lab backend be1 vip del
 hc_wait_health 8 web-l2 be1 down || fail "be1 without the VIP not marked down"
 check_eq "reason names the missing VIP on lo" "$(hc_reason web-l2 be1)" \
-	"no answer from VIP $LAB_VIP_L2:80 via the DSR path within 1 s: is $LAB_VIP_L2/32 on the backend's lo?"
+	"no answer from VIP $LAB_VIP_L2:8080 via the DSR path within 1 s: is $LAB_VIP_L2/32 on the backend's lo?"
 check_eq "yet be1's real address answers the client" \
 	"$(lab_curl client "http://$LAB_BE1_IP/healthz")" ok
 check_eq "and answers from Tula's own namespace (a plain probe would pass)" \
@@ -58,7 +58,8 @@ done
 ok "clients keep succeeding on be2"
 out=$(tcli -c 'request services dsr check vip web-l2')
 check_match "request check prints be1's failure and reason" "$out" \
-	$'\n  be1 +10.0.1.11 +fail .*\n    no answer from VIP 10.0.1.100:80 via the DSR path'
+	$'\n  be1 +10.0.1.11 +fail .*\n    no answer from VIP 10.0.1.100:8080 via the DSR path'
+check_match "the check is shown on its own port" "$out" "Check: tcp on port 8080"
 lab backend be1 vip add
 hc_wait_health 8 web-l2 be1 up || fail "be1 not back up after the VIP returned"
 ok "be1 up again once the VIP is back on lo"
