@@ -4,10 +4,10 @@
  * (VIP, backend) on the control thread's loop — a non-blocking kernel socket, a
  * periodic timer and a deadline — and the ARP conflict watch.
  *
- * Every probe owns one source port from a reserved range for as long as the backend
- * is configured, and fw_ctl steers that port to the backend, so the same 4-tuple is
- * reused every interval (the probe ends with a reset, leaving no TIME_WAIT on either
- * side) and a reply can be matched to its probe by port alone. Two raw sockets watch
+ * Every probe owns two source ports from a reserved range for as long as the backend
+ * is configured, used in turn, and fw_ctl steers them to the backend, so the same
+ * 4-tuples are reused (a probe ends with a reset, leaving no TIME_WAIT on either side)
+ * and a reply can be matched to its probe by port alone. Two raw sockets watch
  * what the kernel's TCP cannot report: ICMP errors about a probe (an IP-in-IP probe
  * answered "protocol 4 unreachable" comes back with the probe's own headers inside)
  * and TCP segments for a probe port from an address other than the VIP (a backend
@@ -45,11 +45,15 @@
 #define DEF_MS_PER_SECOND 1000
 #define DEF_ARP_INTERVAL  3000
 #define DEF_ARP_EXPIRE	  3
-#define DEF_PORT_BASE	  28000
-#define DEF_PORT_COUNT	  4096
+#define DEF_PORT_BASE	  24576 /* up to 32767: below Linux's default ephemeral range */
+#define DEF_PORT_COUNT	  8192	/* 2 per probe: 4096 backends (fw_dp's default) */
 #define DEF_CHECK_WAIT	  10000
 #define RX_MAX		  512
-#define PATH_MAX_LEN	  256
+/* Each attempt uses the other port: a half-open connection the backend may still hold
+ * from an abandoned or timed-out attempt (it would reset a new SYN on the same 4-tuple)
+ * is cleared by our reset to its next SYN-ACK retransmission before the port returns. */
+#define PORTS_PER_PROBE 2
+#define PATH_MAX_LEN	256
 
 #define RESERVED_PORTS "/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define PORT_RANGE     "/proc/sys/net/ipv4/ip_local_port_range"
@@ -74,7 +78,9 @@ struct probe {
 	uint16_t port;
 	char path[PATH_MAX_LEN];
 	uint32_t interval, timeout, rise, fall;
-	uint16_t sport;
+	uint16_t ports[PORTS_PER_PROBE]; /* its source ports, used in turn */
+	uint16_t sport;			 /* the one of the attempt in flight (or last) */
+	unsigned int turn;
 
 	/* the probe in flight */
 	int fd;
@@ -486,6 +492,7 @@ static void start(struct probe *p)
 		close_probe(p);
 	memset(&p->seen, 0, sizeof(p->seen));
 	p->rxlen = 0;
+	p->sport = p->ports[p->turn++ % PORTS_PER_PROBE];
 	p->started_ms = tula_now_ms();
 	p->started_us = now_us();
 	vs = vip_slot(st, p);
@@ -573,8 +580,9 @@ static void on_icmp(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 		if (fw_hc_icmp_parse(buf, (size_t)n, &ic) < 0 || ic.proto != IPPROTO_TCP)
 			continue;
 		p = probe_of_port(h, ic.sport);
-		if (p == NULL || p->phase == PH_IDLE || ic.dst != p->vip_addr)
-			continue;
+		if (p == NULL || p->phase == PH_IDLE || ic.sport != p->sport ||
+		    ic.dst != p->vip_addr)
+			continue; /* not about the attempt in flight */
 		base_failure(p, &p->seen,
 			     ic.ipip && ic.type == 3 && ic.code == 2 ? FW_HC_NO_DECAP : FW_HC_ICMP);
 		p->seen.from = ic.from;
@@ -600,7 +608,7 @@ static void on_tcp(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 		if (fw_hc_tcp_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), &t) < 0)
 			continue;
 		p = probe_of_port(h, t.dport);
-		if (p == NULL || p->phase == PH_IDLE)
+		if (p == NULL || p->phase == PH_IDLE || t.dport != p->sport)
 			continue;
 		if (t.src == p->vip_addr && t.sport == p->port)
 			continue; /* the right answer: the kernel's TCP handles it */
@@ -827,15 +835,33 @@ static struct probe *find_probe(const struct fw_health *h, const char *vip, uint
 	return NULL;
 }
 
-static int alloc_port(struct fw_health *h, struct probe *p)
+static void free_ports(struct fw_health *h, struct probe *p)
 {
-	for (uint32_t i = 0; i < h->p.port_count; i++)
-		if (h->by_port[i] == NULL) {
-			h->by_port[i] = p;
-			p->sport = (uint16_t)(h->p.port_base + i);
-			return 0;
+	for (int k = 0; k < PORTS_PER_PROBE; k++) {
+		if (p->ports[k] == 0)
+			continue;
+		fw_ctl_steer(h->ctl, p->ports[k], NULL);
+		h->by_port[p->ports[k] - h->p.port_base] = NULL;
+		p->ports[k] = 0;
+	}
+}
+
+static int alloc_ports(struct fw_health *h, struct probe *p)
+{
+	uint32_t i = 0;
+
+	for (int k = 0; k < PORTS_PER_PROBE; k++) {
+		while (i < h->p.port_count && h->by_port[i] != NULL)
+			i++;
+		if (i == h->p.port_count) {
+			free_ports(h, p);
+			return -ENOSPC;
 		}
-	return -ENOSPC;
+		h->by_port[i] = p;
+		p->ports[k] = (uint16_t)(h->p.port_base + i);
+	}
+	p->sport = p->ports[0];
+	return 0;
 }
 
 /* forget: also clear a down mark in fw_ctl (a backend of the same address configured
@@ -845,8 +871,7 @@ static void destroy(struct fw_health *h, struct probe *p, int forget)
 	close_probe(p);
 	if (forget && p->sm.state == FW_HEALTH_DOWN)
 		set_up(p, 1);
-	fw_ctl_steer(h->ctl, p->sport, NULL);
-	h->by_port[p->sport - h->p.port_base] = NULL;
+	free_ports(h, p);
 	tula_timer_free(p->tick);
 	tula_timer_free(p->deadline);
 	free(p);
@@ -866,7 +891,7 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint32_t ad
 	snprintf(p->vip, sizeof(p->vip), "%s", vip);
 	p->tick = tula_timer_new(h->loop, on_tick, p);
 	p->deadline = tula_timer_new(h->loop, on_deadline, p);
-	if (p->tick == NULL || p->deadline == NULL || alloc_port(h, p) < 0) {
+	if (p->tick == NULL || p->deadline == NULL || alloc_ports(h, p) < 0) {
 		tula_timer_free(p->tick);
 		tula_timer_free(p->deadline);
 		free(p);
@@ -942,7 +967,8 @@ static void configure(struct fw_health *h, struct probe *p, const struct want *w
 
 	if (w->type == T_NONE) {
 		tula_timer_disarm(p->tick);
-		fw_ctl_steer(h->ctl, p->sport, NULL);
+		for (int k = 0; k < PORTS_PER_PROBE; k++)
+			fw_ctl_steer(h->ctl, p->ports[k], NULL);
 		if (p->sm.state == FW_HEALTH_DOWN) {
 			TLOG_NOTICE("health: VIP %s backend %s was down; its checks are off: it "
 				    "takes traffic again",
@@ -967,7 +993,7 @@ static void configure(struct fw_health *h, struct probe *p, const struct want *w
 	if (is_new || old_type == T_NONE || timing || !tula_timer_armed(p->tick)) {
 		/* spread the first probes over up to a second so a big VIP does not burst */
 		uint64_t iv = secs_ms(h, p->interval);
-		uint64_t first = 1 + (uint64_t)(p->sport - h->p.port_base) * 37 %
+		uint64_t first = 1 + (uint64_t)(p->ports[0] - h->p.port_base) * 37 %
 					     (iv < h->p.ms_per_second ? iv : h->p.ms_per_second);
 
 		tula_timer_arm(p->tick, first, iv);

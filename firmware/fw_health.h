@@ -4,14 +4,15 @@
  *
  * Probes. For every backend of a VIP with `health-check { type tcp | http; }` the
  * control side opens a kernel TCP socket from Tula's own address on the VIP's port,
- * bound to a source port reserved for that (VIP, backend), and connects to VIP:port.
- * fw_ctl steers what the kernel sends from that source port through the DSR rewrite
- * to that backend (MAC rewrite, or IP-in-IP with the outer source data uses), so the
+ * bound to one of two source ports reserved for that (VIP, backend) and used in turn,
+ * and connects to VIP:port. fw_ctl steers what the kernel sends from those ports
+ * through the DSR rewrite to that backend (MAC rewrite, or IP-in-IP with the outer
+ * source data uses), so the
  * backend only answers when it accepts traffic for the VIP the way real traffic
  * arrives; it answers Tula's address directly, and the data path punts the answer to
  * the kernel. `tcp` passes on a completed handshake; `http` sends `GET http-path` and
  * passes on a 2xx or 3xx status line. A probe is closed with a reset (SO_LINGER 0):
- * no TIME_WAIT, so the same 4-tuple serves every interval.
+ * no TIME_WAIT, so the same two 4-tuples serve every interval.
  *
  * Why a probe failed (enum fw_health_fail): no answer (timeout); reset (nothing
  * listens); answered by the wrong address (a TCP segment for the probe's port from an
@@ -78,8 +79,8 @@ struct fw_health_params {
 	uint32_t ms_per_second;	  /* length of a configured second (1000) */
 	uint32_t arp_interval_ms; /* who-has for every VIP this often (3000) */
 	uint32_t arp_expire;	  /* a conflict is cleared after this many silent rounds (3) */
-	uint16_t port_base;	  /* probe source ports: port_base .. + port_count - 1 */
-	uint16_t port_count;	  /* (28000, 4096: below Linux's default ephemeral range) */
+	uint16_t port_base;	  /* probe source ports: port_base .. + port_count - 1, */
+	uint16_t port_count;	  /* two per probe (24576, 8192: below the ephemeral range) */
 	uint32_t check_wait_ms;	  /* longest wait of fw_health_check_now (10000) */
 	int no_observers;	  /* 1: no raw ICMP/TCP sockets (unprivileged tests) */
 };
