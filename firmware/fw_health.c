@@ -503,6 +503,14 @@ static void start(struct probe *p)
 	}
 	b = &st->backends[bs];
 	if (!b->resolved) {
+		struct rte_ether_addr mac;
+
+		/* Still being asked (start-up, a new backend): no verdict either way, or
+		 * every start would count a failure. Failed: the path is broken. */
+		if (!p->sync && b->port < st->nb_ports &&
+		    fw_neigh_lookup(fw_ctl_neigh(h->ctl), st->ports[b->port].port_id, b->nexthop,
+				    &mac) == -EAGAIN)
+			return;
 		base_failure(p, &f, FW_HC_UNRESOLVED);
 		f.nexthop = b->nexthop ? b->nexthop : p->be_addr;
 		finish(p, 0, &f);

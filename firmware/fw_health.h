@@ -27,13 +27,14 @@
  * A DOWN backend is never chosen (fw_ctl_set_backend_up: only its flows move) and
  * comes back UP after `rise` passed probes in a row. The state of an existing
  * (VIP name, backend address) survives commits; every change is logged with the VIP,
- * the backend and the reason.
+ * the backend and the reason. While the backend's (or its next hop's) MAC is still
+ * being asked for, probes wait and count nothing; once ARP has failed they fail.
  *
- * ARP conflicts. Every few seconds Tula asks its segment who has each VIP (on the
+ * ARP conflicts. Every 3 s Tula asks its segment who has each VIP address (on the
  * VIP's port); any answer — or any ARP announcing the VIP — from a MAC that is not
  * Tula's means a host (usually a backend without arp_ignore=1 / arp_announce=2) can
  * steal the VIP's traffic. A conflict is logged once per (VIP, MAC) and listed until
- * the MAC has stayed silent for a few rounds.
+ * the MAC has stayed silent for 3 rounds (then "over" is logged).
  *
  * Thread: the control thread (the tula_loop's) only. Nothing here touches a worker.
  */

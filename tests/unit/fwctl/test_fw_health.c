@@ -55,6 +55,7 @@ static struct {
 	fw_ctl_arp_fn arp_fn;
 	void *arp_arg;
 	enum behaviour be[4]; /* by backend slot */
+	int asking;	      /* fw_neigh_lookup: still resolving */
 } F;
 
 static const struct rte_ether_addr port_mac = {{2, 0, 0x0a, 0, 1, 0x0a}};
@@ -127,6 +128,17 @@ struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl)
 {
 	(void)ctl;
 	return NULL;
+}
+
+/* Unresolved backends: "still asking" (-EAGAIN) while F.asking, else failed. */
+int fw_neigh_lookup(const struct fw_neigh *n, uint16_t port, uint32_t ip,
+		    struct rte_ether_addr *mac)
+{
+	(void)n;
+	(void)port;
+	(void)ip;
+	(void)mac;
+	return F.asking ? -EAGAIN : -EHOSTUNREACH;
 }
 
 /* One host the neighbour table knows that is no backend. */
@@ -602,14 +614,20 @@ static void refused_tcp_check_reads_as_reset(void **state)
 	teardown(&e);
 }
 
-static void backend_without_a_mac_fails_with_the_arp_reason(void **state)
+static void backend_without_a_mac_waits_for_arp_then_fails_with_its_reason(void **state)
 {
 	struct env e;
 
 	(void)state;
 	setup(&e);
 	F.bes[1].resolved = 0;
+	F.asking = 1; /* ARP still being asked: probes wait, nothing is counted */
 	apply(&e, HTTP);
+	run_for(&e, 5 * SEC);
+	assert_int_equal(status(&e, "web", "10.0.1.12").probes, 0);
+	assert_int_equal(status(&e, "web", "10.0.1.12").state, FW_HEALTH_UNCHECKED);
+	assert_true(status(&e, "web", "10.0.1.11").probes > 0);
+	F.asking = 0; /* the neighbour table gave up: the path is broken */
 	wait_state(&e, "10.0.1.12", FW_HEALTH_DOWN, 40 * SEC);
 	assert_string_equal(status(&e, "web", "10.0.1.12").reason,
 			    "the backend 10.0.1.12 does not answer ARP");
@@ -798,7 +816,7 @@ int main(void)
 		cmocka_unit_test(every_backend_down_makes_the_vip_down),
 		cmocka_unit_test(http_failures_are_told_apart),
 		cmocka_unit_test(refused_tcp_check_reads_as_reset),
-		cmocka_unit_test(backend_without_a_mac_fails_with_the_arp_reason),
+		cmocka_unit_test(backend_without_a_mac_waits_for_arp_then_fails_with_its_reason),
 		cmocka_unit_test(commits_keep_health_and_forget_what_is_removed),
 		cmocka_unit_test(check_now_waits_for_every_backend_and_reports_each),
 		cmocka_unit_test(arp_answers_from_another_mac_are_conflicts_named_and_expire),
