@@ -309,14 +309,15 @@ static void fail_errno(struct probe *p, int err)
 {
 	struct fw_hc_failure f;
 
-	if (p->seen.kind != FW_HC_OK) { /* an observer knows better */
+	if (err == ECONNREFUSED) { /* the VIP itself answered: nothing listens */
+		fail_with(p, FW_HC_RESET);
+		return;
+	}
+	if (p->seen.kind != FW_HC_OK) { /* an observer saw who answered and how */
 		finish(p, 0, &p->seen);
 		return;
 	}
 	switch (err) {
-	case ECONNREFUSED:
-		fail_with(p, FW_HC_RESET);
-		return;
 	case ETIMEDOUT:
 		fail_with(p, FW_HC_NO_ANSWER);
 		return;
@@ -629,7 +630,7 @@ static void on_tcp(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 
 static int open_observers(struct fw_health *h)
 {
-	uint16_t end = (uint16_t)(h->p.port_base + h->p.port_count);
+	uint32_t end = (uint32_t)h->p.port_base + h->p.port_count;
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* X = IPv4 header length */
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),	/* A = TCP destination port */
