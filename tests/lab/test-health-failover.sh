@@ -45,8 +45,9 @@ new_connections() {
 	echo "be1=$b1 be2=$b2 fail=$bad"
 }
 out=$(new_connections 30)
-[[ $out =~ be1=([0-9]+)\ be2=([0-9]+)\ fail=0 ]] && ((BASH_REMATCH[1] > 0 && BASH_REMATCH[2] > 0)) ||
+if ! [[ $out =~ be1=([0-9]+)\ be2=([0-9]+)\ fail=0 ]] || ((BASH_REMATCH[1] == 0 || BASH_REMATCH[2] == 0)); then
 	fail "before: both backends must take connections: $out"
+fi
 ok "before: $out"
 
 out=$(tcli -c 'request services dsr check vip web')
@@ -85,8 +86,9 @@ check_eq "no reason once up" "$(hc_reason web be2)" ""
 check_match "the recovery is logged" "$(cat "$HC_WORK/tula.log")" \
 	"health: VIP web backend be2 \(10.0.1.12\) is up after 2 passed probe\(s\)"
 out=$(new_connections 30)
-[[ $out =~ be1=([0-9]+)\ be2=([0-9]+)\ fail=0 ]] && ((BASH_REMATCH[2] > 0)) ||
+if ! [[ $out =~ be1=([0-9]+)\ be2=([0-9]+)\ fail=0 ]] || ((BASH_REMATCH[2] == 0)); then
 	fail "after recovery be2 must take connections again: $out"
+fi
 ok "after recovery: $out"
 
 # --- /healthz answers 503: down, the status is the reason; ok again: up
