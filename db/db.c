@@ -215,7 +215,7 @@ static int load_active(struct db *db, char *reason, size_t rsize)
 {
 	struct store_rev r;
 	struct db_diags d = DB_DIAGS_INIT;
-	struct db_node *t;
+	struct db_node *t, *e;
 	int rc;
 
 	rc = store_rev_get(&db->st, 0, &r);
@@ -233,13 +233,15 @@ static int load_active(struct db *db, char *reason, size_t rsize)
 		return -EINVAL;
 	}
 	db_diags_free(&d);
-	db_tree_free(db->active);
-	db_tree_free(db->effective);
-	db->active = t;
 	db->active_id = r.id;
-	db->effective = db_tree_effective(t);
 	store_rev_clear(&r);
-	return db->effective ? 0 : -ENOMEM;
+	e = db_tree_effective(t);
+	if (e == NULL) {
+		db_tree_free(t);
+		return -ENOMEM;
+	}
+	db_set_trees(db, t, e);
+	return 0;
 }
 
 static void load_shared(struct db *db)
@@ -298,6 +300,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		const char *text = o->seed_text ? o->seed_text : factory_text;
 		struct db_diags d = DB_DIAGS_INIT;
 		struct db_node *t = db_tree_parse(text, &d);
+		struct tula_buf canon = TULA_BUF_INIT;
 
 		rep->source = DB_CREATED;
 		if (t == NULL) {
@@ -306,12 +309,18 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 				 "the seed configuration does not parse (line %d: %s); "
 				 "started from the factory default",
 				 d.n ? d.v[0].line : 0, d.n ? d.v[0].message : "out of memory");
-			text = factory_text;
+			t = db_tree_parse(factory_text, NULL);
 		}
+		/* revisions hold the canonical rendering, whatever the seed looked like */
+		if (t != NULL)
+			db_render(t, DB_FMT_BRACES, 0, &canon);
+		rc = t == NULL || canon.oom ? -ENOMEM
+					    : store_seed(db, tula_buf_str(&canon),
+							 o->seed_user ? o->seed_user : "tula",
+							 "initial configuration");
+		tula_buf_free(&canon);
 		db_tree_free(t);
 		db_diags_free(&d);
-		rc = store_seed(db, text, o->seed_user ? o->seed_user : "tula",
-				"initial configuration");
 	} else if (rc == 0) {
 		rep->source = DB_OPENED;
 	}
@@ -340,8 +349,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 			rc = load_active(db, reason, sizeof(reason));
 		if (rc != 0) {
 			store_close(&db->st);
-			db_tree_free(db->active);
-			db_tree_free(db->effective);
+			db_set_trees(db, NULL, NULL);
 			free(db->rescue_file);
 			if (db->lock_fd >= 0)
 				close(db->lock_fd);
@@ -370,8 +378,7 @@ void db_close(struct db *db)
 		db_shared_sync(db);
 	tula_timer_free(db->confirm_timer);
 	store_close(&db->st);
-	db_tree_free(db->active);
-	db_tree_free(db->effective);
+	db_set_trees(db, NULL, NULL);
 	db_tree_free(db->shared);
 	free(db->hooks);
 	store_rev_clear(&db->scratch_rev);
@@ -380,6 +387,18 @@ void db_close(struct db *db)
 	if (db->lock_fd >= 0)
 		close(db->lock_fd);
 	free(db);
+}
+
+void db_set_trees(struct db *db, struct db_node *active, struct db_node *effective)
+{
+	struct db_node *old_a = db->active, *old_e = db->effective;
+
+	db->active = active;
+	db->effective = effective;
+	if (old_e != active && old_e != effective)
+		db_tree_free(old_e);
+	if (old_a != old_e && old_a != active && old_a != effective)
+		db_tree_free(old_a);
 }
 
 const struct db_node *db_active(const struct db *db)

@@ -582,7 +582,8 @@ struct db_session_info {
 	int locked;	   /* holds the exclusive lock */
 	int changed;	   /* its candidate has uncommitted changes */
 };
-/* Returns the number of sessions visited; a callback returning non-zero stops. */
+/* Returns the number of sessions visited; a callback returning non-zero stops.
+ * fn may be NULL to only count them. */
 int db_status(const struct db *db, int (*fn)(void *arg, const struct db_session_info *i),
 	      void *arg);
 

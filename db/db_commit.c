@@ -45,6 +45,7 @@ struct db_commit {
 	const struct db_node *old_tree;
 	struct db_diags *d;
 	size_t errors0; /* errors already in d before this commit */
+	int transient;	/* db_commit_change() changed new_tree */
 };
 
 const struct db_node *db_commit_new(const struct db_commit *c)
@@ -118,7 +119,8 @@ int db_commit_change(struct db_commit *c, const char *line)
 				    line, strerror(-rc));
 	}
 	db_diags_free(&local);
-	/* deactivated statements are not part of what gets applied */
+	if (rc == 0)
+		c->transient = 1;
 	return rc == 0 ? 0 : (rc == -ENOMEM ? -ENOMEM : -EINVAL);
 }
 
@@ -216,6 +218,18 @@ static void run_apply(struct db_commit *c)
 	}
 }
 
+static int has_attrs(const struct db_node *n)
+{
+	uint32_t i;
+
+	if (n->inactive || n->annotation != NULL)
+		return 1;
+	for (i = 0; i < n->nkids; i++)
+		if (has_attrs(n->kids[i]))
+			return 1;
+	return 0;
+}
+
 static char *render_text(const struct db_node *t)
 {
 	struct tula_buf b = TULA_BUF_INIT;
@@ -266,7 +280,7 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 	};
 	struct db_node *empty = NULL, *new_active = NULL, *new_shared = NULL;
 	struct store_confirm pending = {0};
-	int had_pending = 0, from_shared, rc;
+	int had_pending = 0, from_shared, alias, rc;
 	char *text = NULL, *shared_text = NULL;
 	uint64_t id = 0;
 	uint32_t history = 50;
@@ -298,22 +312,26 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 	}
 	if (kind == DB_COMMIT_STARTUP) {
 		run_apply(&c);
-		db_tree_free(db->effective);
-		db->effective = c.new_tree;
+		db_set_trees(db, db->active, c.new_tree);
 		c.new_tree = NULL;
 		goto done;
 	}
 
 	/* store: the revision, the trimmed history, the candidates, the pending confirm */
 	text = render_text(cand);
-	new_active = db_tree_dup(cand);
-	if (text == NULL || new_active == NULL) {
+	/* without attributes or transient changes the effective tree is the
+	 * candidate itself: keep one copy for both */
+	alias = !c.transient && !has_attrs(cand);
+	new_active = alias ? NULL : db_tree_dup(cand);
+	if (text == NULL || (!alias && new_active == NULL)) {
 		rc = -ENOMEM;
 		goto abort;
 	}
 	if (!from_shared) {
-		new_shared = rebase_shared(db, db->active, new_active);
-		if (new_shared != NULL && !db_tree_equal(new_shared, new_active)) {
+		const struct db_node *committed = alias ? c.new_tree : new_active;
+
+		new_shared = rebase_shared(db, db->active, committed);
+		if (new_shared != NULL && !db_tree_equal(new_shared, committed)) {
 			shared_text = render_text(new_shared);
 			if (shared_text == NULL) {
 				rc = -ENOMEM;
@@ -386,13 +404,10 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 
 	/* the revision is recorded and active: publish */
 	run_apply(&c);
-	db_tree_free(db->active);
-	db->active = new_active;
+	db_set_trees(db, alias ? c.new_tree : new_active, c.new_tree);
 	new_active = NULL;
-	db->active_id = id;
-	db_tree_free(db->effective);
-	db->effective = c.new_tree;
 	c.new_tree = NULL;
+	db->active_id = id;
 	if (from_shared) {
 		struct db_session *x;
 

@@ -82,13 +82,42 @@ static int wanted(const struct db_node *k, const struct db_snode *fsn, const cha
  * Differences between the children of o and n (either may be NULL: no
  * children), optionally only those of schema node fsn (and key fkey).
  */
+static int is_bare(const struct db_node *n)
+{
+	return n->sn->kind == DB_SNODE_LIST && (n->sn->flags & DB_SF_BARE);
+}
+
+/* Close the section of a bare list's entries: `[edit PATH interfaces]` + lines. */
+static void flush_bare(struct cmp *c, const struct db_node *here, const struct db_snode *sn,
+		       struct tula_buf *bare, struct tula_buf *out)
+{
+	if (bare->len == 0)
+		return;
+	tula_buf_puts(out, "[edit ");
+	if (here != NULL && here->parent != NULL) {
+		db_put_path(out, here);
+		tula_buf_putc(out, ' ');
+	}
+	tula_buf_printf(out, "%s]\n", sn->name);
+	tula_buf_add(out, bare->data, bare->len);
+	tula_buf_reset(bare);
+	c->banners++;
+}
+
+/*
+ * Differences between the children of o and n (either may be NULL: no
+ * children), optionally only those of schema node fsn (and key fkey).
+ * Entries of a bare list (interfaces) get their own `[edit ... interfaces]`
+ * section, as Junos shows them.
+ */
 static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n,
 		 const struct db_snode *fsn, const char *fkey)
 {
-	struct tula_buf lines = TULA_BUF_INIT;
+	struct tula_buf lines = TULA_BUF_INIT, bare = TULA_BUF_INIT, bare_out = TULA_BUF_INIT;
 	const struct db_node **later_o = NULL, **later_n = NULL;
 	uint32_t i = 0, j = 0, no = o ? o->nkids : 0, nn = n ? n->nkids : 0, nlater = 0;
 	const struct db_node *here = n ? n : o;
+	const struct db_snode *bare_sn = NULL;
 
 	later_o = malloc((no < nn ? nn : no) * sizeof(*later_o) + 1);
 	later_n = malloc((no < nn ? nn : no) * sizeof(*later_n) + 1);
@@ -100,16 +129,26 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 		const struct db_node *a = i < no ? o->kids[i] : NULL;
 		const struct db_node *b = j < nn ? n->kids[j] : NULL;
 		int ord = a == NULL ? 1 : b == NULL ? -1 : kid_order(a, b);
+		const struct db_node *x = ord < 0 ? a : b;
+		struct tula_buf *l = &lines;
 
+		if (is_bare(x) && wanted(x, fsn, fkey)) {
+			if (bare_sn != x->sn) {
+				if (bare_sn != NULL)
+					flush_bare(c, here, bare_sn, &bare, &bare_out);
+				bare_sn = x->sn;
+			}
+			l = &bare;
+		}
 		if (ord < 0) {
 			if (wanted(a, fsn, fkey))
-				db_render_stmt(&lines, a, 3, "-", 0);
+				db_render_stmt(l, a, 3, "-", 0);
 			i++;
 			continue;
 		}
 		if (ord > 0) {
 			if (wanted(b, fsn, fkey))
-				db_render_stmt(&lines, b, 3, "+", 0);
+				db_render_stmt(l, b, 3, "+", 0);
 			j++;
 			continue;
 		}
@@ -119,17 +158,17 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 			continue;
 		if (!str_eq(a->annotation, b->annotation)) {
 			if (a->annotation)
-				tula_buf_printf(&lines, "-   /* %s */\n", a->annotation);
+				tula_buf_printf(l, "-   /* %s */\n", a->annotation);
 			if (b->annotation)
-				tula_buf_printf(&lines, "+   /* %s */\n", b->annotation);
-			context_line(&lines, b, ' ', NULL);
+				tula_buf_printf(l, "+   /* %s */\n", b->annotation);
+			context_line(l, b, ' ', NULL);
 		}
 		if (a->inactive != b->inactive)
-			context_line(&lines, b, '!', b->inactive ? "inactive:" : "active:");
+			context_line(l, b, '!', b->inactive ? "inactive:" : "active:");
 		if (a->sn->kind == DB_SNODE_LEAF) {
 			if (!str_eq(a->value, b->value)) {
-				db_render_stmt(&lines, a, 3, "-", DB_RENDER_NO_ANNOTATION);
-				db_render_stmt(&lines, b, 3, "+", DB_RENDER_NO_ANNOTATION);
+				db_render_stmt(l, a, 3, "-", DB_RENDER_NO_ANNOTATION);
+				db_render_stmt(l, b, 3, "+", DB_RENDER_NO_ANNOTATION);
 			}
 			continue;
 		}
@@ -140,14 +179,16 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 			ta.inactive = tb.inactive = 0;
 			ta.annotation = tb.annotation = NULL;
 			if (!db_tree_equal(&ta, &tb)) {
-				db_render_stmt(&lines, a, 3, "-", DB_RENDER_NO_ANNOTATION);
-				db_render_stmt(&lines, b, 3, "+", DB_RENDER_NO_ANNOTATION);
+				db_render_stmt(l, a, 3, "-", DB_RENDER_NO_ANNOTATION);
+				db_render_stmt(l, b, 3, "+", DB_RENDER_NO_ANNOTATION);
 			}
 			continue;
 		}
 		later_o[nlater] = a;
 		later_n[nlater++] = b;
 	}
+	if (bare_sn != NULL)
+		flush_bare(c, here, bare_sn, &bare, &bare_out);
 	if (lines.len > 0) {
 		tula_buf_puts(c->out, "[edit");
 		if (here != NULL && here->parent != NULL) {
@@ -158,7 +199,9 @@ static void diff(struct cmp *c, const struct db_node *o, const struct db_node *n
 		tula_buf_add(c->out, lines.data, lines.len);
 		c->banners++;
 	}
-	if (lines.oom)
+	if (bare_out.len > 0)
+		tula_buf_add(c->out, bare_out.data, bare_out.len);
+	if (lines.oom || bare.oom || bare_out.oom)
 		c->out->oom = 1;
 	for (i = 0; i < nlater; i++)
 		diff(c, later_o[i], later_n[i], NULL, NULL);
@@ -166,6 +209,8 @@ out:
 	free(later_o);
 	free(later_n);
 	tula_buf_free(&lines);
+	tula_buf_free(&bare);
+	tula_buf_free(&bare_out);
 }
 
 int db_compare(const struct db_node *old_root, const struct db_node *new_root,

@@ -66,15 +66,12 @@ struct db_node {
 	char *value;	  /* leaves with a value */
 	char *annotation; /* NULL = none */
 	uint8_t inactive;
+	/* probable position in parent->kids (a cache for db_node_next, checked
+	 * before use, so edits need not maintain it) */
+	uint32_t hint;
 };
 
 /* --- schema helpers ---------------------------------------------------------- */
-
-/* The schema node whose children describe n's children. */
-static inline const struct db_snode *node_schema(const struct db_node *n)
-{
-	return n->sn;
-}
 
 /* Type-aware key order (names naturally, addresses numerically). */
 int db_key_cmp(const struct db_snode *list, const char *a, const char *b);
@@ -276,6 +273,9 @@ struct db_session {
 
 struct db {
 	struct db_store st;
+	/* active and effective are one tree when the committed candidate had no
+	 * inactive statements, annotations or transient changes (saves a copy of
+	 * a large configuration per commit); db_set_trees() frees accordingly */
 	int lock_fd; /* flock on PATH.lock: one Tula per database */
 	char *rescue_file;
 	struct db_node *active;	   /* revision 0 as committed */
@@ -301,6 +301,8 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 		   const char *comment, uint32_t confirm_sec, struct db_session *s,
 		   struct db_commit_result *r, struct db_diags *d);
 void db_confirm_rearm(struct db *db);
+/* Install new active/effective trees (may be the same), freeing the old ones. */
+void db_set_trees(struct db *db, struct db_node *active, struct db_node *effective);
 int db_shared_sync(struct db *db);
 
 #endif

@@ -12,10 +12,13 @@
 
 static void pad(struct tula_buf *b, const char *sign, int ind)
 {
+	static const char spaces[] = "                                                ";
+
 	if (sign != NULL)
 		tula_buf_puts(b, sign);
-	for (; ind > 0; ind--)
-		tula_buf_putc(b, ' ');
+	for (; ind > 0; ind -= (int)sizeof(spaces) - 1)
+		tula_buf_add(b, spaces,
+			     ind < (int)sizeof(spaces) - 1 ? (size_t)ind : sizeof(spaces) - 1);
 }
 
 static int hidden(const struct db_node *n, unsigned flags)

@@ -523,7 +523,7 @@ int db_status(const struct db *db, int (*fn)(void *arg, const struct db_session_
 		};
 
 		n++;
-		if (fn(arg, &i) != 0)
+		if (fn != NULL && fn(arg, &i) != 0)
 			break;
 	}
 	return n;

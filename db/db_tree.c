@@ -488,8 +488,10 @@ const struct db_node *db_node_first(const struct db_node *n, const char *kw)
 	/* the first entry: the insertion point of the smallest key */
 	for (pos = 0; pos < n->nkids; pos++) {
 		k = n->kids[pos];
-		if (k->sn == sn)
+		if (k->sn == sn) {
+			k->hint = pos;
 			return k;
+		}
 		if (k->sn->index > sn->index)
 			break;
 	}
@@ -499,14 +501,22 @@ const struct db_node *db_node_first(const struct db_node *n, const char *kw)
 const struct db_node *db_node_next(const struct db_node *n)
 {
 	const struct db_node *p = n->parent;
-	uint32_t pos;
+	struct db_node *next;
+	uint32_t pos = n->hint;
 
 	if (p == NULL || n->sn->kind != DB_SNODE_LIST)
 		return NULL;
-	if (node_child_find(p, n->sn, n->key, &pos) != n)
-		return NULL;
-	if (pos + 1 < p->nkids && p->kids[pos + 1]->sn == n->sn)
-		return p->kids[pos + 1];
+	/* iterating a list is O(1) per step while nothing moves */
+	if (pos >= p->nkids || p->kids[pos] != n) {
+		if (node_child_find(p, n->sn, n->key, &pos) != n)
+			return NULL;
+		((struct db_node *)n)->hint = pos;
+	}
+	if (pos + 1 < p->nkids && p->kids[pos + 1]->sn == n->sn) {
+		next = p->kids[pos + 1];
+		next->hint = pos + 1;
+		return next;
+	}
 	return NULL;
 }
 

@@ -1220,7 +1220,7 @@ static void hook_apply(struct db_commit *c, void *arg)
 			close_port(ctl, p);
 			continue;
 		}
-		memcpy(p->name, p->new_name, sizeof(p->name)); /* same size, NUL-terminated */
+		memcpy(p->name, p->new_name, sizeof(p->name)); /* same size, NUL included */
 		p->pending = 0;
 		p->keep = 0;
 		p->mtu_old = 0;

@@ -233,7 +233,7 @@ int fw_dp_start(struct fw_dp *dp)
 	if (rte_lcore_count() - 1 < dp->nb_workers)
 		return -EINVAL;
 	dp->stop = 0;
-	RTE_LCORE_FOREACH_WORKER (lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == dp->nb_workers)
 			break;
 		rc = rte_eal_remote_launch(fw_worker_main, dp->workers[i], lcore);
@@ -274,6 +274,16 @@ static void sum_obj(struct fw_dp *dp, int vip, unsigned int slot, struct fw_obj_
 	}
 }
 
+static void drop_stale_adopts(struct rte_ring *req)
+{
+	unsigned int n = rte_ring_count(req);
+	struct fw_req r;
+
+	while (n-- > 0 && rte_ring_sc_dequeue_elem(req, &r, sizeof(r)) == 0)
+		if (r.type != FW_REQ_ADOPT)
+			rte_ring_sp_enqueue_elem(req, &r, sizeof(r));
+}
+
 int fw_dp_publish(struct fw_dp *dp, struct fw_state *st)
 {
 	const struct fw_state *old = dp->current;
@@ -282,6 +292,13 @@ int fw_dp_publish(struct fw_dp *dp, struct fw_state *st)
 
 	if (st == NULL || st->dp != dp || !st->finalized)
 		return -EINVAL;
+	/* No worker loop runs (a one-lcore EAL, or before fw_dp_start): nobody consumes the
+	 * request rings, and the states they hold are superseded by this one. Drop those
+	 * ADOPTs (keeping other requests, in order) so that commits never fill the rings; a
+	 * worker started later adopts the newest state. Nothing else touches the rings now. */
+	if (!dp->running)
+		for (i = 0; i < dp->nb_workers; i++)
+			drop_stale_adopts(dp->workers[i]->req);
 	for (i = 0; i < dp->nb_workers; i++)
 		if (rte_ring_free_count(dp->workers[i]->req) == 0)
 			return -ENOBUFS;

@@ -24,7 +24,6 @@ struct fw_neigh {
 	struct tula_timer *notify; /* coalesces ops->changed calls */
 };
 
-
 const char *fw_neigh_state_name(enum fw_neigh_state s)
 {
 	switch (s) {

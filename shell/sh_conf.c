@@ -601,6 +601,9 @@ static int c_commit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		return -EINVAL;
 	o.check = sh_match_has(m, "check");
 	o.comment = sh_match_str(m, "TEXT");
+	if (o.check && (sh_match_has(m, "confirmed") || o.comment != NULL ||
+			sh_match_has(m, "and-quit")))
+		return sh_err(ctx, "error: commit check commits nothing: it takes no other option");
 	if (sh_match_has(m, "confirmed")) {
 		sh_match_uint(m, "MIN", &min);
 		o.confirm_sec = (uint32_t)(min * 60);
@@ -883,7 +886,7 @@ static const struct sh_cmd conf_cmds[] = {
 	CONF_CMD("deactivate PATH", h_deactivate, a_any, NP, c_activate, (void *)1),
 	CONF_CMD("rename PATH to KEYWORD NAME", h_rename, a_rename, NP, c_rename, NULL),
 	CONF_CMD("annotate PATH TEXT", h_annotate, a_annotate, NP, c_annotate, NULL),
-	CONF_CMD("commit [check | confirmed [MIN] | comment TEXT | and-quit]", h_commit, a_commit,
+	CONF_CMD("commit [check] [confirmed [MIN]] [comment TEXT] [and-quit]", h_commit, a_commit,
 		 0, c_commit, NULL),
 	CONF_CMD("rollback [N | rescue]", h_rollback, a_rollback, NP, c_rollback, NULL),
 	CONF_CMD("load (merge | override | set) (terminal | FILE)", h_load, a_file, NP, c_load,

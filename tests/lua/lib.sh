@@ -8,17 +8,16 @@
 #   tlua -e 'print(1)'                 # tula lua --socket ...
 #   run_capture tlua -e 'error("x")'   # sets OUT, ERR, RC
 #
-# The daemon is $TULA (default: lx-testd, the control plane without DPDK, built in
-# tests/lua) started with the daemon's own options plus $TULA_DAEMON_ARGS — so the same
-# tests run against the real binary: TULA=build/firmware/tula
-# TULA_DAEMON_ARGS='-- --no-huge -m 256 --no-pci -l 0 --file-prefix lxint'.
+# The daemon is $TULA (default: the real binary, build/firmware/tula) started with the
+# daemon's own options plus $TULA_DAEMON_ARGS (meson sets its EAL options; by hand:
+# TULA_DAEMON_ARGS='-- -l 0-1 --no-huge -m 512 --no-shconf --no-pci').
 # It starts from tests/data/lua/web.conf, loaded through the CLI, with the sample
 # scripts and the test scripts in its scripts directory.
 set -euo pipefail
 
 LUA_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 SRC_ROOT=$(cd "$LUA_TESTS/../.." && pwd -P)
-TULA=${TULA:-${TULA_BUILD_DIR:-$SRC_ROOT/build}/tests/lua/lx-testd}
+TULA=${TULA:-${TULA_BUILD_DIR:-$SRC_ROOT/build}/firmware/tula}
 WORK=$(mktemp -d /tmp/lx-int-XXXXXX)
 SOCK=$WORK/cli.sock
 DAEMON_PID=

@@ -53,6 +53,16 @@ contains "set form" "$OUT" "set system host-name lb9"
 expect_rc "the history shows the comment" 0 cli -c 'show system commit'
 contains "commit comment" "$OUT" "from a script"
 
+expect_rc "commit options combine as in Junos" 0 cli -c configure -c 'set system host-name lb6' -c 'commit confirmed 5 comment "try lb6"' -c 'set system host-name lb5' -c 'commit comment "keep lb5" and-quit'
+contains "confirmed commit announced" "$OUT" "automatically rolled back in 5 minutes"
+contains "the next commit confirms it" "$OUT" "the pending commit confirmed is now confirmed"
+contains "and-quit leaves configuration mode" "$OUT" "Exiting configuration mode"
+expect_rc "both comments are recorded" 0 cli -c 'show system commit'
+contains "the confirmed commit's comment" "$OUT" "try lb6"
+contains "the and-quit commit's comment" "$OUT" "keep lb5"
+expect_rc "commit check takes no other option" 1 cli -c configure -c 'commit check comment "x"'
+contains "the reason is given" "$ERR" "commit check commits nothing"
+
 expect_rc "load merge terminal reads stdin" 0 sh -c "echo 'system { host-name lb7; }' | '$TULA' cli --socket '$SOCK' -c configure -c 'load merge terminal' -c commit"
 contains "load complete" "$OUT" "load complete"
 expect_rc "loaded text committed" 0 cli -c 'show configuration system host-name'

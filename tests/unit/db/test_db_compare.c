@@ -133,6 +133,30 @@ static void activation_and_annotation_changes_are_marked(void **state)
 	free(s);
 }
 
+static void interfaces_get_their_own_section(void **state)
+{
+	int n;
+	char *s = cmp(BASE_CONF "system { host-name a; }",
+		      BASE_CONF "interfaces { port1 { device \"d1\"; } inactive: port0 { mtu 9000; "
+				"} }",
+		      NULL, 0, &n);
+
+	(void)state;
+	assert_int_equal(n, 3);
+	assert_string_equal(s, "[edit]\n"
+			       "-   system {\n"
+			       "-       host-name a;\n"
+			       "-   }\n"
+			       "[edit interfaces]\n"
+			       "!   inactive: port0 { ... }\n"
+			       "+   port1 {\n"
+			       "+       device \"d1\";\n"
+			       "+   }\n"
+			       "[edit interfaces port0]\n"
+			       "+   mtu 9000;\n");
+	free(s);
+}
+
 static void compare_can_be_limited_to_a_path(void **state)
 {
 	const char *const web[] = {"services", "dsr", "vip", "web"};
@@ -274,6 +298,7 @@ int main(void)
 		cmocka_unit_test(nested_places_follow_their_parent_in_document_order),
 		cmocka_unit_test(one_line_routes_compare_as_lines),
 		cmocka_unit_test(activation_and_annotation_changes_are_marked),
+		cmocka_unit_test(interfaces_get_their_own_section),
 		cmocka_unit_test(compare_can_be_limited_to_a_path),
 		cmocka_unit_test(merge_combines_disjoint_changes),
 		cmocka_unit_test(merge_keeps_deletions_and_attributes),

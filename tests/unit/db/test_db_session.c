@@ -331,6 +331,7 @@ static void status_says_who_edits_where_and_since_when(void **state)
 	assert_int_equal(s.i[1].mode, DB_MODE_PRIVATE);
 	assert_int_equal(s.i[1].changed, 0);
 	assert_string_equal(s.where[1], "");
+	assert_int_equal(db_status(f->db, NULL, NULL), 2);
 	assert_string_equal(db_session_user(p), "pat");
 	assert_int_equal(db_session_mode(p), DB_MODE_PRIVATE);
 	db_session_close(a);

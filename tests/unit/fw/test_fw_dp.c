@@ -137,6 +137,23 @@ static void test_publish_refuses_an_unfinished_state(void **state)
 	fw_state_free(st);
 }
 
+static void test_publishing_without_running_workers_never_fills_the_rings(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_worker *w = fw_dp_worker(t->dp, 0);
+	const struct fw_state *last = NULL;
+
+	/* A one-lcore daemon commits with no worker loop consuming the request rings. */
+	for (unsigned int i = 0; i < 1024 + 64; i++) { /* past the ring size (1024) */
+		assert_int_equal(fw_dp_publish_sync(t->dp, tt_topo_state(t, NULL)), 0);
+		last = fw_dp_state(t->dp);
+	}
+	/* A worker that starts afterwards adopts the newest state. */
+	fw_worker_begin(w, rte_rdtsc());
+	assert_ptr_equal(w->st, last);
+	fw_worker_end(w);
+}
+
 static void test_counters_follow_vips_across_states_and_clear_on_the_control_side(void **state)
 {
 	struct tt_topo *t = *state;
@@ -416,6 +433,7 @@ int main(void)
 		T(test_a_flow_gets_the_same_backend_whichever_worker_sees_it),
 		T(test_publish_frees_the_old_state_only_after_every_worker_is_quiescent),
 		T(test_publish_refuses_an_unfinished_state),
+		T(test_publishing_without_running_workers_never_fills_the_rings),
 		T(test_counters_follow_vips_across_states_and_clear_on_the_control_side),
 		T(test_a_new_vip_in_a_reused_slot_starts_from_zero),
 		T(test_flush_of_a_backend_drops_only_its_flows),

@@ -101,8 +101,11 @@ static void test_a_default_route_reaches_any_routed_backend(void **state)
 	struct tt_topo *t = *state;
 	struct fw_state *st = with_port(t);
 	struct rte_ether_addr gw_mac = {{2, 0, 0, 0, 0, 0xfe}};
-	struct fw_vip_def vd = {.addr = TT_A(10, 0, 1, 200), .proto = IPPROTO_TCP, .port = 80,
-				.mode = FW_MODE_L3, .port_id = TT_PORT};
+	struct fw_vip_def vd = {.addr = TT_A(10, 0, 1, 200),
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.mode = FW_MODE_L3,
+				.port_id = TT_PORT};
 	struct fw_backend_def bd = {.addr = TT_A(192, 168, 7, 7), .weight = 1, .up = 1};
 	uint32_t nh;
 	uint8_t pi;

@@ -18,8 +18,11 @@
 #include "firmware/fw_worker.h"
 #include "tt_pkt.h"
 
-#define TT_A(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
-#define TT_PORT		 0
+/* RTE_IPV4 shifts int: 172 << 24 overflows (UBSan); build it unsigned */
+#define TT_A(a, b, c, d)                                                                  \
+	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+			 (uint32_t)(d))
+#define TT_PORT 0
 
 struct tt_topo {
 	struct fw_dp *dp;
