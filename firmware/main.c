@@ -18,6 +18,7 @@
 #include "firmware/fw_ctl.h"
 #include "firmware/fw_dp.h"
 #include "firmware/fw_eal.h"
+#include "firmware/fw_health.h"
 #include "firmware/fw_worker.h"
 #include "lua/lx.h"
 #include "shell/sh_server.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct db *db;
 	struct fw_dp *dp;
 	struct fw_ctl *ctl;
+	struct fw_health *health;
 	char why[512]; /* the reason a module failed to start */
 };
 
@@ -387,6 +389,33 @@ static void ctl_fini(struct daemon *d)
 	d->ctl = NULL;
 }
 
+/* Health checks: registered after the control side, so their commit hook sees the
+ * state it publishes. */
+static int health_init(struct daemon *d)
+{
+	struct fw_health_conf conf = {.loop = d->loop, .db = d->db, .ctl = d->ctl};
+	int rc;
+
+	d->health = fw_health_new(&conf);
+	if (d->health == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot start the health checks: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	rc = fw_health_cmds_register(d->health);
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot declare the health commands: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+static void health_fini(struct daemon *d)
+{
+	fw_health_cmds_unregister();
+	fw_health_free(d->health);
+	d->health = NULL;
+}
+
 /* Apply the active configuration: open its ports and publish its forwarding state. */
 static int activate_init(struct daemon *d)
 {
@@ -500,6 +529,7 @@ static const struct module modules[] = {
 	{"database", db_init, db_fini},
 	{"data path", dp_init, dp_fini},
 	{"control", ctl_init, ctl_fini},
+	{"health checks", health_init, health_fini},
 	{"lua", lua_init, lua_fini},
 	{"configuration", activate_init, NULL},
 	{"commit confirmed", confirm_init, NULL},

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Health checks that prove the DSR path, and ARP conflict detection.
+ *
+ * Probes. For every backend of a VIP with `health-check { type tcp | http; }` the
+ * control side opens a kernel TCP socket from Tula's own address on the VIP's port,
+ * bound to one of two source ports reserved for that (VIP, backend) and used in turn,
+ * and connects to VIP:port. fw_ctl steers what the kernel sends from those ports
+ * through the DSR rewrite to that backend (MAC rewrite, or IP-in-IP with the outer
+ * source data uses), so the
+ * backend only answers when it accepts traffic for the VIP the way real traffic
+ * arrives; it answers Tula's address directly, and the data path punts the answer to
+ * the kernel. `tcp` passes on a completed handshake; `http` sends `GET http-path` and
+ * passes on a 2xx or 3xx status line. A probe is closed with a reset (SO_LINGER 0):
+ * no TIME_WAIT, so the same two 4-tuples serve every interval.
+ *
+ * Why a probe failed (enum fw_health_fail): no answer (timeout); reset (nothing
+ * listens); answered by the wrong address (a TCP segment for the probe's port from an
+ * address other than VIP:port, seen by a raw TCP socket); HTTP status; ICMP protocol
+ * unreachable for an IP-in-IP probe (the backend cannot decapsulate), or another ICMP
+ * error about the probe (seen by a raw ICMP socket); backend or next hop without a
+ * MAC; VIP not installed; a local socket error.
+ *
+ * State per (VIP, backend), enum fw_health_state. A backend starts UNCHECKED, which
+ * forwards like UP (as HAProxy starts servers up): a commit or a restart never takes
+ * a healthy backend out, and a dead one goes DOWN after `fall` failed probes in a row.
+ * A DOWN backend is never chosen (fw_ctl_set_backend_up: only its flows move) and
+ * comes back UP after `rise` passed probes in a row. The state of an existing
+ * (VIP name, backend address) survives commits; every change is logged with the VIP,
+ * the backend and the reason. While the backend's (or its next hop's) MAC is still
+ * being asked for, probes wait and count nothing; once ARP has failed they fail.
+ *
+ * ARP conflicts. Every 3 s Tula asks its segment who has each VIP address (on the
+ * VIP's port); any answer — or any ARP announcing the VIP — from a MAC that is not
+ * Tula's means a host (usually a backend without arp_ignore=1 / arp_announce=2) can
+ * steal the VIP's traffic. A conflict is logged once per (VIP, MAC) and listed until
+ * the MAC has stayed silent for 3 rounds (then "over" is logged).
+ *
+ * Thread: the control thread (the tula_loop's) only. Nothing here touches a worker.
+ */
+#ifndef FW_HEALTH_H
+#define FW_HEALTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+struct db;
+struct fw_ctl;
+struct fw_health;
+struct tula_loop;
+
+#define FW_HEALTH_REASON_MAX 256
+
+enum fw_health_state {
+	FW_HEALTH_DISABLED = 0, /* no health-check (or type none): always usable */
+	FW_HEALTH_UNCHECKED,	/* checked, no verdict yet: forwards like up */
+	FW_HEALTH_UP,
+	FW_HEALTH_DOWN, /* never chosen */
+};
+
+/* Why the last probe failed. */
+enum fw_health_fail {
+	FW_HC_OK = 0,
+	FW_HC_NO_ANSWER,     /* no SYN-ACK within the timeout */
+	FW_HC_RESET,	     /* connection refused: nothing listens on VIP:port */
+	FW_HC_WRONG_SOURCE,  /* a reply came from another address than VIP:port */
+	FW_HC_HTTP_STATUS,   /* an HTTP status other than 2xx / 3xx */
+	FW_HC_HTTP_BAD,	     /* no usable HTTP answer (closed, reset, timeout, not HTTP) */
+	FW_HC_NO_DECAP,	     /* ICMP protocol 4 unreachable: no IP-in-IP decapsulation */
+	FW_HC_ICMP,	     /* another ICMP error about the probe */
+	FW_HC_UNRESOLVED,    /* the backend (L2) or its next hop (L3) has no MAC */
+	FW_HC_NOT_INSTALLED, /* the VIP or backend is not in the forwarding state */
+	FW_HC_LOCAL,	     /* Tula could not send the probe (socket error) */
+};
+
+/* Knobs with defaults (all 0 = default). Tests shrink time; the daemon passes NULL. */
+struct fw_health_params {
+	uint32_t ms_per_second;	  /* length of a configured second (1000) */
+	uint32_t arp_interval_ms; /* who-has for every VIP this often (3000) */
+	uint32_t arp_expire;	  /* a conflict is cleared after this many silent rounds (3) */
+	uint16_t port_base;	  /* probe source ports: port_base .. + port_count - 1, */
+	uint16_t port_count;	  /* two per probe (24576, 8192: below the ephemeral range) */
+	uint32_t check_wait_ms;	  /* longest wait of fw_health_check_now (10000) */
+	int no_observers;	  /* 1: no raw ICMP/TCP sockets (unprivileged tests) */
+};
+
+struct fw_health_conf {
+	struct tula_loop *loop;
+	struct db *db;	    /* its commit hook ("health") reconfigures the probes */
+	struct fw_ctl *ctl; /* steering, backend up/down, ARP, forwarding state */
+	const struct fw_health_params *params; /* NULL = defaults */
+};
+
+/*
+ * Create the health checker, register its commit hook with db (after fw_ctl's, so it
+ * sees the state fw_ctl just published), take fw_ctl's ARP observer and reserve the
+ * probe ports (net.ipv4.ip_local_reserved_ports, when they overlap the ephemeral
+ * range). Without CAP_NET_RAW the ICMP and wrong-address reasons are unavailable (a
+ * warning is logged; probes still run). Returns NULL with errno on failure.
+ */
+struct fw_health *fw_health_new(const struct fw_health_conf *conf);
+/* Stop every probe, unregister, free. NULL is ignored. */
+void fw_health_free(struct fw_health *h);
+
+/* One backend's health (fw_health_get). */
+struct fw_health_status {
+	enum fw_health_state state;
+	enum fw_health_fail fail;	   /* of the last failed probe still relevant */
+	char reason[FW_HEALTH_REASON_MAX]; /* its text; "" when up and the last probe passed */
+	int64_t since;			   /* unix time of the last state change */
+	int last_ok;			   /* last probe: 1 passed, 0 failed, -1 none yet */
+	int64_t last_probe;		   /* unix time it finished, 0 = none */
+	uint32_t latency_us;		   /* duration of the last passed probe */
+	uint32_t successes, failures;	   /* in a row */
+	uint64_t probes, failed;	   /* since the backend was configured */
+	uint32_t rise, fall;		   /* as configured (0 when disabled) */
+};
+
+/*
+ * Health of backend be_addr (network order) of VIP vip (configuration name) as of
+ * the last probe. Returns 0, or -ENOENT when the pair is not in the active
+ * configuration.
+ */
+int fw_health_get(const struct fw_health *h, const char *vip, uint32_t be_addr,
+		  struct fw_health_status *out);
+
+/*
+ * 1 when the VIP has a backend that may be chosen by health (not DOWN), 0 when every
+ * backend is DOWN (the data path then drops the VIP's packets as no-usable-backend),
+ * -ENOENT for an unknown VIP.
+ */
+int fw_health_vip_up(const struct fw_health *h, const char *vip);
+
+/* An ARP conflict: a MAC other than Tula's answering for (or announcing) a VIP. */
+struct fw_health_conflict {
+	const char *vip;   /* VIP name */
+	uint32_t vip_addr; /* network order */
+	const char *port;  /* interface name ("port0") */
+	struct rte_ether_addr mac;
+	const char *backend;	       /* the backend with that MAC (name), or NULL */
+	const char *backend_vip;       /* the VIP that backend belongs to, or NULL */
+	uint32_t host;		       /* an address known to use that MAC (0 = unknown) */
+	int64_t first_seen, last_seen; /* unix time */
+	uint64_t answers;
+};
+/* Visit the current conflicts (oldest first); fn may be NULL. Returns the count. */
+size_t fw_health_conflicts(const struct fw_health *h,
+			   void (*fn)(void *arg, const struct fw_health_conflict *c), void *arg);
+
+/* The outcome of one probe run by fw_health_check_now. */
+struct fw_health_result {
+	const char *backend; /* name */
+	uint32_t addr;
+	int done; /* 0: still running when the wait ended */
+	int ok;
+	uint32_t latency_us; /* how long it took (pass or fail) */
+	enum fw_health_fail fail;
+	const char *reason;	    /* "" when ok */
+	enum fw_health_state state; /* the backend's state after this probe */
+	uint32_t successes, failures, rise, fall;
+};
+
+/*
+ * `request services dsr check vip NAME`: abandon the VIP's probes in flight, probe
+ * every backend now, wait for the answers without returning to the loop (moving
+ * Tula's own traffic with fw_ctl_pump) for at most the check's timeout (capped at
+ * check_wait_ms), then call fn once per backend in configuration order. The results
+ * count like any probe (they can mark a backend up or down). Returns the number of
+ * backends, -ENOENT (no such VIP), -ENOTSUP (its health-check is disabled).
+ * Blocks the control thread for the wait.
+ */
+int fw_health_check_now(struct fw_health *h, const char *vip,
+			void (*fn)(void *arg, const struct fw_health_result *r), void *arg);
+
+/* The check a VIP runs, as configured (fw_health_vip_check). */
+struct fw_health_check {
+	const char *type;			/* "tcp", "http" or "none" */
+	uint16_t port;				/* probed port */
+	const char *path;			/* http-path (type http) */
+	uint32_t interval, timeout, rise, fall; /* seconds, counts */
+};
+/* Returns 0 or -ENOENT. */
+int fw_health_vip_check(const struct fw_health *h, const char *vip, struct fw_health_check *out);
+
+/* "up", "down", "unchecked", "disabled". */
+const char *fw_health_state_name(enum fw_health_state s);
+/* "no-answer", "reset", "wrong-address", "http-status", ... ("" for FW_HC_OK). */
+const char *fw_health_fail_name(enum fw_health_fail f);
+
+/*
+ * Declare `request services dsr check vip NAME` and `show services dsr health [vip
+ * NAME]` (fw_health_cmd.c). Returns 0 or what sh_cmd_register returned.
+ */
+int fw_health_cmds_register(struct fw_health *h);
+void fw_health_cmds_unregister(void);
+
+#endif

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The health checker's operational commands, declared next to their handlers:
+ *
+ *   request services dsr check vip NAME     probe every backend of the VIP now and
+ *                                           print each result (operator)
+ *   show services dsr health [vip NAME]     health per backend: state, since when,
+ *                                           the last probe, the reason; ARP conflicts
+ *
+ * Both build a tula_val (`| display json`, Lua's tula.show) and render it as text.
+ * The VIPs' names and addresses come from the active configuration; the health from
+ * fw_health.h.
+ */
+#include "firmware/fw_health.h"
+
+#include "common/tula_val.h"
+#include "db/db.h"
+#include "shell/sh_cmd.h"
+#include "shell/sh_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static struct fw_health *the_h; /* set by fw_health_cmds_register; control thread */
+
+static const struct db_node *active_dsr(void)
+{
+	struct db *db = sh_server_db();
+
+	return db != NULL ? db_node_get(db_active_effective(db), "services dsr") : NULL;
+}
+
+static struct tula_val *ip_val(uint32_t a)
+{
+	char b[INET_ADDRSTRLEN];
+
+	return tula_val_str(inet_ntop(AF_INET, &a, b, sizeof(b)));
+}
+
+static struct tula_val *time_val(int64_t t)
+{
+	char b[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0)
+		return tula_val_str("never");
+	localtime_r(&tt, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
+	return tula_val_str(b);
+}
+
+static const char *str_of(const struct tula_val *map, const char *key)
+{
+	const char *s = tula_val_as_str(tula_val_get(map, key));
+
+	return s != NULL ? s : "";
+}
+
+static uint64_t uint_of(const struct tula_val *map, const char *key)
+{
+	return tula_val_as_uint(tula_val_get(map, key));
+}
+
+static void vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	(void)s;
+	(void)m;
+	for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v; v = db_node_next(v))
+		sh_cands_add(out, SH_CAND_NAME, db_node_key(v), db_get_str(v, "address"));
+}
+
+/* The VIP named by the command, or NULL after an error (or when none was named). */
+static const struct db_node *wanted_vip(struct sh_ctx *ctx, const struct sh_match *m, int *err)
+{
+	const char *name = sh_match_str(m, "NAME");
+	const struct db_node *v;
+
+	*err = 0;
+	if (name == NULL)
+		return NULL;
+	v = db_node_find(active_dsr(), "vip", name);
+	if (v == NULL)
+		*err = sh_err(ctx, "error: no VIP named %s in the active configuration", name);
+	return v;
+}
+
+/* name, address, protocol, port, mode and the check of a configured VIP. */
+static struct tula_val *vip_head(const struct db_node *v)
+{
+	struct tula_val *vv = tula_val_map(), *cv = tula_val_map();
+	struct fw_health_check c;
+	const char *s;
+	uint16_t port = 0;
+
+	tula_val_map_set(vv, "name", tula_val_str(db_node_key(v)));
+	tula_val_map_set(vv, "address", tula_val_str(db_get_str(v, "address")));
+	tula_val_map_set(vv, "protocol", tula_val_str(db_get_str(v, "protocol")));
+	db_get_port(v, "port", &port);
+	tula_val_map_set(vv, "port", port ? tula_val_uint(port) : tula_val_str("*"));
+	tula_val_map_set(vv, "mode", tula_val_str((s = db_get_str(v, "mode")) ? s : "l2"));
+	if (fw_health_vip_check(the_h, db_node_key(v), &c) == 0) {
+		tula_val_map_set(cv, "type", tula_val_str(c.type));
+		if (strcmp(c.type, "none") != 0) {
+			tula_val_map_set(cv, "port", tula_val_uint(c.port));
+			if (c.path != NULL)
+				tula_val_map_set(cv, "http-path", tula_val_str(c.path));
+			tula_val_map_set(cv, "interval", tula_val_uint(c.interval));
+			tula_val_map_set(cv, "timeout", tula_val_uint(c.timeout));
+			tula_val_map_set(cv, "rise", tula_val_uint(c.rise));
+			tula_val_map_set(cv, "fall", tula_val_uint(c.fall));
+		}
+	} else {
+		tula_val_map_set(cv, "type", tula_val_str("none"));
+	}
+	tula_val_map_set(vv, "check", cv);
+	return vv;
+}
+
+static void render_head(const struct tula_val *vv, struct tula_buf *out)
+{
+	const struct tula_val *port = tula_val_get(vv, "port"), *c = tula_val_get(vv, "check");
+	char portstr[16];
+
+	if (tula_val_type(port) == TULA_VAL_STRING)
+		snprintf(portstr, sizeof(portstr), "*");
+	else
+		snprintf(portstr, sizeof(portstr), "%llu",
+			 (unsigned long long)tula_val_as_uint(port));
+	tula_buf_printf(out, "VIP %s: %s %s/%s, mode %s", str_of(vv, "name"), str_of(vv, "address"),
+			str_of(vv, "protocol"), portstr, str_of(vv, "mode"));
+	if (tula_val_get(vv, "state") != NULL)
+		tula_buf_printf(out, ", state %s", str_of(vv, "state"));
+	tula_buf_putc(out, '\n');
+	if (strcmp(str_of(c, "type"), "none") == 0) {
+		tula_buf_puts(out, "  Check: none (backends are not probed)\n");
+		return;
+	}
+	tula_buf_printf(out, "  Check: %s", str_of(c, "type"));
+	if (tula_val_get(c, "http-path") != NULL)
+		tula_buf_printf(out, " GET %s", str_of(c, "http-path"));
+	tula_buf_printf(
+		out, " on port %llu, interval %llu s, timeout %llu s, rise %llu, fall %llu\n",
+		(unsigned long long)uint_of(c, "port"), (unsigned long long)uint_of(c, "interval"),
+		(unsigned long long)uint_of(c, "timeout"), (unsigned long long)uint_of(c, "rise"),
+		(unsigned long long)uint_of(c, "fall"));
+}
+
+/* "up", "up (1/3 failed)", "down (1/2 passed)" */
+static void health_text(char *buf, size_t len, const struct tula_val *b)
+{
+	const char *h = str_of(b, "health");
+	uint64_t ok = uint_of(b, "successes"), ko = uint_of(b, "failures");
+
+	if ((strcmp(h, "up") == 0 || strcmp(h, "unchecked") == 0) && ko > 0)
+		snprintf(buf, len, "%s (%llu/%llu failed)", h, (unsigned long long)ko,
+			 (unsigned long long)uint_of(b, "fall"));
+	else if (strcmp(h, "down") == 0 && ok > 0)
+		snprintf(buf, len, "%s (%llu/%llu passed)", h, (unsigned long long)ok,
+			 (unsigned long long)uint_of(b, "rise"));
+	else
+		snprintf(buf, len, "%s", h);
+}
+
+static void ms_text(char *buf, size_t len, uint64_t us)
+{
+	snprintf(buf, len, "%llu.%llu ms", (unsigned long long)(us / 1000),
+		 (unsigned long long)(us % 1000 / 100));
+}
+
+/* ---- show services dsr health [vip NAME] ------------------------------------------------- */
+
+static struct tula_val *backend_health(const char *vip, const struct db_node *b)
+{
+	struct tula_val *bv = tula_val_map();
+	struct fw_health_status s;
+	struct in_addr a = {0};
+
+	db_get_ipv4(b, "address", &a);
+	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
+	tula_val_map_set(bv, "address", ip_val(a.s_addr));
+	if (fw_health_get(the_h, vip, a.s_addr, &s) < 0) {
+		tula_val_map_set(bv, "health", tula_val_str("unknown"));
+		return bv;
+	}
+	tula_val_map_set(bv, "health", tula_val_str(fw_health_state_name(s.state)));
+	tula_val_map_set(bv, "since", time_val(s.since));
+	tula_val_map_set(bv, "since-unix", tula_val_int(s.since));
+	tula_val_map_set(bv, "last-probe",
+			 tula_val_str(s.last_ok < 0 ? "none"
+				      : s.last_ok   ? "pass"
+						    : "fail"));
+	if (s.last_probe != 0)
+		tula_val_map_set(bv, "last-probe-time", time_val(s.last_probe));
+	if (s.last_ok >= 0 && s.probes > s.failed)
+		tula_val_map_set(bv, "latency-us", tula_val_uint(s.latency_us));
+	tula_val_map_set(bv, "reason", tula_val_str(s.reason));
+	tula_val_map_set(bv, "failure", tula_val_str(fw_health_fail_name(s.fail)));
+	tula_val_map_set(bv, "successes", tula_val_uint(s.successes));
+	tula_val_map_set(bv, "failures", tula_val_uint(s.failures));
+	tula_val_map_set(bv, "rise", tula_val_uint(s.rise));
+	tula_val_map_set(bv, "fall", tula_val_uint(s.fall));
+	tula_val_map_set(bv, "probes", tula_val_uint(s.probes));
+	tula_val_map_set(bv, "probes-failed", tula_val_uint(s.failed));
+	return bv;
+}
+
+static struct tula_val *vip_health(const struct db_node *v)
+{
+	struct tula_val *vv = vip_head(v), *bes = tula_val_list();
+	int up = fw_health_vip_up(the_h, db_node_key(v));
+
+	tula_val_map_set(vv, "state", tula_val_str(up > 0 ? "up" : up == 0 ? "down" : "unknown"));
+	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b))
+		tula_val_list_add(bes, backend_health(db_node_key(v), b));
+	tula_val_map_set(vv, "backends", bes);
+	return vv;
+}
+
+static void add_conflict(void *arg, const struct fw_health_conflict *c)
+{
+	struct tula_val *cv = tula_val_map();
+
+	tula_val_map_set(cv, "vip", tula_val_str(c->vip));
+	tula_val_map_set(cv, "vip-address", ip_val(c->vip_addr));
+	tula_val_map_set(cv, "interface", tula_val_str(c->port));
+	tula_val_map_set(cv, "mac",
+			 tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&c->mac)));
+	if (c->backend != NULL) {
+		tula_val_map_set(cv, "backend", tula_val_str(c->backend));
+		tula_val_map_set(cv, "backend-vip", tula_val_str(c->backend_vip));
+	}
+	if (c->host != 0)
+		tula_val_map_set(cv, "host", ip_val(c->host));
+	tula_val_map_set(cv, "first-seen", time_val(c->first_seen));
+	tula_val_map_set(cv, "last-seen", time_val(c->last_seen));
+	tula_val_map_set(cv, "answers", tula_val_uint(c->answers));
+	tula_val_list_add(arg, cv);
+}
+
+static void render_health(const struct tula_val *v, struct tula_buf *out)
+{
+	const struct tula_val *vips = tula_val_get(v, "vips"),
+			      *cs = tula_val_get(v, "arp-conflicts");
+
+	for (size_t i = 0; i < tula_val_count(vips); i++) {
+		const struct tula_val *vv = tula_val_at(vips, i),
+				      *bes = tula_val_get(vv, "backends");
+
+		render_head(vv, out);
+		tula_buf_printf(out, "  %-14s %-15s %-18s %-19s  %s\n", "Backend", "Address",
+				"Health", "Since", "Last probe");
+		for (size_t j = 0; j < tula_val_count(bes); j++) {
+			const struct tula_val *b = tula_val_at(bes, j);
+			char health[48], last[48], lat[24];
+
+			health_text(health, sizeof(health), b);
+			snprintf(last, sizeof(last), "%s", str_of(b, "last-probe"));
+			if (strcmp(last, "pass") == 0 && tula_val_get(b, "latency-us") != NULL) {
+				ms_text(lat, sizeof(lat), uint_of(b, "latency-us"));
+				snprintf(last, sizeof(last), "pass %s", lat);
+			}
+			tula_buf_printf(out, "  %-14s %-15s %-18s %-19s  %s\n", str_of(b, "name"),
+					str_of(b, "address"), health, str_of(b, "since"), last);
+			if (str_of(b, "reason")[0] != '\0')
+				tula_buf_printf(out, "    %s\n", str_of(b, "reason"));
+		}
+		tula_buf_putc(out, '\n');
+	}
+	if (tula_val_count(cs) == 0) {
+		tula_buf_puts(out, "ARP conflicts: none\n");
+		return;
+	}
+	tula_buf_puts(out, "ARP conflicts:\n");
+	for (size_t i = 0; i < tula_val_count(cs); i++) {
+		const struct tula_val *c = tula_val_at(cs, i);
+
+		tula_buf_printf(out, "  VIP %s %s on %s: answered by %s", str_of(c, "vip"),
+				str_of(c, "vip-address"), str_of(c, "interface"), str_of(c, "mac"));
+		if (tula_val_get(c, "backend") != NULL)
+			tula_buf_printf(out, " (backend %s of VIP %s, %s)", str_of(c, "backend"),
+					str_of(c, "backend-vip"), str_of(c, "host"));
+		else if (tula_val_get(c, "host") != NULL)
+			tula_buf_printf(out, " (host %s, not a backend)", str_of(c, "host"));
+		tula_buf_putc(out, '\n');
+		tula_buf_printf(out,
+				"    since %s, last %s, %llu answers: set arp_ignore=1 and "
+				"arp_announce=2 on that host\n",
+				str_of(c, "first-seen"), str_of(c, "last-seen"),
+				(unsigned long long)uint_of(c, "answers"));
+	}
+}
+
+static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct db_node *one;
+	struct tula_val *top, *vips, *cs;
+	int err;
+
+	(void)arg;
+	one = wanted_vip(ctx, m, &err);
+	if (err)
+		return err;
+	top = tula_val_map();
+	vips = tula_val_list();
+	cs = tula_val_list();
+	if (one != NULL)
+		tula_val_list_add(vips, vip_health(one));
+	else
+		for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v;
+		     v = db_node_next(v))
+			tula_val_list_add(vips, vip_health(v));
+	fw_health_conflicts(the_h, add_conflict, cs);
+	tula_val_map_set(top, "vips", vips);
+	tula_val_map_set(top, "arp-conflicts", cs);
+	sh_ctx_set_val(ctx, top, render_health);
+	return 0;
+}
+
+/* ---- request services dsr check vip NAME -------------------------------------------------- */
+
+static void add_result(void *arg, const struct fw_health_result *r)
+{
+	struct tula_val *rv = tula_val_map();
+
+	tula_val_map_set(rv, "name", tula_val_str(r->backend));
+	tula_val_map_set(rv, "address", ip_val(r->addr));
+	tula_val_map_set(rv, "result",
+			 tula_val_str(!r->done ? "running"
+				      : r->ok  ? "pass"
+					       : "fail"));
+	tula_val_map_set(rv, "time-us", tula_val_uint(r->latency_us));
+	if (r->done && !r->ok) {
+		tula_val_map_set(rv, "failure", tula_val_str(fw_health_fail_name(r->fail)));
+		tula_val_map_set(rv, "reason", tula_val_str(r->reason));
+	}
+	tula_val_map_set(rv, "health", tula_val_str(fw_health_state_name(r->state)));
+	tula_val_map_set(rv, "successes", tula_val_uint(r->successes));
+	tula_val_map_set(rv, "failures", tula_val_uint(r->failures));
+	tula_val_map_set(rv, "rise", tula_val_uint(r->rise));
+	tula_val_map_set(rv, "fall", tula_val_uint(r->fall));
+	tula_val_list_add(arg, rv);
+}
+
+static void render_check(const struct tula_val *v, struct tula_buf *out)
+{
+	const struct tula_val *rs = tula_val_get(v, "results");
+
+	render_head(v, out);
+	tula_buf_printf(out, "  %-14s %-15s %-7s %-11s %s\n", "Backend", "Address", "Result",
+			"Time", "Health");
+	for (size_t i = 0; i < tula_val_count(rs); i++) {
+		const struct tula_val *r = tula_val_at(rs, i);
+		char health[48], t[24];
+
+		health_text(health, sizeof(health), r);
+		ms_text(t, sizeof(t), uint_of(r, "time-us"));
+		tula_buf_printf(out, "  %-14s %-15s %-7s %-11s %s\n", str_of(r, "name"),
+				str_of(r, "address"), str_of(r, "result"), t, health);
+		if (str_of(r, "reason")[0] != '\0')
+			tula_buf_printf(out, "    %s\n", str_of(r, "reason"));
+		else if (strcmp(str_of(r, "result"), "running") == 0)
+			tula_buf_puts(out, "    no answer yet: the probe goes on in the "
+					   "background\n");
+	}
+}
+
+static int request_check(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct db_node *v;
+	struct tula_val *vv, *rs;
+	int err, rc;
+
+	(void)arg;
+	v = wanted_vip(ctx, m, &err);
+	if (err || v == NULL)
+		return err ? err : -EINVAL;
+	rs = tula_val_list();
+	rc = fw_health_check_now(the_h, db_node_key(v), add_result, rs);
+	if (rc < 0) {
+		tula_val_free(rs);
+		if (rc == -ENOTSUP || rc == -ENOENT)
+			return sh_err(ctx,
+				      "error: VIP %s has no health check: set services dsr vip %s "
+				      "health-check type tcp (or http)",
+				      db_node_key(v), db_node_key(v));
+		return sh_err(ctx, "error: cannot check VIP %s: %s", db_node_key(v), strerror(-rc));
+	}
+	vv = vip_head(v);
+	tula_val_map_set(vv, "results", rs);
+	sh_ctx_set_val(ctx, vv, render_check);
+	return 0;
+}
+
+/* ---- declarations ------------------------------------------------------------------------------ */
+
+static const char *const h_check[] = {"Make a system-level request",
+				      "Services",
+				      "Direct Server Return",
+				      "Probe every backend of a VIP now and show each result",
+				      "A virtual IP",
+				      "VIP name",
+				      NULL};
+static const char *const h_health[] = {"Show information",
+				       "Services",
+				       "Direct Server Return",
+				       "Health of each backend (state, since, reason) and ARP "
+				       "conflicts",
+				       "Only one virtual IP",
+				       "VIP name",
+				       NULL};
+static const struct sh_arg a_vip[] = {{.name = "NAME", .names = vip_names}, {NULL}};
+
+static const struct sh_cmd cmds[] = {
+	{.syntax = "request services dsr check vip NAME",
+	 .help = h_check,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = request_check},
+	{.syntax = "show services dsr health [vip NAME]",
+	 .help = h_health,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_health},
+};
+
+#define NB_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+int fw_health_cmds_register(struct fw_health *h)
+{
+	size_t i;
+	int rc;
+
+	the_h = h;
+	for (i = 0; i < NB_CMDS; i++) {
+		rc = sh_cmd_register(&cmds[i]);
+		if (rc < 0) {
+			while (i-- > 0)
+				sh_cmd_unregister(&cmds[i]);
+			the_h = NULL;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void fw_health_cmds_unregister(void)
+{
+	for (size_t i = 0; i < NB_CMDS; i++)
+		sh_cmd_unregister(&cmds[i]);
+	the_h = NULL;
+}
