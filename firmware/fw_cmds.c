@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "firmware/fw_ctl.h"
 #include "firmware/fw_dp.h"
+#include "firmware/fw_health.h"
 #include "firmware/fw_state.h"
 #include "shell/sh_cmd.h"
 #include "shell/sh_server.h"
@@ -30,7 +31,9 @@
 
 #define TOP_TALKERS 10
 
-static struct fw_ctl *the_ctl; /* set by fw_cmds_register; commands run on its thread */
+/* Set by fw_cmds_register; the commands run on the control thread that owns them. */
+static struct fw_ctl *the_ctl;
+static struct fw_health *the_health; /* may be NULL (no health checks) */
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -133,6 +136,77 @@ static const char *neigh_state(uint32_t nexthop, uint16_t port_id)
 
 /* ---- show services dsr [vip NAME] --------------------------------------------------- */
 
+/* Health of a backend: state, when it last changed, and why it is not up. */
+static void health_view(struct tula_val *bv, const char *vip, uint32_t addr)
+{
+	struct fw_health_status hs;
+
+	if (the_health == NULL || fw_health_get(the_health, vip, addr, &hs) < 0) {
+		tula_val_map_set(
+			bv, "health",
+			tula_val_str(fw_ctl_backend_up(the_ctl, vip, addr) ? "up" : "down"));
+		return;
+	}
+	tula_val_map_set(bv, "health", tula_val_str(fw_health_state_name(hs.state)));
+	if (hs.since != 0)
+		tula_val_map_set(bv, "health-since", tula_val_int(hs.since));
+	if (hs.state == FW_HEALTH_UP || hs.state == FW_HEALTH_DOWN) {
+		tula_val_map_set(bv, "health-successes", tula_val_uint(hs.successes));
+		tula_val_map_set(bv, "health-failures", tula_val_uint(hs.failures));
+		tula_val_map_set(bv, "health-rise", tula_val_uint(hs.rise));
+		tula_val_map_set(bv, "health-fall", tula_val_uint(hs.fall));
+	}
+	if (hs.reason[0] != '\0') {
+		tula_val_map_set(bv, "health-failure", tula_val_str(fw_health_fail_name(hs.fail)));
+		tula_val_map_set(bv, "health-reason", tula_val_str(hs.reason));
+	}
+}
+
+/* ARP conflicts of one VIP: hosts that answer ARP for its address. */
+struct conflict_walk {
+	const char *vip;
+	struct tula_val *list;
+};
+
+static void one_conflict(void *arg, const struct fw_health_conflict *c)
+{
+	struct conflict_walk *w = arg;
+	struct tula_val *v;
+
+	if (strcmp(c->vip, w->vip) != 0)
+		return;
+	v = tula_val_map();
+	tula_val_map_set(v, "interface", tula_val_str(c->port));
+	tula_val_map_set(v, "mac", mac_val(&c->mac));
+	if (c->backend != NULL)
+		tula_val_map_set(v, "backend", tula_val_str(c->backend));
+	if (c->backend_vip != NULL)
+		tula_val_map_set(v, "backend-vip", tula_val_str(c->backend_vip));
+	if (c->host != 0)
+		tula_val_map_set(v, "host", ip_val(c->host));
+	tula_val_map_set(v, "first-seen", tula_val_int(c->first_seen));
+	tula_val_map_set(v, "last-seen", tula_val_int(c->last_seen));
+	tula_val_map_set(v, "answers", tula_val_uint(c->answers));
+	tula_val_list_add(w->list, v);
+}
+
+/* "12s ago", "3m ago", "2h ago", "4d ago" for a unix time in the past. */
+static void ago(int64_t when, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - when;
+
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(buf, len, "%llds ago", (long long)d);
+	else if (d < 7200)
+		snprintf(buf, len, "%lldm ago", (long long)(d / 60));
+	else if (d < 172800)
+		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
+	else
+		snprintf(buf, len, "%lldd ago", (long long)(d / 86400));
+}
+
 static struct tula_val *backend_view(const struct fw_state *st, int vslot, const char *vip,
 				     const struct db_node *b)
 {
@@ -148,8 +222,7 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
 	tula_val_map_set(bv, "address", ip_val(a.s_addr));
 	tula_val_map_set(bv, "weight", tula_val_uint(weight));
-	tula_val_map_set(bv, "health",
-			 tula_val_str(fw_ctl_backend_up(the_ctl, vip, a.s_addr) ? "up" : "down"));
+	health_view(bv, vip, a.s_addr);
 	if (slot >= 0) {
 		const struct fw_state_backend *be = &st->backends[slot];
 		uint32_t share = fw_state_backend_share(st, slot);
@@ -198,13 +271,44 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 		usable += tula_val_as_bool(tula_val_get(bv, "usable"));
 		tula_val_list_add(bes, bv);
 	}
+	/* Down when no backend may take traffic: none usable, or health says all down. */
+	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
+		usable = 0;
+	/* Down when no backend may take traffic: none usable, or health says all down. */
+	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
+		usable = 0;
 	tula_val_map_set(vv, "state",
 			 tula_val_str(slot < 0 ? "not-installed"
 				      : usable ? "up"
 					       : "down"));
+	if (the_health != NULL) {
+		struct conflict_walk cw = {name, tula_val_list()};
+
+		fw_health_conflicts(the_health, one_conflict, &cw);
+		tula_val_map_set(vv, "arp-conflicts", cw.list);
+	}
 	tula_val_map_set(vv, "usable-backends", tula_val_uint((uint64_t)usable));
 	tula_val_map_set(vv, "backends", bes);
 	return vv;
+}
+
+static void render_conflicts(const struct tula_val *list, struct tula_buf *out)
+{
+	for (size_t i = 0; i < tula_val_count(list); i++) {
+		const struct tula_val *c = tula_val_at(list, i);
+		char seen[24];
+
+		ago(tula_val_as_int(tula_val_get(c, "last-seen")), seen, sizeof(seen));
+		tula_buf_printf(out, "  ARP conflict: %s answers ARP for the VIP on %s",
+				str_of(c, "mac"), str_of(c, "interface"));
+		if (tula_val_get(c, "backend") != NULL)
+			tula_buf_printf(out, " (backend %s of VIP %s)", str_of(c, "backend"),
+					str_of(c, "backend-vip"));
+		else if (tula_val_get(c, "host") != NULL)
+			tula_buf_printf(out, " (host %s)", str_of(c, "host"));
+		tula_buf_printf(out, ", last seen %s: set arp_ignore=1 and arp_announce=2 there\n",
+				seen);
+	}
 }
 
 static void render_dsr(const struct tula_val *v, struct tula_buf *out)
@@ -229,18 +333,27 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 				(unsigned long long)uint_of(vv, "flow-timeout"),
 				tula_val_get(vv, "tunnel-source") ? ", tunnel source " : "",
 				str_of(vv, "tunnel-source"));
-		tula_buf_printf(out, "  %-14s %-15s %6s %-8s %-15s %-12s %7s\n", "Backend",
-				"Address", "Weight", "Health", "Next hop", "Neighbour", "Share");
+		tula_buf_printf(out, "  %-14s %-15s %6s %-10s %-9s %-15s %-11s %6s\n", "Backend",
+				"Address", "Weight", "Health", "Changed", "Next hop", "Neighbour",
+				"Share");
 		for (size_t j = 0; j < tula_val_count(bes); j++) {
 			const struct tula_val *b = tula_val_at(bes, j);
+			char since[24] = "-";
 
-			tula_buf_printf(out, "  %-14s %-15s %6llu %-8s %-15s %-12s %6.1f%%\n",
+			if (tula_val_get(b, "health-since") != NULL)
+				ago(tula_val_as_int(tula_val_get(b, "health-since")), since,
+				    sizeof(since));
+			tula_buf_printf(out, "  %-14s %-15s %6llu %-10s %-9s %-15s %-11s %5.1f%%\n",
 					str_of(b, "name"), str_of(b, "address"),
 					(unsigned long long)uint_of(b, "weight"),
-					str_of(b, "health"), str_of(b, "next-hop"),
+					str_of(b, "health"), since, str_of(b, "next-hop"),
 					str_of(b, "neighbour"),
 					tula_val_as_double(tula_val_get(b, "share-percent")));
+			if (tula_val_get(b, "health-reason") != NULL)
+				tula_buf_printf(out, "    %s: %s\n", str_of(b, "health-failure"),
+						str_of(b, "health-reason"));
 		}
+		render_conflicts(tula_val_get(vv, "arp-conflicts"), out);
 	}
 }
 
@@ -898,12 +1011,13 @@ static const struct sh_cmd cmds[] = {
 
 #define NB_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-int fw_cmds_register(struct fw_ctl *ctl)
+int fw_cmds_register(struct fw_ctl *ctl, struct fw_health *health)
 {
 	size_t i;
 	int rc;
 
 	the_ctl = ctl;
+	the_health = health;
 	for (i = 0; i < NB_CMDS; i++) {
 		rc = sh_cmd_register(&cmds[i]);
 		if (rc < 0) {
@@ -921,4 +1035,5 @@ void fw_cmds_unregister(void)
 	for (size_t i = 0; i < NB_CMDS; i++)
 		sh_cmd_unregister(&cmds[i]);
 	the_ctl = NULL;
+	the_health = NULL;
 }

@@ -8,9 +8,13 @@
 #define FW_CMDS_H
 
 struct fw_ctl;
+struct fw_health;
 
-/* Declare the commands (after sh_server_start). Returns 0 or what sh_cmd_register did. */
-int fw_cmds_register(struct fw_ctl *ctl);
+/*
+ * Declare the commands. health (may be NULL) supplies the backends' health, its last
+ * change and reason, and ARP conflicts. Returns 0 or what sh_cmd_register returned.
+ */
+int fw_cmds_register(struct fw_ctl *ctl, struct fw_health *health);
 /* Remove them (before sh_server_stop). */
 void fw_cmds_unregister(void);
 

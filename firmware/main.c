@@ -470,7 +470,7 @@ static void cli_fini(struct daemon *d)
 
 static int cmds_init(struct daemon *d)
 {
-	int rc = fw_cmds_register(d->ctl);
+	int rc = fw_cmds_register(d->ctl, d->health);
 
 	if (rc < 0)
 		snprintf(d->why, sizeof(d->why), "cannot declare the firmware's commands: %s",
