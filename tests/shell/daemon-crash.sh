@@ -76,7 +76,7 @@ start_daemon "$dir" || exit 1
 commit_loop &
 committer=$!
 while [ "$ACKED" -lt "$WANT" ] && [ "$SECONDS" -lt "$DEADLINE" ]; do
-	sleep "$((RANDOM % 3)).$((RANDOM % 10))" # 0.0 .. 2.9 s of commits, then the kill
+	sleep "$((RANDOM % 3 + 1)).$((RANDOM % 10))" # 1.0 .. 3.9 s of commits, then the kill
 	kill -9 "$DAEMON"
 	wait "$DAEMON" 2>/dev/null
 	kills=$((kills + 1))
