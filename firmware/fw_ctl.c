@@ -970,20 +970,6 @@ static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
-unsigned int fw_ctl_pump(struct fw_ctl *ctl)
-{
-	uint64_t before = ctl->stats.punted + ctl->stats.from_kernel;
-
-	on_punt(ctl->loop, ctl->punt_timer, ctl);
-	for (int i = 0; i < MAX_PORTS; i++) {
-		struct ctl_port *p = &ctl->ports[i];
-
-		if (p->used && p->tap != NULL)
-			on_tap(ctl->loop, fw_tap_fd(p->tap), TULA_EV_READ, p);
-	}
-	return (unsigned int)(ctl->stats.punted + ctl->stats.from_kernel - before);
-}
-
 /* ---- ports ------------------------------------------------------------------------- */
 
 static void tap_name(char *buf, size_t len, const char *ifname)

@@ -88,15 +88,6 @@ void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg);
  */
 int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip);
 
-/*
- * Move Tula's own traffic once, outside the event loop: drain the punt ring (ARP to the
- * neighbour table and the observer, the rest into the TAPs) and hand what the kernel
- * wrote on the TAPs to the data path. For a command that waits for its own probes
- * without returning to the loop (request services dsr check). Returns the number of
- * frames moved.
- */
-unsigned int fw_ctl_pump(struct fw_ctl *ctl);
-
 /* The published forwarding state (read-only; valid until the next loop turn). */
 const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl);
 

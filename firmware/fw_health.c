@@ -13,10 +13,9 @@
  * and TCP segments for a probe port from an address other than the VIP (a backend
  * that answers from its real address). Either concludes the probe at once.
  *
- * `request services dsr check` cannot return to the loop and wait (the command engine
- * finishes a command when its handler returns), so fw_health_check_now waits in place
- * for a bounded time, polling its sockets and moving Tula's own frames with
- * fw_ctl_pump; the rest of the control side waits meanwhile.
+ * `request services dsr check` restarts a VIP's probes and reports when they have all
+ * answered (or the wait ended), from the loop: the command waits, the control side
+ * does not (the shell's deferred completion, sh_ctx_defer).
  */
 #include "firmware/fw_health.h"
 
@@ -38,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,7 +90,7 @@ struct probe {
 	size_t rxlen;
 	struct fw_hc_failure seen; /* an observer's finding about this probe */
 	struct tula_timer *tick, *deadline;
-	int sync, sync_done; /* run by fw_health_check_now */
+	int sync, sync_done; /* restarted by a `request services dsr check` run */
 
 	/* the verdict */
 	struct fw_hc_sm sm;
@@ -104,6 +104,9 @@ struct probe {
 	uint32_t latency_us, last_us;
 	uint64_t probes, failed;
 };
+
+static void runs_progress(struct fw_health *h);
+static void run_free(struct fw_health_run *run);
 
 struct conflict {
 	char vip[FW_STATE_NAME_MAX];
@@ -132,6 +135,7 @@ struct fw_health {
 
 	char *reserved_old; /* ip_local_reserved_ports before we added ours */
 	int hooked;
+	LIST_HEAD(, fw_health_run) runs; /* `request services dsr check` in progress */
 };
 
 static const struct db_hook hook;
@@ -240,8 +244,10 @@ static void finish(struct probe *p, int ok, const struct fw_hc_failure *f)
 		p->fail = f->kind;
 		memcpy(p->reason, p->last_reason, sizeof(p->reason));
 	}
-	if (p->sync)
+	if (p->sync) {
 		p->sync_done = 1;
+		runs_progress(p->h);
+	}
 	if (!fw_hc_sm_feed(&p->sm, ok, p->rise, p->fall)) {
 		if (ok && p->sm.state != FW_HEALTH_DOWN) {
 			p->fail = FW_HC_OK;
@@ -561,8 +567,14 @@ static void on_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
 
 	(void)loop;
 	(void)t;
-	if (p->phase != PH_IDLE) /* timeout == interval: the deadline is due now */
-		on_deadline(loop, p->deadline, p);
+	if (p->phase != PH_IDLE) {
+		/* A probe started off schedule (`request services dsr check`) is within its
+		 * timeout: let it finish rather than count it failed; the next tick probes. */
+		if (p->sync && !p->sync_done &&
+		    tula_now_ms() < p->started_ms + secs_ms(p->h, p->timeout))
+			return;
+		on_deadline(loop, p->deadline, p); /* timeout == interval: due now */
+	}
 	start(p);
 }
 
@@ -1205,6 +1217,8 @@ void fw_health_free(struct fw_health *h)
 		db_commit_hook_unregister(h->db, &hook, h);
 	if (h->ctl != NULL)
 		fw_ctl_arp_observer(h->ctl, NULL, NULL);
+	while (!LIST_EMPTY(&h->runs)) /* their sessions are gone by now */
+		run_free(LIST_FIRST(&h->runs));
 	for (size_t i = 0; i < h->nb; i++)
 		destroy(h, h->probes[i], 0);
 	free(h->probes);
@@ -1304,28 +1318,133 @@ size_t fw_health_conflicts(const struct fw_health *h,
 
 /* ---- request services dsr check ------------------------------------------------------------- */
 
-int fw_health_check_now(struct fw_health *h, const char *vip,
-			void (*fn)(void *arg, const struct fw_health_result *r), void *arg)
+/*
+ * A run waits for the probes of its VIP that it restarted (p->sync). Several runs on the
+ * same VIP share those probes: a later run restarts them again and every waiting run
+ * reports the newest answers.
+ */
+struct fw_health_run {
+	struct fw_health *h;
+	char vip[FW_STATE_NAME_MAX];
+	fw_health_done_fn done;
+	void *arg;
+	struct tula_timer *deadline;
+	LIST_ENTRY(fw_health_run) link;
+};
+
+static void run_free(struct fw_health_run *run)
 {
+	LIST_REMOVE(run, link);
+	tula_timer_free(run->deadline);
+	free(run);
+}
+
+/* Report a run's results and free it; probes no other run waits for stop being "sync". */
+static void run_finish(struct fw_health_run *run)
+{
+	struct fw_health *h = run->h;
+	struct fw_health_result *res = calloc(h->nb ? h->nb : 1, sizeof(*res));
+	struct fw_health_run *other;
+	size_t i, n = 0;
+	int shared = 0;
+
+	LIST_FOREACH(other, &h->runs, link)
+		if (other != run && strcmp(other->vip, run->vip) == 0)
+			shared = 1;
+	for (i = 0; i < h->nb && res != NULL; i++) {
+		struct probe *p = h->probes[i];
+		struct fw_health_result *r = &res[n];
+
+		if (!p->sync || strcmp(p->vip, run->vip) != 0)
+			continue;
+		r->backend = p->be;
+		r->addr = p->be_addr;
+		r->done = p->sync_done;
+		r->ok = p->sync_done && p->last_ok == 1;
+		r->latency_us = p->sync_done ? p->last_us : (uint32_t)(now_us() - p->started_us);
+		r->fail = p->sync_done ? p->last_fail : FW_HC_OK;
+		r->reason = p->sync_done ? p->last_reason : "";
+		r->state = p->sm.state;
+		r->successes = p->sm.successes;
+		r->failures = p->sm.failures;
+		r->rise = p->rise;
+		r->fall = p->fall;
+		n++;
+	}
+	run->done(run->arg, res, n);
+	free(res);
+	if (!shared)
+		for (i = 0; i < h->nb; i++)
+			if (strcmp(h->probes[i]->vip, run->vip) == 0)
+				h->probes[i]->sync = h->probes[i]->sync_done = 0;
+	run_free(run);
+}
+
+/* After a probe finished: runs whose probes have all answered are done. */
+static void runs_progress(struct fw_health *h)
+{
+	struct fw_health_run *run, *next;
+
+	for (run = LIST_FIRST(&h->runs); run != NULL; run = next) {
+		int pending = 0;
+
+		next = LIST_NEXT(run, link);
+		for (size_t i = 0; i < h->nb; i++)
+			if (h->probes[i]->sync && !h->probes[i]->sync_done &&
+			    strcmp(h->probes[i]->vip, run->vip) == 0)
+				pending = 1;
+		if (!pending)
+			tula_timer_arm(run->deadline, 0, 0); /* report from the loop, not here */
+	}
+}
+
+static void on_run_deadline(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	(void)loop;
+	(void)t;
+	run_finish(arg);
+}
+
+struct fw_health_run *fw_health_check_start(struct fw_health *h, const char *vip,
+					    fw_health_done_fn done, void *arg)
+{
+	struct fw_health_run *run;
 	uint32_t timeout = 0;
-	uint64_t deadline;
 	size_t i, count = 0;
-	struct pollfd *pf;
+	uint64_t wait;
 
 	for (i = 0; i < h->nb; i++) {
 		if (strcmp(h->probes[i]->vip, vip) != 0)
 			continue;
-		if (h->probes[i]->type == T_NONE)
-			return -ENOTSUP;
+		if (h->probes[i]->type == T_NONE) {
+			errno = ENOTSUP;
+			return NULL;
+		}
 		count++;
 		if (h->probes[i]->timeout > timeout)
 			timeout = h->probes[i]->timeout;
 	}
-	if (count == 0)
-		return -ENOENT;
-	pf = calloc(count + 2, sizeof(*pf));
-	if (pf == NULL)
-		return -ENOMEM;
+	if (count == 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	run = calloc(1, sizeof(*run));
+	if (run == NULL)
+		return NULL;
+	run->h = h;
+	snprintf(run->vip, sizeof(run->vip), "%s", vip);
+	run->done = done;
+	run->arg = arg;
+	run->deadline = tula_timer_new(h->loop, on_run_deadline, run);
+	if (run->deadline == NULL) {
+		free(run);
+		errno = ENOMEM;
+		return NULL;
+	}
+	LIST_INSERT_HEAD(&h->runs, run, link);
+	/* a little past the probes' own timeout, so that their verdicts come in first */
+	wait = secs_ms(h, timeout) + 100;
+	tula_timer_arm(run->deadline, wait < h->p.check_wait_ms ? wait : h->p.check_wait_ms, 0);
 	for (i = 0; i < h->nb; i++) {
 		struct probe *p = h->probes[i];
 
@@ -1335,78 +1454,12 @@ int fw_health_check_now(struct fw_health *h, const char *vip,
 		p->sync_done = 0;
 		start(p); /* abandons a probe in flight */
 	}
-	deadline = tula_now_ms() + (secs_ms(h, timeout) < h->p.check_wait_ms ? secs_ms(h, timeout)
-									     : h->p.check_wait_ms);
-	for (;;) {
-		struct probe *who[count];
-		size_t n = 0, pending = 0;
-		uint64_t now = tula_now_ms();
+	runs_progress(h); /* probes that failed at once (no MAC, not installed) */
+	return run;
+}
 
-		/* deadlines first: the wait ends no earlier than the probes' own */
-		for (i = 0; i < h->nb; i++) {
-			struct probe *p = h->probes[i];
-
-			if (p->sync && !p->sync_done && p->phase != PH_IDLE &&
-			    now >= p->started_ms + secs_ms(h, p->timeout))
-				on_deadline(h->loop, p->deadline, p);
-		}
-		for (i = 0; i < h->nb; i++) {
-			struct probe *p = h->probes[i];
-
-			if (!p->sync || p->sync_done)
-				continue;
-			pending++;
-			if (p->fd >= 0) {
-				pf[n].fd = p->fd;
-				pf[n].events = p->phase == PH_CONNECT ? POLLOUT : POLLIN;
-				pf[n].revents = 0;
-				who[n++] = p;
-			}
-		}
-		if (pending == 0 || now >= deadline)
-			break;
-		fw_ctl_pump(h->ctl);
-		if (h->icmp_fd >= 0)
-			pf[n] = (struct pollfd){.fd = h->icmp_fd, .events = POLLIN};
-		if (h->tcp_fd >= 0)
-			pf[n + 1] = (struct pollfd){.fd = h->tcp_fd, .events = POLLIN};
-		/* the frames move only when pumped: wake every millisecond */
-		if (h->icmp_fd >= 0 && h->tcp_fd >= 0) {
-			if (poll(pf, n + 2, 1) > 0) {
-				if (pf[n].revents)
-					on_icmp(h->loop, h->icmp_fd, TULA_EV_READ, h);
-				if (pf[n + 1].revents)
-					on_tcp(h->loop, h->tcp_fd, TULA_EV_READ, h);
-			}
-		} else {
-			poll(pf, n, 1);
-		}
-		for (i = 0; i < n; i++)
-			if (pf[i].revents && who[i]->fd == pf[i].fd)
-				on_probe_fd(h->loop, who[i]->fd, TULA_EV_READ, who[i]);
-	}
-	free(pf);
-	for (i = 0; i < h->nb; i++) {
-		struct probe *p = h->probes[i];
-		struct fw_health_result r;
-
-		if (!p->sync)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.backend = p->be;
-		r.addr = p->be_addr;
-		r.done = p->sync_done;
-		r.ok = p->sync_done && p->last_ok == 1;
-		r.latency_us = p->sync_done ? p->last_us : (uint32_t)(now_us() - p->started_us);
-		r.fail = p->sync_done ? p->last_fail : FW_HC_OK;
-		r.reason = p->sync_done ? p->last_reason : "";
-		r.state = p->sm.state;
-		r.successes = p->sm.successes;
-		r.failures = p->sm.failures;
-		r.rise = p->rise;
-		r.fall = p->fall;
-		p->sync = p->sync_done = 0;
-		fn(arg, &r);
-	}
-	return (int)count;
+void fw_health_check_cancel(struct fw_health_run *run)
+{
+	if (run != NULL)
+		run_free(run);
 }

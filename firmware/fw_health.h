@@ -82,7 +82,7 @@ struct fw_health_params {
 	uint32_t arp_expire;	  /* a conflict is cleared after this many silent rounds (3) */
 	uint16_t port_base;	  /* probe source ports: port_base .. + port_count - 1, */
 	uint16_t port_count;	  /* two per probe (24576, 8192: below the ephemeral range) */
-	uint32_t check_wait_ms;	  /* longest wait of fw_health_check_now (10000) */
+	uint32_t check_wait_ms;	  /* longest wait of fw_health_check_start (10000) */
 	int no_observers;	  /* 1: no raw ICMP/TCP sockets (unprivileged tests) */
 };
 
@@ -149,7 +149,7 @@ struct fw_health_conflict {
 size_t fw_health_conflicts(const struct fw_health *h,
 			   void (*fn)(void *arg, const struct fw_health_conflict *c), void *arg);
 
-/* The outcome of one probe run by fw_health_check_now. */
+/* The outcome of one probe of a `request services dsr check` run. */
 struct fw_health_result {
 	const char *backend; /* name */
 	uint32_t addr;
@@ -163,16 +163,21 @@ struct fw_health_result {
 };
 
 /*
- * `request services dsr check vip NAME`: abandon the VIP's probes in flight, probe
- * every backend now, wait for the answers without returning to the loop (moving
- * Tula's own traffic with fw_ctl_pump) for at most the check's timeout (capped at
- * check_wait_ms), then call fn once per backend in configuration order. The results
- * count like any probe (they can mark a backend up or down). Returns the number of
- * backends, -ENOENT (no such VIP), -ENOTSUP (its health-check is disabled).
- * Blocks the control thread for the wait.
+ * `request services dsr check vip NAME`: abandon the VIP's probes in flight and probe
+ * every backend now. The control thread goes on serving meanwhile; once every probe
+ * has its answer (or the check's timeout, capped at check_wait_ms, has passed), done
+ * runs from the loop with one result per backend, in configuration order (strings
+ * valid during the call), and the run is freed. The probes count towards rise/fall like
+ * scheduled ones. Returns the run (cancel it with fw_health_check_cancel if the caller
+ * goes away first), or NULL with errno: ENOENT (no such VIP), ENOTSUP (the VIP has no
+ * health check), ENOMEM.
  */
-int fw_health_check_now(struct fw_health *h, const char *vip,
-			void (*fn)(void *arg, const struct fw_health_result *r), void *arg);
+struct fw_health_run;
+typedef void (*fw_health_done_fn)(void *arg, const struct fw_health_result *r, size_t n);
+struct fw_health_run *fw_health_check_start(struct fw_health *h, const char *vip,
+					    fw_health_done_fn done, void *arg);
+/* Forget the run: done will not be called. The probes go on as scheduled ones. */
+void fw_health_check_cancel(struct fw_health_run *run);
 
 /* The check a VIP runs, as configured (fw_health_vip_check). */
 struct fw_health_check {

@@ -322,7 +322,7 @@ static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 /* ---- request services dsr check vip NAME -------------------------------------------------- */
 
-static void add_result(void *arg, const struct fw_health_result *r)
+static void add_result(struct tula_val *list, const struct fw_health_result *r)
 {
 	struct tula_val *rv = tula_val_map();
 
@@ -342,7 +342,7 @@ static void add_result(void *arg, const struct fw_health_result *r)
 	tula_val_map_set(rv, "failures", tula_val_uint(r->failures));
 	tula_val_map_set(rv, "rise", tula_val_uint(r->rise));
 	tula_val_map_set(rv, "fall", tula_val_uint(r->fall));
-	tula_val_list_add(arg, rv);
+	tula_val_list_add(list, rv);
 }
 
 static void render_check(const struct tula_val *v, struct tula_buf *out)
@@ -368,30 +368,71 @@ static void render_check(const struct tula_val *v, struct tula_buf *out)
 	}
 }
 
+/* A check in progress for one CLI session (the command waits, the loop does not). */
+struct check_req {
+	struct sh_ctx *ctx;
+	struct fw_health_run *run;
+	struct tula_val *head; /* the VIP's name and check, rendered above the results */
+};
+
+static void check_done(void *arg, const struct fw_health_result *r, size_t n)
+{
+	struct check_req *cr = arg;
+	struct tula_val *rs = tula_val_list();
+
+	for (size_t i = 0; i < n; i++)
+		add_result(rs, &r[i]);
+	tula_val_map_set(cr->head, "results", rs);
+	sh_ctx_set_val(cr->ctx, cr->head, render_check);
+	sh_ctx_resume(cr->ctx, 0);
+	free(cr);
+}
+
+/* The session ended before the probes did. */
+static void check_cancel(void *arg)
+{
+	struct check_req *cr = arg;
+
+	fw_health_check_cancel(cr->run);
+	tula_val_free(cr->head);
+	free(cr);
+}
+
 static int request_check(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const struct db_node *v;
-	struct tula_val *vv, *rs;
+	struct check_req *cr;
 	int err, rc;
 
 	(void)arg;
 	v = wanted_vip(ctx, m, &err);
 	if (err || v == NULL)
 		return err ? err : -EINVAL;
-	rs = tula_val_list();
-	rc = fw_health_check_now(the_h, db_node_key(v), add_result, rs);
-	if (rc < 0) {
-		tula_val_free(rs);
-		if (rc == -ENOTSUP || rc == -ENOENT)
+	cr = calloc(1, sizeof(*cr));
+	if (cr == NULL)
+		return -ENOMEM;
+	cr->ctx = ctx;
+	/* The run reports from the loop, never from here: start it, then wait for it. */
+	cr->run = fw_health_check_start(the_h, db_node_key(v), check_done, cr);
+	if (cr->run == NULL) {
+		rc = errno;
+		free(cr);
+		if (rc == ENOTSUP || rc == ENOENT)
 			return sh_err(ctx,
 				      "error: VIP %s has no health check: set services dsr vip %s "
 				      "health-check type tcp (or http)",
 				      db_node_key(v), db_node_key(v));
-		return sh_err(ctx, "error: cannot check VIP %s: %s", db_node_key(v), strerror(-rc));
+		return sh_err(ctx, "error: cannot check VIP %s: %s", db_node_key(v), strerror(rc));
 	}
-	vv = vip_head(v);
-	tula_val_map_set(vv, "results", rs);
-	sh_ctx_set_val(ctx, vv, render_check);
+	rc = sh_ctx_defer(ctx, check_cancel, cr);
+	if (rc < 0) {
+		fw_health_check_cancel(cr->run);
+		free(cr);
+		return sh_err(ctx,
+			      "error: request services dsr check waits for the network: run it "
+			      "from a CLI session");
+	}
+	cr->head = vip_head(v);
 	return 0;
 }
 

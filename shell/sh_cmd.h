@@ -230,6 +230,20 @@ int sh_ctx_ask(struct sh_ctx *ctx, const char *question, int default_yes, sh_ans
 typedef int (*sh_text_fn)(struct sh_ctx *ctx, const char *text, size_t len, void *arg);
 int sh_ctx_read_text(struct sh_ctx *ctx, const char *prompt, sh_text_fn cont, void *arg);
 
+/*
+ * Finish the command later (a `request` that waits for the network): the handler
+ * returns the value of this call at once, and the control thread goes on serving
+ * everyone else. When the work is done, write the output to ctx (sh_printf,
+ * sh_ctx_set_val, sh_err) and call sh_ctx_resume(ctx, rc) from a later loop callback —
+ * never from inside the handler, which still holds ctx. If the
+ * session ends first, cancel(arg) runs instead and ctx must never be used again.
+ * Returns 0, or -ENOTSUP when this front end cannot wait (Lua's tula.cli / tula.show):
+ * the handler must then say so with sh_err().
+ */
+typedef void (*sh_cancel_fn)(void *arg);
+int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg);
+void sh_ctx_resume(struct sh_ctx *ctx, int rc);
+
 /* --- candidate lists (names callbacks and walkers fill them) ------------------------ */
 
 /* Add one entry; word and help are copied. */

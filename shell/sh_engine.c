@@ -1757,6 +1757,10 @@ void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask)
 
 void sh_ctx_fini(struct sh_ctx *ctx)
 {
+	if (ctx->pending == SH_PENDING_WAIT && ctx->cancel_fn != NULL)
+		ctx->cancel_fn(ctx->cont_arg); /* the session ended while the work ran */
+	ctx->pending = SH_PENDING_NONE;
+	ctx->cancel_fn = NULL;
 	tula_buf_free(&ctx->out);
 	tula_buf_free(&ctx->err);
 	tula_buf_free(&ctx->warn);
@@ -1866,6 +1870,16 @@ int sh_ctx_read_text(struct sh_ctx *ctx, const char *prompt, sh_text_fn cont, vo
 		return -ENOMEM;
 	ctx->pending = SH_PENDING_TEXT;
 	ctx->text_fn = cont;
+	ctx->cont_arg = arg;
+	return 0;
+}
+
+int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
+{
+	if (ctx->resumed == NULL || ctx->pending != SH_PENDING_NONE)
+		return -ENOTSUP;
+	ctx->pending = SH_PENDING_WAIT;
+	ctx->cancel_fn = cancel;
 	ctx->cont_arg = arg;
 	return 0;
 }
@@ -2016,6 +2030,17 @@ int sh_engine_exec(struct sh_engine *e, const struct sh_env *env, const char *li
 		return rc;
 	}
 	return sh_engine_exec_parsed(e, env, p, ctx);
+}
+
+void sh_ctx_resume(struct sh_ctx *ctx, int rc)
+{
+	if (ctx->pending != SH_PENDING_WAIT)
+		return;
+	ctx->pending = SH_PENDING_NONE;
+	ctx->cancel_fn = NULL;
+	after_handler(ctx, rc);
+	if (ctx->resumed != NULL)
+		ctx->resumed(ctx); /* may free ctx */
 }
 
 int sh_ctx_answer(struct sh_ctx *ctx, int yes)

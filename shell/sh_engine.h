@@ -70,7 +70,8 @@ struct sh_parsed;
  * with sh_ctx_init() and released with sh_ctx_fini(). After sh_engine_exec() the
  * caller reads: failed/err (the error text), out (the text after pipes), no_more,
  * and pending (the handler asked a question or for text: answer with
- * sh_ctx_answer() / sh_ctx_text(), which run the continuation and finish the output).
+ * sh_ctx_answer() / sh_ctx_text(), which run the continuation and finish the output;
+ * or it waits for work in progress: sh_ctx_resume() finishes it and calls resumed).
  */
 struct sh_ctx {
 	struct sh_session *sess;
@@ -86,12 +87,16 @@ struct sh_ctx {
 	struct tula_val *val;
 	sh_render_fn render;
 	struct sh_parsed *parsed; /* the running command and its pipes */
-	enum { SH_PENDING_NONE, SH_PENDING_ASK, SH_PENDING_TEXT } pending;
+	enum { SH_PENDING_NONE, SH_PENDING_ASK, SH_PENDING_TEXT, SH_PENDING_WAIT } pending;
 	char *question; /* the question or the text prompt */
 	int default_yes;
 	sh_answer_fn answer_fn;
 	sh_text_fn text_fn;
 	void *cont_arg;
+	sh_cancel_fn cancel_fn; /* SH_PENDING_WAIT: the session ended before the resume */
+	/* Set by the front end that can wait (the server): called by sh_ctx_resume() once
+	 * the command has finished, to send its output. NULL: sh_ctx_defer is refused. */
+	void (*resumed)(struct sh_ctx *ctx);
 };
 
 void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask);

@@ -284,6 +284,8 @@ static void flush_ctx(struct sh_session *s)
 		flush(s);
 		return;
 	}
+	if (ctx->pending == SH_PENDING_WAIT)
+		return; /* the handler finishes later: sh_ctx_resume() calls resumed() */
 	if (ctx->pending == SH_PENDING_TEXT) {
 		if (ctx->out.len > 0)
 			send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
@@ -307,6 +309,16 @@ static void flush_ctx(struct sh_session *s)
 	s->ctx = NULL;
 }
 
+/* A deferred command finished (sh_ctx_resume): send its output, end the request. */
+static void resumed(struct sh_ctx *ctx)
+{
+	struct sh_session *s = ctx->sess;
+
+	if (s == NULL || s->ctx != ctx)
+		return;
+	flush_ctx(s);
+}
+
 static void do_exec(struct sh_session *s, const char *line)
 {
 	struct sh_env env = env_of(s);
@@ -318,6 +330,7 @@ static void do_exec(struct sh_session *s, const char *line)
 		return;
 	}
 	sh_ctx_init(s->ctx, s, 1);
+	s->ctx->resumed = resumed;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
 }

@@ -51,7 +51,6 @@ static struct {
 	int nb_marks;
 	int arp_requests;
 	uint32_t arp_last;
-	int pumps;
 	fw_ctl_arp_fn arp_fn;
 	void *arp_arg;
 	enum behaviour be[4]; /* by backend slot */
@@ -103,18 +102,6 @@ int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
 	(void)port_id;
 	F.arp_requests++;
 	F.arp_last = tip;
-	return 0;
-}
-
-static void server_service(void);
-
-/* The real pump moves frames to and from the backends; here the "backends" are the
- * test's server, which must answer while the checker waits outside the loop. */
-unsigned int fw_ctl_pump(struct fw_ctl *ctl)
-{
-	(void)ctl;
-	F.pumps++;
-	server_service();
 	return 0;
 }
 
@@ -312,18 +299,6 @@ static void server_start(struct server *sv, struct tula_loop *loop)
 	sv->port = ntohs(a.sin_port);
 	assert_int_equal(tula_loop_add_fd(loop, sv->lfd, TULA_EV_READ, on_accept, sv), 0);
 	the_server = sv;
-}
-
-static void server_service(void)
-{
-	struct server *sv = the_server;
-
-	if (sv == NULL || sv->lfd < 0)
-		return;
-	on_accept(sv->loop, sv->lfd, TULA_EV_READ, sv);
-	for (int i = 0; i < 32; i++)
-		if (sv->conns[i] >= 0)
-			on_conn(sv->loop, sv->conns[i], TULA_EV_READ, sv);
 }
 
 /* Stop listening: probes are then refused. */
@@ -671,7 +646,8 @@ static void commits_keep_health_and_forget_what_is_removed(void **state)
 	apply(&e, "health-check { type none; }");
 	assert_int_equal(status(&e, "web", "10.0.1.12").state, FW_HEALTH_DISABLED);
 	assert_int_equal(marks_of("10.0.1.12", 1), 1);
-	assert_int_equal(fw_health_check_now(e.h, "web", NULL, NULL), -ENOTSUP);
+	assert_null(fw_health_check_start(e.h, "web", NULL, NULL));
+	assert_int_equal(errno, ENOTSUP);
 	before = status(&e, "web", "10.0.1.12");
 	run_for(&e, 3 * SEC);
 	assert_int_equal(status(&e, "web", "10.0.1.12").probes, before.probes); /* no probes */
@@ -696,25 +672,40 @@ static void commits_keep_health_and_forget_what_is_removed(void **state)
 }
 
 struct results {
+	int calls;
 	int n;
 	struct fw_health_result r[4];
 	char reason[4][FW_HEALTH_REASON_MAX];
 };
 
-static void collect(void *arg, const struct fw_health_result *r)
+static void collect(void *arg, const struct fw_health_result *r, size_t n)
 {
 	struct results *rs = arg;
 
-	rs->r[rs->n] = *r;
-	snprintf(rs->reason[rs->n], FW_HEALTH_REASON_MAX, "%s", r->reason);
-	rs->r[rs->n].reason = rs->reason[rs->n];
-	rs->n++;
+	rs->calls++;
+	rs->n = (int)n;
+	for (size_t i = 0; i < n && i < 4; i++) {
+		rs->r[i] = r[i];
+		snprintf(rs->reason[i], FW_HEALTH_REASON_MAX, "%s", r[i].reason);
+		rs->r[i].reason = rs->reason[i];
+	}
 }
 
-static void check_now_waits_for_every_backend_and_reports_each(void **state)
+/* Run the loop until the check reports (at most ms). */
+static void wait_results(struct env *e, struct results *rs, uint64_t ms)
+{
+	uint64_t end = tula_now_ms() + ms;
+
+	while (rs->calls == 0 && tula_now_ms() < end)
+		tula_loop_run_once(e->loop, 2);
+	assert_int_equal(rs->calls, 1);
+}
+
+static void check_reports_every_backend_from_the_loop(void **state)
 {
 	struct env e;
 	struct results rs = {0};
+	struct fw_health_run *run;
 
 	(void)state;
 	setup(&e);
@@ -722,9 +713,11 @@ static void check_now_waits_for_every_backend_and_reports_each(void **state)
 	apply(&e, "health-check { type http; http-path /healthz; interval 100; timeout 1; "
 		  "rise 2; fall 3; }");
 	F.be[1] = B_503;
-	assert_int_equal(fw_health_check_now(e.h, "web", collect, &rs), 2);
+	run = fw_health_check_start(e.h, "web", collect, &rs);
+	assert_non_null(run);
+	assert_int_equal(rs.calls, 0); /* it returns at once: the loop does the waiting */
+	wait_results(&e, &rs, 3000);
 	assert_int_equal(rs.n, 2);
-	assert_true(F.pumps > 0); /* Tula's own frames kept moving while it waited */
 	assert_string_equal(rs.r[0].backend, "be1");
 	assert_int_equal(rs.r[0].addr, inet_addr("10.0.1.11"));
 	assert_true(rs.r[0].done && rs.r[0].ok);
@@ -742,13 +735,25 @@ static void check_now_waits_for_every_backend_and_reports_each(void **state)
 
 	/* a silent backend: the wait ends at the check's timeout, the result says so */
 	F.be[1] = B_SILENT;
-	rs.n = 0;
-	assert_int_equal(fw_health_check_now(e.h, "web", collect, &rs), 2);
+	memset(&rs, 0, sizeof(rs));
+	assert_non_null(fw_health_check_start(e.h, "web", collect, &rs));
+	wait_results(&e, &rs, 3000);
 	assert_int_equal(rs.n, 2);
 	assert_true(rs.r[1].done);
 	assert_true(rs.r[1].latency_us >= 1000 * (SEC - 1));
 	assert_string_equal(rs.r[1].reason, "no HTTP status line within 1 s after GET /healthz");
-	assert_int_equal(fw_health_check_now(e.h, "nope", collect, &rs), -ENOENT);
+
+	/* a cancelled run never reports; its probes still count */
+	memset(&rs, 0, sizeof(rs));
+	run = fw_health_check_start(e.h, "web", collect, &rs);
+	assert_non_null(run);
+	fw_health_check_cancel(run);
+	run_for(&e, 1500);
+	assert_int_equal(rs.calls, 0);
+	assert_int_equal(status(&e, "web", "10.0.1.12").probes, 3);
+
+	assert_null(fw_health_check_start(e.h, "nope", collect, &rs));
+	assert_int_equal(errno, ENOENT);
 	teardown(&e);
 }
 
@@ -818,7 +823,7 @@ int main(void)
 		cmocka_unit_test(refused_tcp_check_reads_as_reset),
 		cmocka_unit_test(backend_without_a_mac_waits_for_arp_then_fails_with_its_reason),
 		cmocka_unit_test(commits_keep_health_and_forget_what_is_removed),
-		cmocka_unit_test(check_now_waits_for_every_backend_and_reports_each),
+		cmocka_unit_test(check_reports_every_backend_from_the_loop),
 		cmocka_unit_test(arp_answers_from_another_mac_are_conflicts_named_and_expire),
 	};
 

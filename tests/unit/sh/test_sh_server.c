@@ -21,6 +21,7 @@
 
 #include "common/tula_loop.h"
 #include "db/db.h"
+#include "shell/sh_cmd.h"
 #include "shell/sh_proto.h"
 #include "shell/sh_server.h"
 
@@ -402,6 +403,116 @@ static void protocol_violations_end_the_session(void **state)
 	bye();
 }
 
+/* A command that finishes later, from a timer, like `request services dsr check`. */
+static struct {
+	struct sh_ctx *ctx;
+	struct tula_timer *t;
+	int cancelled;
+} W;
+
+static void wait_done(struct tula_loop *l, struct tula_timer *t, void *arg)
+{
+	(void)l;
+	(void)t;
+	(void)arg;
+	sh_printf(W.ctx, "waited\n");
+	sh_ctx_resume(W.ctx, 0);
+	W.ctx = NULL;
+}
+
+static void wait_cancel(void *arg)
+{
+	(void)arg;
+	W.cancelled++;
+	tula_timer_disarm(W.t);
+	W.ctx = NULL;
+}
+
+static int do_wait(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	int rc;
+
+	(void)m;
+	(void)arg;
+	sh_printf(ctx, "started\n");
+	rc = sh_ctx_defer(ctx, wait_cancel, NULL);
+	if (rc < 0)
+		return sh_err(ctx, "error: cannot wait here");
+	W.ctx = ctx;
+	tula_timer_arm(W.t, 50, 0);
+	return 0;
+}
+
+static const char *const h_wait[] = {"Make a request", "Wait a little", NULL};
+static const struct sh_cmd wait_cmd = {.syntax = "request wait",
+				       .help = h_wait,
+				       .modes = SH_MODE_OPER,
+				       .level = SH_LEVEL_OPERATOR,
+				       .fn = do_wait};
+
+static void a_deferred_command_finishes_later_while_others_are_served(void **state)
+{
+	char out[8192], err[8192];
+	struct sh_done d;
+	struct msg m;
+	int a, b;
+
+	(void)state;
+	W.t = tula_timer_new(loop, wait_done, NULL);
+	assert_int_equal(sh_cmd_register(&wait_cmd), 0);
+	hello();
+	a = fd;
+	hello();
+	b = fd;
+	fd = a;
+	send_line(SH_MSG_EXEC, "request wait");
+	tula_loop_run_once(loop, 0);
+	assert_non_null(W.ctx); /* the handler returned, the command goes on */
+	fd = b;			/* meanwhile another session is served */
+	d = exec("show version", out, err);
+	assert_int_equal(d.status, 0);
+	assert_non_null(W.ctx);
+	bye();
+	fd = a; /* then the waiting command ends with all its output */
+	out[0] = '\0';
+	for (;;) {
+		assert_int_equal(recv_msg(&m), 0);
+		if (m.type == SH_MSG_OUTPUT)
+			strcat(out, m.p + sizeof(struct sh_output));
+		else if (m.type == SH_MSG_DONE)
+			break;
+	}
+	memcpy(&d, m.p, sizeof(d));
+	assert_int_equal(d.status, 0);
+	assert_string_equal(out, "started\nwaited\n");
+	assert_null(W.ctx);
+	bye();
+
+	/* the session leaves while its command waits: the work is cancelled, once */
+	hello();
+	send_line(SH_MSG_EXEC, "request wait");
+	tula_loop_run_once(loop, 0);
+	assert_non_null(W.ctx);
+	bye();
+	tula_loop_run_once(loop, 100);
+	assert_int_equal(W.cancelled, 1);
+	assert_null(W.ctx);
+
+	/* a front end that cannot wait (Lua's capture) is refused with the handler's error */
+	{
+		struct tula_buf text = TULA_BUF_INIT, e = TULA_BUF_INIT;
+		struct tula_val *v = NULL;
+
+		assert_true(sh_server_exec_capture("request wait", SH_LEVEL_OPERATOR, &v, &text,
+						   &e) < 0);
+		assert_non_null(strstr(tula_buf_str(&e), "cannot wait here"));
+		tula_buf_free(&text);
+		tula_buf_free(&e);
+	}
+	assert_int_equal(sh_cmd_unregister(&wait_cmd), 0);
+	tula_timer_free(W.t);
+}
+
 static void capture_returns_the_structured_value(void **state)
 {
 	struct tula_buf text = TULA_BUF_INIT, err = TULA_BUF_INIT;
@@ -436,6 +547,7 @@ int main(void)
 		cmocka_unit_test(registered_request_types_reach_their_handler),
 		cmocka_unit_test(protocol_violations_end_the_session),
 		cmocka_unit_test(capture_returns_the_structured_value),
+		cmocka_unit_test(a_deferred_command_finishes_later_while_others_are_served),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
