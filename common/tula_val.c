@@ -394,3 +394,15 @@ void tula_val_json(const struct tula_val *v, struct tula_buf *out, int pretty)
 	if (pretty)
 		tula_buf_putc(out, '\n');
 }
+
+const char *tula_val_get_str(const struct tula_val *map, const char *key)
+{
+	const char *s = tula_val_as_str(tula_val_get(map, key));
+
+	return s != NULL ? s : "";
+}
+
+uint64_t tula_val_get_uint(const struct tula_val *map, const char *key)
+{
+	return tula_val_as_uint(tula_val_get(map, key));
+}

@@ -76,6 +76,10 @@ struct tula_val *tula_val_at(const struct tula_val *v, size_t i);
 const char *tula_val_key_at(const struct tula_val *v, size_t i);
 /* A map's value for key, or NULL. */
 struct tula_val *tula_val_get(const struct tula_val *map, const char *key);
+/* For renderers: the string at key ("" when absent or not a string), the number at key
+ * (0 when absent). */
+const char *tula_val_get_str(const struct tula_val *map, const char *key);
+uint64_t tula_val_get_uint(const struct tula_val *map, const char *key);
 
 /*
  * Append v as JSON to out (RFC 8259: strings escaped, non-finite doubles as null).

@@ -11,6 +11,7 @@
  * workers.
  */
 #include "firmware/fw_cmds.h"
+#include "firmware/fw_cmds_priv.h"
 
 #include "common/tula_val.h"
 #include "db/db.h"
@@ -42,39 +43,26 @@ static const char *ip_str(uint32_t addr, char *buf)
 	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
 }
 
-static struct tula_val *ip_val(uint32_t addr)
+struct tula_val *fw_cmd_ip_val(uint32_t addr)
 {
 	char b[INET_ADDRSTRLEN];
 
 	return tula_val_str(ip_str(addr, b));
 }
 
-static struct tula_val *mac_val(const struct rte_ether_addr *mac)
+struct tula_val *fw_cmd_mac_val(const struct rte_ether_addr *mac)
 {
 	return tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(mac));
 }
 
-static const char *str_of(const struct tula_val *map, const char *key)
-{
-	const char *s = tula_val_as_str(tula_val_get(map, key));
-
-	return s != NULL ? s : "";
-}
-
-static uint64_t uint_of(const struct tula_val *map, const char *key)
-{
-	return tula_val_as_uint(tula_val_get(map, key));
-}
-
-static const struct db_node *active_dsr(void)
+const struct db_node *fw_cmd_active_dsr(void)
 {
 	struct db *db = sh_server_db();
 
 	return db != NULL ? db_node_get(db_active_effective(db), "services dsr") : NULL;
 }
 
-/* The VIP named in the command ("vip NAME"), or NULL after an error. */
-static const struct db_node *wanted_vip(struct sh_ctx *ctx, const struct sh_match *m, int *err)
+const struct db_node *fw_cmd_wanted_vip(struct sh_ctx *ctx, const struct sh_match *m, int *err)
 {
 	const char *name = sh_match_str(m, "NAME");
 	const struct db_node *v;
@@ -82,7 +70,7 @@ static const struct db_node *wanted_vip(struct sh_ctx *ctx, const struct sh_matc
 	*err = 0;
 	if (name == NULL)
 		return NULL;
-	v = db_node_find(active_dsr(), "vip", name);
+	v = db_node_find(fw_cmd_active_dsr(), "vip", name);
 	if (v == NULL)
 		*err = sh_err(ctx, "error: no VIP named %s in the active configuration", name);
 	return v;
@@ -102,17 +90,18 @@ static int vip_slot(const struct fw_state *st, const struct db_node *v)
 		proto != NULL && strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP, port);
 }
 
-static void vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+void fw_cmd_vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
 {
 	(void)s;
 	(void)m;
-	for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v; v = db_node_next(v))
+	for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
+	     v = db_node_next(v))
 		sh_cands_add(out, SH_CAND_NAME, db_node_key(v), db_get_str(v, "address"));
 }
 
 static void backend_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
 {
-	const struct db_node *v = db_node_find(active_dsr(), "vip", sh_match_str(m, "NAME"));
+	const struct db_node *v = db_node_find(fw_cmd_active_dsr(), "vip", sh_match_str(m, "NAME"));
 
 	(void)s;
 	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b))
@@ -177,13 +166,13 @@ static void one_conflict(void *arg, const struct fw_health_conflict *c)
 		return;
 	v = tula_val_map();
 	tula_val_map_set(v, "interface", tula_val_str(c->port));
-	tula_val_map_set(v, "mac", mac_val(&c->mac));
+	tula_val_map_set(v, "mac", fw_cmd_mac_val(&c->mac));
 	if (c->backend != NULL)
 		tula_val_map_set(v, "backend", tula_val_str(c->backend));
 	if (c->backend_vip != NULL)
 		tula_val_map_set(v, "backend-vip", tula_val_str(c->backend_vip));
 	if (c->host != 0)
-		tula_val_map_set(v, "host", ip_val(c->host));
+		tula_val_map_set(v, "host", fw_cmd_ip_val(c->host));
 	tula_val_map_set(v, "first-seen", tula_val_int(c->first_seen));
 	tula_val_map_set(v, "last-seen", tula_val_int(c->last_seen));
 	tula_val_map_set(v, "answers", tula_val_uint(c->answers));
@@ -220,14 +209,14 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	if (st != NULL && vslot >= 0)
 		slot = fw_state_backend_slot(st, vslot, a.s_addr);
 	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
-	tula_val_map_set(bv, "address", ip_val(a.s_addr));
+	tula_val_map_set(bv, "address", fw_cmd_ip_val(a.s_addr));
 	tula_val_map_set(bv, "weight", tula_val_uint(weight));
 	health_view(bv, vip, a.s_addr);
 	if (slot >= 0) {
 		const struct fw_state_backend *be = &st->backends[slot];
 		uint32_t share = fw_state_backend_share(st, slot);
 
-		tula_val_map_set(bv, "next-hop", ip_val(be->nexthop));
+		tula_val_map_set(bv, "next-hop", fw_cmd_ip_val(be->nexthop));
 		tula_val_map_set(
 			bv, "neighbour",
 			tula_val_str(neigh_state(be->nexthop, st->ports[be->port].port_id)));
@@ -300,12 +289,13 @@ static void render_conflicts(const struct tula_val *list, struct tula_buf *out)
 
 		ago(tula_val_as_int(tula_val_get(c, "last-seen")), seen, sizeof(seen));
 		tula_buf_printf(out, "  ARP conflict: %s answers ARP for the VIP on %s",
-				str_of(c, "mac"), str_of(c, "interface"));
+				tula_val_get_str(c, "mac"), tula_val_get_str(c, "interface"));
 		if (tula_val_get(c, "backend") != NULL)
-			tula_buf_printf(out, " (backend %s of VIP %s)", str_of(c, "backend"),
-					str_of(c, "backend-vip"));
+			tula_buf_printf(out, " (backend %s of VIP %s)",
+					tula_val_get_str(c, "backend"),
+					tula_val_get_str(c, "backend-vip"));
 		else if (tula_val_get(c, "host") != NULL)
-			tula_buf_printf(out, " (host %s)", str_of(c, "host"));
+			tula_buf_printf(out, " (host %s)", tula_val_get_str(c, "host"));
 		tula_buf_printf(out, ", last seen %s: set arp_ignore=1 and arp_announce=2 there\n",
 				seen);
 	}
@@ -326,13 +316,15 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 		if (i > 0)
 			tula_buf_putc(out, '\n');
 		tula_buf_printf(out, "VIP: %s, %s %s/%s, mode %s, interface %s, state %s\n",
-				str_of(vv, "name"), str_of(vv, "address"), str_of(vv, "protocol"),
-				portstr, str_of(vv, "mode"), str_of(vv, "interface"),
-				str_of(vv, "state"));
-		tula_buf_printf(out, "  Hash %s, flow timeout %llus%s%s\n", str_of(vv, "hash"),
-				(unsigned long long)uint_of(vv, "flow-timeout"),
+				tula_val_get_str(vv, "name"), tula_val_get_str(vv, "address"),
+				tula_val_get_str(vv, "protocol"), portstr,
+				tula_val_get_str(vv, "mode"), tula_val_get_str(vv, "interface"),
+				tula_val_get_str(vv, "state"));
+		tula_buf_printf(out, "  Hash %s, flow timeout %llus%s%s\n",
+				tula_val_get_str(vv, "hash"),
+				(unsigned long long)tula_val_get_uint(vv, "flow-timeout"),
 				tula_val_get(vv, "tunnel-source") ? ", tunnel source " : "",
-				str_of(vv, "tunnel-source"));
+				tula_val_get_str(vv, "tunnel-source"));
 		tula_buf_printf(out, "  %-14s %-15s %6s %-10s %-9s %-15s %-11s %6s\n", "Backend",
 				"Address", "Weight", "Health", "Changed", "Next hop", "Neighbour",
 				"Share");
@@ -344,14 +336,16 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 				ago(tula_val_as_int(tula_val_get(b, "health-since")), since,
 				    sizeof(since));
 			tula_buf_printf(out, "  %-14s %-15s %6llu %-10s %-9s %-15s %-11s %5.1f%%\n",
-					str_of(b, "name"), str_of(b, "address"),
-					(unsigned long long)uint_of(b, "weight"),
-					str_of(b, "health"), since, str_of(b, "next-hop"),
-					str_of(b, "neighbour"),
+					tula_val_get_str(b, "name"), tula_val_get_str(b, "address"),
+					(unsigned long long)tula_val_get_uint(b, "weight"),
+					tula_val_get_str(b, "health"), since,
+					tula_val_get_str(b, "next-hop"),
+					tula_val_get_str(b, "neighbour"),
 					tula_val_as_double(tula_val_get(b, "share-percent")));
 			if (tula_val_get(b, "health-reason") != NULL)
-				tula_buf_printf(out, "    %s: %s\n", str_of(b, "health-failure"),
-						str_of(b, "health-reason"));
+				tula_buf_printf(out, "    %s: %s\n",
+						tula_val_get_str(b, "health-failure"),
+						tula_val_get_str(b, "health-reason"));
 		}
 		render_conflicts(tula_val_get(vv, "arp-conflicts"), out);
 	}
@@ -365,14 +359,14 @@ static int show_dsr(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	int err;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
 	list = tula_val_list();
 	if (one != NULL)
 		tula_val_list_add(list, vip_view(st, one));
 	else
-		for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v;
+		for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
 		     v = db_node_next(v))
 			tula_val_list_add(list, vip_view(st, v));
 	sh_ctx_set_val(ctx, list, render_dsr);
@@ -425,9 +419,9 @@ static void render_counters_line(struct tula_buf *out, const char *indent, const
 				 const struct tula_val *c)
 {
 	tula_buf_printf(out, "%s%-16s %14llu %16llu %12llu\n", indent, name,
-			(unsigned long long)uint_of(c, "packets"),
-			(unsigned long long)uint_of(c, "bytes"),
-			(unsigned long long)uint_of(c, "new-flows"));
+			(unsigned long long)tula_val_get_uint(c, "packets"),
+			(unsigned long long)tula_val_get_uint(c, "bytes"),
+			(unsigned long long)tula_val_get_uint(c, "new-flows"));
 }
 
 static void render_stats(const struct tula_val *v, struct tula_buf *out)
@@ -442,9 +436,11 @@ static void render_stats(const struct tula_val *v, struct tula_buf *out)
 		const struct tula_val *vv = tula_val_at(vips, i),
 				      *bes = tula_val_get(vv, "backends");
 
-		render_counters_line(out, "", str_of(vv, "name"), tula_val_get(vv, "counters"));
+		render_counters_line(out, "", tula_val_get_str(vv, "name"),
+				     tula_val_get(vv, "counters"));
 		for (size_t j = 0; j < tula_val_count(bes); j++)
-			render_counters_line(out, "  ", str_of(tula_val_at(bes, j), "name"),
+			render_counters_line(out, "  ",
+					     tula_val_get_str(tula_val_at(bes, j), "name"),
 					     tula_val_get(tula_val_at(bes, j), "counters"));
 	}
 	if (events != NULL) {
@@ -474,7 +470,7 @@ static int show_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	int err;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
 	v = tula_val_map();
@@ -482,7 +478,7 @@ static int show_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	if (one != NULL)
 		tula_val_list_add(vips, vip_stats(st, one));
 	else
-		for (const struct db_node *vn = db_node_first(active_dsr(), "vip"); vn;
+		for (const struct db_node *vn = db_node_first(fw_cmd_active_dsr(), "vip"); vn;
 		     vn = db_node_next(vn))
 			tula_val_list_add(vips, vip_stats(st, vn));
 	tula_val_map_set(v, "vips", vips);
@@ -528,7 +524,7 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	int err, want = -1;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err) {
 		tula_val_free(v);
 		tula_val_free(workers);
@@ -569,9 +565,9 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			tula_val_map_set(t, "vip", tula_val_str(vip_name_of(st, e->vip)));
 			tula_val_map_set(t, "protocol",
 					 tula_val_str(e->key.proto == IPPROTO_UDP ? "udp" : "tcp"));
-			tula_val_map_set(t, "source", ip_val(e->key.src));
+			tula_val_map_set(t, "source", fw_cmd_ip_val(e->key.src));
 			tula_val_map_set(t, "source-port", tula_val_uint(ntohs(e->key.sport)));
-			tula_val_map_set(t, "destination", ip_val(e->key.dst));
+			tula_val_map_set(t, "destination", fw_cmd_ip_val(e->key.dst));
 			tula_val_map_set(t, "destination-port", tula_val_uint(ntohs(e->key.dport)));
 			tula_val_map_set(t, "backend",
 					 tula_val_str(backend_name_of(st, e->be, e->be_gen)));
@@ -594,16 +590,17 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 			"In use", "Use", "Inserted", "Evicted", "Expired", "Flushed");
 	for (size_t i = 0; i < tula_val_count(ws); i++) {
 		const struct tula_val *w = tula_val_at(ws, i);
-		uint64_t cap = uint_of(w, "capacity");
+		uint64_t cap = tula_val_get_uint(w, "capacity");
 
-		tula_buf_printf(out, "%-7llu %12llu %10llu %6.2f%% %12llu %10llu %10llu %10llu\n",
-				(unsigned long long)uint_of(w, "worker"), (unsigned long long)cap,
-				(unsigned long long)uint_of(w, "used"),
-				cap ? 100.0 * (double)uint_of(w, "used") / (double)cap : 0.0,
-				(unsigned long long)uint_of(w, "inserted"),
-				(unsigned long long)uint_of(w, "evicted"),
-				(unsigned long long)uint_of(w, "expired"),
-				(unsigned long long)uint_of(w, "flushed"));
+		tula_buf_printf(
+			out, "%-7llu %12llu %10llu %6.2f%% %12llu %10llu %10llu %10llu\n",
+			(unsigned long long)tula_val_get_uint(w, "worker"), (unsigned long long)cap,
+			(unsigned long long)tula_val_get_uint(w, "used"),
+			cap ? 100.0 * (double)tula_val_get_uint(w, "used") / (double)cap : 0.0,
+			(unsigned long long)tula_val_get_uint(w, "inserted"),
+			(unsigned long long)tula_val_get_uint(w, "evicted"),
+			(unsigned long long)tula_val_get_uint(w, "expired"),
+			(unsigned long long)tula_val_get_uint(w, "flushed"));
 	}
 	tula_buf_puts(out, "\nTop talkers:\n");
 	if (tula_val_count(ts) == 0)
@@ -612,11 +609,13 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 		const struct tula_val *t = tula_val_at(ts, i);
 
 		tula_buf_printf(out, "  %-12s %s %s:%llu -> %s:%llu  backend %s  %llu packets\n",
-				str_of(t, "vip"), str_of(t, "protocol"), str_of(t, "source"),
-				(unsigned long long)uint_of(t, "source-port"),
-				str_of(t, "destination"),
-				(unsigned long long)uint_of(t, "destination-port"),
-				str_of(t, "backend"), (unsigned long long)uint_of(t, "packets"));
+				tula_val_get_str(t, "vip"), tula_val_get_str(t, "protocol"),
+				tula_val_get_str(t, "source"),
+				(unsigned long long)tula_val_get_uint(t, "source-port"),
+				tula_val_get_str(t, "destination"),
+				(unsigned long long)tula_val_get_uint(t, "destination-port"),
+				tula_val_get_str(t, "backend"),
+				(unsigned long long)tula_val_get_uint(t, "packets"));
 	}
 }
 
@@ -643,7 +642,7 @@ static void one_interface(void *arg, const struct fw_ctl_port *p)
 	tula_val_map_set(v, "name", tula_val_str(p->name));
 	tula_val_map_set(v, "device", tula_val_str(p->devargs));
 	tula_val_map_set(v, "port-id", tula_val_uint(p->port_id));
-	tula_val_map_set(v, "mac", mac_val(&p->mac));
+	tula_val_map_set(v, "mac", fw_cmd_mac_val(&p->mac));
 	tula_val_map_set(v, "mtu", tula_val_uint(p->mtu));
 	tula_val_map_set(v, "tap", tula_val_str(p->tap));
 	memset(&link, 0, sizeof(link));
@@ -678,12 +677,16 @@ static void render_interfaces(const struct tula_val *v, struct tula_buf *out)
 
 		if (i > 0)
 			tula_buf_putc(out, '\n');
-		tula_buf_printf(out, "Interface: %s, link %s, %llu Mb/s\n", str_of(p, "name"),
-				str_of(p, "link"), (unsigned long long)uint_of(p, "speed-mbps"));
-		tula_buf_printf(out, "  Device: %s (DPDK port %llu)\n", str_of(p, "device"),
-				(unsigned long long)uint_of(p, "port-id"));
-		tula_buf_printf(out, "  MAC: %s, MTU %llu, kernel side %s\n", str_of(p, "mac"),
-				(unsigned long long)uint_of(p, "mtu"), str_of(p, "tap"));
+		tula_buf_printf(out, "Interface: %s, link %s, %llu Mb/s\n",
+				tula_val_get_str(p, "name"), tula_val_get_str(p, "link"),
+				(unsigned long long)tula_val_get_uint(p, "speed-mbps"));
+		tula_buf_printf(out, "  Device: %s (DPDK port %llu)\n",
+				tula_val_get_str(p, "device"),
+				(unsigned long long)tula_val_get_uint(p, "port-id"));
+		tula_buf_printf(out, "  MAC: %s, MTU %llu, kernel side %s\n",
+				tula_val_get_str(p, "mac"),
+				(unsigned long long)tula_val_get_uint(p, "mtu"),
+				tula_val_get_str(p, "tap"));
 		tula_buf_puts(out, "  Addresses:");
 		for (size_t j = 0; j < tula_val_count(addrs); j++)
 			tula_buf_printf(out, " %s", tula_val_as_str(tula_val_at(addrs, j)));
@@ -691,15 +694,15 @@ static void render_interfaces(const struct tula_val *v, struct tula_buf *out)
 		tula_buf_printf(out,
 				"  Input:  %llu packets, %llu bytes, %llu missed, %llu errors, "
 				"%llu no mbuf\n",
-				(unsigned long long)uint_of(p, "rx-packets"),
-				(unsigned long long)uint_of(p, "rx-bytes"),
-				(unsigned long long)uint_of(p, "rx-missed"),
-				(unsigned long long)uint_of(p, "rx-errors"),
-				(unsigned long long)uint_of(p, "rx-no-mbuf"));
+				(unsigned long long)tula_val_get_uint(p, "rx-packets"),
+				(unsigned long long)tula_val_get_uint(p, "rx-bytes"),
+				(unsigned long long)tula_val_get_uint(p, "rx-missed"),
+				(unsigned long long)tula_val_get_uint(p, "rx-errors"),
+				(unsigned long long)tula_val_get_uint(p, "rx-no-mbuf"));
 		tula_buf_printf(out, "  Output: %llu packets, %llu bytes, %llu errors\n",
-				(unsigned long long)uint_of(p, "tx-packets"),
-				(unsigned long long)uint_of(p, "tx-bytes"),
-				(unsigned long long)uint_of(p, "tx-errors"));
+				(unsigned long long)tula_val_get_uint(p, "tx-packets"),
+				(unsigned long long)tula_val_get_uint(p, "tx-bytes"),
+				(unsigned long long)tula_val_get_uint(p, "tx-errors"));
 	}
 }
 
@@ -732,10 +735,10 @@ static void one_neigh(void *arg, const struct fw_neigh_entry *e)
 	struct tula_val *v = tula_val_map();
 	const char *ifname = fw_ctl_port_name(the_ctl, e->port);
 
-	tula_val_map_set(v, "address", ip_val(e->ip));
+	tula_val_map_set(v, "address", fw_cmd_ip_val(e->ip));
 	if (e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_PROBE ||
 	    (e->state == FW_NEIGH_FAILED && !rte_is_zero_ether_addr(&e->mac)))
-		tula_val_map_set(v, "mac", mac_val(&e->mac));
+		tula_val_map_set(v, "mac", fw_cmd_mac_val(&e->mac));
 	else
 		tula_val_map_set(v, "mac", tula_val_str("(incomplete)"));
 	tula_val_map_set(v, "interface", tula_val_str(ifname ? ifname : "?"));
@@ -755,9 +758,10 @@ static void render_arp(const struct tula_val *v, struct tula_buf *out)
 
 		if (tula_val_get(e, "age-seconds") != NULL)
 			snprintf(age, sizeof(age), "%llus",
-				 (unsigned long long)uint_of(e, "age-seconds"));
-		tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", str_of(e, "address"),
-				str_of(e, "mac"), str_of(e, "interface"), str_of(e, "state"), age);
+				 (unsigned long long)tula_val_get_uint(e, "age-seconds"));
+		tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", tula_val_get_str(e, "address"),
+				tula_val_get_str(e, "mac"), tula_val_get_str(e, "interface"),
+				tula_val_get_str(e, "state"), age);
 	}
 }
 
@@ -793,9 +797,10 @@ static void render_route(const struct tula_val *v, struct tula_buf *out)
 	for (size_t i = 0; i < tula_val_count(v); i++) {
 		const struct tula_val *r = tula_val_at(v, i);
 
-		tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n", str_of(r, "destination"),
-				str_of(r, "type"), str_of(r, "next-hop"), str_of(r, "interface"),
-				str_of(r, "neighbour"));
+		tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n",
+				tula_val_get_str(r, "destination"), tula_val_get_str(r, "type"),
+				tula_val_get_str(r, "next-hop"), tula_val_get_str(r, "interface"),
+				tula_val_get_str(r, "neighbour"));
 	}
 }
 
@@ -816,7 +821,7 @@ static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 				 tula_val_strf("%s/%u", ip_str(r->prefix, b), r->plen));
 		tula_val_map_set(v, "type", tula_val_str(r->connected ? "connected" : "static"));
 		tula_val_map_set(v, "next-hop",
-				 r->connected ? tula_val_str("-") : ip_val(r->gateway));
+				 r->connected ? tula_val_str("-") : fw_cmd_ip_val(r->gateway));
 		tula_val_map_set(v, "interface",
 				 tula_val_str(known ? st->ports[r->port].name : "?"));
 		tula_val_map_set(v, "neighbour",
@@ -838,7 +843,7 @@ static int clear_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	int err, slot;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
 	if (one == NULL) {
@@ -862,7 +867,7 @@ static int request_flush(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 	int err, slot, bslot = -1, rc;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
 	slot = vip_slot(st, one);
@@ -906,11 +911,11 @@ static void interface_names(struct sh_session *s, const struct sh_match *m, stru
 }
 
 static const struct sh_arg a_vip[] = {
-	{.name = "NAME", .display = "<vip-name>", .names = vip_names},
+	{.name = "NAME", .display = "<vip-name>", .names = fw_cmd_vip_names},
 	{NULL},
 };
 static const struct sh_arg a_vip_backend[] = {
-	{.name = "NAME", .display = "<vip-name>", .names = vip_names},
+	{.name = "NAME", .display = "<vip-name>", .names = fw_cmd_vip_names},
 	{.name = "BACKEND", .display = "<backend-name>", .names = backend_names},
 	{NULL},
 };

@@ -13,6 +13,8 @@
  */
 #include "firmware/fw_health.h"
 
+#include "firmware/fw_cmds_priv.h"
+
 #include "common/tula_val.h"
 #include "db/db.h"
 #include "shell/sh_cmd.h"
@@ -26,20 +28,6 @@
 
 static struct fw_health *the_h; /* set by fw_health_cmds_register; control thread */
 
-static const struct db_node *active_dsr(void)
-{
-	struct db *db = sh_server_db();
-
-	return db != NULL ? db_node_get(db_active_effective(db), "services dsr") : NULL;
-}
-
-static struct tula_val *ip_val(uint32_t a)
-{
-	char b[INET_ADDRSTRLEN];
-
-	return tula_val_str(inet_ntop(AF_INET, &a, b, sizeof(b)));
-}
-
 static struct tula_val *time_val(int64_t t)
 {
 	char b[32];
@@ -51,41 +39,6 @@ static struct tula_val *time_val(int64_t t)
 	localtime_r(&tt, &tm);
 	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
 	return tula_val_str(b);
-}
-
-static const char *str_of(const struct tula_val *map, const char *key)
-{
-	const char *s = tula_val_as_str(tula_val_get(map, key));
-
-	return s != NULL ? s : "";
-}
-
-static uint64_t uint_of(const struct tula_val *map, const char *key)
-{
-	return tula_val_as_uint(tula_val_get(map, key));
-}
-
-static void vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
-{
-	(void)s;
-	(void)m;
-	for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v; v = db_node_next(v))
-		sh_cands_add(out, SH_CAND_NAME, db_node_key(v), db_get_str(v, "address"));
-}
-
-/* The VIP named by the command, or NULL after an error (or when none was named). */
-static const struct db_node *wanted_vip(struct sh_ctx *ctx, const struct sh_match *m, int *err)
-{
-	const char *name = sh_match_str(m, "NAME");
-	const struct db_node *v;
-
-	*err = 0;
-	if (name == NULL)
-		return NULL;
-	v = db_node_find(active_dsr(), "vip", name);
-	if (v == NULL)
-		*err = sh_err(ctx, "error: no VIP named %s in the active configuration", name);
-	return v;
 }
 
 /* name, address, protocol, port, mode and the check of a configured VIP. */
@@ -130,37 +83,40 @@ static void render_head(const struct tula_val *vv, struct tula_buf *out)
 	else
 		snprintf(portstr, sizeof(portstr), "%llu",
 			 (unsigned long long)tula_val_as_uint(port));
-	tula_buf_printf(out, "VIP %s: %s %s/%s, mode %s", str_of(vv, "name"), str_of(vv, "address"),
-			str_of(vv, "protocol"), portstr, str_of(vv, "mode"));
+	tula_buf_printf(out, "VIP %s: %s %s/%s, mode %s", tula_val_get_str(vv, "name"),
+			tula_val_get_str(vv, "address"), tula_val_get_str(vv, "protocol"), portstr,
+			tula_val_get_str(vv, "mode"));
 	if (tula_val_get(vv, "state") != NULL)
-		tula_buf_printf(out, ", state %s", str_of(vv, "state"));
+		tula_buf_printf(out, ", state %s", tula_val_get_str(vv, "state"));
 	tula_buf_putc(out, '\n');
-	if (strcmp(str_of(c, "type"), "none") == 0) {
+	if (strcmp(tula_val_get_str(c, "type"), "none") == 0) {
 		tula_buf_puts(out, "  Check: none (backends are not probed)\n");
 		return;
 	}
-	tula_buf_printf(out, "  Check: %s", str_of(c, "type"));
+	tula_buf_printf(out, "  Check: %s", tula_val_get_str(c, "type"));
 	if (tula_val_get(c, "http-path") != NULL)
-		tula_buf_printf(out, " GET %s", str_of(c, "http-path"));
-	tula_buf_printf(
-		out, " on port %llu, interval %llu s, timeout %llu s, rise %llu, fall %llu\n",
-		(unsigned long long)uint_of(c, "port"), (unsigned long long)uint_of(c, "interval"),
-		(unsigned long long)uint_of(c, "timeout"), (unsigned long long)uint_of(c, "rise"),
-		(unsigned long long)uint_of(c, "fall"));
+		tula_buf_printf(out, " GET %s", tula_val_get_str(c, "http-path"));
+	tula_buf_printf(out,
+			" on port %llu, interval %llu s, timeout %llu s, rise %llu, fall %llu\n",
+			(unsigned long long)tula_val_get_uint(c, "port"),
+			(unsigned long long)tula_val_get_uint(c, "interval"),
+			(unsigned long long)tula_val_get_uint(c, "timeout"),
+			(unsigned long long)tula_val_get_uint(c, "rise"),
+			(unsigned long long)tula_val_get_uint(c, "fall"));
 }
 
 /* "up", "up (1/3 failed)", "down (1/2 passed)" */
 static void health_text(char *buf, size_t len, const struct tula_val *b)
 {
-	const char *h = str_of(b, "health");
-	uint64_t ok = uint_of(b, "successes"), ko = uint_of(b, "failures");
+	const char *h = tula_val_get_str(b, "health");
+	uint64_t ok = tula_val_get_uint(b, "successes"), ko = tula_val_get_uint(b, "failures");
 
 	if ((strcmp(h, "up") == 0 || strcmp(h, "unchecked") == 0) && ko > 0)
 		snprintf(buf, len, "%s (%llu/%llu failed)", h, (unsigned long long)ko,
-			 (unsigned long long)uint_of(b, "fall"));
+			 (unsigned long long)tula_val_get_uint(b, "fall"));
 	else if (strcmp(h, "down") == 0 && ok > 0)
 		snprintf(buf, len, "%s (%llu/%llu passed)", h, (unsigned long long)ok,
-			 (unsigned long long)uint_of(b, "rise"));
+			 (unsigned long long)tula_val_get_uint(b, "rise"));
 	else
 		snprintf(buf, len, "%s", h);
 }
@@ -181,7 +137,7 @@ static struct tula_val *backend_health(const char *vip, const struct db_node *b)
 
 	db_get_ipv4(b, "address", &a);
 	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
-	tula_val_map_set(bv, "address", ip_val(a.s_addr));
+	tula_val_map_set(bv, "address", fw_cmd_ip_val(a.s_addr));
 	if (fw_health_get(the_h, vip, a.s_addr, &s) < 0) {
 		tula_val_map_set(bv, "health", tula_val_str("unknown"));
 		return bv;
@@ -225,7 +181,7 @@ static void add_conflict(void *arg, const struct fw_health_conflict *c)
 	struct tula_val *cv = tula_val_map();
 
 	tula_val_map_set(cv, "vip", tula_val_str(c->vip));
-	tula_val_map_set(cv, "vip-address", ip_val(c->vip_addr));
+	tula_val_map_set(cv, "vip-address", fw_cmd_ip_val(c->vip_addr));
 	tula_val_map_set(cv, "interface", tula_val_str(c->port));
 	tula_val_map_set(cv, "mac",
 			 tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&c->mac)));
@@ -234,7 +190,7 @@ static void add_conflict(void *arg, const struct fw_health_conflict *c)
 		tula_val_map_set(cv, "backend-vip", tula_val_str(c->backend_vip));
 	}
 	if (c->host != 0)
-		tula_val_map_set(cv, "host", ip_val(c->host));
+		tula_val_map_set(cv, "host", fw_cmd_ip_val(c->host));
 	tula_val_map_set(cv, "first-seen", time_val(c->first_seen));
 	tula_val_map_set(cv, "last-seen", time_val(c->last_seen));
 	tula_val_map_set(cv, "answers", tula_val_uint(c->answers));
@@ -258,15 +214,16 @@ static void render_health(const struct tula_val *v, struct tula_buf *out)
 			char health[48], last[48], lat[24];
 
 			health_text(health, sizeof(health), b);
-			snprintf(last, sizeof(last), "%s", str_of(b, "last-probe"));
+			snprintf(last, sizeof(last), "%s", tula_val_get_str(b, "last-probe"));
 			if (strcmp(last, "pass") == 0 && tula_val_get(b, "latency-us") != NULL) {
-				ms_text(lat, sizeof(lat), uint_of(b, "latency-us"));
+				ms_text(lat, sizeof(lat), tula_val_get_uint(b, "latency-us"));
 				snprintf(last, sizeof(last), "pass %s", lat);
 			}
-			tula_buf_printf(out, "  %-14s %-15s %-18s %-19s  %s\n", str_of(b, "name"),
-					str_of(b, "address"), health, str_of(b, "since"), last);
-			if (str_of(b, "reason")[0] != '\0')
-				tula_buf_printf(out, "    %s\n", str_of(b, "reason"));
+			tula_buf_printf(out, "  %-14s %-15s %-18s %-19s  %s\n",
+					tula_val_get_str(b, "name"), tula_val_get_str(b, "address"),
+					health, tula_val_get_str(b, "since"), last);
+			if (tula_val_get_str(b, "reason")[0] != '\0')
+				tula_buf_printf(out, "    %s\n", tula_val_get_str(b, "reason"));
 		}
 		tula_buf_putc(out, '\n');
 	}
@@ -278,19 +235,22 @@ static void render_health(const struct tula_val *v, struct tula_buf *out)
 	for (size_t i = 0; i < tula_val_count(cs); i++) {
 		const struct tula_val *c = tula_val_at(cs, i);
 
-		tula_buf_printf(out, "  VIP %s %s on %s: answered by %s", str_of(c, "vip"),
-				str_of(c, "vip-address"), str_of(c, "interface"), str_of(c, "mac"));
+		tula_buf_printf(out, "  VIP %s %s on %s: answered by %s",
+				tula_val_get_str(c, "vip"), tula_val_get_str(c, "vip-address"),
+				tula_val_get_str(c, "interface"), tula_val_get_str(c, "mac"));
 		if (tula_val_get(c, "backend") != NULL)
-			tula_buf_printf(out, " (backend %s of VIP %s, %s)", str_of(c, "backend"),
-					str_of(c, "backend-vip"), str_of(c, "host"));
+			tula_buf_printf(
+				out, " (backend %s of VIP %s, %s)", tula_val_get_str(c, "backend"),
+				tula_val_get_str(c, "backend-vip"), tula_val_get_str(c, "host"));
 		else if (tula_val_get(c, "host") != NULL)
-			tula_buf_printf(out, " (host %s, not a backend)", str_of(c, "host"));
+			tula_buf_printf(out, " (host %s, not a backend)",
+					tula_val_get_str(c, "host"));
 		tula_buf_putc(out, '\n');
 		tula_buf_printf(out,
 				"    since %s, last %s, %llu answers: set arp_ignore=1 and "
 				"arp_announce=2 on that host\n",
-				str_of(c, "first-seen"), str_of(c, "last-seen"),
-				(unsigned long long)uint_of(c, "answers"));
+				tula_val_get_str(c, "first-seen"), tula_val_get_str(c, "last-seen"),
+				(unsigned long long)tula_val_get_uint(c, "answers"));
 	}
 }
 
@@ -301,7 +261,7 @@ static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	int err;
 
 	(void)arg;
-	one = wanted_vip(ctx, m, &err);
+	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
 	top = tula_val_map();
@@ -310,7 +270,7 @@ static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	if (one != NULL)
 		tula_val_list_add(vips, vip_health(one));
 	else
-		for (const struct db_node *v = db_node_first(active_dsr(), "vip"); v;
+		for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
 		     v = db_node_next(v))
 			tula_val_list_add(vips, vip_health(v));
 	fw_health_conflicts(the_h, add_conflict, cs);
@@ -327,7 +287,7 @@ static void add_result(struct tula_val *list, const struct fw_health_result *r)
 	struct tula_val *rv = tula_val_map();
 
 	tula_val_map_set(rv, "name", tula_val_str(r->backend));
-	tula_val_map_set(rv, "address", ip_val(r->addr));
+	tula_val_map_set(rv, "address", fw_cmd_ip_val(r->addr));
 	tula_val_map_set(rv, "result",
 			 tula_val_str(!r->done ? "running"
 				      : r->ok  ? "pass"
@@ -357,12 +317,13 @@ static void render_check(const struct tula_val *v, struct tula_buf *out)
 		char health[48], t[24];
 
 		health_text(health, sizeof(health), r);
-		ms_text(t, sizeof(t), uint_of(r, "time-us"));
-		tula_buf_printf(out, "  %-14s %-15s %-7s %-11s %s\n", str_of(r, "name"),
-				str_of(r, "address"), str_of(r, "result"), t, health);
-		if (str_of(r, "reason")[0] != '\0')
-			tula_buf_printf(out, "    %s\n", str_of(r, "reason"));
-		else if (strcmp(str_of(r, "result"), "running") == 0)
+		ms_text(t, sizeof(t), tula_val_get_uint(r, "time-us"));
+		tula_buf_printf(out, "  %-14s %-15s %-7s %-11s %s\n", tula_val_get_str(r, "name"),
+				tula_val_get_str(r, "address"), tula_val_get_str(r, "result"), t,
+				health);
+		if (tula_val_get_str(r, "reason")[0] != '\0')
+			tula_buf_printf(out, "    %s\n", tula_val_get_str(r, "reason"));
+		else if (strcmp(tula_val_get_str(r, "result"), "running") == 0)
 			tula_buf_puts(out, "    no answer yet: the probe goes on in the "
 					   "background\n");
 	}
@@ -405,7 +366,7 @@ static int request_check(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 	int err, rc;
 
 	(void)arg;
-	v = wanted_vip(ctx, m, &err);
+	v = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err || v == NULL)
 		return err ? err : -EINVAL;
 	cr = calloc(1, sizeof(*cr));
@@ -453,7 +414,7 @@ static const char *const h_health[] = {"Show information",
 				       "Only one virtual IP",
 				       "VIP name",
 				       NULL};
-static const struct sh_arg a_vip[] = {{.name = "NAME", .names = vip_names}, {NULL}};
+static const struct sh_arg a_vip[] = {{.name = "NAME", .names = fw_cmd_vip_names}, {NULL}};
 
 static const struct sh_cmd cmds[] = {
 	{.syntax = "request services dsr check vip NAME",
