@@ -74,6 +74,7 @@ client_bg "$W/dl2" curl -sS --fail --limit-rate 2M --max-time 90 -o /dev/null \
 client_bg "$W/dl3" curl -sS --fail --limit-rate 2M --max-time 90 -o /dev/null \
 	-w '%{size_download}\n' "http://$L3/big"
 # Short requests, a new connection each, until told to stop (bounded: 120 s).
+# shellcheck disable=SC2016 # expanded by the inner bash
 client_bg "$W/short" bash -c '
 	end=$((SECONDS + 120))
 	while [[ ! -e $1 ]] && ((SECONDS < end)); do
