@@ -53,26 +53,34 @@ stop_bg() {
 lab_on_down stop_bg
 
 # ==== drain ============================================================================
-# Downloads of 20 MB at 4 MB/s (about 5 s), four at a time, until two run on be1.
+# Downloads of 20 MB at 2 MB/s (about 10 s), four at a time, until one or more run on
+# be1 (40 downloads without one on be1: p = 0.75^40 = 1e-5).
 on_be1() { in_ns be1 ss -Htn state established "( sport = :80 )" | grep -c " $LAB_CLIENT_IP:" || true; }
 dl=0
-while (($(on_be1) < 2)); do
-	((dl < 24)) || fail "24 downloads and fewer than two on be1: is the hash spreading?"
+while (($(on_be1) < 1)); do
+	((dl < 40)) || fail "40 downloads and none on be1: is the hash spreading?"
 	for _ in 1 2 3 4; do
 		dl=$((dl + 1))
-		ip netns exec "$(lab_ns client)" curl -sS --fail --limit-rate 4M --max-time 60 \
+		ip netns exec "$(lab_ns client)" curl -sS --fail --limit-rate 2M --max-time 60 \
 			-o /dev/null -w '%{size_download} %{local_port}\n' "http://$VIP/big" \
 			>"$W/dl$dl" 2>"$W/dl$dl.err" </dev/null &
 		bg_pids+=($!)
 	done
 	sleep 0.5
 done
-be1_ports=$(in_ns be1 ss -Htn state established "( sport = :80 )" |
-	awk -v c="$LAB_CLIENT_IP:" 'index($4, c) == 1 { sub(/.*:/, "", $4); print $4 }' | sort -n)
+be1_clients() { # the client ports of be1's established connections
+	in_ns be1 ss -Htn state established "( sport = :80 )" |
+		awk -v c="$LAB_CLIENT_IP:" 'index($4, c) == 1 { sub(/.*:/, "", $4); print $4 }' | sort -n
+}
+be1_ports=$(be1_clients)
 ok "$dl downloads running, $(wc -w <<<"$be1_ports") of them on be1 (client ports: ${be1_ports//$'\n'/ })"
 
 be1_pkts0=$(be_stat be1 packets)
 tula_commit 'set services dsr vip web backend be1 weight 0'
+# Those still running now are what the drain must not disturb.
+be1_ports=$(comm -12 <(echo "$be1_ports") <(be1_clients))
+[[ -n $be1_ports ]] || fail "the downloads on be1 ended before the drain was committed: nothing to show"
+ok "$(wc -w <<<"$be1_ports") download(s) still running on be1 after the drain's commit"
 check_eq "be1 shows weight 0" \
 	"$(tula_stat 'show services dsr vip web' "[b['weight'] for b in j[0]['backends'] if b['name'] == 'be1'][0]")" 0
 check_eq "be1 has no share of the hash table" "$(share be1)" 0.0
@@ -83,7 +91,7 @@ check_eq "100 new connections after the drain all answered" "$(grep -c '^200$' "
 check_eq "none of them reached be1" "$(grep -c '^node=be1 ' "$W/new.out" || true)" 0
 for b in be2 be3 be4; do
 	n=$(grep -c "^node=$b " "$W/new.out" || true)
-	((n >= 15)) || fail "$b got $n of the 100 new connections (the three should share them)"
+	((n >= 10)) || fail "$b got $n of the 100 new connections (the three should share them)"
 done
 ok "the other three shared them: $(grep -o '^node=be[0-9]' "$W/new.out" | sort | uniq -c | tr -s ' \n' ' ')"
 
@@ -101,9 +109,9 @@ for port in $be1_ports; do
 	check_eq "the download on be1 from client port $port is one of them" "${whole[$port]:-0}" 1
 done
 be1_pkts=$(($(be_stat be1 packets) - be1_pkts0))
-((be1_pkts > 100)) || fail "be1 got only $be1_pkts packets after the drain: its downloads' flows did not stay"
+((be1_pkts > 0)) || fail "be1 got no packet after the drain: its downloads' flows did not stay"
 ok "be1 kept receiving its pinned flows' packets after the drain ($be1_pkts)"
-echo "figures: drain: $(wc -w <<<"$be1_ports") downloads on be1 finished; 0 of 100 new connections on be1; $be1_pkts packets to be1 after weight 0"
+echo "figures: drain: $dl downloads, $(wc -w <<<"$be1_ports") on be1 across the drain, all finished; 0 of 100 new connections on be1; $be1_pkts packets to be1 after weight 0"
 
 # ==== removal of one of four backends ==================================================
 tula_commit 'set services dsr vip web backend be1 weight 100'
