@@ -161,14 +161,15 @@ tula_json() {
 	tcli -c "$1 | display json" || fail "'$1' failed"
 }
 
-# jpy EXPR: evaluates the Python expression EXPR with j = the JSON document on stdin;
-# prints the result (lists and dicts as JSON).
+# jpy EXPR [ARG...]: evaluates the Python expression EXPR with j = the JSON document on
+# stdin (json and sys imported, the ARGs in sys.argv[2:]); prints the result (lists and
+# dicts as JSON).
 jpy() {
 	"$PY" -c '
 import json, sys
 j = json.load(sys.stdin)
 r = eval(sys.argv[1])
-print(json.dumps(r) if isinstance(r, (list, dict)) else r)' "$1"
+print(json.dumps(r) if isinstance(r, (list, dict)) else r)' "$@"
 }
 
 # tula_stat COMMAND EXPR: shorthand for tula_json COMMAND | jpy EXPR.
