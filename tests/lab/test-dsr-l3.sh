@@ -101,7 +101,7 @@ check_eq "the client received the $ptb ICMP errors" "$(grep -c . <<<"$icmp")" "$
 check_eq "each says: from the VIP, unreachable, need to frag, mtu 1480" \
 	"$(sort -u <<<"$icmp")" \
 	"IP $VIP > $LAB_CLIENT_IP: ICMP $VIP unreachable - need to frag (mtu 1480), length 36"
-check_match "the client's kernel learned the path MTU" "$(in_ns client ip route get "$VIP")" " mtu 1480 "
+check_match "the client's kernel learned the path MTU" "$(in_ns client ip route get "$VIP")" " mtu 1480( |$)"
 out=$(lab_curl client --max-time 30 -H 'Expect:' --data-binary @"$W/up.bin" "http://$VIP/upload") ||
 	fail "the second upload failed: $out"
 check_match "a second 4 MB upload arrived whole" "$out" "^be[34] received 4194304 bytes$"
