@@ -35,7 +35,9 @@ struct fw_port_info {
 
 /*
  * Probe, configure and start the device. For af_packet devices without `qpairs=`
- * the queue count is appended so that every worker gets a queue pair.
+ * the queue count is appended so that every worker gets a queue pair, and without
+ * `framecnt=` rings of 4096 frames (the PMD's 512 overflow while a worker is
+ * descheduled).
  * Returns 0 and fills *info, or -errno and writes a one-line reason into why
  * (e.g. "interface veth9 does not exist", or DPDK's own error line).
  */

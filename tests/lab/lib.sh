@@ -29,11 +29,27 @@ require_root() {
 lab() { "$LAB_SH" "$@"; }
 
 _LAB_UP=0
+_LAB_ON_DOWN=()
+# LAB_EXIT_STATUS: the status the script is exiting with, while lab_down runs from the
+# EXIT trap (hooks use it to print diagnostics only when the test failed).
+export LAB_EXIT_STATUS=0
+
+# lab_on_down CMD: runs CMD (a function name or a simple command line) when the lab
+# goes down, before 'lab.sh down', newest first — e.g. stopping a daemon cleanly while
+# its port still exists. A failing hook does not stop the clean-up.
+lab_on_down() { _LAB_ON_DOWN+=("$*"); }
+
 # lab_down: removes the lab (idempotent; the trap lab_up installs calls it). It runs
 # in its own session, so that a test runner killing the test's process group on a
 # timeout does not also kill the clean-up half way.
 lab_down() {
+	LAB_EXIT_STATUS=$?
 	trap '' INT TERM
+	local i
+	for ((i = ${#_LAB_ON_DOWN[@]} - 1; i >= 0; i--)); do
+		${_LAB_ON_DOWN[i]} || echo "lab_down: '${_LAB_ON_DOWN[i]}' failed" >&2
+	done
+	_LAB_ON_DOWN=()
 	if [[ $_LAB_UP == 1 ]]; then
 		_LAB_UP=0
 		setsid -w "$LAB_SH" down || echo "lab_down: 'lab.sh down' failed" >&2
@@ -99,6 +115,48 @@ lab_bg() {
 	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
 	echo $!
 }
+
+# lab_capture VAR NODE IFACE PCAP FILTER...: starts tcpdump on IFACE in NODE's namespace,
+# writing PCAP (not promiscuous: the node's own traffic), and returns once it listens;
+# sets VAR to its pid. Stop it with lab_capture_stop (the lab going down also does).
+lab_capture() {
+	local -n _cap_pid=$1
+	ip netns exec "$(lab_ns "$2")" tcpdump -Z root -p -i "$3" -nn -U -w "$4" "${@:5}" 2>"$4.err" &
+	_cap_pid=$! # ip netns exec execs tcpdump: this is tcpdump's pid
+	lab_on_down "_lab_capture_kill $_cap_pid"
+	wait_until 5 grep -q 'listening on' "$4.err" || fail "tcpdump on $2/$3 did not start: $(<"$4.err")"
+}
+
+_lab_capture_kill() { kill -TERM "$1" 2>/dev/null || true; }
+
+# lab_capture_stop PID PCAP: waits until tcpdump has written out what it holds (the
+# file stops growing: on a busy machine it can lag well behind the wire, and what it
+# has not read when it is stopped is lost), stops it, and fails unless the file holds
+# every packet the kernel passed to it (none dropped, none left unread).
+lab_capture_stop() {
+	local size last=-1 same=0 i captured filtered dropped
+	for ((i = 0; i < 100 && same < 3; i++)); do
+		size=$(stat -c %s "$2")
+		if [[ $size == "$last" ]]; then
+			same=$((same + 1))
+		else
+			same=0
+		fi
+		last=$size
+		sleep 0.2
+	done
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$2.err")
+	filtered=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter$/\1/p' "$2.err")
+	dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$2.err")
+	[[ -n $captured && -n $filtered ]] || fail "tcpdump wrote no statistics for $2: $(<"$2.err")"
+	[[ ${dropped:-0} == 0 && $captured == "$filtered" ]] ||
+		fail "the capture $2 is incomplete: $captured packets captured, $filtered received by filter, ${dropped:-?} dropped by the kernel"
+}
+
+# pcap_count PCAP [FILTER...]: the number of packets in PCAP that match FILTER.
+pcap_count() { tcpdump -nn -r "$1" "${@:2}" 2>/dev/null | wc -l; }
 
 # proc_gone PID: the process has exited (a zombie waiting to be reaped counts as gone).
 proc_gone() {

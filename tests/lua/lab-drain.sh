@@ -8,10 +8,9 @@
 # `tula lua` wired in main (lx_init, lx_client_main). Until then it exits 77 (SKIP)
 # saying so. Needs root (network namespaces); suite 'lab'.
 set -euo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/tula.sh"
 require_root
 
-TULA=${TULA:-$TULA_BUILD_DIR/firmware/tula}
 [[ -x $TULA ]] || { echo "SKIP: no daemon binary at $TULA"; exit 77; }
 if ! "$TULA" lua --help 2>/dev/null | grep -q 'Usage: tula lua'; then
 	echo "SKIP: $TULA has no 'tula lua' (lx_client_main / lx_init not wired in main yet)"
@@ -19,21 +18,8 @@ if ! "$TULA" lua --help 2>/dev/null | grep -q 'Usage: tula lua'; then
 fi
 
 SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
-work=$(mktemp -d /tmp/lx-lab-XXXXXX)
-sock=$work/cli.sock
-tula_pid=
-# tula is not this shell's child (lab_bg starts it from a subshell): stop it, give it
-# time to close its ports, then remove the lab whatever happened.
-cleanup() {
-	if [[ -n $tula_pid ]]; then
-		kill "$tula_pid" 2>/dev/null || true
-		wait_until 10 proc_gone "$tula_pid" || kill -9 "$tula_pid" 2>/dev/null || true
-	fi
-	lab_down
-	rm -rf "$work"
-}
+work=$TULA_WORK
 lab_up l2
-trap cleanup EXIT
 
 mkdir -p "$work/scripts"
 cp "$SRC_ROOT/packaging/samples/scripts/drain.lua" "$work/scripts/"
@@ -64,13 +50,8 @@ services {
 }
 EOF
 
-tula_pid=$(lab_bg lb "$work/tula.log" "$TULA" --db "$work/config.db" --socket "$sock" \
-	--scripts "$work/scripts" --no-console -- -l 0-1 --no-huge -m 512 --no-shconf --no-pci \
-	--file-prefix "${LAB_PREFIX}lx")
-tcli() { "$TULA" cli --socket "$sock" "$@"; }
-wait_until 30 tcli -c 'show version' || { tail -20 "$work/tula.log"; fail "tula never answered"; }
-tcli -c 'configure private' -c "load override $work/web.conf" -c 'commit and-quit' >/dev/null ||
-	fail "cannot load the lab configuration"
+# The daemon seeds its new database from web.conf; it is stopped before the lab goes.
+tula_start "$work/web.conf"
 wait_until 20 lab_curl client "http://$LAB_VIP_L2/" || fail "the VIP never answered"
 ok "Tula serves the VIP"
 
