@@ -271,6 +271,7 @@ http {
 	sendfile on;
 	tcp_nopush on;
 	keepalive_timeout 30;
+	keepalive_requests 1000000; # nginx closes after 1000 by default: tests count connections
 	client_max_body_size 0; # no limit: uploads of any size (also on the internal server)
 	server {
 		listen 80 default_server;
