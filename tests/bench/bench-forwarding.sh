@@ -4,7 +4,10 @@
 #
 #   tests/bench/bench-forwarding.sh BUILD_DIR [--quick] [--rounds N] [--seconds S]
 #                                   [--case SIZE:FLOWS:WORKERS:VIPS:BACKENDS]...
-#                                   [--no-scaling]
+#                                   [--no-scaling] [--profile]
+#
+# --profile: after the cases, one more 64-byte run of testpmd and of Tula L2 and L3
+# with `perf record -e cpu-clock` on the worker thread, and where its cycles go.
 #
 # Topology (created here, removed on exit): namespace <P>-gen holds veth g0, namespace
 # <P>-lb holds its peer lb0, the forwarder's port (net_af_packet0,iface=lb0). The
@@ -33,6 +36,7 @@ WINDOW=3
 WARM=1
 QUICK=0
 SCALING=1
+PROFILE=0
 CASES=()
 while (($#)); do
 	case $1 in
@@ -41,6 +45,7 @@ while (($#)); do
 	--seconds) WINDOW=$2 && shift ;;
 	--case) CASES+=("$2") && shift ;;
 	--no-scaling) SCALING=0 ;;
+	--profile) PROFILE=1 ;;
 	*) bench_die "unknown option '$1'" ;;
 	esac
 	shift
@@ -171,6 +176,15 @@ worker_ticks() {
 	echo "$sum"
 }
 
+worker_tid() {
+	local t comm
+	for t in /proc/"$1"/task/*; do
+		read -r comm <"$t/comm" 2>/dev/null || continue
+		[[ $comm == rte-worker-1 ]] && { echo "${t##*/}"; return 0; }
+	done
+	return 1
+}
+
 # run_one MODE SIZE FLOWS WORKERS VIPS BACKENDS: prints "offered forwarded per_cpu" (Mpps;
 # per_cpu = frames forwarded per second of CPU time the worker lcores got).
 run_one() {
@@ -186,7 +200,12 @@ run_one() {
 	c1=$(worker_ticks "$FWD_PID")
 	r1=$(if_counter "$NS_LB" lb0 rx_packets)
 	t1=$(if_counter "$NS_LB" lb0 tx_packets)
-	sleep "$WINDOW"
+	if [[ -n ${PROFILE_OUT:-} ]]; then
+		perf record -q -e cpu-clock -F 1999 -g -t "$(worker_tid "$FWD_PID")" -o "$PROFILE_OUT" \
+			-- sleep "$WINDOW" >/dev/null 2>&1 || echo "perf record failed" >&2
+	else
+		sleep "$WINDOW"
+	fi
 	r2=$(if_counter "$NS_LB" lb0 rx_packets)
 	t2=$(if_counter "$NS_LB" lb0 tx_packets)
 	c2=$(worker_ticks "$FWD_PID")
@@ -296,18 +315,35 @@ if ((${#CASES[@]})); then
 		IFS=: read -r s f w v b ms <<<"$c"
 		fwd_case "$s" "$f" "$w" "$v" "$b" "${ms:-testpmd l2 l3}"
 	done
-	exit 0
+else
+	fwd_case 64 1048576 1 1 4
+	fwd_case 1500 1048576 1 1 4
+	((QUICK)) || fwd_case 64 1048576 2 1 4
+	((QUICK)) || fwd_case 1500 1048576 2 1 4
+	if ((SCALING)); then
+		echo
+		echo "Scaling (64-byte frames, 1 worker): flows, VIPs, backends"
+		fwd_case 64 1024 1 1 4
+		((QUICK)) || fwd_case 64 65536 1 1 4
+		fwd_case 64 1048576 1 100 4
+		((QUICK)) || fwd_case 64 1048576 1 250 4
+		fwd_case 64 1048576 1 1 64
+	fi
 fi
-fwd_case 64 1048576 1 1 4
-fwd_case 1500 1048576 1 1 4
-((QUICK)) || fwd_case 64 1048576 2 1 4
-((QUICK)) || fwd_case 1500 1048576 2 1 4
-if ((SCALING)); then
+if ((PROFILE)); then
 	echo
-	echo "Scaling (64-byte frames, 1 worker): flows, VIPs, backends"
-	fwd_case 64 1024 1 1 4
-	((QUICK)) || fwd_case 64 65536 1 1 4
-	fwd_case 64 1048576 1 100 4
-	((QUICK)) || fwd_case 64 1048576 1 250 4
-	fwd_case 64 1048576 1 1 64
+	echo "Profiles: perf record -e cpu-clock on the worker thread, 64-byte frames, 1 M flows"
+	for m in testpmd l2 l3; do
+		PROFILE_OUT=$BENCH_TMP/perf.$m.data
+		out=$(run_one "$m" 64 1048576 1 1 4)
+		read -r o f c <<<"$out"
+		echo
+		echo "== $m: forwarded $f Mpps, $c Mpps per CPU-second; self time by DSO and symbol:"
+		perf report -i "$PROFILE_OUT" --no-children --sort dso,sym --percent-limit 1.5 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -25 | sed 's/^/  /'
+		echo "-- by DSO:"
+		perf report -i "$PROFILE_OUT" --no-children --sort dso 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -8 | sed 's/^/  /'
+	done
+	unset PROFILE_OUT
 fi

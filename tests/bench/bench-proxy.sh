@@ -5,7 +5,7 @@
 # behind the router, IP-in-IP). wrk in the client namespace fetches 1 MB and 10 KB
 # responses for a fixed time over keep-alive connections.
 #
-#   tests/bench/bench-proxy.sh BUILD_DIR [--quick] [--rounds N] [--seconds S]
+#   tests/bench/bench-proxy.sh BUILD_DIR [--quick] [--rounds N] [--seconds S] [--connections C]
 #
 # Figures: requests/s (wrk), and the bytes that crossed the load balancer per request:
 # lb0's kernel counters (rx_bytes + tx_bytes) over the run / requests completed. With
@@ -21,11 +21,13 @@ bench_build_dir "${1:-}"
 (($#)) && shift
 ROUNDS=3
 DUR=5
+CONNS=32
 while (($#)); do
 	case $1 in
 	--quick) ROUNDS=1 DUR=2 ;;
 	--rounds) ROUNDS=$2 && shift ;;
 	--seconds) DUR=$2 && shift ;;
+	--connections) CONNS=$2 && shift ;;
 	*) bench_die "unknown option '$1'" ;;
 	esac
 	shift
@@ -143,7 +145,7 @@ stop_lb() {
 wrk_run() {
 	local url=$1 b1 b2 out rps n err
 	b1=$(($(if_counter "$LAB_NS_LB" "$LAB_LB_IF" rx_bytes) + $(if_counter "$LAB_NS_LB" "$LAB_LB_IF" tx_bytes)))
-	out=$(in_ns client wrk -t1 -c8 -d"${DUR}s" --timeout 10s "$url" 2>&1) ||
+	out=$(in_ns client wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 10s "$url" 2>&1) ||
 		bench_die "wrk failed on $url: $out"
 	b2=$(($(if_counter "$LAB_NS_LB" "$LAB_LB_IF" rx_bytes) + $(if_counter "$LAB_NS_LB" "$LAB_LB_IF" tx_bytes)))
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
@@ -159,7 +161,7 @@ record() { # KEY "rps n bytes"
 	local rps n bytes
 	read -r rps n bytes _ <<<"$2"
 	RPS[$1]+="$rps "
-	BPR[$1]+="$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.0f", n > 0 ? b / n : 0 }') "
+	BPR[$1]+="$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? b / n : 0) }') "
 }
 
 bench_machine
@@ -179,7 +181,7 @@ for ((k = 0; k < ROUNDS; k++)); do
 done
 
 echo
-echo "DSR against a full proxy: wrk -t1 -c8 -d${DUR}s from the client, medians of $ROUNDS round(s)"
+echo "DSR against a full proxy: wrk -t1 -c$CONNS -d${DUR}s from the client, medians of $ROUNDS round(s)"
 printf '  %-30s %10s %10s %7s %14s %14s %8s\n' "target" "Tula req/s" "HAProxy" "ratio" \
 	"Tula B/req" "HAProxy B/req" "cut"
 for sz in 1m 10k; do
@@ -192,7 +194,7 @@ for sz in 1m 10k; do
 		tb=$(median ${BPR[tula-$m-$sz]})
 		# shellcheck disable=SC2086
 		hb=$(median ${BPR[ha-$m-$sz]})
-		cut=$(awk -v t="$tb" -v h="$hb" 'BEGIN { printf "%.1f%%", h > 0 ? 100 * (1 - t / h) : 0 }')
+		cut=$(awk -v t="$tb" -v h="$hb" 'BEGIN { printf "%.1f%%", (h > 0 ? 100 * (1 - t / h) : 0) }')
 		be="be1,be2"
 		[[ $m == l3 ]] && be="be3,be4"
 		printf '  %-30s %10.0f %10.0f %7s %14.0f %14.0f %8s\n' \
