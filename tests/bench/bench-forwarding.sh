@@ -24,7 +24,13 @@
 # machine has 2 CPUs and the generator needs the other, so this shows what a second
 # queue and worker cost on the same CPU budget, not scaling.
 #
-# Each case runs ROUNDS rounds of testpmd, Tula L2, Tula L3 in turn; medians reported.
+# Each case runs ROUNDS rounds of testpmd, Tula L2, Tula L3 in turn (rotating which goes
+# first); medians reported, ratios are medians of the per-round ratios.
+#
+# Caveat (see BENCHMARKS.md): af_packet copies a received frame into the forwarder's
+# ring on the CPU that sent it, i.e. the generator's; so the forwarder's receive cost
+# is paid by the generator's CPU, and on a shared 2-CPU machine the generator and the
+# forwarder take turns at being the bottleneck.
 set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 
@@ -252,10 +258,14 @@ paired_ratio() {
 # process takes CPU 1 the wall-time rate drops, the per-CPU-second rate much less).
 # Ratios ("x base") are the median of the per-round ratios to testpmd.
 fwd_case() {
-	local size=$1 flows=$2 w=$3 v=$4 nb=$5 modes=${6:-testpmd l2 l3} m k out label tag
+	local size=$1 flows=$2 w=$3 v=$4 nb=$5 modes=${6:-testpmd l2 l3} m k j out label tag
 	local -A off=() fwd=() cpu=()
+	local -a ml
+	read -r -a ml <<<"$modes"
 	for ((k = 0; k < ROUNDS; k++)); do
-		for m in $modes; do
+		# Each round starts with the next mode, so that no mode always runs first.
+		for ((j = 0; j < ${#ml[@]}; j++)); do
+			m=${ml[(j + k) % ${#ml[@]}]}
 			out=$(run_one "$m" "$(mode_size "$m" "$size")" "$flows" "$w" "$v" "$nb")
 			read -r o f c <<<"$out"
 			off[$m]+="$o "
