@@ -139,7 +139,7 @@ start_forwarder() { # MODE WORKERS VIPS BACKENDS
 			--nb-cores="$w" --rxq="$w" --txq="$w" --burst=32 --total-num-mbufs=16384 \
 			--stats-period 1 </dev/null >"$d/fwd.log" 2>&1 &
 		FWD_PID=$!
-		wait_for 30 grep -q 'Port statistics' "$d/fwd.log" ||
+		wait_for 120 grep -q 'Port statistics' "$d/fwd.log" ||
 			bench_die "testpmd did not start: $(tail -5 "$d/fwd.log")"
 	else
 		tula_conf "$mode" "$w" "$v" "$nb" >"$d/tula.conf"
@@ -147,7 +147,7 @@ start_forwarder() { # MODE WORKERS VIPS BACKENDS
 			--config "$d/tula.conf" -- $(lcores "$w") --no-huge -m 512 --no-shconf --no-pci \
 			--file-prefix "${P}fwd" </dev/null >"$d/fwd.log" 2>&1 &
 		FWD_PID=$!
-		wait_for 30 "$TULA" cli --socket "$d/cli.sock" -c 'show version' ||
+		wait_for 120 "$TULA" cli --socket "$d/cli.sock" -c 'show version' ||
 			bench_die "tula did not start: $(tail -5 "$d/fwd.log")"
 		# Every backend's MAC known (bench_arpd answered), so no frame waits.
 		wait_for 20 arp_done "$d/cli.sock" "$nb" ||

@@ -113,7 +113,7 @@ start_tula() {
 	LB_PID=$(lab_bg lb "$d/tula.log" "$TULA" --no-console --db "$d/config.db" \
 		--socket "$d/cli.sock" --config "$d/tula.conf" -- -l 0-1 --no-huge -m 512 \
 		--no-shconf --no-pci --file-prefix "${LAB_PREFIX}lb")
-	wait_until 30 "$TULA" cli --socket "$d/cli.sock" -c 'show version' ||
+	wait_until 120 "$TULA" cli --socket "$d/cli.sock" -c 'show version' ||
 		bench_die "tula did not start: $(tail -5 "$d/tula.log")"
 	wait_until 20 lab_curl client -o /dev/null "http://$LAB_VIP_L2/1m" ||
 		bench_die "the L2 VIP does not answer"
