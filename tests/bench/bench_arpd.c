@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 {
 	/* ldh [12]; jne #0x806 drop; ldh [20]; jne #1 drop; ret #-1; drop: ret #0 */
 	struct sock_filter code[] = {
-		{0x28, 0, 0, 12}, {0x15, 0, 3, ETH_P_ARP}, {0x28, 0, 0, 20},
+		{0x28, 0, 0, 12}, {0x15, 0, 3, ETH_P_ARP},  {0x28, 0, 0, 20},
 		{0x15, 0, 1, 1},  {0x06, 0, 0, 0xffffffff}, {0x06, 0, 0, 0},
 	};
 	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
@@ -66,8 +66,7 @@ int main(int argc, char **argv)
 		perror("bench_arpd: bind");
 		return 1;
 	}
-	printf("bench_arpd: answering for %s + %lu addresses on %s\n", argv[2], count - 1,
-	       argv[1]);
+	printf("bench_arpd: answering for %s + %lu addresses on %s\n", argv[2], count - 1, argv[1]);
 	fflush(stdout);
 	for (;;) {
 		uint8_t f[64];

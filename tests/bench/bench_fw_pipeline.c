@@ -46,8 +46,8 @@ static uint8_t tmpl[FRAME_LEN];
 static uint64_t sent;
 static volatile uint64_t sink;
 
-static __attribute__((noinline)) uint16_t bench_tx(void *arg, uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
-			 uint16_t n)
+static __attribute__((noinline)) uint16_t bench_tx(void *arg, uint16_t port_id, uint16_t queue,
+						   struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)arg;
 	(void)port_id;

@@ -36,8 +36,9 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
-#define BURST	 32
-#define HDR_LEN	 (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define BURST 32
+#define HDR_LEN \
+	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
 #define NB_MBUFS 8191
 
 static volatile int stop;
@@ -149,10 +150,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	if (rte_eth_dev_count_avail() < 1)
 		die("no port (give --vdev net_af_packet0,iface=IF)");
-	pool = rte_pktmbuf_pool_create("gen", NB_MBUFS, 256, 0,
-				       (uint16_t)RTE_MAX(RTE_MBUF_DEFAULT_BUF_SIZE,
-							 o.size + RTE_PKTMBUF_HEADROOM),
-				       (int)rte_socket_id());
+	pool = rte_pktmbuf_pool_create(
+		"gen", NB_MBUFS, 256, 0,
+		(uint16_t)RTE_MAX(RTE_MBUF_DEFAULT_BUF_SIZE, o.size + RTE_PKTMBUF_HEADROOM),
+		(int)rte_socket_id());
 	if (pool == NULL)
 		die("no mbuf pool");
 	port_start(0, pool);
@@ -204,8 +205,8 @@ int main(int argc, char **argv)
 	}
 	t1 = rte_rdtsc();
 	printf("sent %lu seconds %.3f mpps %.3f refused %lu\n", (unsigned long)sent,
-	       (double)(t1 - t0) / (double)hz, (double)sent / ((double)(t1 - t0) / (double)hz) / 1e6,
-	       (unsigned long)refused);
+	       (double)(t1 - t0) / (double)hz,
+	       (double)sent / ((double)(t1 - t0) / (double)hz) / 1e6, (unsigned long)refused);
 	fflush(stdout);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);
