@@ -48,6 +48,19 @@ awk '
 	/^L3 DSR/ { printf "%s\t%s\t%s\n", "pipeline L3 Mpps per core (1M flows)", $(NF - 1), base }
 ' <<<"$out" | while IFS=$'\t' read -r f t b; do result "$f" "$t" "$b" "$(ratio "$t" "$b")" "Mpps"; done
 
+# Scaling with the number of established flows (the flow table outgrows the caches).
+echo
+echo "Pipeline cost vs established flows (ns/packet, 64-byte frames; baseline in the same run)"
+printf '  %-10s %12s %12s %12s %12s\n' "flows" "L2 ns/pkt" "L3 ns/pkt" "baseline" "L2 x base"
+for fl in 1024 65536 1048576 8388608; do
+	((QUICK && fl > 1048576)) && continue
+	sc=$("$PIPE" "$fl" $((QUICK ? 2000000 : 5000000)))
+	read -r l2 l3 b <<<"$(awk '/^baseline/ && !b { b = $(NF - 2) } /^L2 DSR/ { l2 = $(NF - 2) }
+		/^L3 DSR/ { l3 = $(NF - 2) } END { print l2, l3, b }' <<<"$sc")"
+	printf '  %-10s %12s %12s %12s %12s\n' "$fl" "$l2" "$l3" "$b" "$(ratio "$l2" "$b")"
+	result "pipeline L2 ns/packet, $fl flows" "$l2" "$b" "$(ratio "$l2" "$b")" "ns"
+done
+
 ((CALLGRIND)) || exit 0
 command -v valgrind >/dev/null || {
 	echo "callgrind: valgrind missing (Debian package valgrind): skipped"
