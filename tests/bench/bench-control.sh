@@ -9,6 +9,7 @@
 # bench_control runs in a throwaway network namespace (unshare -n): the firmware's
 # control side creates a TAP interface for the port's self address.
 set -euo pipefail
+# shellcheck source=tests/bench/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
 bench_require_root
@@ -17,7 +18,10 @@ bench_build_dir "${1:-}"
 BC=$BUILD/tests/bench/bench_control
 [[ -x $BC ]] || bench_die "$BC missing: ninja -C $BUILD"
 bench_machine
-out=$(unshare -n "$BC" "$@")
+# bench_control keeps its databases under TMPDIR: one of ours, removed however it ends.
+BENCH_TMP=$(mktemp -d /tmp/bench-control.XXXXXX)
+trap 'rm -rf "$BENCH_TMP"' EXIT
+out=$(TMPDIR=$BENCH_TMP unshare -n "$BC" "$@")
 grep -v '^RESULT' <<<"$out"
 while IFS=$'\t' read -r _ f t b r u; do
 	result "$f" "$t" "$b" "$r" "$u"

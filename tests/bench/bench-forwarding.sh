@@ -32,6 +32,7 @@
 # is paid by the generator's CPU, and on a shared 2-CPU machine the generator and the
 # forwarder take turns at being the bottleneck.
 set -euo pipefail
+# shellcheck source=tests/bench/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
 bench_require_root
@@ -131,11 +132,12 @@ start_forwarder() { # MODE WORKERS VIPS BACKENDS
 	mkdir -p "$d"
 	# shellcheck disable=SC2046 # lcores expands to several words on purpose
 	if [[ $mode == testpmd* ]]; then
-		local fm=io
-		[[ $mode == testpmd-mac ]] && fm="mac --eth-peer=0,02:be:0a:00:01:0b"
+		local -a fm=(--forward-mode=io)
+		# shellcheck disable=SC2054 # the commas belong to the option
+		[[ $mode == testpmd-mac ]] && fm=(--forward-mode=mac --eth-peer=0,02:be:0a:00:01:0b)
 		ip netns exec "$NS_LB" dpdk-testpmd $(lcores "$w") --no-huge -m 512 --no-shconf \
 			--no-pci --file-prefix "${P}fwd" --vdev "net_af_packet0,iface=lb0,qpairs=$w" \
-			--log-level='*:error' -- --forward-mode=$fm --port-topology=loop \
+			--log-level='*:error' -- "${fm[@]}" --port-topology=loop \
 			--nb-cores="$w" --rxq="$w" --txq="$w" --burst=32 --total-num-mbufs=16384 \
 			--stats-period 1 </dev/null >"$d/fwd.log" 2>&1 &
 		FWD_PID=$!
@@ -176,6 +178,7 @@ worker_ticks() {
 		read -r st <"$t/stat"
 		st=${st##*) }
 		# fields after the comm: state is 1, utime 12, stime 13
+		# shellcheck disable=SC2086 # split into fields on purpose
 		set -- $st
 		sum=$((sum + ${12} + ${13}))
 	done

@@ -10,6 +10,7 @@
 
 BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)}
 SRC_ROOT=$(cd "$BENCH_DIR/../.." && pwd -P)
+export SRC_ROOT
 
 bench_die() {
 	echo "bench: $*" >&2

@@ -11,6 +11,7 @@
 # counts (so the first pass, which inserts every flow, cancels out), and of the
 # baseline's touch_burst() + TX per packet.
 set -euo pipefail
+# shellcheck source=tests/bench/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
 bench_build_dir "${1:-}"

@@ -14,6 +14,7 @@
 # real NIC would give it); Tula runs with them off (af_packet needs finished frames).
 # Each round runs HAProxy then Tula (all four targets each); medians over the rounds.
 set -euo pipefail
+# shellcheck source=tests/bench/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
 bench_require_root

@@ -225,8 +225,8 @@ static int usable_backends(const struct fw_state *st)
 static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 {
 	struct tula_buf text = TULA_BUF_INIT, line = TULA_BUF_INIT, canon = TULA_BUF_INIT;
-	char path[] = "/tmp/bench-control-XXXXXX";
-	char dbpath[256], basepath[256];
+	const char *tmp = getenv("TMPDIR");
+	char path[256], dbpath[300], basepath[300];
 	struct db_open_opts o = {0};
 	struct db_diags d = DB_DIAGS_INIT;
 	struct db_commit_opts chk = {.check = 1};
@@ -244,6 +244,7 @@ static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 	char fig[64];
 	int i;
 
+	snprintf(path, sizeof(path), "%s/bench-control-XXXXXX", tmp != NULL ? tmp : "/tmp");
 	if (mkdtemp(path) == NULL)
 		die("mkdtemp", NULL);
 	snprintf(dbpath, sizeof(dbpath), "%s/config.db", path);
@@ -307,7 +308,7 @@ static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 	fw_dp_free(dp);
 	db_close(db);
 	{
-		char cmd[300];
+		char cmd[320];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
 		if (system(cmd) != 0)

@@ -15,6 +15,7 @@
 #   bench-forwarding.sh  Mpps on af_packet veth vs dpdk-testpmd io (+ scaling, profile)
 #   bench-proxy.sh       DSR vs HAProxy: requests/s and bytes through the LB per request
 set -euo pipefail
+# shellcheck source=tests/bench/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
 bench_require_root
