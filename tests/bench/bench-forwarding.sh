@@ -283,9 +283,9 @@ fwd_case() {
 		"per CPU-sec" "x base"
 	local base basec o f c rf rc
 	# shellcheck disable=SC2086
-	base=$(median ${fwd[testpmd]})
+	base=$(median ${fwd[testpmd]:-})
 	# shellcheck disable=SC2086
-	basec=$(median ${cpu[testpmd]})
+	basec=$(median ${cpu[testpmd]:-})
 	for m in $modes; do
 		# shellcheck disable=SC2086
 		o=$(median ${off[$m]})
@@ -299,8 +299,8 @@ fwd_case() {
 		l2) label="Tula L2 DSR" ;;
 		l3) label="Tula L3 DSR" && (($(mode_size l3 "$size") != size)) && label+=" ($(mode_size l3 "$size") B)" ;;
 		esac
-		rf=$(paired_ratio "${fwd[$m]}" "${fwd[testpmd]}")
-		rc=$(paired_ratio "${cpu[$m]}" "${cpu[testpmd]}")
+		rf=$(paired_ratio "${fwd[$m]}" "${fwd[testpmd]:-}")
+		rc=$(paired_ratio "${cpu[$m]}" "${cpu[testpmd]:-}")
 		printf '  %-24s %8.3f %10.3f %8s %12.3f %9s\n' "$label" "$o" "$f" "$rf" "$c" "$rc"
 		if [[ $m == l2 || $m == l3 ]]; then
 			tag="fwd ${m^^} ${size}B ${w}w"
