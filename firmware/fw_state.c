@@ -531,6 +531,41 @@ static int build_vip_hash(struct fw_state *st)
 	return 0;
 }
 
+/*
+ * The Maglev table of VIP slot i in the published state, when it was built from exactly
+ * the input the new state's table would be (same VIP identity, same usable backends:
+ * slot, address and weight, in the same order), else NULL. Then the table is copied
+ * instead of built: a commit that changes one VIP of thousands, or a neighbour or
+ * health event, would otherwise rebuild every unchanged table (about a millisecond
+ * each), with the control thread blocked meanwhile.
+ */
+static const uint16_t *same_maglev(const struct fw_state *st, uint32_t i,
+				   const struct fw_maglev_backend *mb, uint32_t n)
+{
+	const struct fw_state *prev = st->dp->current;
+	const struct fw_state_vip *v, *pv;
+	uint32_t j, k = 0;
+
+	if (prev == NULL || prev->maglev_size != st->maglev_size || i >= prev->max_vips ||
+	    prev->max_backends != st->max_backends)
+		return NULL;
+	v = &st->vips[i];
+	pv = &prev->vips[i];
+	if (pv->gen != v->gen || pv->maglev == NULL)
+		return NULL;
+	for (j = 0; j < pv->nb_backends; j++) {
+		const struct fw_state_backend *b = &prev->backends[pv->backends[j]];
+
+		if (!b->usable)
+			continue;
+		if (k == n || mb[k].id != pv->backends[j] || mb[k].addr != b->addr ||
+		    mb[k].weight != b->weight)
+			return NULL;
+		k++;
+	}
+	return k == n ? pv->maglev : NULL;
+}
+
 int fw_state_finalize(struct fw_state *st)
 {
 	struct fw_maglev_backend *mb = NULL;
@@ -570,6 +605,12 @@ int fw_state_finalize(struct fw_state *st)
 			mb[n].weight = b->weight;
 			mb[n].id = v->backends[j];
 			n++;
+		}
+		const uint16_t *same = same_maglev(st, i, mb, n);
+
+		if (same != NULL) {
+			memcpy(v->maglev, same, st->maglev_size * sizeof(*v->maglev));
+			continue;
 		}
 		rc = fw_maglev_build(v->maglev, st->maglev_size, mb, n);
 		if (rc < 0)
