@@ -35,11 +35,13 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define MAX_PORTS   FW_STATE_MAX_PORTS
-#define MAX_KADDRS  64 /* self addresses installed on TAPs, all ports */
-#define MAX_KROUTES 256
-#define MAX_KNEIGH  1024
-#define PUNT_BURST  64
+#define MAX_PORTS	 FW_STATE_MAX_PORTS
+#define MAX_KADDRS	 64 /* self addresses installed on TAPs, all ports */
+#define MAX_KROUTES	 256
+#define MAX_KNEIGH	 1024
+#define PUNT_BURST	 64
+#define PUNT_POLL_MIN_MS 1  /* while Tula exchanges traffic of its own */
+#define PUNT_POLL_MAX_MS 16 /* when idle */
 
 struct ctl_port {
 	struct fw_ctl *ctl; /* back pointer for the TAP's loop callback */
@@ -104,6 +106,7 @@ struct fw_ctl {
 	void *arp_arg;
 
 	struct tula_timer *punt_timer;
+	uint32_t punt_ms; /* current punt-ring poll interval */
 	struct tula_timer *rebuild_timer;
 	struct fw_ctl_stats stats;
 };
@@ -582,6 +585,8 @@ static struct rte_mbuf *arp_frame(uint16_t op, const struct rte_ether_addr *src,
 	return m;
 }
 
+static void punt_soon(struct fw_ctl *ctl);
+
 static int send_raw(struct fw_ctl *ctl, uint16_t port_id, struct rte_mbuf *m)
 {
 	int rc;
@@ -597,6 +602,7 @@ static int send_raw(struct fw_ctl *ctl, uint16_t port_id, struct rte_mbuf *m)
 		return rc;
 	}
 	ctl->stats.injected++;
+	punt_soon(ctl);
 	return 0;
 }
 
@@ -876,12 +882,13 @@ static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
 	struct fw_ctl *ctl = arg;
 	struct rte_mbuf *pkts[PUNT_BURST];
 	struct fw_resp resp;
-	unsigned int n, i;
+	unsigned int n, i, moved = 0;
 
 	(void)loop;
 	(void)t;
 	do {
 		n = fw_dp_punt_poll(ctl->dp, pkts, PUNT_BURST);
+		moved += n;
 		for (i = 0; i < n; i++) {
 			ctl->stats.punted++;
 			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_ARP)
@@ -893,6 +900,22 @@ static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
 	} while (n == PUNT_BURST);
 	while (fw_dp_poll_response(ctl->dp, &resp) == 1)
 		; /* flush completions: counted by the data path's flow statistics */
+	/* Workers cannot wake the control thread (no system call on a worker), so the ring
+	 * is polled: every PUNT_POLL_MIN_MS while there is traffic for Tula itself, backing
+	 * off to PUNT_POLL_MAX_MS when idle; Tula's own sending resets it (punt_soon). */
+	ctl->punt_ms =
+		moved ? PUNT_POLL_MIN_MS
+		      : (ctl->punt_ms * 2 > PUNT_POLL_MAX_MS ? PUNT_POLL_MAX_MS : ctl->punt_ms * 2);
+	tula_timer_arm(ctl->punt_timer, ctl->punt_ms, 0);
+}
+
+/* Tula is sending (a probe, an ARP request): its answer will be punted soon. */
+static void punt_soon(struct fw_ctl *ctl)
+{
+	if (ctl->punt_ms != PUNT_POLL_MIN_MS) {
+		ctl->punt_ms = PUNT_POLL_MIN_MS;
+		tula_timer_arm(ctl->punt_timer, PUNT_POLL_MIN_MS, 0);
+	}
 }
 
 /* A frame the kernel sent on a TAP: out of the port, probes to a VIP through DSR. */
@@ -938,6 +961,7 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 		return;
 	}
 	ctl->stats.injected++;
+	punt_soon(ctl);
 }
 
 static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
@@ -1257,8 +1281,8 @@ struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf)
 		errno = -rc;
 		return NULL;
 	}
-	tula_timer_arm(ctl->punt_timer, 1,
-		       conf->punt_poll_us ? (conf->punt_poll_us + 999) / 1000 : 1);
+	ctl->punt_ms = PUNT_POLL_MIN_MS;
+	tula_timer_arm(ctl->punt_timer, PUNT_POLL_MIN_MS, 0);
 	return ctl;
 }
 

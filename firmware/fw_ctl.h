@@ -39,7 +39,6 @@ struct fw_ctl_conf {
 	struct db *db;
 	struct fw_dp *dp;
 	uint16_t nb_queues;		     /* RX/TX queue pairs per port: one per worker */
-	uint32_t punt_poll_us;		     /* how often the punt ring is drained; 0 = 1000 */
 	const struct fw_neigh_params *neigh; /* NULL = defaults */
 };
 
