@@ -42,7 +42,7 @@ static void log_line(const char *s)
 	} else if (level <= RTE_LOG_WARNING) {
 		/* telemetry's v1 socket is legacy: its absence is no news to an operator */
 		tl = strncmp(s, "TELEMETRY: No legacy callbacks", 30) == 0 ? TULA_LOG_DEBUG
-									  : TULA_LOG_WARNING;
+									   : TULA_LOG_WARNING;
 	} else if (level <= RTE_LOG_NOTICE) {
 		tl = TULA_LOG_NOTICE;
 	} else {

@@ -601,8 +601,8 @@ static int c_commit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		return -EINVAL;
 	o.check = sh_match_has(m, "check");
 	o.comment = sh_match_str(m, "TEXT");
-	if (o.check && (sh_match_has(m, "confirmed") || o.comment != NULL ||
-			sh_match_has(m, "and-quit")))
+	if (o.check &&
+	    (sh_match_has(m, "confirmed") || o.comment != NULL || sh_match_has(m, "and-quit")))
 		return sh_err(ctx, "error: commit check commits nothing: it takes no other option");
 	if (sh_match_has(m, "confirmed")) {
 		sh_match_uint(m, "MIN", &min);
