@@ -467,6 +467,7 @@ static int c_edit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	struct sh_session *s = conf_session(ctx);
 	const char *argv[ABS_MAX];
 	size_t n;
+	int rc;
 
 	(void)arg;
 	if (s == NULL)
@@ -474,7 +475,8 @@ static int c_edit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	n = abs_path(s, m, "PATH", argv);
 	if (n > SH_EDIT_MAX)
 		return sh_err(ctx, "error: the level is too deep");
-	return sh_session_set_edit(s, argv, n);
+	rc = sh_session_push_level(s);
+	return rc != 0 ? rc : sh_session_set_edit(s, argv, n);
 }
 
 static int c_up(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
@@ -521,8 +523,14 @@ static int c_exit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	(void)arg;
 	if (s == NULL)
 		return -EINVAL;
-	if (!sh_match_has(m, "configuration-mode") && s->nedit > 0)
+	/* as in Junos: back to the level before the last `edit` (or up one level after
+	 * `up`/`top` moved), and out of configuration mode from the top */
+	if (!sh_match_has(m, "configuration-mode") && s->nedit > 0) {
+		rc = sh_session_pop_level(s);
+		if (rc != -ENOENT)
+			return rc;
 		return sh_session_set_edit(s, (const char *const *)s->edit, parent_level(s, 1));
+	}
 	if (db_session_changed(s->dbs)) {
 		rc = sh_ctx_ask(ctx,
 				"The configuration has been changed but not committed\n"
@@ -793,10 +801,12 @@ static const char *const h_delete[] = {"Delete a statement (and everything under
 static const char *const h_edit[] = {"Edit a particular level of the configuration", CP, NULL};
 static const char *const h_up[] = {"Go up one or more levels", "Number of levels", NULL};
 static const char *const h_top[] = {"Go to the top of the configuration", NULL};
-static const char *const h_exit[] = {"Go up one level, or leave configuration mode at the top",
-				     "Leave configuration mode from any level", NULL};
-static const char *const h_quit[] = {"Go up one level, or leave configuration mode at the top",
-				     "Leave configuration mode from any level", NULL};
+static const char *const h_exit[] = {
+	"Back to the level before the last edit; at the top, leave configuration mode",
+	"Leave configuration mode from any level", NULL};
+static const char *const h_quit[] = {
+	"Back to the level before the last edit; at the top, leave configuration mode",
+	"Leave configuration mode from any level", NULL};
 static const char *const h_show[] = {"Show the candidate configuration", CP, NULL};
 static const char *const h_status[] = {"Show who is editing the configuration", NULL};
 static const char *const h_run[] = {"Run an operational-mode command", "The command", NULL};

@@ -216,6 +216,17 @@ void sh_session_close_after(struct sh_session *s)
 	s->closing = 1;
 }
 
+static void level_free(struct sh_edit_level *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->words[i]);
+	free(l->words);
+	l->words = NULL;
+	l->n = 0;
+}
+
 void sh_session_leave_conf(struct sh_session *s)
 {
 	size_t i;
@@ -225,7 +236,48 @@ void sh_session_leave_conf(struct sh_session *s)
 	for (i = 0; i < s->nedit; i++)
 		free(s->edit[i]);
 	s->nedit = 0;
+	for (i = 0; i < s->nback; i++)
+		level_free(&s->back[i]);
+	s->nback = 0;
 	s->mode = SH_MODE_OPER;
+}
+
+int sh_session_push_level(struct sh_session *s)
+{
+	struct sh_edit_level l = {.words = calloc(s->nedit + 1, sizeof(char *))};
+
+	if (l.words == NULL)
+		return -ENOMEM;
+	for (l.n = 0; l.n < s->nedit; l.n++) {
+		l.words[l.n] = strdup(s->edit[l.n]);
+		if (l.words[l.n] == NULL) {
+			level_free(&l);
+			return -ENOMEM;
+		}
+	}
+	if (s->nback == SH_EDIT_BACK) {
+		level_free(&s->back[0]);
+		memmove(&s->back[0], &s->back[1], (SH_EDIT_BACK - 1) * sizeof(s->back[0]));
+		s->nback--;
+	}
+	s->back[s->nback++] = l;
+	return 0;
+}
+
+int sh_session_pop_level(struct sh_session *s)
+{
+	struct sh_edit_level *l;
+	int rc;
+
+	if (s->nback == 0)
+		return -ENOENT;
+	l = &s->back[s->nback - 1];
+	rc = sh_session_set_edit(s, (const char *const *)l->words, l->n);
+	if (rc == 0) {
+		level_free(l);
+		s->nback--;
+	}
+	return rc;
 }
 
 int sh_session_set_edit(struct sh_session *s, const char *const *words, size_t n)

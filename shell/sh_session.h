@@ -17,7 +17,14 @@
 struct db;
 struct db_session;
 
-#define SH_EDIT_MAX 64 /* words of an [edit ...] level */
+#define SH_EDIT_MAX  64 /* words of an [edit ...] level */
+#define SH_EDIT_BACK 16 /* levels `exit` can return to */
+
+/* A level `edit` left, for `exit` to return to (as Junos does). */
+struct sh_edit_level {
+	char **words;
+	size_t n;
+};
 
 /*
  * Owner: the server (sh_server.c); lives from accept (or sh_server_add_fd) until the
@@ -42,6 +49,8 @@ struct sh_session {
 	struct db_session *dbs;
 	char *edit[SH_EDIT_MAX]; /* the [edit ...] level, absolute words */
 	size_t nedit;
+	struct sh_edit_level back[SH_EDIT_BACK]; /* oldest first */
+	size_t nback;
 
 	struct sh_ctx *ctx; /* a command waiting for an answer or text */
 	int in_request;	    /* a registered request has not sent DONE yet */
@@ -71,6 +80,10 @@ void sh_session_close_after(struct sh_session *s);
 void sh_session_leave_conf(struct sh_session *s);
 /* Replace the edit level with words (copied). Returns 0 or -ENOMEM / -E2BIG. */
 int sh_session_set_edit(struct sh_session *s, const char *const *words, size_t n);
+/* `edit` remembers the level it leaves (the oldest is forgotten past SH_EDIT_BACK). */
+int sh_session_push_level(struct sh_session *s);
+/* Return to the level the last `edit` left; -ENOENT when none is remembered. */
+int sh_session_pop_level(struct sh_session *s);
 
 /* Class names as in `system login user NAME class CLASS`. */
 const char *sh_level_name(enum sh_level l);

@@ -235,6 +235,38 @@ static void configuration_mode_changes_prompt_and_banner(void **state)
 	bye();
 }
 
+/* Junos: exit returns to the level before the last edit, not to the parent level. */
+static void exit_returns_to_the_level_before_the_last_edit(void **state)
+{
+	char out[8192], err[8192];
+	struct sh_done d;
+
+	(void)state;
+	hello();
+	exec("configure", out, err);
+	d = exec("edit services dsr", out, err);
+	assert_string_equal(d.banner, "[edit services dsr]");
+	d = exec("edit vip web backend be1", out, err);
+	assert_string_equal(d.banner, "[edit services dsr vip web backend be1]");
+	d = exec("exit", out, err);
+	assert_string_equal(d.banner, "[edit services dsr]");
+	d = exec("exit", out, err);
+	assert_string_equal(d.banner, "[edit]");
+	/* after up, nothing was left by edit: exit goes up one level */
+	exec("top", out, err);
+	d = exec("edit services dsr vip web", out, err);
+	exec("exit", out, err);
+	d = exec("edit services dsr vip web", out, err);
+	d = exec("up", out, err);
+	assert_string_equal(d.banner, "[edit services dsr]");
+	d = exec("exit", out, err);
+	assert_string_equal(d.banner, "[edit]"); /* the level before that edit */
+	d = exec("exit", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(d.prompt + strlen(d.prompt) - 2, "> ");
+	bye();
+}
+
 static void completion_and_help_return_candidates(void **state)
 {
 	struct sh_cands_hdr h;
@@ -541,6 +573,7 @@ int main(void)
 		cmocka_unit_test(errors_come_as_error_messages_and_a_failed_done),
 		cmocka_unit_test(configuration_mode_changes_prompt_and_banner),
 		cmocka_unit_test(completion_and_help_return_candidates),
+		cmocka_unit_test(exit_returns_to_the_level_before_the_last_edit),
 		cmocka_unit_test(exit_with_changes_asks_and_honours_the_answer),
 		cmocka_unit_test(load_terminal_asks_for_text_and_loads_it),
 		cmocka_unit_test(exit_in_operational_mode_ends_the_session),
