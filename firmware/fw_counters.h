@@ -58,6 +58,7 @@
 	X(ARP_REPLY, "arp-replies-sent")                  \
 	X(ICMP_ECHO_REPLY, "icmp-echo-replies-sent")      \
 	X(PTB_SENT, "icmp-frag-needed-sent")              \
+	X(ICMP_RATE_LIMITED, "icmp-errors-rate-limited")  \
 	X(ICMP_ERROR_FORWARDED, "icmp-errors-to-backend") \
 	X(FRAGMENT_FORWARDED, "fragments-forwarded")      \
 	X(OUTER_FRAGMENTS, "outer-fragments-sent")        \

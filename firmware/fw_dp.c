@@ -135,16 +135,10 @@ static struct fw_worker *worker_new(struct fw_dp *dp, unsigned int idx)
 		worker_free(w);
 		return NULL;
 	}
-	if (dp->conf.new_flow_rate != 0) {
-		/* A bucket of 1/10 s worth of new flows (at least one burst). */
-		w->tsc_per_tok = w->tsc_hz / dp->conf.new_flow_rate;
-		if (w->tsc_per_tok == 0)
-			w->tsc_per_tok = 1;
-		w->tok_max = dp->conf.new_flow_rate / 10;
-		if (w->tok_max < FW_BURST)
-			w->tok_max = FW_BURST;
-		w->tok = w->tok_max;
-	}
+	/* new flows: a bucket of 1/10 s worth (at least one burst) */
+	fw_bucket_init(&w->new_flows, w->tsc_hz, dp->conf.new_flow_rate,
+		       RTE_MAX(dp->conf.new_flow_rate / 10, (uint32_t)FW_BURST), rte_rdtsc());
+	fw_bucket_init(&w->icmp_errors, w->tsc_hz, FW_ICMP_RATE, FW_ICMP_BURST, rte_rdtsc());
 	return w;
 }
 

@@ -138,32 +138,6 @@ static inline int vip_service(const struct fw_state *st, uint32_t addr, uint8_t 
 	return -1;
 }
 
-static inline void take_token_refill(struct fw_worker *w)
-{
-	uint64_t add;
-
-	if (w->tsc_per_tok == 0 || w->tok >= w->tok_max) {
-		w->tok_last = w->now;
-		return;
-	}
-	add = (w->now - w->tok_last) / w->tsc_per_tok;
-	if (add == 0)
-		return;
-	w->tok_last += add * w->tsc_per_tok;
-	w->tok = add >= w->tok_max - w->tok ? w->tok_max : w->tok + (uint32_t)add;
-}
-
-static inline int may_insert(struct fw_worker *w)
-{
-	if (w->tsc_per_tok == 0)
-		return 1;
-	take_token_refill(w);
-	if (w->tok == 0)
-		return 0;
-	w->tok--;
-	return 1;
-}
-
 static inline void new_flow(struct fw_worker *w, uint16_t vip, uint16_t be)
 {
 	w->cnt.ev[FW_EV_NEW_FLOWS]++;
@@ -219,7 +193,7 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
 		return -1;
 	if (!learn)
 		return be;
-	if (!may_insert(w)) {
+	if (!fw_bucket_take(&w->new_flows, w->now)) {
 		/* Over the cap: forwarded by hash alone, nothing evicted. */
 		w->cnt.ev[FW_EV_NEW_FLOW_CAPPED]++;
 		return be;
@@ -270,12 +244,18 @@ static int send_ptb(struct fw_worker *w, const struct fw_state *st, struct pkt *
 {
 	uint16_t quote = p->ihl + 8 < p->tot ? p->ihl + 8 : p->tot;
 	uint16_t len = p->l2_len + IPIP_HDR + 8 + quote;
-	struct rte_mbuf *r = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *r;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
 	uint8_t *d;
 
+	/* a flood of oversized packets must not become a flood of ICMP (RFC 1812 4.3.2.8) */
+	if (!fw_bucket_take(&w->icmp_errors, w->now)) {
+		w->cnt.ev[FW_EV_ICMP_RATE_LIMITED]++;
+		return 0;
+	}
+	r = rte_pktmbuf_alloc(w->pool);
 	if (r == NULL) {
 		w->cnt.drop[FW_DROP_NO_MBUF]++;
 		return 0;

@@ -41,6 +41,46 @@ struct rte_ring;
 typedef uint16_t (*fw_tx_fn)(void *arg, uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n);
 
+/* ICMP errors a worker may generate: as Linux's icmp_msgs_per_sec / icmp_msgs_burst. */
+#define FW_ICMP_RATE  1000
+#define FW_ICMP_BURST 50
+
+/* A token bucket on the TSC; per_tok 0 = no limit. */
+struct fw_bucket {
+	uint64_t per_tok, last;
+	uint32_t tok, max;
+};
+
+/* rate tokens per second, at most burst saved up; rate 0 = no limit. Starts full. */
+static inline void fw_bucket_init(struct fw_bucket *b, uint64_t tsc_hz, uint32_t rate,
+				  uint32_t burst, uint64_t now)
+{
+	b->per_tok = rate == 0 ? 0 : RTE_MAX(tsc_hz / rate, (uint64_t)1);
+	b->max = burst;
+	b->tok = burst;
+	b->last = now;
+}
+
+/* Take one token at TSC now: 1, or 0 when the bucket is empty. */
+static inline int fw_bucket_take(struct fw_bucket *b, uint64_t now)
+{
+	uint64_t add;
+
+	if (b->per_tok == 0)
+		return 1;
+	if (b->tok >= b->max) {
+		b->last = now;
+	} else if (now > b->last) {
+		add = (now - b->last) / b->per_tok;
+		b->last += add * b->per_tok;
+		b->tok = add >= b->max - b->tok ? b->max : b->tok + (uint32_t)add;
+	}
+	if (b->tok == 0)
+		return 0;
+	b->tok--;
+	return 1;
+}
+
 struct fw_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[FW_TX_BUF];
@@ -53,12 +93,9 @@ struct fw_worker {
 	uint64_t now;	/* TSC at fw_worker_begin */
 	uint16_t idx;	/* worker index = RX/TX queue index = RCU thread id */
 	uint16_t ip_id; /* IP identification of outer headers that may fragment */
-	uint32_t tok;	/* new-flow tokens */
 	struct fw_counters cnt;
-
-	/* new-flow rate cap (token bucket); tsc_per_tok 0 = no cap */
-	uint64_t tsc_per_tok, tok_last;
-	uint32_t tok_max;
+	struct fw_bucket new_flows;   /* new-flow rate cap (system services dsr ...) */
+	struct fw_bucket icmp_errors; /* ICMP errors Tula generates (FW_ICMP_RATE) */
 
 	struct fw_dp *dp;
 	struct rte_mempool *pool;

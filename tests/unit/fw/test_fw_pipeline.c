@@ -261,6 +261,31 @@ static void test_too_big_with_df_sends_frag_needed_mtu_minus_20(void **state)
 	assert_int_equal(tt_drop(t, FW_DROP_TOO_BIG), 1);
 }
 
+/* A flood of oversized packets gets at most FW_ICMP_BURST answers at once, then
+ * FW_ICMP_RATE per second; every one of them is still dropped and counted. */
+static void test_frag_needed_is_rate_limited(void **state)
+{
+	struct tt_topo *t = *state;
+	unsigned int i;
+
+	for (i = 0; i < FW_ICMP_BURST + 10; i++) {
+		tt_run1(t, tt_golden_mbuf("ptb_in", TT_PORT));
+		tt_cap_reset(&t->cap[0]);
+	}
+	assert_int_equal(tt_ev(t, FW_EV_PTB_SENT), FW_ICMP_BURST);
+	assert_int_equal(tt_ev(t, FW_EV_ICMP_RATE_LIMITED), 10);
+	assert_int_equal(tt_drop(t, FW_DROP_TOO_BIG), FW_ICMP_BURST + 10);
+	/* 10 ms later: 10 more tokens */
+	t->now += rte_get_tsc_hz() / 100;
+	for (i = 0; i < 15; i++) {
+		tt_run1(t, tt_golden_mbuf("ptb_in", TT_PORT));
+		tt_cap_reset(&t->cap[0]);
+	}
+	assert_int_equal(tt_ev(t, FW_EV_PTB_SENT), FW_ICMP_BURST + 10);
+	assert_int_equal(tt_ev(t, FW_EV_ICMP_RATE_LIMITED), 15);
+	assert_string_equal(fw_event_name(FW_EV_ICMP_RATE_LIMITED), "icmp-errors-rate-limited");
+}
+
 static void test_too_big_without_df_fragments_the_outer_packet(void **state)
 {
 	struct tt_topo *t = *state;
@@ -646,6 +671,7 @@ int main(void)
 		T(test_icmp_echo_with_bad_checksum_is_dropped),
 		T(test_packet_for_a_self_address_is_punted),
 		T(test_too_big_with_df_sends_frag_needed_mtu_minus_20),
+		T(test_frag_needed_is_rate_limited),
 		T(test_too_big_without_df_fragments_the_outer_packet),
 		T(test_icmp_error_quoting_a_vip_flow_goes_to_its_backend),
 		T(test_icmp_error_follows_the_flow_among_16_backends),
