@@ -302,8 +302,9 @@ int sh_session_set_edit(struct sh_session *s, const char *const *words, size_t n
 	if (s->dbs != NULL) {
 		struct tula_buf w = TULA_BUF_INIT;
 
+		/* s->edit: words may have pointed into the level just freed */
 		for (i = 0; i < n; i++)
-			tula_buf_printf(&w, "%s%s", i ? " " : "", words[i]);
+			tula_buf_printf(&w, "%s%s", i ? " " : "", s->edit[i]);
 		db_session_set_where(s->dbs, tula_buf_str(&w));
 		tula_buf_free(&w);
 	}
