@@ -99,6 +99,16 @@ int db_session_sync(struct db_session *s)
 	return s->db->shared_dirty ? db_shared_sync(s->db) : 0;
 }
 
+static void session_free(struct db_session *s)
+{
+	db_tree_free(s->priv);
+	db_tree_free(s->priv_base);
+	free(s->user);
+	free(s->client_id);
+	free(s->where);
+	free(s);
+}
+
 int db_session_open(struct db *db, const char *user, enum db_client client, const char *client_id,
 		    enum db_mode mode, struct db_session **out, struct db_diags *d)
 {
@@ -180,12 +190,7 @@ fail:
 
 		store_cand_del(&db->st, owner_of(s, owner, sizeof(owner)));
 	}
-	db_tree_free(s->priv);
-	db_tree_free(s->priv_base);
-	free(s->user);
-	free(s->client_id);
-	free(s->where);
-	free(s);
+	session_free(s);
 	return rc;
 }
 
@@ -220,12 +225,7 @@ void db_session_close(struct db_session *s)
 			*pp = s->next;
 			break;
 		}
-	db_tree_free(s->priv);
-	db_tree_free(s->priv_base);
-	free(s->user);
-	free(s->client_id);
-	free(s->where);
-	free(s);
+	session_free(s);
 }
 
 enum db_mode db_session_mode(const struct db_session *s)

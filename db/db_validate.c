@@ -57,33 +57,40 @@ struct db_vctx {
 	size_t nvips;
 };
 
+static void vdiag(struct db_vctx *v, enum db_diag_level level, const struct db_node *at,
+		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void vdiag(struct db_vctx *v, enum db_diag_level level, const struct db_node *at,
+		  const char *fmt, va_list ap)
+{
+	char path[1024], msg[512];
+
+	db_node_path(at, path, sizeof(path));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	db_diag_add(v->d, level, path, -1, "%s", msg);
+	if (level == DB_DIAG_ERROR)
+		v->errors++;
+}
+
 static void verr(struct db_vctx *v, const struct db_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void verr(struct db_vctx *v, const struct db_node *at, const char *fmt, ...)
 {
-	char path[1024], msg[512];
 	va_list ap;
 
-	db_node_path(at, path, sizeof(path));
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vdiag(v, DB_DIAG_ERROR, at, fmt, ap);
 	va_end(ap);
-	db_diag_add(v->d, DB_DIAG_ERROR, path, -1, "%s", msg);
-	v->errors++;
 }
 
 static void vwarn(struct db_vctx *v, const struct db_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void vwarn(struct db_vctx *v, const struct db_node *at, const char *fmt, ...)
 {
-	char path[1024], msg[512];
 	va_list ap;
 
-	db_node_path(at, path, sizeof(path));
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vdiag(v, DB_DIAG_WARNING, at, fmt, ap);
 	va_end(ap);
-	db_diag_add(v->d, DB_DIAG_WARNING, path, -1, "%s", msg);
 }
 
 static const char *ntoa(uint32_t host, char *buf)

@@ -1018,27 +1018,21 @@ static const struct sh_cmd cmds[] = {
 
 int fw_cmds_register(struct fw_ctl *ctl, struct fw_health *health)
 {
-	size_t i;
 	int rc;
 
 	the_ctl = ctl;
 	the_health = health;
-	for (i = 0; i < NB_CMDS; i++) {
-		rc = sh_cmd_register(&cmds[i]);
-		if (rc < 0) {
-			while (i-- > 0)
-				sh_cmd_unregister(&cmds[i]);
-			the_ctl = NULL;
-			return rc;
-		}
+	rc = sh_cmds_register(cmds, NB_CMDS);
+	if (rc < 0) {
+		the_ctl = NULL;
+		the_health = NULL;
 	}
-	return 0;
+	return rc;
 }
 
 void fw_cmds_unregister(void)
 {
-	for (size_t i = 0; i < NB_CMDS; i++)
-		sh_cmd_unregister(&cmds[i]);
+	sh_cmds_unregister(cmds, NB_CMDS);
 	the_ctl = NULL;
 	the_health = NULL;
 }

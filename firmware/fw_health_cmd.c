@@ -435,25 +435,17 @@ static const struct sh_cmd cmds[] = {
 
 int fw_health_cmds_register(struct fw_health *h)
 {
-	size_t i;
 	int rc;
 
 	the_h = h;
-	for (i = 0; i < NB_CMDS; i++) {
-		rc = sh_cmd_register(&cmds[i]);
-		if (rc < 0) {
-			while (i-- > 0)
-				sh_cmd_unregister(&cmds[i]);
-			the_h = NULL;
-			return rc;
-		}
-	}
-	return 0;
+	rc = sh_cmds_register(cmds, NB_CMDS);
+	if (rc < 0)
+		the_h = NULL;
+	return rc;
 }
 
 void fw_health_cmds_unregister(void)
 {
-	for (size_t i = 0; i < NB_CMDS; i++)
-		sh_cmd_unregister(&cmds[i]);
+	sh_cmds_unregister(cmds, NB_CMDS);
 	the_h = NULL;
 }

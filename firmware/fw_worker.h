@@ -70,7 +70,8 @@ static inline int fw_bucket_take(struct fw_bucket *b, uint64_t now)
 		return 1;
 	if (b->tok >= b->max) {
 		b->last = now;
-	} else if (now > b->last) {
+	} else if (now > b->last && now - b->last >= b->per_tok) {
+		/* the clock is per loop iteration: most calls have nothing to add (no divide) */
 		add = (now - b->last) / b->per_tok;
 		b->last += add * b->per_tok;
 		b->tok = add >= b->max - b->tok ? b->max : b->tok + (uint32_t)add;

@@ -157,6 +157,9 @@ struct sh_cmd {
 int sh_cmd_register(const struct sh_cmd *cmd);
 /* Remove a declared command. Returns 0 or -ENOENT. */
 int sh_cmd_unregister(const struct sh_cmd *cmd);
+/* A module's table of n commands: all declared (0), or none (the first error). */
+int sh_cmds_register(const struct sh_cmd *cmds, size_t n);
+void sh_cmds_unregister(const struct sh_cmd *cmds, size_t n);
 
 /* --- reading the parsed line (in a handler or a names callback) ------------------ */
 

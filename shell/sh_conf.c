@@ -909,21 +909,10 @@ static const struct sh_cmd conf_cmds[] = {
 
 int sh_conf_register(struct sh_engine *e)
 {
-	size_t i;
-	int rc;
-
-	for (i = 0; i < NB_CONF; i++) {
-		rc = sh_engine_add(e, &conf_cmds[i]);
-		if (rc < 0 && rc != -EEXIST)
-			return rc;
-	}
-	return 0;
+	return sh_engine_add_all(e, conf_cmds, NB_CONF);
 }
 
 void sh_conf_unregister(struct sh_engine *e)
 {
-	size_t i;
-
-	for (i = 0; i < NB_CONF; i++)
-		sh_engine_remove(e, &conf_cmds[i]);
+	sh_engine_remove_all(e, conf_cmds, NB_CONF);
 }

@@ -426,6 +426,41 @@ void sh_engine_default_free(void)
 	default_engine = NULL;
 }
 
+int sh_engine_add_all(struct sh_engine *e, const struct sh_cmd *cmds, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = sh_engine_add(e, &cmds[i]);
+		if (rc < 0) {
+			while (i-- > 0)
+				sh_engine_remove(e, &cmds[i]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void sh_engine_remove_all(struct sh_engine *e, const struct sh_cmd *cmds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sh_engine_remove(e, &cmds[i]);
+}
+
+int sh_cmds_register(const struct sh_cmd *cmds, size_t n)
+{
+	struct sh_engine *e = sh_engine_default();
+
+	return e == NULL ? -ENOMEM : sh_engine_add_all(e, cmds, n);
+}
+
+void sh_cmds_unregister(const struct sh_cmd *cmds, size_t n)
+{
+	if (default_engine != NULL)
+		sh_engine_remove_all(default_engine, cmds, n);
+}
+
 int sh_cmd_register(const struct sh_cmd *cmd)
 {
 	struct sh_engine *e = sh_engine_default();

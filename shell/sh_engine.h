@@ -108,6 +108,9 @@ void sh_engine_free(struct sh_engine *e);
 /* Same contract as sh_cmd_register(), for this engine. */
 int sh_engine_add(struct sh_engine *e, const struct sh_cmd *cmd);
 int sh_engine_remove(struct sh_engine *e, const struct sh_cmd *cmd);
+/* Add cmds[0..n): 0, or the first error with none of them left added. */
+int sh_engine_add_all(struct sh_engine *e, const struct sh_cmd *cmds, size_t n);
+void sh_engine_remove_all(struct sh_engine *e, const struct sh_cmd *cmds, size_t n);
 /* The process-wide engine behind sh_cmd_register() (created on first use; NULL on ENOMEM). */
 struct sh_engine *sh_engine_default(void);
 /* Free the process-wide engine (at exit, so leak checkers stay quiet). */

@@ -668,23 +668,12 @@ static const struct sh_cmd oper_cmds[] = {
 
 int sh_oper_register(struct sh_engine *e)
 {
-	size_t i;
-	int rc;
-
 	if (started_at == 0)
 		started_at = time(NULL);
-	for (i = 0; i < NB_OPER; i++) {
-		rc = sh_engine_add(e, &oper_cmds[i]);
-		if (rc < 0 && rc != -EEXIST)
-			return rc;
-	}
-	return 0;
+	return sh_engine_add_all(e, oper_cmds, NB_OPER);
 }
 
 void sh_oper_unregister(struct sh_engine *e)
 {
-	size_t i;
-
-	for (i = 0; i < NB_OPER; i++)
-		sh_engine_remove(e, &oper_cmds[i]);
+	sh_engine_remove_all(e, oper_cmds, NB_OPER);
 }

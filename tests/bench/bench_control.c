@@ -55,38 +55,11 @@
 #include "firmware/fw_neigh.h"
 #include "firmware/fw_state.h"
 
+#include "bench_util.h"
+
 #define MAGLEV_SIZE 65537
 
 static int quick;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const struct db_diags *d)
-{
-	fprintf(stderr, "bench_control: %s failed\n", what);
-	for (size_t i = 0; d != NULL && i < d->n; i++)
-		fprintf(stderr, "  %s: %s\n", d->v[i].path, d->v[i].message);
-	exit(1);
-}
 
 static void result(const char *figure, double tula, double base, const char *unit)
 {
@@ -118,20 +91,20 @@ static void bench_maglev(void)
 			be[i].id = (uint16_t)i;
 		}
 		for (k = 0; k < reps; k++) {
-			double t0 = now_ms();
+			double t0 = bench_now_ms();
 
 			if (fw_maglev_build(table, MAGLEV_SIZE, be, n) != 0)
-				die("fw_maglev_build", NULL);
-			tb[k] = now_ms() - t0;
+				bench_die("fw_maglev_build", NULL);
+			tb[k] = bench_now_ms() - t0;
 			sink16 = table[k];
-			t0 = now_ms();
+			t0 = bench_now_ms();
 			for (i = 0; i < MAGLEV_SIZE; i++)
 				table[i] = (uint16_t)(i % n);
-			tr[k] = now_ms() - t0;
+			tr[k] = bench_now_ms() - t0;
 			sink16 = table[k + 1];
 		}
-		b = median(tb, (int)reps);
-		r = median(tr, (int)reps);
+		b = bench_median(tb, (int)reps);
+		r = bench_median(tr, (int)reps);
 		printf("%9u %12.3f %14.3f %8.1f\n", n, b, r, b / r);
 		snprintf(fig, sizeof(fig), "maglev build %u backends", n);
 		result(fig, b, r, "ms");
@@ -160,40 +133,6 @@ static void config(struct tula_buf *b, int n)
 				(2 * i >> 8) & 255, 2 * i & 255, 1 + ((2 * i + 1) >> 16),
 				((2 * i + 1) >> 8) & 255, (2 * i + 1) & 255);
 	tula_buf_puts(b, "} }\n");
-}
-
-static double sqlite_baseline(const char *path, const char *text, int iters)
-{
-	double t[64];
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int i;
-
-	unlink(path);
-	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-			 "CREATE TABLE revision (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT);",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO revision (text) VALUES (?)", -1, &s, NULL) !=
-		    SQLITE_OK)
-		die("baseline sqlite", NULL);
-	for (i = 0; i < iters; i++) {
-		double t0 = now_ms();
-
-		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			die("baseline insert", NULL);
-		sqlite3_reset(s);
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			die("baseline commit", NULL);
-		t[i] = now_ms() - t0;
-	}
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	unlink(path);
-	return median(t, iters);
 }
 
 /* Every backend of the configuration gets a MAC, as ARP replies would bring them. */
@@ -246,24 +185,24 @@ static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 
 	snprintf(path, sizeof(path), "%s/bench-control-XXXXXX", tmp != NULL ? tmp : "/tmp");
 	if (mkdtemp(path) == NULL)
-		die("mkdtemp", NULL);
+		bench_die("mkdtemp", NULL);
 	snprintf(dbpath, sizeof(dbpath), "%s/config.db", path);
 	snprintf(basepath, sizeof(basepath), "%s/sqlite.db", path);
 	config(&text, n);
 	o.path = dbpath;
 	o.seed_text = tula_buf_str(&text);
 	if (db_open(&o, &db, NULL) != 0)
-		die("db_open", NULL);
+		bench_die("db_open", NULL);
 	dp = fw_dp_create(&dc);
 	if (dp == NULL || fw_dp_start(dp) != 0)
-		die("fw_dp_create/start", NULL);
+		bench_die("fw_dp_create/start", NULL);
 	cc.db = db;
 	cc.dp = dp;
 	ctl = fw_ctl_new(&cc);
 	if (ctl == NULL)
-		die("fw_ctl_new", NULL);
+		bench_die("fw_ctl_new", NULL);
 	if (db_activate(db, &d) != 0)
-		die("db_activate", &d);
+		bench_die("db_activate", &d);
 	resolve_all(ctl, loop, n);
 	if (usable_backends(fw_dp_state(dp)) != 2 * n) {
 		fprintf(stderr, "bench_control: %d of %d backends usable\n",
@@ -271,32 +210,32 @@ static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 		exit(1);
 	}
 	if (db_session_open(db, "bench", DB_CLIENT_CLI, "bench", DB_MODE_SHARED, &s, &d) != 0)
-		die("session", &d);
+		bench_die("session", &d);
 	for (i = 0; i < iters; i++) {
 		double t0;
 
 		tula_buf_reset(&line);
 		tula_buf_printf(&line, "set services dsr vip v0 backend a weight %d", 50 + i);
 		if (db_exec(s, tula_buf_str(&line), &d) != 0)
-			die("edit", &d);
-		t0 = now_ms();
+			bench_die("edit", &d);
+		t0 = bench_now_ms();
 		if (db_commit(s, &chk, NULL, &d) != 0)
-			die("commit check", &d);
-		tk[i] = now_ms() - t0;
+			bench_die("commit check", &d);
+		tk[i] = bench_now_ms() - t0;
 		serial = fw_dp_state(dp)->serial;
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (db_commit(s, NULL, NULL, &d) != 0)
-			die("commit", &d);
-		tc[i] = now_ms() - t0;
+			bench_die("commit", &d);
+		tc[i] = bench_now_ms() - t0;
 		/* The commit returned: the new state is published and the worker adopted it. */
 		if (fw_dp_state(dp)->serial == serial || usable_backends(fw_dp_state(dp)) != 2 * n)
-			die("commit did not publish a complete state", NULL);
+			bench_die("commit did not publish a complete state", NULL);
 		tula_loop_run_once(loop, 0);
 	}
-	commit = median(tc, iters);
-	check = median(tk, iters);
+	commit = bench_median(tc, iters);
+	check = bench_median(tk, iters);
 	db_render(db_active(db), DB_FMT_BRACES, 0, &canon);
-	base = sqlite_baseline(basepath, tula_buf_str(&canon), iters);
+	base = bench_sqlite_commit(basepath, tula_buf_str(&canon), iters);
 	printf("%6d %9.1f %11.2f %11.2f %13.3f %9.0f\n", n, (double)canon.len / 1024.0, check,
 	       commit, base, commit / base);
 	fflush(stdout);
@@ -325,7 +264,7 @@ static void bench_commit(void)
 	struct tula_loop *loop = tula_loop_new();
 
 	if (loop == NULL)
-		die("tula_loop_new", NULL);
+		bench_die("tula_loop_new", NULL);
 	printf("Commit of one changed statement through db + fw_ctl + fw_dp (1 worker running):\n"
 	       "validate, store, compile the forwarding state (Maglev tables of changed VIPs\n"
 	       "built, the others copied), publish, wait for the worker to adopt it.\n"
@@ -375,7 +314,7 @@ static void bench_flows(void)
 		char fig[64];
 
 		if (t == NULL)
-			die("fw_flow_create", NULL);
+			bench_die("fw_flow_create", NULL);
 		h = rte_hash_create(&hp);
 		if (h == NULL) {
 			printf("%9u: rte_hash of this size cannot be created here (EAL memory)\n",

@@ -22,26 +22,7 @@
 #include "common/tula_log.h"
 #include "db/db.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#include "bench_util.h"
 
 /* A configuration with n VIPs of two backends each, all on one /8. */
 static void config(struct tula_buf *b, int n)
@@ -60,52 +41,6 @@ static void config(struct tula_buf *b, int n)
 				i, i / 250, i % 250 + 1, i / 250, i % 250 + 1, i / 250,
 				i % 250 + 1);
 	tula_buf_puts(b, "} }\n");
-}
-
-static int die(const char *what, const struct db_diags *d)
-{
-	size_t i;
-
-	fprintf(stderr, "bench_db_commit: %s failed\n", what);
-	for (i = 0; d != NULL && i < d->n; i++)
-		fprintf(stderr, "  %s: %s\n", d->v[i].path, d->v[i].message);
-	exit(1);
-}
-
-/* The baseline: BEGIN; INSERT the text; COMMIT — on a store like ours. */
-static double baseline(const char *path, const char *text, int iters)
-{
-	double *t = calloc((size_t)iters, sizeof(*t)), m;
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int i;
-
-	unlink(path);
-	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-			 "CREATE TABLE revision (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT);",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO revision (text) VALUES (?)", -1, &s, NULL) !=
-		    SQLITE_OK)
-		die("baseline sqlite", NULL);
-	for (i = 0; i < iters; i++) {
-		double t0 = now_ms();
-
-		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			die("baseline insert", NULL);
-		sqlite3_reset(s);
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			die("baseline commit", NULL);
-		t[i] = now_ms() - t0;
-	}
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	m = median(t, iters);
-	free(t);
-	return m;
 }
 
 static void run(const char *dir, int vips, int iters)
@@ -127,12 +62,12 @@ static void run(const char *dir, int vips, int iters)
 	unlink(tula_buf_str(&path));
 	o.path = tula_buf_str(&path);
 	o.seed_text = tula_buf_str(&text);
-	open_ms = now_ms();
+	open_ms = bench_now_ms();
 	if (db_open(&o, &db, NULL) != 0)
-		die("db_open", NULL);
-	open_ms = now_ms() - open_ms;
+		bench_die("db_open", NULL);
+	open_ms = bench_now_ms() - open_ms;
 	if (db_session_open(db, "bench", DB_CLIENT_CLI, "bench", DB_MODE_SHARED, &s, &d) != 0)
-		die("session", &d);
+		bench_die("session", &d);
 	/* the stored text, as the baseline writes it */
 	{
 		struct tula_buf canon = TULA_BUF_INIT;
@@ -146,23 +81,23 @@ static void run(const char *dir, int vips, int iters)
 		tula_buf_reset(&line);
 		tula_buf_printf(&line, "set services dsr vip v0 description \"iteration %d\"", i);
 		if (db_exec(s, tula_buf_str(&line), &d) != 0)
-			die("edit", &d);
-		t0 = now_ms();
+			bench_die("edit", &d);
+		t0 = bench_now_ms();
 		if (db_commit(s, &chk, NULL, &d) != 0)
-			die("commit check", &d);
-		tk[i] = now_ms() - t0;
-		t0 = now_ms();
+			bench_die("commit check", &d);
+		tk[i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		if (db_commit(s, NULL, NULL, &d) != 0)
-			die("commit", &d);
-		tc[i] = now_ms() - t0;
+			bench_die("commit", &d);
+		tc[i] = bench_now_ms() - t0;
 	}
-	commit = median(tc, iters);
-	check = median(tk, iters);
+	commit = bench_median(tc, iters);
+	check = bench_median(tk, iters);
 	db_session_close(s);
 	db_close(db);
 	tula_buf_reset(&path);
 	tula_buf_printf(&path, "%s/bench-sqlite-%d.db", dir, vips);
-	base = baseline(tula_buf_str(&path), stored, iters);
+	base = bench_sqlite_commit(tula_buf_str(&path), stored, iters);
 	printf("%6d %9.1f %9.1f %11.3f %11.3f %13.3f %8.1fx\n", vips,
 	       (double)strlen(stored) / 1024.0, open_ms, check, commit, base, commit / base);
 	fflush(stdout);
