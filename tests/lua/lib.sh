@@ -73,7 +73,9 @@ daemon_start() {
 	cp "$SRC_ROOT"/packaging/samples/scripts/*.lua "$SRC_ROOT"/tests/data/lua/*.lua \
 		"$WORK/scripts/"
 	# shellcheck disable=SC2086
-	"$TULA" --db "$WORK/config.db" --socket "$SOCK" --scripts "$WORK/scripts" \
+	# a network namespace of its own: web.conf's port (net_null0) gets a TAP interface
+	# and routes, which must not land in the host's namespace (unshare execs tula)
+	unshare -n "$TULA" --db "$WORK/config.db" --socket "$SOCK" --scripts "$WORK/scripts" \
 		--no-console ${TULA_DAEMON_ARGS:-} </dev/null >"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	for i in $(seq 1 100); do

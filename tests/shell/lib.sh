@@ -4,7 +4,9 @@
 #   cli ARGS...        "$TULA" cli --socket "$SOCK" ARGS...
 #   check NAME CMD...  run CMD; a failing CMD fails the test with NAME
 # $TULA is the binary under test; $TULA_EAL_ARGS, when set, are EAL options for the
-# real `tula` (the shell's stand-in ignores them).
+# real `tula` (the shell's stand-in ignores them). The daemon runs in a network namespace
+# of its own (unshare -n execs it: $DAEMON is its pid), so the TAP interfaces and routes
+# of any port a test configures never touch the host's network.
 
 fails=0
 n=0
@@ -16,10 +18,10 @@ start_daemon() {
 	SOCK=$dir/cli.sock
 	if [ -n "${TULA_EAL_ARGS:-}" ]; then
 		# shellcheck disable=SC2086
-		"$TULA" --db "$dir/config.db" --socket "$SOCK" --no-console -- $TULA_EAL_ARGS \
+		unshare -n "$TULA" --db "$dir/config.db" --socket "$SOCK" --no-console -- $TULA_EAL_ARGS \
 			</dev/null >"$dir/daemon.log" 2>&1 &
 	else
-		"$TULA" --db "$dir/config.db" --socket "$SOCK" --no-console \
+		unshare -n "$TULA" --db "$dir/config.db" --socket "$SOCK" --no-console \
 			</dev/null >"$dir/daemon.log" 2>&1 &
 	fi
 	DAEMON=$!

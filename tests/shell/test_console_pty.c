@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -188,6 +189,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (child == 0) {
+		/* a network namespace of its own: the port this test configures gets a TAP
+		 * interface and routes, which must not land in the host's namespace */
+		if (unshare(CLONE_NEWNET) != 0)
+			perror("unshare(CLONE_NEWNET): the daemon shares the host's network");
 		setenv("TULA_HISTORY", hist, 1);
 		setenv("TERM", "xterm", 1);
 		if (getenv("TULA_EAL_ARGS") != NULL) /* the real binary needs its EAL options */
