@@ -10,7 +10,6 @@
 
 #include "db/db.h"
 
-
 double bench_now_ms(void)
 {
 	struct timespec ts;
