@@ -50,6 +50,8 @@ expect_rc "read-only may show" 0 as $RO -c 'show version'
 contains "read-only sees the output" "$OUT" "Tula version:"
 expect_rc "read-only may not request" 1 as $RO -c 'request system configuration rescue save'
 contains "read-only: permission denied names the class" "$ERR" "permission denied: 'request system configuration rescue save' needs class operator; your class is read-only"
+expect_rc "read-only may not clear" 1 as $RO -c 'clear services dsr statistics'
+contains "read-only: clear refused" "$ERR" "needs class operator; your class is read-only"
 expect_rc "read-only may not configure" 1 as $RO -c configure
 contains "read-only: configure refused" "$ERR" "needs class super-user"
 expect_rc "read-only help hides configure" 0 as $RO -c '?'
@@ -60,6 +62,7 @@ lacks "read-only ? does not offer request" "$OUT" "request"
 expect_rc "operator may show" 0 as $OP -c 'show system uptime'
 expect_rc "operator may request" 0 as $OP -c 'request system configuration rescue save'
 contains "operator: rescue saved" "$OUT" "Rescue configuration saved"
+expect_rc "operator may clear" 0 as $OP -c 'clear services dsr statistics' -c 'clear arp'
 expect_rc "operator may not configure" 1 as $OP -c configure
 contains "operator: configure refused" "$ERR" "your class is operator"
 

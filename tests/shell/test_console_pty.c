@@ -238,7 +238,11 @@ int main(int argc, char **argv)
 	command("set port 80", "# ");
 	command("set backend be1 address 10.0.1.11", "# ");
 	command("top", "[edit]");
-	command("show | compare", "10.0.1.100");
+	command("show | compare", "[edit]");
+	expect("+   services {", "show | compare marks the new services with +");
+	expect("+               address 10.0.1.100;", "show | compare marks the VIP's address");
+	expect("[edit interfaces]", "show | compare names the level of the next change");
+	expect("+   port0 {", "show | compare marks the new port with +");
 	expect("# ", "show | compare printed the candidate's changes");
 	command("commit", "commit complete");
 	expect("# ", "commit returns to the prompt");
