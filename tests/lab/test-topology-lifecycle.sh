@@ -48,12 +48,19 @@ assert_gone() { # ROUND
 			[[ ${stat%% *} == Z ]] || fail "round $1: process $p (${seen_pids[$p]}) still runs"
 		fi
 	done
-	# No process at all holds one of the lab's network namespaces.
+	# No process at all holds one of the lab's network namespaces. Namespace inode
+	# numbers are reused once a namespace is gone, so a process started after the
+	# teardown began (DOWN_TICKS) that has one is in some other, new namespace (seen in
+	# CI: a test run by hand beside it, in a namespace of its own).
 	while read -r path link; do
 		link=${link#net:[}
 		link=${link%]}
-		[[ -z $link || -z ${seen_inodes[$link]:-} ]] ||
-			fail "round $1: $path is still in a lab namespace ($(tr '\0' ' ' <"${path%/ns/net}/cmdline"))"
+		[[ -z $link || -z ${seen_inodes[$link]:-} ]] && continue
+		read -r stat 2>/dev/null <"${path%/ns/net}/stat" || continue
+		stat=${stat##*) }
+		read -ra stat <<<"$stat"
+		((stat[19] > DOWN_TICKS)) && continue # field 22, starttime
+		fail "round $1: $path is still in a lab namespace ($(tr '\0' ' ' <"${path%/ns/net}/cmdline"))"
 	done < <(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%p %l\n' 2>/dev/null)
 }
 
@@ -160,6 +167,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	record_round
 	((round == 1)) && functional_checks
 	t2=${EPOCHREALTIME/./}
+	read -r up _ </proc/uptime
+	DOWN_TICKS=$((${up/./} * $(getconf CLK_TCK) / 100)) # uptime has 2 decimals
 	lab_down
 	t3=${EPOCHREALTIME/./}
 	assert_gone "$round"
