@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A growable byte buffer: command handlers write their output here, never to a
- * terminal (STYLE.md 9); renderers and the socket protocol read it back.
+ * terminal; renderers and the socket protocol read it back.
  *
  * Owner: whoever declared it. Zero-initialise (TULA_BUF_INIT) and release with
  * tula_buf_free(). On allocation failure a buffer goes into a sticky error state

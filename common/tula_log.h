@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Logging for the control side, the shell and Lua. Never call from a worker lcore:
- * workers count, they do not log (ARCHITECTURE.md rule 4).
+ * workers count, they do not log (firmware/README.md, "Threads").
  *
  * Lines go to stderr (unless the console owns the terminal, see tula_log_set_stderr)
  * and into an in-memory ring of the last TULA_LOG_RING lines that `show log` reads.

@@ -9,7 +9,7 @@
  * Threading: one thread — the control thread that runs the tula_loop — owns a
  * struct db, its sessions and every tree obtained from it. Nothing here locks.
  *
- * Errors are values (ARCHITECTURE.md rule 6): functions return 0 or -errno,
+ * Errors are values (README, "Design", rule 6): functions return 0 or -errno,
  * pointers or NULL; the operator's reasons (what and where) come back in a
  * struct db_diags the caller renders. Every diagnostic names the path of the
  * statement, and for text input the line and token.
@@ -485,7 +485,7 @@ struct db_commit_result {
  *   1. the effective tree (inactive statements removed) is built;
  *   2. validate: every hook's validate in registration order (hooks may add
  *      transient changes and warnings), then the schema and the semantic
- *      rules of CLI.md; all errors are collected;
+ *      semantic rules; all errors are collected;
  *   3. prepare: every hook's prepare in order; on failure the hooks already
  *      prepared are aborted in reverse order;
  *   4. check only: abort every hook in reverse order, return;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The commit transaction (ARCHITECTURE.md rule 2):
+ * The commit transaction (README, "Design", rule 2):
  *
- *   effective tree -> validate (hooks, then schema + CLI.md rules)
+ *   effective tree -> validate (hooks, then schema + semantic rules)
  *                  -> prepare (hooks, in order; abort the prepared on failure)
  *                  -> [check: abort all] | store (one SQLite transaction)
  *                  -> apply (hooks, cannot fail)

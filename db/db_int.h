@@ -161,7 +161,7 @@ void db_put_head(struct tula_buf *b, const struct db_node *n);
 
 /* --- validation ---------------------------------------------------------------- */
 
-/* Schema and semantic rules of CLI.md on an effective tree; errors/warnings
+/* Schema and semantic commit rules on an effective tree; errors/warnings
  * appended to d. Returns the number of errors added. */
 int db_validate(const struct db_node *root, struct db_diags *d);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The one declaration of Tula's configuration hierarchy (CLI.md), and the value
+ * The one declaration of Tula's configuration hierarchy, and the value
  * types every statement uses. Adding a statement is adding a node here: the
  * shell, Lua, the parsers, the renderers and validation all walk this table.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The configuration schema: every node of the hierarchy in CLI.md declared once
- * (ARCHITECTURE.md rule 1). The shell's matcher (parse, TAB, `?`), the Lua
+ * The configuration schema: every node of the hierarchy declared once
+ * (README, "Design", rule 1). The shell's matcher (parse, TAB, `?`), the Lua
  * bindings, the text parsers, the renderers and commit validation all walk it,
  * so a new configuration statement is one entry in db_schema.c and nothing else.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The SQLite store (ARCHITECTURE.md rule 7): one writer connection, WAL,
+ * The SQLite store (README, "Design", rule 7): one writer connection, WAL,
  * synchronous=FULL, so a commit acknowledged to the operator survives a crash
  * or a power cut. The schema is versioned with `PRAGMA user_version`; each
  * migration step runs in its own transaction.

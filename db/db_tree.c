@@ -102,7 +102,7 @@ int db_needs_quotes(const char *s)
 
 void db_put_value(struct tula_buf *b, const struct db_snode *sn, const char *s)
 {
-	/* free text is always quoted, as CLI.md shows it (description "uplink") */
+	/* free text is always quoted, as Junos shows it (description "uplink") */
 	if (sn->type == DB_TYPE_STRING) {
 		db_put_quoted(b, s);
 		return;

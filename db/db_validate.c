@@ -2,7 +2,7 @@
 /*
  * Commit validation of an effective tree (inactive statements already gone):
  * the generic schema rules (mandatory statements, references to list entries)
- * for every node, then the semantic rules of CLI.md through the validators the
+ * for every node, then the semantic commit rules through the validators the
  * schema names (vip, backend, health-check, interfaces, route).
  *
  * A first pass collects what the rules consult — connected subnets, Tula's own

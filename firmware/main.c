@@ -14,12 +14,11 @@
 #include "common/tula_log.h"
 #include "common/tula_loop.h"
 #include "db/db.h"
-#include "firmware/fw_cmds.h"
-#include "firmware/fw_ctl.h"
-#include "firmware/fw_dp.h"
-#include "firmware/fw_eal.h"
-#include "firmware/fw_health.h"
-#include "firmware/fw_worker.h"
+#include "firmware/cli/fw_cmds.h"
+#include "firmware/control/fw_ctl.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/control/fw_eal.h"
+#include "firmware/control/fw_health.h"
 #include "lua/lx.h"
 #include "shell/sh_server.h"
 
@@ -338,7 +337,7 @@ static void db_fini(struct daemon *d)
 
 static int dp_init(struct daemon *d)
 {
-	struct fw_dp_conf conf = {.nb_workers = (uint16_t)fw_workers_count()};
+	struct fw_dp_conf conf = {.nb_workers = (uint16_t)fw_dp_worker_lcores()};
 	int rc;
 
 	if (conf.nb_workers == 0)
@@ -349,7 +348,7 @@ static int dp_init(struct daemon *d)
 			 strerror(errno));
 		return -errno;
 	}
-	if (fw_workers_count() == 0)
+	if (fw_dp_worker_lcores() == 0)
 		return 0; /* warned by fw_eal_init: the data path stays idle */
 	rc = fw_dp_start(d->dp);
 	if (rc < 0)
@@ -567,7 +566,7 @@ static int daemon_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	TLOG_NOTICE("tula %s started, %u worker lcore(s)", TULA_VERSION, fw_workers_count());
+	TLOG_NOTICE("tula %s started, %u worker lcore(s)", TULA_VERSION, fw_dp_worker_lcores());
 
 	rc = tula_loop_run(d.loop);
 	rc = rc < 0 ? 1 : 0;

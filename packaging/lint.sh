@@ -1,5 +1,6 @@
 #!/bin/sh
-# Check (or with --fix, apply) .clang-format on every C file the project tracks.
+# Check (or with --fix, apply) .clang-format on every C file the project tracks, then
+# the include rules between the planes (packaging/check_includes.py).
 # Usage: lint.sh CLANG_FORMAT [--fix]
 set -eu
 cf=$1
@@ -9,4 +10,7 @@ files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path
 if [ "${2:-}" = "--fix" ]; then
 	exec "$cf" -i $files
 fi
-exec "$cf" --dry-run --Werror $files
+rc=0
+"$cf" --dry-run --Werror $files || rc=1
+python3 packaging/check_includes.py . || rc=1
+exit $rc

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Configuration mode (CLI.md "Configuration mode") and the walker that lets the
+ * Configuration mode and the walker that lets the
  * engine parse, complete and explain configuration paths from db/'s schema — so a new
- * schema node needs no change here (ARCHITECTURE.md rule 1).
+ * schema node needs no change here (README, "Design", rule 1).
  *
  * Paths typed at an [edit ...] level are relative to it; every path handed to db/ is
  * absolute (the level's words first). A walk position is (schema node, what comes

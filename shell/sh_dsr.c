@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * `show services dsr backend-setup vip NAME`: the Linux commands a backend needs to
- * serve a VIP in Direct Server Return, per mode (ARCHITECTURE.md's table), with the
+ * serve a VIP in Direct Server Return, per mode (the README's table of modes), with the
  * persistent /etc/sysctl.d/99-dsr.conf lines, then the checks an operator runs when it
  * does not work. Pure text from the VIP's attributes, so it is tested without a daemon.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The shell's own operational commands (CLI.md "Operational mode"): configuration and
+ * The shell's own operational commands: configuration and
  * its history, sessions, version, uptime, the log, rescue, the DSR backend guide, and
  * the ways into configuration mode and out of the CLI. Firmware and Lua declare theirs
  * the same way from their own folders.

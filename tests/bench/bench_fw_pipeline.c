@@ -31,10 +31,10 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "firmware/fw_dp.h"
-#include "firmware/fw_pipeline.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/datapath/fw_pipeline.h"
 #include "firmware/fw_state.h"
-#include "firmware/fw_worker.h"
+#include "firmware/datapath/fw_worker_loop.h"
 
 #define NB_BURSTS     128
 #define FRAME_LEN     54

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Golden frames for tests/unit/fw/test_fw_pipeline.c, made by scapy (an implementation
+# Golden frames for tests/unit/firmware/datapath/test_fw_pipeline.c, made by scapy (an implementation
 # independent of Tula's): each line is "name hex". Regenerate with
 #   /usr/bin/python3 tests/data/gen_fw_golden.py > tests/data/fw_golden.hex
 # The topology (mirrored in the test's state):

@@ -27,7 +27,7 @@ die() {
 }
 
 # The configuration, from the addressing plan in lab-env.sh. Junos braces, as in
-# /work/shared/CLI.md.
+# the README's "Configuring a VIP" section.
 demo_conf() {
 	cat <<EOF
 # Tula demo configuration for the network-namespace lab (tests/lab/demo.sh).

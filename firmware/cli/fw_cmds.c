@@ -1,0 +1,1038 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firmware's operational commands: the live views of the data path (VIPs and
+ * backends, statistics, flow tables, interfaces, neighbours, routes) and the commands
+ * that act on it (clear counters, flush flows, clear ARP).
+ *
+ * Every show command builds a tula_val (so `| display json` and Lua's tula.show() get
+ * the same data) and renders it as text with a function next to it. The views join
+ * three sources: the active configuration (names, weights, settings), the published
+ * forwarding state (slots, resolution, Maglev shares) and the counters summed over the
+ * workers.
+ */
+#include "firmware/cli/fw_cmds.h"
+#include "firmware/cli/fw_cmds_priv.h"
+
+#include "common/tula_val.h"
+#include "db/db.h"
+#include "firmware/control/fw_ctl.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/control/fw_health.h"
+#include "firmware/fw_state.h"
+#include "shell/sh_cmd.h"
+#include "shell/sh_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+
+#define TOP_TALKERS 10
+
+/* Set by fw_cmds_register; the commands run on the control thread that owns them. */
+static struct fw_ctl *the_ctl;
+static struct fw_health *the_health; /* may be NULL (no health checks) */
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static const char *ip_str(uint32_t addr, char *buf)
+{
+	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
+}
+
+struct tula_val *fw_cmd_ip_val(uint32_t addr)
+{
+	char b[INET_ADDRSTRLEN];
+
+	return tula_val_str(ip_str(addr, b));
+}
+
+struct tula_val *fw_cmd_mac_val(const struct rte_ether_addr *mac)
+{
+	return tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(mac));
+}
+
+const struct db_node *fw_cmd_active_dsr(void)
+{
+	struct db *db = sh_server_db();
+
+	return db != NULL ? db_node_get(db_active_effective(db), "services dsr") : NULL;
+}
+
+const struct db_node *fw_cmd_wanted_vip(struct sh_ctx *ctx, const struct sh_match *m, int *err)
+{
+	const char *name = sh_match_str(m, "NAME");
+	const struct db_node *v;
+
+	*err = 0;
+	if (name == NULL)
+		return NULL;
+	v = db_node_find(fw_cmd_active_dsr(), "vip", name);
+	if (v == NULL)
+		*err = sh_err(ctx, "error: no VIP named %s in the active configuration", name);
+	return v;
+}
+
+/* The slot of a configured VIP in the published state, or -ENOENT. */
+static int vip_slot(const struct fw_state *st, const struct db_node *v)
+{
+	struct in_addr a;
+	const char *proto = db_get_str(v, "protocol");
+	uint16_t port = 0;
+
+	if (st == NULL || db_get_ipv4(v, "address", &a) < 0 || db_get_port(v, "port", &port) < 0)
+		return -ENOENT;
+	return fw_state_vip_slot(
+		st, a.s_addr,
+		proto != NULL && strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP, port);
+}
+
+void fw_cmd_vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	(void)s;
+	(void)m;
+	for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
+	     v = db_node_next(v))
+		sh_cands_add(out, SH_CAND_NAME, db_node_key(v), db_get_str(v, "address"));
+}
+
+static void backend_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	const struct db_node *v = db_node_find(fw_cmd_active_dsr(), "vip", sh_match_str(m, "NAME"));
+
+	(void)s;
+	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b))
+		sh_cands_add(out, SH_CAND_NAME, db_node_key(b), db_get_str(b, "address"));
+}
+
+static const char *neigh_state(uint32_t nexthop, uint16_t port_id)
+{
+	struct rte_ether_addr mac;
+
+	switch (fw_neigh_lookup(fw_ctl_neigh(the_ctl), port_id, nexthop, &mac)) {
+	case 0:
+		return "resolved";
+	case -EAGAIN:
+		return "resolving";
+	case -EHOSTUNREACH:
+		return "unreachable";
+	}
+	return "unknown";
+}
+
+/* ---- show services dsr [vip NAME] --------------------------------------------------- */
+
+/* Health of a backend: state, when it last changed, and why it is not up. */
+static void health_view(struct tula_val *bv, const char *vip, uint32_t addr)
+{
+	struct fw_health_status hs;
+
+	if (the_health == NULL || fw_health_get(the_health, vip, addr, &hs) < 0) {
+		tula_val_map_set(
+			bv, "health",
+			tula_val_str(fw_ctl_backend_up(the_ctl, vip, addr) ? "up" : "down"));
+		return;
+	}
+	tula_val_map_set(bv, "health", tula_val_str(fw_health_state_name(hs.state)));
+	if (hs.since != 0)
+		tula_val_map_set(bv, "health-since", tula_val_int(hs.since));
+	if (hs.state == FW_HEALTH_UP || hs.state == FW_HEALTH_DOWN) {
+		tula_val_map_set(bv, "health-successes", tula_val_uint(hs.successes));
+		tula_val_map_set(bv, "health-failures", tula_val_uint(hs.failures));
+		tula_val_map_set(bv, "health-rise", tula_val_uint(hs.rise));
+		tula_val_map_set(bv, "health-fall", tula_val_uint(hs.fall));
+	}
+	if (hs.reason[0] != '\0') {
+		tula_val_map_set(bv, "health-failure", tula_val_str(fw_health_fail_name(hs.fail)));
+		tula_val_map_set(bv, "health-reason", tula_val_str(hs.reason));
+	}
+}
+
+/* ARP conflicts of one VIP: hosts that answer ARP for its address. */
+struct conflict_walk {
+	const char *vip;
+	struct tula_val *list;
+};
+
+static void one_conflict(void *arg, const struct fw_health_conflict *c)
+{
+	struct conflict_walk *w = arg;
+	struct tula_val *v;
+
+	if (strcmp(c->vip, w->vip) != 0)
+		return;
+	v = tula_val_map();
+	tula_val_map_set(v, "interface", tula_val_str(c->port));
+	tula_val_map_set(v, "mac", fw_cmd_mac_val(&c->mac));
+	if (c->backend != NULL)
+		tula_val_map_set(v, "backend", tula_val_str(c->backend));
+	if (c->backend_vip != NULL)
+		tula_val_map_set(v, "backend-vip", tula_val_str(c->backend_vip));
+	if (c->host != 0)
+		tula_val_map_set(v, "host", fw_cmd_ip_val(c->host));
+	tula_val_map_set(v, "first-seen", tula_val_int(c->first_seen));
+	tula_val_map_set(v, "last-seen", tula_val_int(c->last_seen));
+	tula_val_map_set(v, "answers", tula_val_uint(c->answers));
+	tula_val_list_add(w->list, v);
+}
+
+/* "12s ago", "3m ago", "2h ago", "4d ago" for a unix time in the past. */
+static void ago(int64_t when, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - when;
+
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(buf, len, "%llds ago", (long long)d);
+	else if (d < 7200)
+		snprintf(buf, len, "%lldm ago", (long long)(d / 60));
+	else if (d < 172800)
+		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
+	else
+		snprintf(buf, len, "%lldd ago", (long long)(d / 86400));
+}
+
+static struct tula_val *backend_view(const struct fw_state *st, int vslot, const char *vip,
+				     const struct db_node *b)
+{
+	struct tula_val *bv = tula_val_map();
+	struct in_addr a = {0};
+	uint32_t weight = 100;
+	int slot = -ENOENT;
+
+	db_get_ipv4(b, "address", &a);
+	db_get_uint(b, "weight", &weight);
+	if (st != NULL && vslot >= 0)
+		slot = fw_state_backend_slot(st, vslot, a.s_addr);
+	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
+	tula_val_map_set(bv, "address", fw_cmd_ip_val(a.s_addr));
+	tula_val_map_set(bv, "weight", tula_val_uint(weight));
+	health_view(bv, vip, a.s_addr);
+	if (slot >= 0) {
+		const struct fw_state_backend *be = &st->backends[slot];
+		uint32_t share = fw_state_backend_share(st, slot);
+
+		tula_val_map_set(bv, "next-hop", fw_cmd_ip_val(be->nexthop));
+		tula_val_map_set(
+			bv, "neighbour",
+			tula_val_str(neigh_state(be->nexthop, st->ports[be->port].port_id)));
+		tula_val_map_set(bv, "usable", tula_val_bool(be->usable));
+		tula_val_map_set(bv, "share-entries", tula_val_uint(share));
+		tula_val_map_set(bv, "share-percent",
+				 tula_val_double(100.0 * share / st->maglev_size));
+	} else {
+		tula_val_map_set(bv, "usable", tula_val_bool(0));
+		tula_val_map_set(bv, "share-entries", tula_val_uint(0));
+		tula_val_map_set(bv, "share-percent", tula_val_double(0));
+	}
+	return bv;
+}
+
+static struct tula_val *vip_view(const struct fw_state *st, const struct db_node *v)
+{
+	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
+	const char *name = db_node_key(v), *s;
+	int slot = vip_slot(st, v), usable = 0;
+	uint16_t port = 0;
+	uint32_t u;
+
+	tula_val_map_set(vv, "name", tula_val_str(name));
+	tula_val_map_set(vv, "address", tula_val_str(db_get_str(v, "address")));
+	tula_val_map_set(vv, "protocol", tula_val_str(db_get_str(v, "protocol")));
+	db_get_port(v, "port", &port);
+	tula_val_map_set(vv, "port", port ? tula_val_uint(port) : tula_val_str("*"));
+	tula_val_map_set(vv, "mode", tula_val_str((s = db_get_str(v, "mode")) ? s : "l2"));
+	if (slot >= 0)
+		tula_val_map_set(vv, "interface",
+				 tula_val_str(st->ports[st->vips[slot].port_index].name));
+	tula_val_map_set(vv, "hash", tula_val_str((s = db_get_str(v, "hash")) ? s : "five-tuple"));
+	if (db_get_uint(v, "flow-timeout", &u) == 0)
+		tula_val_map_set(vv, "flow-timeout", tula_val_uint(u));
+	if ((s = db_get_str(v, "tunnel-source")) != NULL)
+		tula_val_map_set(vv, "tunnel-source", tula_val_str(s));
+	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b)) {
+		struct tula_val *bv = backend_view(st, slot, name, b);
+
+		usable += tula_val_as_bool(tula_val_get(bv, "usable"));
+		tula_val_list_add(bes, bv);
+	}
+	/* Down when no backend may take traffic: none usable, or health says all down. */
+	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
+		usable = 0;
+	/* Down when no backend may take traffic: none usable, or health says all down. */
+	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
+		usable = 0;
+	tula_val_map_set(vv, "state",
+			 tula_val_str(slot < 0 ? "not-installed"
+				      : usable ? "up"
+					       : "down"));
+	if (the_health != NULL) {
+		struct conflict_walk cw = {name, tula_val_list()};
+
+		fw_health_conflicts(the_health, one_conflict, &cw);
+		tula_val_map_set(vv, "arp-conflicts", cw.list);
+	}
+	tula_val_map_set(vv, "usable-backends", tula_val_uint((uint64_t)usable));
+	tula_val_map_set(vv, "backends", bes);
+	return vv;
+}
+
+static void render_conflicts(const struct tula_val *list, struct tula_buf *out)
+{
+	for (size_t i = 0; i < tula_val_count(list); i++) {
+		const struct tula_val *c = tula_val_at(list, i);
+		char seen[24];
+
+		ago(tula_val_as_int(tula_val_get(c, "last-seen")), seen, sizeof(seen));
+		tula_buf_printf(out, "  ARP conflict: %s answers ARP for the VIP on %s",
+				tula_val_get_str(c, "mac"), tula_val_get_str(c, "interface"));
+		if (tula_val_get(c, "backend") != NULL)
+			tula_buf_printf(out, " (backend %s of VIP %s)",
+					tula_val_get_str(c, "backend"),
+					tula_val_get_str(c, "backend-vip"));
+		else if (tula_val_get(c, "host") != NULL)
+			tula_buf_printf(out, " (host %s)", tula_val_get_str(c, "host"));
+		tula_buf_printf(out, ", last seen %s: set arp_ignore=1 and arp_announce=2 there\n",
+				seen);
+	}
+}
+
+static void render_dsr(const struct tula_val *v, struct tula_buf *out)
+{
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *vv = tula_val_at(v, i), *bes = tula_val_get(vv, "backends");
+		const struct tula_val *port = tula_val_get(vv, "port");
+		char portstr[16];
+
+		if (tula_val_type(port) == TULA_VAL_STRING)
+			snprintf(portstr, sizeof(portstr), "*");
+		else
+			snprintf(portstr, sizeof(portstr), "%llu",
+				 (unsigned long long)tula_val_as_uint(port));
+		if (i > 0)
+			tula_buf_putc(out, '\n');
+		tula_buf_printf(out, "VIP: %s, %s %s/%s, mode %s, interface %s, state %s\n",
+				tula_val_get_str(vv, "name"), tula_val_get_str(vv, "address"),
+				tula_val_get_str(vv, "protocol"), portstr,
+				tula_val_get_str(vv, "mode"), tula_val_get_str(vv, "interface"),
+				tula_val_get_str(vv, "state"));
+		tula_buf_printf(out, "  Hash %s, flow timeout %llus%s%s\n",
+				tula_val_get_str(vv, "hash"),
+				(unsigned long long)tula_val_get_uint(vv, "flow-timeout"),
+				tula_val_get(vv, "tunnel-source") ? ", tunnel source " : "",
+				tula_val_get_str(vv, "tunnel-source"));
+		tula_buf_printf(out, "  %-14s %-15s %6s %-10s %-9s %-15s %-11s %6s\n", "Backend",
+				"Address", "Weight", "Health", "Changed", "Next hop", "Neighbour",
+				"Share");
+		for (size_t j = 0; j < tula_val_count(bes); j++) {
+			const struct tula_val *b = tula_val_at(bes, j);
+			char since[24] = "-";
+
+			if (tula_val_get(b, "health-since") != NULL)
+				ago(tula_val_as_int(tula_val_get(b, "health-since")), since,
+				    sizeof(since));
+			tula_buf_printf(out, "  %-14s %-15s %6llu %-10s %-9s %-15s %-11s %5.1f%%\n",
+					tula_val_get_str(b, "name"), tula_val_get_str(b, "address"),
+					(unsigned long long)tula_val_get_uint(b, "weight"),
+					tula_val_get_str(b, "health"), since,
+					tula_val_get_str(b, "next-hop"),
+					tula_val_get_str(b, "neighbour"),
+					tula_val_as_double(tula_val_get(b, "share-percent")));
+			if (tula_val_get(b, "health-reason") != NULL)
+				tula_buf_printf(out, "    %s: %s\n",
+						tula_val_get_str(b, "health-failure"),
+						tula_val_get_str(b, "health-reason"));
+		}
+		render_conflicts(tula_val_get(vv, "arp-conflicts"), out);
+	}
+}
+
+static int show_dsr(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct fw_state *st = fw_ctl_state(the_ctl);
+	const struct db_node *one;
+	struct tula_val *list;
+	int err;
+
+	(void)arg;
+	one = fw_cmd_wanted_vip(ctx, m, &err);
+	if (err)
+		return err;
+	list = tula_val_list();
+	if (one != NULL)
+		tula_val_list_add(list, vip_view(st, one));
+	else
+		for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
+		     v = db_node_next(v))
+			tula_val_list_add(list, vip_view(st, v));
+	sh_ctx_set_val(ctx, list, render_dsr);
+	return 0;
+}
+
+/* ---- show services dsr statistics [vip NAME] ------------------------------------------- */
+
+static struct tula_val *obj_counters(const struct fw_obj_counters *c)
+{
+	struct tula_val *v = tula_val_map();
+
+	tula_val_map_set(v, "packets", tula_val_uint(c->packets));
+	tula_val_map_set(v, "bytes", tula_val_uint(c->bytes));
+	tula_val_map_set(v, "new-flows", tula_val_uint(c->new_flows));
+	return v;
+}
+
+static struct tula_val *vip_stats(const struct fw_state *st, const struct db_node *v)
+{
+	struct fw_dp *dp = fw_ctl_dp(the_ctl);
+	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
+	struct fw_obj_counters c = {0};
+	int slot = vip_slot(st, v);
+
+	tula_val_map_set(vv, "name", tula_val_str(db_node_key(v)));
+	if (slot >= 0)
+		fw_dp_counters_vip(dp, (unsigned int)slot, &c);
+	tula_val_map_set(vv, "counters", obj_counters(&c));
+	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b)) {
+		struct tula_val *bv = tula_val_map();
+		struct fw_obj_counters bc = {0};
+		struct in_addr a = {0};
+		int bs = -ENOENT;
+
+		db_get_ipv4(b, "address", &a);
+		if (slot >= 0)
+			bs = fw_state_backend_slot(st, slot, a.s_addr);
+		if (bs >= 0)
+			fw_dp_counters_backend(dp, (unsigned int)bs, &bc);
+		tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
+		tula_val_map_set(bv, "counters", obj_counters(&bc));
+		tula_val_list_add(bes, bv);
+	}
+	tula_val_map_set(vv, "backends", bes);
+	return vv;
+}
+
+static void render_counters_line(struct tula_buf *out, const char *indent, const char *name,
+				 const struct tula_val *c)
+{
+	tula_buf_printf(out, "%s%-16s %14llu %16llu %12llu\n", indent, name,
+			(unsigned long long)tula_val_get_uint(c, "packets"),
+			(unsigned long long)tula_val_get_uint(c, "bytes"),
+			(unsigned long long)tula_val_get_uint(c, "new-flows"));
+}
+
+static void render_stats(const struct tula_val *v, struct tula_buf *out)
+{
+	const struct tula_val *vips = tula_val_get(v, "vips");
+	const struct tula_val *drops = tula_val_get(v, "drops");
+	const struct tula_val *events = tula_val_get(v, "events");
+
+	tula_buf_printf(out, "%-18s %14s %16s %12s\n", "VIP / backend", "Packets", "Bytes",
+			"New flows");
+	for (size_t i = 0; i < tula_val_count(vips); i++) {
+		const struct tula_val *vv = tula_val_at(vips, i),
+				      *bes = tula_val_get(vv, "backends");
+
+		render_counters_line(out, "", tula_val_get_str(vv, "name"),
+				     tula_val_get(vv, "counters"));
+		for (size_t j = 0; j < tula_val_count(bes); j++)
+			render_counters_line(out, "  ",
+					     tula_val_get_str(tula_val_at(bes, j), "name"),
+					     tula_val_get(tula_val_at(bes, j), "counters"));
+	}
+	if (events != NULL) {
+		tula_buf_puts(out, "\nData path events:\n");
+		for (size_t i = 0; i < tula_val_count(events); i++)
+			tula_buf_printf(
+				out, "  %-28s %14llu\n", tula_val_key_at(events, i),
+				(unsigned long long)tula_val_as_uint(tula_val_at(events, i)));
+	}
+	if (drops != NULL) {
+		tula_buf_puts(out, "\nDrops by reason:\n");
+		if (tula_val_count(drops) == 0)
+			tula_buf_puts(out, "  none\n");
+		for (size_t i = 0; i < tula_val_count(drops); i++)
+			tula_buf_printf(
+				out, "  %-28s %14llu\n", tula_val_key_at(drops, i),
+				(unsigned long long)tula_val_as_uint(tula_val_at(drops, i)));
+	}
+}
+
+static int show_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct fw_state *st = fw_ctl_state(the_ctl);
+	uint64_t drop[FW_DROP_MAX], ev[FW_EV_MAX];
+	struct tula_val *v, *vips, *drops, *events;
+	const struct db_node *one;
+	int err;
+
+	(void)arg;
+	one = fw_cmd_wanted_vip(ctx, m, &err);
+	if (err)
+		return err;
+	v = tula_val_map();
+	vips = tula_val_list();
+	if (one != NULL)
+		tula_val_list_add(vips, vip_stats(st, one));
+	else
+		for (const struct db_node *vn = db_node_first(fw_cmd_active_dsr(), "vip"); vn;
+		     vn = db_node_next(vn))
+			tula_val_list_add(vips, vip_stats(st, vn));
+	tula_val_map_set(v, "vips", vips);
+	if (one == NULL) {
+		fw_dp_counters_global(fw_ctl_dp(the_ctl), drop, ev);
+		drops = tula_val_map();
+		events = tula_val_map();
+		for (unsigned int i = 0; i < FW_DROP_MAX; i++)
+			if (drop[i] != 0)
+				tula_val_map_set(drops, fw_drop_name(i), tula_val_uint(drop[i]));
+		for (unsigned int i = 0; i < FW_EV_MAX; i++)
+			tula_val_map_set(events, fw_event_name(i), tula_val_uint(ev[i]));
+		tula_val_map_set(v, "events", events);
+		tula_val_map_set(v, "drops", drops);
+	}
+	sh_ctx_set_val(ctx, v, render_stats);
+	return 0;
+}
+
+/* ---- show services dsr flows [vip NAME] ------------------------------------------- */
+
+static void render_flows(const struct tula_val *v, struct tula_buf *out);
+
+static const char *vip_name_of(const struct fw_state *st, uint16_t slot)
+{
+	return st != NULL && slot < st->max_vips && st->vips[slot].gen ? st->vips[slot].name : "?";
+}
+
+static const char *backend_name_of(const struct fw_state *st, uint16_t slot, uint32_t gen)
+{
+	if (st == NULL || slot >= st->max_backends || st->backends[slot].gen != gen)
+		return "(gone)";
+	return st->backends[slot].name;
+}
+
+static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct fw_state *st = fw_ctl_state(the_ctl);
+	struct fw_dp *dp = fw_ctl_dp(the_ctl);
+	struct fw_flow_entry top[TOP_TALKERS];
+	struct tula_val *v = tula_val_map(), *workers = tula_val_list(), *talkers = tula_val_list();
+	const struct db_node *one;
+	int err, want = -1;
+
+	(void)arg;
+	one = fw_cmd_wanted_vip(ctx, m, &err);
+	if (err) {
+		tula_val_free(v);
+		tula_val_free(workers);
+		tula_val_free(talkers);
+		return err;
+	}
+	if (one != NULL && (want = vip_slot(st, one)) < 0) {
+		tula_val_free(v);
+		tula_val_free(workers);
+		tula_val_free(talkers);
+		return sh_err(ctx, "error: VIP %s is not installed in the data path",
+			      db_node_key(one));
+	}
+	for (unsigned int w = 0; w < fw_dp_nb_workers(dp); w++) {
+		struct fw_flow_stats fs;
+		struct tula_val *wv = tula_val_map();
+		unsigned int n;
+
+		if (fw_dp_flow_stats(dp, w, &fs) == 0) {
+			tula_val_map_set(wv, "worker", tula_val_uint(w));
+			tula_val_map_set(wv, "capacity", tula_val_uint(fs.capacity));
+			tula_val_map_set(wv, "used", tula_val_uint(fs.used));
+			tula_val_map_set(wv, "inserted", tula_val_uint(fs.inserted));
+			tula_val_map_set(wv, "evicted", tula_val_uint(fs.evicted));
+			tula_val_map_set(wv, "expired", tula_val_uint(fs.expired));
+			tula_val_map_set(wv, "flushed", tula_val_uint(fs.flushed));
+		}
+		tula_val_list_add(workers, wv);
+		n = fw_dp_flow_top(dp, w, top, TOP_TALKERS);
+		for (unsigned int i = 0; i < n; i++) {
+			const struct fw_flow_entry *e = &top[i];
+			struct tula_val *t;
+
+			if (want >= 0 && e->vip != want)
+				continue;
+			t = tula_val_map();
+			tula_val_map_set(t, "worker", tula_val_uint(w));
+			tula_val_map_set(t, "vip", tula_val_str(vip_name_of(st, e->vip)));
+			tula_val_map_set(t, "protocol",
+					 tula_val_str(e->key.proto == IPPROTO_UDP ? "udp" : "tcp"));
+			tula_val_map_set(t, "source", fw_cmd_ip_val(e->key.src));
+			tula_val_map_set(t, "source-port", tula_val_uint(ntohs(e->key.sport)));
+			tula_val_map_set(t, "destination", fw_cmd_ip_val(e->key.dst));
+			tula_val_map_set(t, "destination-port", tula_val_uint(ntohs(e->key.dport)));
+			tula_val_map_set(t, "backend",
+					 tula_val_str(backend_name_of(st, e->be, e->be_gen)));
+			tula_val_map_set(t, "packets", tula_val_uint(e->packets));
+			tula_val_list_add(talkers, t);
+		}
+	}
+	tula_val_map_set(v, "workers", workers);
+	tula_val_map_set(v, "top-talkers", talkers);
+	sh_ctx_set_val(ctx, v, render_flows);
+	return 0;
+}
+
+static void render_flows(const struct tula_val *v, struct tula_buf *out)
+{
+	const struct tula_val *ws = tula_val_get(v, "workers"),
+			      *ts = tula_val_get(v, "top-talkers");
+
+	tula_buf_printf(out, "%-7s %12s %10s %7s %12s %10s %10s %10s\n", "Worker", "Capacity",
+			"In use", "Use", "Inserted", "Evicted", "Expired", "Flushed");
+	for (size_t i = 0; i < tula_val_count(ws); i++) {
+		const struct tula_val *w = tula_val_at(ws, i);
+		uint64_t cap = tula_val_get_uint(w, "capacity");
+
+		tula_buf_printf(
+			out, "%-7llu %12llu %10llu %6.2f%% %12llu %10llu %10llu %10llu\n",
+			(unsigned long long)tula_val_get_uint(w, "worker"), (unsigned long long)cap,
+			(unsigned long long)tula_val_get_uint(w, "used"),
+			cap ? 100.0 * (double)tula_val_get_uint(w, "used") / (double)cap : 0.0,
+			(unsigned long long)tula_val_get_uint(w, "inserted"),
+			(unsigned long long)tula_val_get_uint(w, "evicted"),
+			(unsigned long long)tula_val_get_uint(w, "expired"),
+			(unsigned long long)tula_val_get_uint(w, "flushed"));
+	}
+	tula_buf_puts(out, "\nTop talkers:\n");
+	if (tula_val_count(ts) == 0)
+		tula_buf_puts(out, "  none\n");
+	for (size_t i = 0; i < tula_val_count(ts); i++) {
+		const struct tula_val *t = tula_val_at(ts, i);
+
+		tula_buf_printf(out, "  %-12s %s %s:%llu -> %s:%llu  backend %s  %llu packets\n",
+				tula_val_get_str(t, "vip"), tula_val_get_str(t, "protocol"),
+				tula_val_get_str(t, "source"),
+				(unsigned long long)tula_val_get_uint(t, "source-port"),
+				tula_val_get_str(t, "destination"),
+				(unsigned long long)tula_val_get_uint(t, "destination-port"),
+				tula_val_get_str(t, "backend"),
+				(unsigned long long)tula_val_get_uint(t, "packets"));
+	}
+}
+
+/* ---- show interfaces [NAME] ------------------------------------------------------ */
+
+struct if_walk {
+	const char *only;
+	struct tula_val *list;
+	const struct fw_state *st;
+};
+
+static void one_interface(void *arg, const struct fw_ctl_port *p)
+{
+	struct if_walk *w = arg;
+	struct tula_val *v, *addrs;
+	struct rte_eth_stats es;
+	struct rte_eth_link link;
+	char b[INET_ADDRSTRLEN];
+
+	if (w->only != NULL && strcmp(w->only, p->name) != 0)
+		return;
+	v = tula_val_map();
+	addrs = tula_val_list();
+	tula_val_map_set(v, "name", tula_val_str(p->name));
+	tula_val_map_set(v, "device", tula_val_str(p->devargs));
+	tula_val_map_set(v, "port-id", tula_val_uint(p->port_id));
+	tula_val_map_set(v, "mac", fw_cmd_mac_val(&p->mac));
+	tula_val_map_set(v, "mtu", tula_val_uint(p->mtu));
+	tula_val_map_set(v, "tap", tula_val_str(p->tap));
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(p->port_id, &link);
+	tula_val_map_set(v, "link", tula_val_str(link.link_status ? "up" : "down"));
+	tula_val_map_set(v, "speed-mbps", tula_val_uint(link.link_speed));
+	if (w->st != NULL && w->st->port_index[p->port_id] != FW_PORT_INDEX_NONE) {
+		const struct fw_state_port *sp = &w->st->ports[w->st->port_index[p->port_id]];
+
+		for (unsigned int i = 0; i < sp->nb_addrs; i++)
+			tula_val_list_add(addrs, tula_val_strf("%s/%u", ip_str(sp->addrs[i], b),
+							       sp->plens[i]));
+	}
+	tula_val_map_set(v, "addresses", addrs);
+	if (rte_eth_stats_get(p->port_id, &es) == 0) {
+		tula_val_map_set(v, "rx-packets", tula_val_uint(es.ipackets));
+		tula_val_map_set(v, "rx-bytes", tula_val_uint(es.ibytes));
+		tula_val_map_set(v, "tx-packets", tula_val_uint(es.opackets));
+		tula_val_map_set(v, "tx-bytes", tula_val_uint(es.obytes));
+		tula_val_map_set(v, "rx-missed", tula_val_uint(es.imissed));
+		tula_val_map_set(v, "rx-errors", tula_val_uint(es.ierrors));
+		tula_val_map_set(v, "tx-errors", tula_val_uint(es.oerrors));
+		tula_val_map_set(v, "rx-no-mbuf", tula_val_uint(es.rx_nombuf));
+	}
+	tula_val_list_add(w->list, v);
+}
+
+static void render_interfaces(const struct tula_val *v, struct tula_buf *out)
+{
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *p = tula_val_at(v, i), *addrs = tula_val_get(p, "addresses");
+
+		if (i > 0)
+			tula_buf_putc(out, '\n');
+		tula_buf_printf(out, "Interface: %s, link %s, %llu Mb/s\n",
+				tula_val_get_str(p, "name"), tula_val_get_str(p, "link"),
+				(unsigned long long)tula_val_get_uint(p, "speed-mbps"));
+		tula_buf_printf(out, "  Device: %s (DPDK port %llu)\n",
+				tula_val_get_str(p, "device"),
+				(unsigned long long)tula_val_get_uint(p, "port-id"));
+		tula_buf_printf(out, "  MAC: %s, MTU %llu, kernel side %s\n",
+				tula_val_get_str(p, "mac"),
+				(unsigned long long)tula_val_get_uint(p, "mtu"),
+				tula_val_get_str(p, "tap"));
+		tula_buf_puts(out, "  Addresses:");
+		for (size_t j = 0; j < tula_val_count(addrs); j++)
+			tula_buf_printf(out, " %s", tula_val_as_str(tula_val_at(addrs, j)));
+		tula_buf_puts(out, tula_val_count(addrs) ? "\n" : " none\n");
+		tula_buf_printf(out,
+				"  Input:  %llu packets, %llu bytes, %llu missed, %llu errors, "
+				"%llu no mbuf\n",
+				(unsigned long long)tula_val_get_uint(p, "rx-packets"),
+				(unsigned long long)tula_val_get_uint(p, "rx-bytes"),
+				(unsigned long long)tula_val_get_uint(p, "rx-missed"),
+				(unsigned long long)tula_val_get_uint(p, "rx-errors"),
+				(unsigned long long)tula_val_get_uint(p, "rx-no-mbuf"));
+		tula_buf_printf(out, "  Output: %llu packets, %llu bytes, %llu errors\n",
+				(unsigned long long)tula_val_get_uint(p, "tx-packets"),
+				(unsigned long long)tula_val_get_uint(p, "tx-bytes"),
+				(unsigned long long)tula_val_get_uint(p, "tx-errors"));
+	}
+}
+
+static int show_interfaces(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct if_walk w = {sh_match_str(m, "IFNAME"), tula_val_list(), fw_ctl_state(the_ctl)};
+
+	(void)arg;
+	fw_ctl_ports(the_ctl, one_interface, &w);
+	if (w.only != NULL && tula_val_count(w.list) == 0) {
+		tula_val_free(w.list);
+		return sh_err(ctx, "error: no interface named %s is open", w.only);
+	}
+	sh_ctx_set_val(ctx, w.list, render_interfaces);
+	return 0;
+}
+
+static void interface_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out);
+
+/* ---- show arp, clear arp ---------------------------------------------------------------- */
+
+struct arp_walk {
+	struct tula_val *list;
+	uint64_t now;
+};
+
+static void one_neigh(void *arg, const struct fw_neigh_entry *e)
+{
+	struct arp_walk *w = arg;
+	struct tula_val *v = tula_val_map();
+	const char *ifname = fw_ctl_port_name(the_ctl, e->port);
+
+	tula_val_map_set(v, "address", fw_cmd_ip_val(e->ip));
+	if (e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_PROBE ||
+	    (e->state == FW_NEIGH_FAILED && !rte_is_zero_ether_addr(&e->mac)))
+		tula_val_map_set(v, "mac", fw_cmd_mac_val(&e->mac));
+	else
+		tula_val_map_set(v, "mac", tula_val_str("(incomplete)"));
+	tula_val_map_set(v, "interface", tula_val_str(ifname ? ifname : "?"));
+	tula_val_map_set(v, "state", tula_val_str(fw_neigh_state_name(e->state)));
+	if (e->updated_ms != 0)
+		tula_val_map_set(v, "age-seconds", tula_val_uint((w->now - e->updated_ms) / 1000));
+	tula_val_list_add(w->list, v);
+}
+
+static void render_arp(const struct tula_val *v, struct tula_buf *out)
+{
+	tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", "Address", "MAC", "Interface", "State",
+			"Age");
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *e = tula_val_at(v, i);
+		char age[24] = "-";
+
+		if (tula_val_get(e, "age-seconds") != NULL)
+			snprintf(age, sizeof(age), "%llus",
+				 (unsigned long long)tula_val_get_uint(e, "age-seconds"));
+		tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", tula_val_get_str(e, "address"),
+				tula_val_get_str(e, "mac"), tula_val_get_str(e, "interface"),
+				tula_val_get_str(e, "state"), age);
+	}
+}
+
+static int show_arp(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct arp_walk w = {tula_val_list(), 0};
+	struct timespec ts;
+
+	(void)m;
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w.now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	fw_neigh_walk(fw_ctl_neigh(the_ctl), one_neigh, &w);
+	sh_ctx_set_val(ctx, w.list, render_arp);
+	return 0;
+}
+
+static int clear_arp(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	fw_neigh_flush(fw_ctl_neigh(the_ctl));
+	sh_printf(ctx, "neighbour table cleared; resolving again\n");
+	return 0;
+}
+
+/* ---- show route ------------------------------------------------------------------- */
+
+static void render_route(const struct tula_val *v, struct tula_buf *out)
+{
+	tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n", "Destination", "Type", "Next hop",
+			"Interface", "Next-hop neighbour");
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *r = tula_val_at(v, i);
+
+		tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n",
+				tula_val_get_str(r, "destination"), tula_val_get_str(r, "type"),
+				tula_val_get_str(r, "next-hop"), tula_val_get_str(r, "interface"),
+				tula_val_get_str(r, "neighbour"));
+	}
+}
+
+static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct fw_state *st = fw_ctl_state(the_ctl);
+	struct tula_val *list = tula_val_list();
+	char b[INET_ADDRSTRLEN];
+
+	(void)m;
+	(void)arg;
+	for (uint32_t i = 0; st != NULL && i < st->nb_routes; i++) {
+		const struct fw_state_route *r = &st->routes[i];
+		struct tula_val *v = tula_val_map();
+		int known = r->port < st->nb_ports;
+
+		tula_val_map_set(v, "destination",
+				 tula_val_strf("%s/%u", ip_str(r->prefix, b), r->plen));
+		tula_val_map_set(v, "type", tula_val_str(r->connected ? "connected" : "static"));
+		tula_val_map_set(v, "next-hop",
+				 r->connected ? tula_val_str("-") : fw_cmd_ip_val(r->gateway));
+		tula_val_map_set(v, "interface",
+				 tula_val_str(known ? st->ports[r->port].name : "?"));
+		tula_val_map_set(v, "neighbour",
+				 tula_val_str(r->connected || !known
+						      ? "-"
+						      : neigh_state(r->gateway,
+								    st->ports[r->port].port_id)));
+		tula_val_list_add(list, v);
+	}
+	sh_ctx_set_val(ctx, list, render_route);
+	return 0;
+}
+
+/* ---- clear / request ------------------------------------------------------------------ */
+
+static int clear_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct db_node *one;
+	int err, slot;
+
+	(void)arg;
+	one = fw_cmd_wanted_vip(ctx, m, &err);
+	if (err)
+		return err;
+	if (one == NULL) {
+		fw_dp_counters_clear(fw_ctl_dp(the_ctl));
+		sh_printf(ctx, "statistics cleared\n");
+		return 0;
+	}
+	slot = vip_slot(fw_ctl_state(the_ctl), one);
+	if (slot < 0 || fw_dp_counters_clear_vip(fw_ctl_dp(the_ctl), (unsigned int)slot) < 0)
+		return sh_err(ctx, "error: VIP %s is not installed in the data path",
+			      db_node_key(one));
+	sh_printf(ctx, "statistics of VIP %s cleared\n", db_node_key(one));
+	return 0;
+}
+
+static int request_flush(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	const struct fw_state *st = fw_ctl_state(the_ctl);
+	const char *bname = sh_match_str(m, "BACKEND");
+	const struct db_node *one, *b = NULL;
+	int err, slot, bslot = -1, rc;
+
+	(void)arg;
+	one = fw_cmd_wanted_vip(ctx, m, &err);
+	if (err)
+		return err;
+	slot = vip_slot(st, one);
+	if (slot < 0)
+		return sh_err(ctx, "error: VIP %s is not installed in the data path",
+			      db_node_key(one));
+	if (bname != NULL) {
+		struct in_addr a;
+
+		b = db_node_find(one, "backend", bname);
+		if (b == NULL || db_get_ipv4(b, "address", &a) < 0)
+			return sh_err(ctx, "error: VIP %s has no backend named %s",
+				      db_node_key(one), bname);
+		bslot = fw_state_backend_slot(st, slot, a.s_addr);
+		if (bslot < 0)
+			return sh_err(ctx, "error: backend %s is not installed in the data path",
+				      bname);
+	}
+	rc = fw_dp_flush(fw_ctl_dp(the_ctl), slot, bslot);
+	if (rc < 0)
+		return sh_err(ctx, "error: the data path is busy, try again (%s)", strerror(-rc));
+	sh_printf(ctx, "flushing the flows of VIP %s%s%s on %u worker(s)\n", db_node_key(one),
+		  bname ? " pinned to backend " : "", bname ? bname : "",
+		  fw_dp_nb_workers(fw_ctl_dp(the_ctl)));
+	return 0;
+}
+
+/* ---- declarations ---------------------------------------------------------------------- */
+
+static void interface_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	struct db *db = sh_server_db();
+
+	(void)s;
+	(void)m;
+	if (db == NULL)
+		return;
+	for (const struct db_node *i = db_node_first(db_active_effective(db), "interfaces"); i;
+	     i = db_node_next(i))
+		sh_cands_add(out, SH_CAND_NAME, db_node_key(i), db_get_str(i, "description"));
+}
+
+static const struct sh_arg a_vip[] = {
+	{.name = "NAME", .display = "<vip-name>", .names = fw_cmd_vip_names},
+	{NULL},
+};
+static const struct sh_arg a_vip_backend[] = {
+	{.name = "NAME", .display = "<vip-name>", .names = fw_cmd_vip_names},
+	{.name = "BACKEND", .display = "<backend-name>", .names = backend_names},
+	{NULL},
+};
+static const struct sh_arg a_if[] = {
+	{.name = "IFNAME", .display = "<interface-name>", .names = interface_names},
+	{NULL},
+};
+
+static const char *const h_dsr[] = {
+	"Show information", "Services", "Direct Server Return: VIPs, backends, health, hash share",
+	"Only one VIP",	    "VIP name", NULL};
+static const char *const h_stats[] = {"Show information",
+				      "Services",
+				      "Direct Server Return",
+				      "Packets and bytes per VIP and backend, drops by reason",
+				      "Only one VIP",
+				      "VIP name",
+				      NULL};
+static const char *const h_flows[] = {"Show information",
+				      "Services",
+				      "Direct Server Return",
+				      "Flow-table occupancy per worker and top talkers",
+				      "Only one VIP",
+				      "VIP name",
+				      NULL};
+static const char *const h_ifs[] = {
+	"Show information", "Ports: link, MAC, addresses, packet counters", "Interface name", NULL};
+static const char *const h_arp[] = {"Show information", "Neighbour table (backends and next hops)",
+				    NULL};
+static const char *const h_route[] = {"Show information", "Connected and static routes", NULL};
+static const char *const h_clear_stats[] = {"Clear information",
+					    "Services",
+					    "Direct Server Return",
+					    "Zero the counters",
+					    "Only one VIP",
+					    "VIP name",
+					    NULL};
+static const char *const h_clear_arp[] = {"Clear information",
+					  "Forget learned MACs and resolve again", NULL};
+static const char *const h_flush[] = {
+	"Make a system-level request",		"Services",	"Direct Server Return",
+	"Drop pinned flows (a hard drain)",	"A VIP",	"VIP name",
+	"Only the flows pinned to one backend", "Backend name", NULL};
+
+static const struct sh_cmd cmds[] = {
+	{.syntax = "show services dsr [vip NAME]",
+	 .help = h_dsr,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_dsr},
+	{.syntax = "show services dsr statistics [vip NAME]",
+	 .help = h_stats,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_stats},
+	{.syntax = "show services dsr flows [vip NAME]",
+	 .help = h_flows,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_flows},
+	{.syntax = "show interfaces [IFNAME]",
+	 .help = h_ifs,
+	 .args = a_if,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_interfaces},
+	{.syntax = "show arp",
+	 .help = h_arp,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_arp},
+	{.syntax = "show route",
+	 .help = h_route,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_route},
+	{.syntax = "clear services dsr statistics [vip NAME]",
+	 .help = h_clear_stats,
+	 .args = a_vip,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = clear_stats},
+	{.syntax = "clear arp",
+	 .help = h_clear_arp,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = clear_arp},
+	{.syntax = "request services dsr flush vip NAME [backend BACKEND]",
+	 .help = h_flush,
+	 .args = a_vip_backend,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = request_flush},
+};
+
+#define NB_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+int fw_cmds_register(struct fw_ctl *ctl, struct fw_health *health)
+{
+	int rc;
+
+	the_ctl = ctl;
+	the_health = health;
+	rc = sh_cmds_register(cmds, NB_CMDS);
+	if (rc < 0) {
+		the_ctl = NULL;
+		the_health = NULL;
+	}
+	return rc;
+}
+
+void fw_cmds_unregister(void)
+{
+	sh_cmds_unregister(cmds, NB_CMDS);
+	the_ctl = NULL;
+	the_health = NULL;
+}

@@ -1,0 +1,1305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firmware's control side (see fw_ctl.h for the whole picture).
+ *
+ * Ports are opened in the commit's prepare phase, because a device that cannot be
+ * opened must fail the commit with the device's own reason and leave nothing half
+ * applied; they are closed in apply, after the state that no longer polls them has been
+ * published and every worker has gone quiescent. Everything the kernel must know
+ * (TAP addresses, static routes, a permanent neighbour per VIP pointing at the port's
+ * MAC so probes to a VIP leave through the TAP) is brought in line in apply too, by
+ * diffing what was installed against what the new configuration wants.
+ */
+#include "firmware/control/fw_ctl.h"
+
+#include "common/tula_log.h"
+#include "common/tula_loop.h"
+#include "db/db.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/control/fw_eal.h"
+#include "firmware/control/fw_port.h"
+#include "firmware/fw_state.h"
+#include "firmware/control/fw_tap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#define MAX_PORTS	 FW_STATE_MAX_PORTS
+#define MAX_KADDRS	 64 /* self addresses installed on TAPs, all ports */
+#define MAX_KROUTES	 256
+#define MAX_KNEIGH	 1024
+#define PUNT_BURST	 64
+#define PUNT_POLL_MIN_MS 1  /* while Tula exchanges traffic of its own */
+#define PUNT_POLL_MAX_MS 16 /* when idle */
+
+struct ctl_port {
+	struct fw_ctl *ctl; /* back pointer for the TAP's loop callback */
+	int used;
+	char name[FW_STATE_NAME_MAX]; /* configuration name */
+	char devargs[256];
+	uint16_t mtu_cfg; /* configured MTU (0 = the device's) */
+	struct fw_port_info info;
+	struct fw_tap *tap;
+	/* during a commit */
+	int pending;			  /* opened by the prepare in progress */
+	int keep;			  /* the new configuration uses it */
+	uint16_t mtu_old;		  /* MTU before prepare changed it (0 = unchanged) */
+	char new_name[FW_STATE_NAME_MAX]; /* name in the new configuration */
+};
+
+struct kaddr {
+	uint8_t port; /* index in ctl->ports */
+	uint8_t plen;
+	uint32_t addr;
+};
+
+struct kroute {
+	uint8_t port;
+	uint8_t plen;
+	uint32_t dst, gw;
+};
+
+struct kneigh {
+	uint8_t port;
+	uint32_t addr;
+};
+
+struct health {
+	char vip[FW_STATE_NAME_MAX];
+	uint32_t addr;
+};
+
+struct fw_ctl {
+	struct tula_loop *loop;
+	struct db *db;
+	struct fw_dp *dp;
+	uint16_t nb_queues;
+	struct fw_neigh *neigh;
+	struct ctl_port ports[MAX_PORTS];
+
+	struct fw_state *pending; /* built by prepare, published by apply */
+	int in_commit;
+
+	/* what the kernel was told (see the file comment) */
+	struct kaddr kaddrs[MAX_KADDRS];
+	unsigned int nb_kaddrs;
+	struct kroute kroutes[MAX_KROUTES];
+	unsigned int nb_kroutes;
+	struct kneigh kneigh[MAX_KNEIGH];
+	unsigned int nb_kneigh;
+
+	struct health *down; /* backends marked down by health checks */
+	size_t nb_down, cap_down;
+	struct fw_ctl_steer *steer; /* [65536] by probe source port; be_addr 0 = none */
+	fw_ctl_arp_fn arp_fn;
+	void *arp_arg;
+
+	struct tula_timer *punt_timer;
+	uint32_t punt_ms; /* current punt-ring poll interval */
+	struct tula_timer *rebuild_timer;
+	struct fw_ctl_stats stats;
+};
+
+static const struct db_hook hook;
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static struct ctl_port *port_by_id(struct fw_ctl *ctl, uint16_t port_id)
+{
+	for (int i = 0; i < MAX_PORTS; i++)
+		if (ctl->ports[i].used && ctl->ports[i].info.port_id == port_id)
+			return &ctl->ports[i];
+	return NULL;
+}
+
+static int port_index(const struct fw_ctl *ctl, const struct ctl_port *p)
+{
+	return (int)(p - ctl->ports);
+}
+
+const char *fw_ctl_port_name(const struct fw_ctl *ctl, uint16_t port_id)
+{
+	for (int i = 0; i < MAX_PORTS; i++)
+		if (ctl->ports[i].used && !ctl->ports[i].pending &&
+		    ctl->ports[i].info.port_id == port_id)
+			return ctl->ports[i].name;
+	return NULL;
+}
+
+struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl)
+{
+	return ctl->neigh;
+}
+
+struct fw_dp *fw_ctl_dp(struct fw_ctl *ctl)
+{
+	return ctl->dp;
+}
+
+void fw_ctl_stats(const struct fw_ctl *ctl, struct fw_ctl_stats *out)
+{
+	*out = ctl->stats;
+}
+
+size_t fw_ctl_ports(const struct fw_ctl *ctl, void (*fn)(void *arg, const struct fw_ctl_port *p),
+		    void *arg)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < MAX_PORTS; i++) {
+		const struct ctl_port *cp = &ctl->ports[i];
+		struct fw_ctl_port p;
+
+		if (!cp->used || cp->pending)
+			continue;
+		p.name = cp->name;
+		p.devargs = cp->devargs;
+		p.tap = cp->tap ? fw_tap_name(cp->tap) : "";
+		p.port_id = cp->info.port_id;
+		p.mtu = cp->info.mtu;
+		p.mac = cp->info.mac;
+		fn(arg, &p);
+		n++;
+	}
+	return n;
+}
+
+/* Where an error goes: the commit in progress, or the log for event-driven rebuilds. */
+struct build {
+	struct fw_ctl *ctl;
+	struct db_commit *c; /* NULL when rebuilding outside a commit */
+	int errors;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+build_error(struct build *b, const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	b->errors++;
+	if (b->c != NULL)
+		db_commit_error(b->c, path, "%s", msg);
+	else
+		TLOG_ERR("forwarding state rebuild: [%s] %s", path, msg);
+}
+
+static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
+{
+	char buf[64], *slash;
+	struct in_addr a;
+	long len = 32;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		len = strtol(slash + 1, NULL, 10);
+		if (len < 0 || len > 32)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	*addr = a.s_addr;
+	*plen = (uint8_t)len;
+	return 0;
+}
+
+static uint32_t mask_of(uint8_t plen)
+{
+	return plen == 0 ? 0 : htonl(~0u << (32 - plen));
+}
+
+/* The text of a leaf or leaf-list entry: leaf-lists keep the value as the key. */
+static const char *node_text(const struct db_node *n)
+{
+	return db_node_value(n) != NULL ? db_node_value(n) : db_node_key(n);
+}
+
+/* ---- health and steering ---------------------------------------------------------- */
+
+static long find_down(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
+{
+	for (size_t i = 0; i < ctl->nb_down; i++)
+		if (ctl->down[i].addr == addr && strcmp(ctl->down[i].vip, vip) == 0)
+			return (long)i;
+	return -1;
+}
+
+int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
+{
+	return find_down(ctl, vip, addr) < 0;
+}
+
+static void schedule_rebuild(struct fw_ctl *ctl)
+{
+	if (!tula_timer_armed(ctl->rebuild_timer))
+		tula_timer_arm(ctl->rebuild_timer, 0, 0);
+}
+
+int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up)
+{
+	long i = find_down(ctl, vip, addr);
+
+	if (up && i >= 0) {
+		ctl->down[i] = ctl->down[--ctl->nb_down];
+		schedule_rebuild(ctl);
+	} else if (!up && i < 0) {
+		if (ctl->nb_down == ctl->cap_down) {
+			size_t cap = ctl->cap_down ? ctl->cap_down * 2 : 16;
+			struct health *d = realloc(ctl->down, cap * sizeof(*d));
+
+			if (d == NULL)
+				return -ENOMEM;
+			ctl->down = d;
+			ctl->cap_down = cap;
+		}
+		snprintf(ctl->down[ctl->nb_down].vip, FW_STATE_NAME_MAX, "%s", vip);
+		ctl->down[ctl->nb_down++].addr = addr;
+		schedule_rebuild(ctl);
+	}
+	return 0;
+}
+
+void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target)
+{
+	if (target != NULL)
+		ctl->steer[sport] = *target;
+	else
+		memset(&ctl->steer[sport], 0, sizeof(ctl->steer[sport]));
+}
+
+void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg)
+{
+	ctl->arp_fn = fn;
+	ctl->arp_arg = arg;
+}
+
+const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl)
+{
+	return fw_dp_state(ctl->dp);
+}
+
+/* ---- compiling a configuration into a forwarding state ------------------------------ */
+
+/* The port an interface name designates in the configuration being built. */
+static struct ctl_port *port_named(struct fw_ctl *ctl, const char *name, int pending)
+{
+	for (int i = 0; i < MAX_PORTS; i++) {
+		struct ctl_port *p = &ctl->ports[i];
+
+		if (!p->used)
+			continue;
+		if (pending ? (p->keep && strcmp(p->new_name, name) == 0)
+			    : (!p->pending && strcmp(p->name, name) == 0))
+			return p;
+	}
+	return NULL;
+}
+
+/* The interface whose connected subnet holds addr, when exactly one does. */
+static const char *iface_for(const struct db_node *cfg, uint32_t addr, int *count)
+{
+	const char *found = NULL;
+
+	*count = 0;
+	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i; i = db_node_next(i)) {
+		for (const struct db_node *a = db_node_first(i, "address"); a;
+		     a = db_node_next(a)) {
+			uint32_t net;
+			uint8_t plen;
+
+			if (node_text(a) == NULL || parse_prefix(node_text(a), &net, &plen) < 0)
+				continue;
+			if (((net ^ addr) & mask_of(plen)) == 0) {
+				found = db_node_key(i);
+				(*count)++;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+static int add_ports(struct build *b, struct fw_state *st, const struct db_node *cfg, int pending)
+{
+	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i; i = db_node_next(i)) {
+		const char *name = db_node_key(i);
+		struct ctl_port *p = port_named(b->ctl, name, pending);
+		struct fw_port_def def = {0};
+		char path[128];
+		int rc;
+
+		snprintf(path, sizeof(path), "interfaces %s", name);
+		if (p == NULL) {
+			build_error(b, path, "interface is not open");
+			continue;
+		}
+		def.port_id = p->info.port_id;
+		def.mac = p->info.mac;
+		def.mtu = p->info.mtu;
+		def.nb_queues = p->info.nb_rxq;
+		snprintf(def.name, sizeof(def.name), "%s", name);
+		rc = fw_state_add_port(st, &def);
+		if (rc < 0) {
+			build_error(b, path, "cannot add port: %s", strerror(-rc));
+			continue;
+		}
+		for (const struct db_node *a = db_node_first(i, "address"); a;
+		     a = db_node_next(a)) {
+			uint32_t addr;
+			uint8_t plen;
+
+			if (node_text(a) == NULL || parse_prefix(node_text(a), &addr, &plen) < 0)
+				continue;
+			rc = fw_state_add_address(st, def.port_id, addr, plen);
+			if (rc < 0)
+				build_error(b, path, "address %s: %s", node_text(a),
+					    rc == -ENOSPC ? "too many addresses on one port"
+							  : strerror(-rc));
+		}
+	}
+	return b->errors ? -EINVAL : 0;
+}
+
+static void add_routes(struct build *b, struct fw_state *st, const struct db_node *cfg)
+{
+	const struct db_node *st_routes = db_node_get(cfg, "routing-options static");
+
+	if (st_routes == NULL)
+		return;
+	for (const struct db_node *r = db_node_first(st_routes, "route"); r; r = db_node_next(r)) {
+		struct in_addr gw;
+		uint32_t dst;
+		uint8_t plen;
+		char path[128];
+		int rc;
+
+		snprintf(path, sizeof(path), "routing-options static route %s", db_node_key(r));
+		if (parse_prefix(db_node_key(r), &dst, &plen) < 0 ||
+		    db_get_ipv4(r, "next-hop", &gw) < 0) {
+			build_error(b, path, "route needs a destination prefix and a next-hop");
+			continue;
+		}
+		rc = fw_state_add_route(st, dst, plen, gw.s_addr);
+		if (rc < 0)
+			build_error(b, path, "%s", strerror(-rc));
+	}
+}
+
+struct neigh_add {
+	struct fw_state *st;
+};
+
+static void add_one_neigh(void *arg, const struct fw_neigh_entry *e)
+{
+	struct neigh_add *na = arg;
+
+	if (e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_PROBE)
+		fw_state_add_neighbour(na->st, e->port, e->ip, &e->mac);
+}
+
+static void add_vips(struct build *b, struct fw_state *st, const struct db_node *cfg, int pending)
+{
+	const struct db_node *dsr = db_node_get(cfg, "services dsr");
+
+	if (dsr == NULL)
+		return;
+	for (const struct db_node *v = db_node_first(dsr, "vip"); v; v = db_node_next(v)) {
+		const char *name = db_node_key(v), *s;
+		struct fw_vip_def def = {0};
+		struct in_addr a, pfx;
+		struct ctl_port *p;
+		char path[160];
+		uint32_t u;
+		int slot, n;
+
+		snprintf(path, sizeof(path), "services dsr vip %s", name);
+		snprintf(def.name, sizeof(def.name), "%s", name);
+		if (db_get_ipv4(v, "address", &a) < 0) {
+			build_error(b, path, "a VIP needs an address");
+			continue;
+		}
+		def.addr = a.s_addr;
+		s = db_get_str(v, "protocol");
+		def.proto = s != NULL && strcmp(s, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+		if (db_get_port(v, "port", &def.port) < 0) {
+			build_error(b, path, "a VIP needs a port");
+			continue;
+		}
+		s = db_get_str(v, "mode");
+		def.mode = s != NULL && strcmp(s, "l3") == 0 ? FW_MODE_L3 : FW_MODE_L2;
+		s = db_get_str(v, "hash");
+		def.hash = s != NULL && strcmp(s, "addresses") == 0 ? FW_HASH_ADDRESSES
+								    : FW_HASH_FIVE_TUPLE;
+		if (db_get_uint(v, "flow-timeout", &u) == 0)
+			def.flow_timeout = u;
+		if (db_get_prefix(v, "tunnel-source", &pfx, &def.tunnel_src_len) == 0)
+			def.tunnel_src = pfx.s_addr;
+
+		s = db_get_str(v, "interface");
+		if (s == NULL) {
+			s = iface_for(cfg, def.addr, &n);
+			if (n != 1) {
+				const struct db_node *only = db_node_first(cfg, "interfaces");
+
+				if (db_node_count(cfg, "interfaces") == 1 && only != NULL) {
+					s = db_node_key(only);
+				} else {
+					build_error(b, path,
+						    "cannot tell which interface the VIP lives on: "
+						    "set interface");
+					continue;
+				}
+			}
+		}
+		p = port_named(b->ctl, s, pending);
+		if (p == NULL) {
+			build_error(b, path, "interface %s is not configured", s);
+			continue;
+		}
+		def.port_id = p->info.port_id;
+		slot = fw_state_add_vip(st, &def);
+		if (slot < 0) {
+			build_error(b, path, "%s",
+				    slot == -ENOSPC ? "too many VIPs for this data path"
+				    : slot == -EEXIST
+					    ? "another VIP has the same address, protocol "
+					      "and port"
+					    : strerror(-slot));
+			continue;
+		}
+		for (const struct db_node *be = db_node_first(v, "backend"); be;
+		     be = db_node_next(be)) {
+			struct fw_backend_def bd = {0};
+			char bpath[224];
+			int rc;
+
+			snprintf(bpath, sizeof(bpath), "%s backend %s", path, db_node_key(be));
+			snprintf(bd.name, sizeof(bd.name), "%s", db_node_key(be));
+			if (db_get_ipv4(be, "address", &a) < 0) {
+				build_error(b, bpath, "a backend needs an address");
+				continue;
+			}
+			bd.addr = a.s_addr;
+			bd.weight = db_get_uint(be, "weight", &u) == 0 ? u : 100;
+			bd.up = fw_ctl_backend_up(b->ctl, name, bd.addr) ? 1 : 0;
+			rc = fw_state_add_backend(st, slot, &bd);
+			if (rc < 0)
+				build_error(b, bpath, "%s",
+					    rc == -ENOSPC ? "too many backends for this data path"
+					    : rc == -EEXIST
+						    ? "the same address is already a backend "
+						      "of this VIP"
+						    : strerror(-rc));
+		}
+	}
+}
+
+/*
+ * Build a complete forwarding state for cfg (an effective tree). pending selects the
+ * port names of the commit in progress. Returns 0 with *out, or -EINVAL with errors
+ * reported through b.
+ */
+static int compile(struct build *b, const struct db_node *cfg, int pending, struct fw_state **out)
+{
+	struct fw_state *st = fw_state_new(b->ctl->dp);
+	struct neigh_add na = {st};
+	int rc;
+
+	*out = NULL;
+	if (st == NULL) {
+		build_error(b, "", "cannot allocate a forwarding state: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	if (add_ports(b, st, cfg, pending) < 0)
+		goto fail;
+	add_routes(b, st, cfg);
+	fw_neigh_walk(b->ctl->neigh, add_one_neigh, &na);
+	add_vips(b, st, cfg, pending);
+	if (b->errors)
+		goto fail;
+	rc = fw_state_finalize(st);
+	if (rc < 0) {
+		build_error(b, rc == -EINVAL ? "routing-options static" : "",
+			    "cannot build the forwarding state: %s",
+			    rc == -EINVAL ? "a static route's next hop is not on a connected subnet"
+			    : rc == -EEXIST ? "a VIP address is also one of Tula's own addresses"
+					    : strerror(-rc));
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	fw_state_free(st);
+	return -EINVAL;
+}
+
+/* ---- the wire: ARP frames the control side sends ---------------------------------- */
+
+static struct rte_mbuf *arp_frame(uint16_t op, const struct rte_ether_addr *src,
+				  const struct rte_ether_addr *dst, uint32_t sip, uint32_t tip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(eth, 0, sizeof(*eth) + sizeof(*arp));
+	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	if (dst != NULL)
+		eth->dst_addr = *dst;
+	eth->src_addr = *src;
+	eth->ether_type = htons(RTE_ETHER_TYPE_ARP);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	arp->arp_hardware = htons(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = htons(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = htons(op);
+	arp->arp_data.arp_sha = *src;
+	arp->arp_data.arp_sip = sip;
+	if (dst != NULL && op == RTE_ARP_OP_REPLY)
+		arp->arp_data.arp_tha = *dst;
+	arp->arp_data.arp_tip = tip;
+	return m;
+}
+
+static void punt_soon(struct fw_ctl *ctl);
+
+static int send_raw(struct fw_ctl *ctl, uint16_t port_id, struct rte_mbuf *m)
+{
+	int rc;
+
+	if (m == NULL) {
+		ctl->stats.dropped++;
+		return -ENOMEM;
+	}
+	rc = fw_dp_inject_raw(ctl->dp, port_id, m);
+	if (rc < 0) {
+		rte_pktmbuf_free(m);
+		ctl->stats.dropped++;
+		return rc;
+	}
+	ctl->stats.injected++;
+	punt_soon(ctl);
+	return 0;
+}
+
+/* The self address on the port that shares a subnet with ip (or its first one). */
+static uint32_t source_for(const struct fw_ctl *ctl, uint8_t port, uint32_t ip)
+{
+	uint32_t first = 0;
+
+	for (unsigned int i = 0; i < ctl->nb_kaddrs; i++) {
+		const struct kaddr *k = &ctl->kaddrs[i];
+
+		if (k->port != port)
+			continue;
+		if (((k->addr ^ ip) & mask_of(k->plen)) == 0)
+			return k->addr;
+		if (first == 0)
+			first = k->addr;
+	}
+	return first;
+}
+
+int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
+{
+	struct ctl_port *p = port_by_id(ctl, port_id);
+
+	if (p == NULL)
+		return -ENODEV;
+	ctl->stats.arp_requests++;
+	return send_raw(ctl, port_id,
+			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
+				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
+}
+
+static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_ether_addr *hint)
+{
+	struct fw_ctl *ctl = arg;
+	struct ctl_port *p = port_by_id(ctl, port_id);
+
+	if (p == NULL)
+		return -ENODEV;
+	ctl->stats.arp_requests++;
+	return send_raw(ctl, port_id,
+			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, hint,
+				  source_for(ctl, (uint8_t)port_index(ctl, p), ip), ip));
+}
+
+/* Gratuitous ARP (a request for the address itself, RFC 5227 announcement). */
+static void garp(struct fw_ctl *ctl, uint16_t port_id, const struct rte_ether_addr *mac,
+		 uint32_t addr)
+{
+	ctl->stats.garps++;
+	send_raw(ctl, port_id, arp_frame(RTE_ARP_OP_REQUEST, mac, NULL, addr, addr));
+}
+
+/* ---- publishing ------------------------------------------------------------------- */
+
+/* Ask for the MAC of every backend (L2) and next hop (L3) the state uses. */
+static void want_neighbours(struct fw_ctl *ctl, const struct fw_state *st)
+{
+	uint16_t *ports = NULL;
+	uint32_t *ips = NULL;
+	size_t n = 0, cap = (size_t)st->max_backends + st->nb_routes + 1;
+
+	ports = calloc(cap, sizeof(*ports));
+	ips = calloc(cap, sizeof(*ips));
+	if (ports == NULL || ips == NULL)
+		goto out;
+	for (uint32_t i = 0; i < st->max_backends; i++) {
+		const struct fw_state_backend *be = &st->backends[i];
+
+		if (be->gen == 0 || be->nexthop == 0 || be->port >= st->nb_ports)
+			continue;
+		ports[n] = st->ports[be->port].port_id;
+		ips[n++] = be->nexthop;
+	}
+	for (uint32_t i = 0; i < st->nb_routes; i++) {
+		const struct fw_state_route *r = &st->routes[i];
+
+		if (r->connected || r->gateway == 0 || r->port >= st->nb_ports)
+			continue;
+		ports[n] = st->ports[r->port].port_id;
+		ips[n++] = r->gateway;
+	}
+	/* duplicates are harmless: set_wanted looks each one up */
+	if (fw_neigh_set_wanted(ctl->neigh, ports, ips, n) < 0)
+		TLOG_ERR("neighbour table: out of memory");
+out:
+	free(ports);
+	free(ips);
+}
+
+static int publish(struct fw_ctl *ctl, struct fw_state *st)
+{
+	int rc = fw_dp_publish_sync(ctl->dp, st);
+
+	if (rc < 0)
+		return rc;
+	ctl->stats.publishes++;
+	return 0;
+}
+
+static void on_rebuild(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct fw_ctl *ctl = arg;
+	const struct db_node *cfg = db_active_effective(ctl->db);
+	struct build b = {ctl, NULL, 0};
+	struct fw_state *st;
+
+	(void)loop;
+	(void)t;
+	if (ctl->in_commit || cfg == NULL) {
+		/* the commit in progress compiles with the newest facts */
+		return;
+	}
+	if (compile(&b, cfg, 0, &st) < 0) {
+		ctl->stats.rebuild_errors++;
+		return;
+	}
+	if (publish(ctl, st) < 0) {
+		fw_state_free(st);
+		ctl->stats.rebuild_errors++;
+		tula_timer_arm(ctl->rebuild_timer, 10, 0); /* a ring was full: try again */
+		return;
+	}
+	want_neighbours(ctl, fw_dp_state(ctl->dp));
+}
+
+static void on_neigh_changed(void *arg)
+{
+	schedule_rebuild(arg);
+}
+
+/* ---- the kernel's view: TAP addresses, routes, VIP neighbours ---------------------- */
+
+static void sync_kernel(struct fw_ctl *ctl, const struct fw_state *st)
+{
+	struct kaddr addrs[MAX_KADDRS];
+	struct kroute routes[MAX_KROUTES];
+	struct kneigh neighs[MAX_KNEIGH];
+	unsigned int na = 0, nr = 0, nn = 0, i, j;
+
+	/* what the new state wants */
+	for (i = 0; i < st->nb_ports; i++) {
+		struct ctl_port *p = port_by_id(ctl, st->ports[i].port_id);
+
+		if (p == NULL)
+			continue;
+		for (j = 0; j < st->ports[i].nb_addrs && na < MAX_KADDRS; j++)
+			addrs[na++] = (struct kaddr){(uint8_t)port_index(ctl, p),
+						     st->ports[i].plens[j], st->ports[i].addrs[j]};
+	}
+	for (i = 0; i < st->nb_routes && nr < MAX_KROUTES; i++) {
+		const struct fw_state_route *r = &st->routes[i];
+		struct ctl_port *p;
+
+		if (r->connected || r->port >= st->nb_ports)
+			continue;
+		p = port_by_id(ctl, st->ports[r->port].port_id);
+		if (p != NULL)
+			routes[nr++] = (struct kroute){(uint8_t)port_index(ctl, p), r->plen,
+						       r->prefix, r->gateway};
+	}
+	for (i = 0; i < st->max_vips && nn < MAX_KNEIGH; i++) {
+		const struct fw_state_vip *v = &st->vips[i];
+		struct ctl_port *p;
+
+		if (v->gen == 0 || v->port_index >= st->nb_ports)
+			continue;
+		p = port_by_id(ctl, st->ports[v->port_index].port_id);
+		if (p != NULL)
+			neighs[nn++] = (struct kneigh){(uint8_t)port_index(ctl, p), v->addr};
+	}
+
+	/* remove what is no longer wanted (routes first, then neighbours, then addresses) */
+	for (i = 0; i < ctl->nb_kroutes; i++) {
+		const struct kroute *k = &ctl->kroutes[i];
+
+		for (j = 0; j < nr; j++)
+			if (memcmp(k, &routes[j], sizeof(*k)) == 0)
+				break;
+		if (j == nr && ctl->ports[k->port].tap != NULL)
+			fw_tap_route(ctl->ports[k->port].tap, 0, k->dst, k->plen, k->gw);
+	}
+	for (i = 0; i < ctl->nb_kneigh; i++) {
+		const struct kneigh *k = &ctl->kneigh[i];
+
+		for (j = 0; j < nn; j++)
+			if (k->port == neighs[j].port && k->addr == neighs[j].addr)
+				break;
+		if (j == nn && ctl->ports[k->port].tap != NULL)
+			fw_tap_neigh(ctl->ports[k->port].tap, 0, k->addr, NULL);
+	}
+	for (i = 0; i < ctl->nb_kaddrs; i++) {
+		const struct kaddr *k = &ctl->kaddrs[i];
+
+		for (j = 0; j < na; j++)
+			if (memcmp(k, &addrs[j], sizeof(*k)) == 0)
+				break;
+		if (j == na && ctl->ports[k->port].tap != NULL)
+			fw_tap_addr(ctl->ports[k->port].tap, 0, k->addr, k->plen);
+	}
+
+	/* add what is wanted (adding what exists is not an error), announce new addresses */
+	for (i = 0; i < na; i++) {
+		struct ctl_port *p = &ctl->ports[addrs[i].port];
+		int is_new = 1;
+
+		for (j = 0; j < ctl->nb_kaddrs; j++)
+			if (memcmp(&ctl->kaddrs[j], &addrs[i], sizeof(addrs[i])) == 0)
+				is_new = 0;
+		if (p->tap != NULL && fw_tap_addr(p->tap, 1, addrs[i].addr, addrs[i].plen) < 0)
+			TLOG_WARNING("%s: cannot add address to %s", p->name, fw_tap_name(p->tap));
+		if (is_new)
+			garp(ctl, p->info.port_id, &p->info.mac, addrs[i].addr);
+	}
+	for (i = 0; i < nn; i++) {
+		struct ctl_port *p = &ctl->ports[neighs[i].port];
+		int is_new = 1;
+
+		for (j = 0; j < ctl->nb_kneigh; j++)
+			if (ctl->kneigh[j].port == neighs[i].port &&
+			    ctl->kneigh[j].addr == neighs[i].addr)
+				is_new = 0;
+		if (p->tap != NULL)
+			fw_tap_neigh(p->tap, 1, neighs[i].addr, &p->info.mac);
+		if (is_new) /* a VIP appeared: tell the segment (RFC 5227 announcement) */
+			garp(ctl, p->info.port_id, &p->info.mac, neighs[i].addr);
+	}
+	for (i = 0; i < nr; i++) {
+		struct ctl_port *p = &ctl->ports[routes[i].port];
+
+		if (p->tap != NULL &&
+		    fw_tap_route(p->tap, 1, routes[i].dst, routes[i].plen, routes[i].gw) < 0)
+			TLOG_WARNING("%s: cannot install route in the kernel", p->name);
+	}
+	memcpy(ctl->kaddrs, addrs, na * sizeof(addrs[0]));
+	ctl->nb_kaddrs = na;
+	memcpy(ctl->kroutes, routes, nr * sizeof(routes[0]));
+	ctl->nb_kroutes = nr;
+	memcpy(ctl->kneigh, neighs, nn * sizeof(neighs[0]));
+	ctl->nb_kneigh = nn;
+}
+
+/* ---- TAP and punt traffic ---------------------------------------------------------- */
+
+static void to_kernel(struct fw_ctl *ctl, struct rte_mbuf *m)
+{
+	struct ctl_port *p = port_by_id(ctl, fw_mbuf_meta(m)->port_id);
+
+	if (p == NULL || p->tap == NULL || m->nb_segs != 1 ||
+	    fw_tap_write(p->tap, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m)) < 0)
+		ctl->stats.dropped++;
+	else
+		ctl->stats.to_kernel++;
+}
+
+static void punted_arp(struct fw_ctl *ctl, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *arp;
+	size_t off = sizeof(*eth);
+
+	if (eth->ether_type == htons(RTE_ETHER_TYPE_VLAN))
+		off += sizeof(struct rte_vlan_hdr);
+	if (rte_pktmbuf_data_len(m) < off + sizeof(*arp))
+		return;
+	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, off);
+	fw_neigh_input(ctl->neigh, fw_mbuf_meta(m)->port_id, arp->arp_data.arp_sip,
+		       &arp->arp_data.arp_sha);
+	if (ctl->arp_fn != NULL)
+		ctl->arp_fn(ctl->arp_arg, fw_mbuf_meta(m)->port_id, ntohs(arp->arp_opcode),
+			    arp->arp_data.arp_sip, &arp->arp_data.arp_sha, arp->arp_data.arp_tip);
+}
+
+static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct fw_ctl *ctl = arg;
+	struct rte_mbuf *pkts[PUNT_BURST];
+	struct fw_resp resp;
+	unsigned int n, i, moved = 0;
+
+	(void)loop;
+	(void)t;
+	do {
+		n = fw_dp_punt_poll(ctl->dp, pkts, PUNT_BURST);
+		moved += n;
+		for (i = 0; i < n; i++) {
+			ctl->stats.punted++;
+			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_ARP)
+				punted_arp(ctl, pkts[i]);
+			/* the kernel keeps its own neighbours: it sees ARP too */
+			to_kernel(ctl, pkts[i]);
+			rte_pktmbuf_free(pkts[i]);
+		}
+	} while (n == PUNT_BURST);
+	while (fw_dp_poll_response(ctl->dp, &resp) == 1)
+		; /* flush completions: counted by the data path's flow statistics */
+	/* Workers cannot wake the control thread (no system call on a worker), so the ring
+	 * is polled: every PUNT_POLL_MIN_MS while there is traffic for Tula itself, backing
+	 * off to PUNT_POLL_MAX_MS when idle; Tula's own sending resets it (punt_soon). */
+	ctl->punt_ms =
+		moved ? PUNT_POLL_MIN_MS
+		      : (ctl->punt_ms * 2 > PUNT_POLL_MAX_MS ? PUNT_POLL_MAX_MS : ctl->punt_ms * 2);
+	tula_timer_arm(ctl->punt_timer, ctl->punt_ms, 0);
+}
+
+/* Tula is sending (a probe, an ARP request): its answer will be punted soon. */
+static void punt_soon(struct fw_ctl *ctl)
+{
+	if (ctl->punt_ms != PUNT_POLL_MIN_MS) {
+		ctl->punt_ms = PUNT_POLL_MIN_MS;
+		tula_timer_arm(ctl->punt_timer, PUNT_POLL_MIN_MS, 0);
+	}
+}
+
+/* A frame the kernel sent on a TAP: out of the port, probes to a VIP through DSR. */
+static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
+{
+	const struct fw_state *st = fw_dp_state(ctl->dp);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct fw_ctl_steer *tgt;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t sport, dport;
+	int vip, be;
+
+	ctl->stats.from_kernel++;
+	if (st == NULL || eth->ether_type != htons(RTE_ETHER_TYPE_IPV4) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + 4) {
+		send_raw(ctl, p->info.port_id, m);
+		return;
+	}
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) {
+		send_raw(ctl, p->info.port_id, m);
+		return;
+	}
+	/* ports sit at the same place in TCP and UDP */
+	memcpy(&sport, (const uint8_t *)ip + rte_ipv4_hdr_len(ip), 2);
+	memcpy(&dport, (const uint8_t *)ip + rte_ipv4_hdr_len(ip) + 2, 2);
+	tgt = &ctl->steer[ntohs(sport)];
+	if (tgt->be_addr != 0 && tgt->vip_addr == ip->dst_addr) {
+		/* a health probe: through the DSR path to the backend it tests */
+		vip = fw_state_vip_slot(st, tgt->vip_addr, tgt->proto, tgt->vip_port);
+		be = vip >= 0 ? fw_state_backend_slot(st, vip, tgt->be_addr) : -ENOENT;
+	} else {
+		vip = fw_state_vip_slot(st, ip->dst_addr, ip->next_proto_id, ntohs(dport));
+		if (vip < 0) {
+			send_raw(ctl, p->info.port_id, m);
+			return;
+		}
+		be = -ENOENT; /* the kernel has no business with a VIP otherwise */
+	}
+	if (be < 0 || fw_dp_inject_dsr(ctl->dp, vip, be, m) < 0) {
+		ctl->stats.unsteered++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	ctl->stats.injected++;
+	punt_soon(ctl);
+}
+
+static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct ctl_port *p = arg;
+	struct fw_ctl *ctl = p->ctl;
+	int budget = 64;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	while (budget-- > 0) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+		ssize_t n;
+
+		if (m == NULL) {
+			char sink[64];
+
+			ctl->stats.dropped++;
+			fw_tap_read(p->tap, sink, sizeof(sink)); /* do not spin on it */
+			return;
+		}
+		n = fw_tap_read(p->tap, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
+		if (n <= 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rte_pktmbuf_append(m, (uint16_t)n);
+		from_kernel(ctl, p, m);
+	}
+}
+
+/* ---- ports ------------------------------------------------------------------------- */
+
+static void tap_name(char *buf, size_t len, const char *ifname)
+{
+	snprintf(buf, len < IFNAMSIZ ? len : IFNAMSIZ, "tula-%s", ifname);
+}
+
+static int open_port(struct fw_ctl *ctl, struct ctl_port *p, const char *name, const char *devargs,
+		     uint16_t mtu, char *why, size_t why_len)
+{
+	struct fw_port_conf pc = {.devargs = devargs, .nb_queues = ctl->nb_queues, .mtu = mtu};
+	char tname[IFNAMSIZ];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->ctl = ctl;
+	rc = fw_port_open(&pc, &p->info, why, why_len);
+	if (rc < 0)
+		return rc;
+	tap_name(tname, sizeof(tname), name);
+	p->tap = fw_tap_open(tname, &p->info.mac, p->info.mtu);
+	if (p->tap == NULL) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot create TAP %s for Tula's own traffic: %s", tname,
+			 strerror(errno));
+		fw_port_close(p->info.port_id);
+		return rc;
+	}
+	rc = tula_loop_add_fd(ctl->loop, fw_tap_fd(p->tap), TULA_EV_READ, on_tap, p);
+	if (rc < 0) {
+		snprintf(why, why_len, "cannot watch TAP %s: %s", tname, strerror(-rc));
+		fw_tap_close(p->tap);
+		fw_port_close(p->info.port_id);
+		return rc;
+	}
+	p->used = 1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->devargs, sizeof(p->devargs), "%s", devargs);
+	p->mtu_cfg = mtu;
+	return 0;
+}
+
+static void close_port(struct fw_ctl *ctl, struct ctl_port *p)
+{
+	/* forget what the kernel was told about this port: its TAP goes away with it */
+	int idx = port_index(ctl, p);
+	unsigned int i, n;
+
+	for (i = n = 0; i < ctl->nb_kaddrs; i++)
+		if (ctl->kaddrs[i].port != idx)
+			ctl->kaddrs[n++] = ctl->kaddrs[i];
+	ctl->nb_kaddrs = n;
+	for (i = n = 0; i < ctl->nb_kroutes; i++)
+		if (ctl->kroutes[i].port != idx)
+			ctl->kroutes[n++] = ctl->kroutes[i];
+	ctl->nb_kroutes = n;
+	for (i = n = 0; i < ctl->nb_kneigh; i++)
+		if (ctl->kneigh[i].port != idx)
+			ctl->kneigh[n++] = ctl->kneigh[i];
+	ctl->nb_kneigh = n;
+
+	if (p->tap != NULL) {
+		tula_loop_del_fd(ctl->loop, fw_tap_fd(p->tap));
+		fw_tap_close(p->tap);
+	}
+	fw_port_close(p->info.port_id);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Match the new configuration's interfaces with the open ports: keep those whose device
+ * is unchanged, open the new ones. Returns 0 or -EINVAL (errors added to the commit).
+ */
+static int prepare_ports(struct fw_ctl *ctl, struct db_commit *c, const struct db_node *cfg)
+{
+	int errors = 0;
+
+	for (int i = 0; i < MAX_PORTS; i++) {
+		ctl->ports[i].keep = 0;
+		ctl->ports[i].pending = 0;
+		ctl->ports[i].mtu_old = 0;
+	}
+	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i; i = db_node_next(i)) {
+		const char *name = db_node_key(i), *devargs = db_get_str(i, "device");
+		struct ctl_port *p = NULL, *free_slot = NULL;
+		char path[128], why[512], dev_new[FW_PORT_NAME_MAX], dev_old[FW_PORT_NAME_MAX];
+		uint32_t mtu = 0;
+		int rc;
+
+		snprintf(path, sizeof(path), "interfaces %s device", name);
+		if (devargs == NULL || devargs[0] == '\0') {
+			db_commit_error(c, path,
+					"an interface needs a device (DPDK devargs or PCI "
+					"address)");
+			errors++;
+			continue;
+		}
+		db_get_uint(i, "mtu", &mtu);
+		fw_port_devname(devargs, dev_new, sizeof(dev_new));
+		for (int k = 0; k < MAX_PORTS; k++) {
+			struct ctl_port *q = &ctl->ports[k];
+
+			if (!q->used) {
+				if (free_slot == NULL)
+					free_slot = q;
+				continue;
+			}
+			if (q->pending || q->keep)
+				continue;
+			fw_port_devname(q->devargs, dev_old, sizeof(dev_old));
+			if (strcmp(q->devargs, devargs) == 0) {
+				p = q;
+				break;
+			}
+			if (strcmp(dev_old, dev_new) == 0) {
+				db_commit_error(c, path,
+						"device %s is in use by interface %s with other "
+						"options: delete the interface and commit first",
+						dev_new, q->name);
+				errors++;
+				p = q;
+				break;
+			}
+		}
+		if (p != NULL) {
+			p->keep = 1;
+			snprintf(p->new_name, sizeof(p->new_name), "%s", name);
+			if ((uint16_t)mtu != p->mtu_cfg && mtu != 0 && mtu != p->info.mtu) {
+				rc = rte_eth_dev_set_mtu(p->info.port_id, (uint16_t)mtu);
+				if (rc < 0) {
+					snprintf(path, sizeof(path), "interfaces %s mtu", name);
+					db_commit_error(c, path, "device refuses MTU %u: %s", mtu,
+							strerror(-rc));
+					errors++;
+					continue;
+				}
+				p->mtu_old = p->info.mtu;
+				p->info.mtu = (uint16_t)mtu;
+			}
+			continue;
+		}
+		if (free_slot == NULL) {
+			db_commit_error(c, path, "too many interfaces (at most %d)", MAX_PORTS);
+			errors++;
+			continue;
+		}
+		rc = open_port(ctl, free_slot, name, devargs, (uint16_t)mtu, why, sizeof(why));
+		if (rc < 0) {
+			db_commit_error(c, path, "cannot open device %s: %s", devargs, why);
+			errors++;
+			continue;
+		}
+		free_slot->pending = 1;
+		free_slot->keep = 1;
+		snprintf(free_slot->new_name, sizeof(free_slot->new_name), "%s", name);
+	}
+	return errors ? -EINVAL : 0;
+}
+
+/* Undo prepare_ports: close what it opened, restore MTUs. */
+static void abort_ports(struct fw_ctl *ctl)
+{
+	for (int i = 0; i < MAX_PORTS; i++) {
+		struct ctl_port *p = &ctl->ports[i];
+
+		if (!p->used)
+			continue;
+		if (p->pending) {
+			close_port(ctl, p);
+			continue;
+		}
+		if (p->mtu_old != 0) {
+			rte_eth_dev_set_mtu(p->info.port_id, p->mtu_old);
+			p->info.mtu = p->mtu_old;
+		}
+		p->keep = 0;
+		p->mtu_old = 0;
+	}
+}
+
+/* ---- the commit hook -------------------------------------------------------------- */
+
+static int hook_prepare(struct db_commit *c, void *arg)
+{
+	struct fw_ctl *ctl = arg;
+	struct build b = {ctl, c, 0};
+	int rc;
+
+	ctl->in_commit = 1;
+	rc = prepare_ports(ctl, c, db_commit_new(c));
+	if (rc == 0)
+		rc = compile(&b, db_commit_new(c), 1, &ctl->pending);
+	if (rc < 0) {
+		abort_ports(ctl);
+		ctl->in_commit = 0;
+		return rc;
+	}
+	return 0;
+}
+
+static void hook_abort(struct db_commit *c, void *arg)
+{
+	struct fw_ctl *ctl = arg;
+
+	(void)c;
+	fw_state_free(ctl->pending);
+	ctl->pending = NULL;
+	abort_ports(ctl);
+	ctl->in_commit = 0;
+}
+
+static void hook_apply(struct db_commit *c, void *arg)
+{
+	struct fw_ctl *ctl = arg;
+	int rc;
+
+	(void)c;
+	/* Publishing cannot fail for lack of memory (the state is built); a full request
+	 * ring only means a worker is slow: wait for it rather than lose the commit. */
+	while ((rc = publish(ctl, ctl->pending)) == -ENOBUFS)
+		fw_dp_reclaim(ctl->dp, 0);
+	if (rc < 0)
+		TLOG_ERR("cannot publish the forwarding state: %s", strerror(-rc));
+	ctl->pending = NULL;
+
+	/* Every worker now runs the new state: ports it no longer names can go. */
+	for (int i = 0; i < MAX_PORTS; i++) {
+		struct ctl_port *p = &ctl->ports[i];
+
+		if (!p->used)
+			continue;
+		if (!p->keep) {
+			TLOG_INFO("interface %s (%s) removed", p->name, p->devargs);
+			close_port(ctl, p);
+			continue;
+		}
+		memcpy(p->name, p->new_name, sizeof(p->name)); /* same size, NUL included */
+		p->pending = 0;
+		p->keep = 0;
+		p->mtu_old = 0;
+		fw_port_query(p->info.port_id, &p->info);
+	}
+	ctl->in_commit = 0;
+	sync_kernel(ctl, fw_dp_state(ctl->dp));
+	want_neighbours(ctl, fw_dp_state(ctl->dp));
+	/* facts that arrived during the commit (neighbours, health) */
+	if (tula_timer_armed(ctl->rebuild_timer))
+		tula_timer_arm(ctl->rebuild_timer, 0, 0);
+}
+
+static const struct db_hook hook = {
+	.name = "firmware",
+	.prepare = hook_prepare,
+	.apply = hook_apply,
+	.abort = hook_abort,
+};
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf)
+{
+	struct fw_neigh_ops nops = {.solicit = solicit, .changed = on_neigh_changed};
+	struct fw_ctl *ctl = calloc(1, sizeof(*ctl));
+	int rc;
+
+	if (ctl == NULL)
+		return NULL;
+	ctl->loop = conf->loop;
+	ctl->db = conf->db;
+	ctl->dp = conf->dp;
+	ctl->nb_queues = conf->nb_queues ? conf->nb_queues : 1;
+	ctl->steer = calloc(65536, sizeof(*ctl->steer));
+	ctl->neigh = fw_neigh_new(conf->loop, conf->neigh, &nops, ctl);
+	ctl->punt_timer = tula_timer_new(conf->loop, on_punt, ctl);
+	ctl->rebuild_timer = tula_timer_new(conf->loop, on_rebuild, ctl);
+	if (ctl->steer == NULL || ctl->neigh == NULL || ctl->punt_timer == NULL ||
+	    ctl->rebuild_timer == NULL) {
+		fw_ctl_free(ctl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = db_commit_hook_register(conf->db, &hook, ctl);
+	if (rc < 0) {
+		fw_ctl_free(ctl);
+		errno = -rc;
+		return NULL;
+	}
+	ctl->punt_ms = PUNT_POLL_MIN_MS;
+	tula_timer_arm(ctl->punt_timer, PUNT_POLL_MIN_MS, 0);
+	return ctl;
+}
+
+void fw_ctl_free(struct fw_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	if (ctl->db != NULL)
+		db_commit_hook_unregister(ctl->db, &hook, ctl);
+	fw_state_free(ctl->pending);
+	for (int i = 0; i < MAX_PORTS; i++)
+		if (ctl->ports[i].used)
+			close_port(ctl, &ctl->ports[i]);
+	tula_timer_free(ctl->punt_timer);
+	tula_timer_free(ctl->rebuild_timer);
+	fw_neigh_free(ctl->neigh);
+	free(ctl->steer);
+	free(ctl->down);
+	free(ctl);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firmware's control side: it joins the configuration database to the data path.
+ *
+ *   commit  validate -> prepare: open new ports (rte_dev_probe), compile the new
+ *           effective configuration into a complete forwarding state (fw_state)
+ *           -> apply: publish it to every worker (ring message + RCU), then close the
+ *           ports no longer configured and bring the TAPs, the neighbour table and
+ *           the kernel's view (addresses, routes, VIP neighbours) in line
+ *           -> abort: free the state, close the ports prepare opened.
+ *   events  a neighbour resolved, changed or failed, or a backend's health changed:
+ *           the active configuration is compiled again and published (one rebuild
+ *           per loop turn however many events arrived).
+ *   punt    ARP replies feed the neighbour table; packets for Tula's own addresses
+ *           go to the kernel through the port's TAP; what the kernel sends on a TAP
+ *           goes out of the port (health probes to a VIP through the DSR path, steered
+ *           to the backend they test by their source port).
+ *
+ * Control thread only: every function runs on the tula_loop's thread.
+ */
+#ifndef FW_CTL_H
+#define FW_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "firmware/control/fw_neigh.h"
+
+struct db;
+struct fw_dp;
+struct fw_ctl;
+struct fw_state;
+struct tula_loop;
+
+struct fw_ctl_conf {
+	struct tula_loop *loop;
+	struct db *db;
+	struct fw_dp *dp;
+	uint16_t nb_queues;		     /* RX/TX queue pairs per port: one per worker */
+	const struct fw_neigh_params *neigh; /* NULL = defaults */
+};
+
+/*
+ * Create the control side and register its commit hook ("firmware") with db.
+ * Returns NULL with errno on failure.
+ */
+struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf);
+
+/* Unregister, close every port and TAP, free. The data path must be stopped or
+ * about to be freed. NULL is ignored. */
+void fw_ctl_free(struct fw_ctl *ctl);
+
+/* Health of backend `addr` of VIP `vip` (configuration name); 1 = up. A change is
+ * published at once (only that backend's flows move). Returns 0 or -ENOMEM. */
+int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up);
+/* 1 when up (the default), 0 when marked down. */
+int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr);
+
+/*
+ * Health probes prove the very path data takes: a frame the kernel sends on a TAP from
+ * source port `sport` to the VIP's address goes through the DSR rewrite to backend
+ * `be_addr` of the VIP (addr, proto, port) — whatever its destination port, so a check
+ * may probe another port than the VIP's. NULL removes the steering of sport.
+ */
+struct fw_ctl_steer {
+	uint32_t vip_addr; /* network order */
+	uint8_t proto;	   /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t vip_port; /* host order, 0 = `port *` */
+	uint32_t be_addr;  /* network order */
+};
+void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target);
+
+/*
+ * Every ARP packet the data path punts (replies, and requests it does not answer) is
+ * shown to fn with the port it came in on — ARP conflict detection listens here.
+ * One observer; NULL removes it.
+ */
+typedef void (*fw_ctl_arp_fn)(void *arg, uint16_t port_id, uint16_t op, uint32_t sip,
+			      const struct rte_ether_addr *sha, uint32_t tip);
+void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg);
+
+/*
+ * Send an ARP request for tip out of port_id (from the port's MAC and, as sender, the
+ * self address sharing a subnet with tip, else 0.0.0.0). Returns 0 or -errno.
+ */
+int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip);
+
+/* The published forwarding state (read-only; valid until the next loop turn). */
+const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl);
+
+/* An open port as the operator knows it. */
+struct fw_ctl_port {
+	const char *name;    /* configuration name: "port0" */
+	const char *devargs; /* as configured */
+	const char *tap;     /* the TAP carrying its self addresses in the kernel */
+	uint16_t port_id;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+};
+/* Visit the open ports in configuration order. Returns the count. */
+size_t fw_ctl_ports(const struct fw_ctl *ctl, void (*fn)(void *arg, const struct fw_ctl_port *p),
+		    void *arg);
+
+/* The port's configuration name for a DPDK port id, or NULL. */
+const char *fw_ctl_port_name(const struct fw_ctl *ctl, uint16_t port_id);
+
+struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl);
+struct fw_dp *fw_ctl_dp(struct fw_ctl *ctl);
+
+/* Control-side counters (frames through the TAPs and what could not be passed on). */
+struct fw_ctl_stats {
+	uint64_t punted;	 /* taken from the punt ring */
+	uint64_t to_kernel;	 /* written into a TAP */
+	uint64_t from_kernel;	 /* read from a TAP */
+	uint64_t injected;	 /* handed to the data path */
+	uint64_t dropped;	 /* could not be passed on (ring full, no port, no mbuf) */
+	uint64_t unsteered;	 /* kernel packets to a VIP without a probe steering */
+	uint64_t arp_requests;	 /* neighbour solicitations sent */
+	uint64_t garps;		 /* gratuitous ARPs sent */
+	uint64_t publishes;	 /* forwarding states published */
+	uint64_t rebuild_errors; /* event-driven rebuilds that failed (logged) */
+};
+void fw_ctl_stats(const struct fw_ctl *ctl, struct fw_ctl_stats *out);
+
+#endif

@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding-state builder (control thread). See fw_state.h for the contract and the
+ * identity rules; the data path only reads what finalize produced.
+ */
+#include "firmware/fw_state.h"
+
+#include "firmware/control/fw_dp_priv.h"
+#include "firmware/control/fw_maglev.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_lpm.h>
+
+/* Maglev tables are published as is: their empty entry is the state's "no slot". */
+_Static_assert(FW_MAGLEV_NONE == FW_SLOT_NONE, "Maglev's empty entry is FW_SLOT_NONE");
+
+#define DEFAULT_TIMEOUT 300
+
+static uint32_t mask_of(uint8_t plen)
+{
+	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
+}
+
+struct fw_state *fw_state_new(struct fw_dp *dp)
+{
+	struct fw_state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->dp = dp;
+	st->maglev_size = dp->conf.maglev_size;
+	st->max_vips = dp->conf.max_vips;
+	st->max_backends = dp->conf.max_backends;
+	memset(st->port_index, FW_PORT_INDEX_NONE, sizeof(st->port_index));
+	st->vips = calloc(st->max_vips, sizeof(*st->vips));
+	st->backends = calloc(st->max_backends, sizeof(*st->backends));
+	if (st->vips == NULL || st->backends == NULL) {
+		fw_state_free(st);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return st;
+}
+
+void fw_state_free(struct fw_state *st)
+{
+	uint32_t i;
+
+	if (st == NULL)
+		return;
+	if (st->vips != NULL) {
+		for (i = 0; i < st->max_vips; i++) {
+			free(st->vips[i].maglev);
+			free(st->vips[i].backends);
+		}
+	}
+	free(st->vips);
+	free(st->backends);
+	free(st->routes);
+	free(st->neighs);
+	if (st->vip_hash != NULL)
+		rte_hash_free(st->vip_hash);
+	if (st->lpm != NULL)
+		rte_lpm_free(st->lpm);
+	free(st);
+}
+
+int fw_state_add_port(struct fw_state *st, const struct fw_port_def *def)
+{
+	struct fw_state_port *p;
+
+	if (st->finalized || def->port_id >= RTE_MAX_ETHPORTS || def->mtu < 68 ||
+	    def->nb_queues == 0)
+		return -EINVAL;
+	if (st->port_index[def->port_id] != FW_PORT_INDEX_NONE)
+		return -EEXIST;
+	if (st->nb_ports >= FW_STATE_MAX_PORTS)
+		return -ENOSPC;
+	p = &st->ports[st->nb_ports];
+	memset(p, 0, sizeof(*p));
+	p->port_id = def->port_id;
+	p->mac = def->mac;
+	p->mtu = def->mtu;
+	p->nb_queues = def->nb_queues;
+	snprintf(p->name, sizeof(p->name), "%s", def->name);
+	st->port_index[def->port_id] = st->nb_ports++;
+	return 0;
+}
+
+static int route_push(struct fw_state *st, const struct fw_state_route *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nb_routes; i++) {
+		if (st->routes[i].prefix == r->prefix && st->routes[i].plen == r->plen &&
+		    st->routes[i].connected == r->connected)
+			return -EEXIST;
+	}
+	if (st->nb_routes == st->routes_cap) {
+		uint32_t cap = st->routes_cap ? st->routes_cap * 2 : 16;
+		struct fw_state_route *n = realloc(st->routes, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		st->routes = n;
+		st->routes_cap = cap;
+	}
+	st->routes[st->nb_routes++] = *r;
+	return 0;
+}
+
+int fw_state_add_address(struct fw_state *st, uint16_t port_id, uint32_t addr, uint8_t plen)
+{
+	struct fw_state_route r = {0};
+	struct fw_state_port *p;
+	uint8_t i, pi;
+	int rc;
+
+	if (st->finalized || plen > 32 || addr == 0)
+		return -EINVAL;
+	if (port_id >= RTE_MAX_ETHPORTS || st->port_index[port_id] == FW_PORT_INDEX_NONE)
+		return -ENODEV;
+	pi = st->port_index[port_id];
+	p = &st->ports[pi];
+	for (i = 0; i < st->nb_ports; i++) {
+		uint8_t j;
+
+		for (j = 0; j < st->ports[i].nb_addrs; j++)
+			if (st->ports[i].addrs[j] == addr)
+				return -EEXIST;
+	}
+	if (p->nb_addrs >= FW_STATE_MAX_ADDRS)
+		return -ENOSPC;
+	p->addrs[p->nb_addrs] = addr;
+	p->plens[p->nb_addrs] = plen;
+	p->nb_addrs++;
+	r.prefix = addr & mask_of(plen);
+	r.plen = plen;
+	r.connected = 1;
+	r.port = pi;
+	rc = route_push(st, &r);
+	return rc == -EEXIST ? 0 : rc; /* two addresses in one subnet: one route */
+}
+
+int fw_state_add_route(struct fw_state *st, uint32_t prefix, uint8_t plen, uint32_t gateway)
+{
+	struct fw_state_route r = {0};
+
+	if (st->finalized || plen > 32 || gateway == 0 || (prefix & ~mask_of(plen)) != 0)
+		return -EINVAL;
+	r.prefix = prefix;
+	r.plen = plen;
+	r.gateway = gateway;
+	return route_push(st, &r);
+}
+
+int fw_state_add_neighbour(struct fw_state *st, uint16_t port_id, uint32_t addr,
+			   const struct rte_ether_addr *mac)
+{
+	uint32_t i;
+	uint8_t pi;
+
+	if (st->finalized || addr == 0)
+		return -EINVAL;
+	if (port_id >= RTE_MAX_ETHPORTS || st->port_index[port_id] == FW_PORT_INDEX_NONE)
+		return -ENODEV;
+	pi = st->port_index[port_id];
+	for (i = 0; i < st->nb_neighs; i++)
+		if (st->neighs[i].addr == addr && st->neighs[i].port == pi)
+			return -EEXIST;
+	if (st->nb_neighs == st->neighs_cap) {
+		uint32_t cap = st->neighs_cap ? st->neighs_cap * 2 : 16;
+		struct fw_state_neigh *n = realloc(st->neighs, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		st->neighs = n;
+		st->neighs_cap = cap;
+	}
+	st->neighs[st->nb_neighs].addr = addr;
+	st->neighs[st->nb_neighs].port = pi;
+	st->neighs[st->nb_neighs].mac = *mac;
+	st->nb_neighs++;
+	return 0;
+}
+
+static uint32_t new_gen(struct fw_dp *dp)
+{
+	if (++dp->next_gen == 0)
+		dp->next_gen = 1;
+	return dp->next_gen;
+}
+
+/* A slot free in st, preferably also free in the published state. */
+static int free_slot(uint32_t max, int (*used)(const struct fw_state *, uint32_t),
+		     const struct fw_state *st, const struct fw_state *prev)
+{
+	uint32_t i;
+
+	for (i = 0; i < max; i++)
+		if (!used(st, i) && (prev == NULL || !used(prev, i)))
+			return (int)i;
+	for (i = 0; i < max; i++)
+		if (!used(st, i))
+			return (int)i;
+	return -ENOSPC;
+}
+
+static int vip_used(const struct fw_state *st, uint32_t i)
+{
+	return st->vips[i].gen != 0;
+}
+
+static int be_used(const struct fw_state *st, uint32_t i)
+{
+	return st->backends[i].gen != 0;
+}
+
+int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
+{
+	const struct fw_state *prev = st->dp->current;
+	struct fw_state_vip *v;
+	uint32_t i;
+	int slot = -1;
+
+	if (st->finalized || def->addr == 0 ||
+	    (def->proto != IPPROTO_TCP && def->proto != IPPROTO_UDP) || def->mode > FW_MODE_L3 ||
+	    def->hash > FW_HASH_ADDRESSES || def->tunnel_src_len > 32)
+		return -EINVAL;
+	if (def->port_id >= RTE_MAX_ETHPORTS || st->port_index[def->port_id] == FW_PORT_INDEX_NONE)
+		return -ENODEV;
+	for (i = 0; i < st->max_vips; i++) {
+		const struct fw_state_vip *o = &st->vips[i];
+
+		if (o->gen == 0 || o->addr != def->addr)
+			continue;
+		if (o->port_index != st->port_index[def->port_id])
+			return -EEXIST;
+		if (o->proto == def->proto && o->port == def->port)
+			return -EEXIST;
+	}
+	/* Same (address, protocol, port) as a published VIP: same identity. */
+	if (prev != NULL) {
+		for (i = 0; i < prev->max_vips && i < st->max_vips; i++) {
+			const struct fw_state_vip *o = &prev->vips[i];
+
+			if (o->gen != 0 && o->addr == def->addr && o->proto == def->proto &&
+			    o->port == def->port && st->vips[i].gen == 0) {
+				slot = (int)i;
+				break;
+			}
+		}
+	}
+	v = NULL;
+	if (slot >= 0) {
+		v = &st->vips[slot];
+		v->gen = prev->vips[slot].gen;
+	} else {
+		slot = free_slot(st->max_vips, vip_used, st, prev);
+		if (slot < 0)
+			return slot;
+		v = &st->vips[slot];
+		v->gen = new_gen(st->dp);
+	}
+	v->addr = def->addr;
+	v->proto = def->proto;
+	v->port = def->port;
+	v->mode = def->mode;
+	v->hash = def->hash;
+	v->port_index = st->port_index[def->port_id];
+	v->flow_timeout = def->flow_timeout ? def->flow_timeout : DEFAULT_TIMEOUT;
+	v->tunnel_src = def->tunnel_src & mask_of(def->tunnel_src_len);
+	v->tunnel_src_len = def->tunnel_src ? def->tunnel_src_len : 0;
+	snprintf(v->name, sizeof(v->name), "%s", def->name);
+	return slot;
+}
+
+int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_backend_def *def)
+{
+	const struct fw_state *prev = st->dp->current;
+	struct fw_state_backend *b;
+	struct fw_state_vip *v;
+	uint16_t *nl;
+	uint32_t i;
+	int slot = -1;
+
+	if (st->finalized || def->addr == 0)
+		return -EINVAL;
+	if (vip_slot < 0 || (uint32_t)vip_slot >= st->max_vips || st->vips[vip_slot].gen == 0)
+		return -ENOENT;
+	v = &st->vips[vip_slot];
+	for (i = 0; i < v->nb_backends; i++)
+		if (st->backends[v->backends[i]].addr == def->addr)
+			return -EEXIST;
+	/* The VIP kept its identity and had this address: the backend keeps its own. */
+	if (prev != NULL && (uint32_t)vip_slot < prev->max_vips &&
+	    prev->vips[vip_slot].gen == v->gen) {
+		const struct fw_state_vip *pv = &prev->vips[vip_slot];
+
+		for (i = 0; i < pv->nb_backends; i++) {
+			uint16_t s = pv->backends[i];
+
+			if (prev->backends[s].addr == def->addr && s < st->max_backends &&
+			    st->backends[s].gen == 0) {
+				slot = s;
+				break;
+			}
+		}
+	}
+	if (slot >= 0) {
+		b = &st->backends[slot];
+		b->gen = prev->backends[slot].gen;
+	} else {
+		slot = free_slot(st->max_backends, be_used, st, prev);
+		if (slot < 0)
+			return slot;
+		b = &st->backends[slot];
+		b->gen = new_gen(st->dp);
+	}
+	nl = realloc(v->backends, (v->nb_backends + 1) * sizeof(*nl));
+	if (nl == NULL) {
+		b->gen = 0;
+		return -ENOMEM;
+	}
+	v->backends = nl;
+	v->backends[v->nb_backends++] = (uint16_t)slot;
+	b->vip = (uint16_t)vip_slot;
+	b->addr = def->addr;
+	b->weight = def->weight;
+	b->up = def->up ? 1 : 0;
+	snprintf(b->name, sizeof(b->name), "%s", def->name);
+	return slot;
+}
+
+static const struct fw_state_neigh *neigh_find(const struct fw_state *st, uint32_t addr,
+					       uint8_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nb_neighs; i++)
+		if (st->neighs[i].addr == addr && st->neighs[i].port == port)
+			return &st->neighs[i];
+	return NULL;
+}
+
+/* The connected route holding addr, or NULL. */
+static const struct fw_state_route *connected_of(const struct fw_state *st, uint32_t addr)
+{
+	const struct fw_state_route *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < st->nb_routes; i++) {
+		const struct fw_state_route *r = &st->routes[i];
+
+		if (r->connected && (addr & mask_of(r->plen)) == r->prefix &&
+		    (best == NULL || r->plen > best->plen))
+			best = r;
+	}
+	return best;
+}
+
+int fw_state_route_lookup(const struct fw_state *st, uint32_t dst, uint32_t *nexthop,
+			  uint8_t *port_index)
+{
+	const struct fw_state_route *r;
+	uint32_t idx;
+
+	if (st->lpm == NULL || rte_lpm_lookup(st->lpm, rte_be_to_cpu_32(dst), &idx) != 0)
+		return -ENETUNREACH;
+	r = &st->routes[idx];
+	*nexthop = r->connected ? dst : r->gateway;
+	*port_index = r->port;
+	return 0;
+}
+
+static int build_routes(struct fw_state *st)
+{
+	struct rte_lpm_config cfg = {0};
+	char name[RTE_LPM_NAMESIZE];
+	uint32_t i;
+	int pass, rc;
+
+	for (i = 0; i < st->nb_routes; i++) {
+		struct fw_state_route *r = &st->routes[i];
+		const struct fw_state_route *c;
+
+		if (r->connected)
+			continue;
+		c = connected_of(st, r->gateway);
+		if (c == NULL)
+			return -EINVAL;
+		r->port = c->port;
+	}
+	cfg.max_rules = st->nb_routes + 2; /* a default route takes two rules */
+	cfg.number_tbl8s = 256;
+	snprintf(name, sizeof(name), "fwr%u", st->dp->name_seq++);
+	st->lpm = rte_lpm_create(name, (int)rte_socket_id(), &cfg);
+	if (st->lpm == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	/* Static first, connected second: a connected prefix wins over the same static. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < st->nb_routes; i++) {
+			const struct fw_state_route *r = &st->routes[i];
+
+			if (r->connected != pass)
+				continue;
+			if (r->plen == 0) {
+				/* rte_lpm takes depths 1..32: a default route is two /1 halves */
+				rc = rte_lpm_add(st->lpm, 0, 1, i);
+				if (rc == 0)
+					rc = rte_lpm_add(st->lpm, 0x80000000u, 1, i);
+			} else {
+				rc = rte_lpm_add(st->lpm, rte_be_to_cpu_32(r->prefix), r->plen, i);
+			}
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void resolve_backend(struct fw_state *st, struct fw_state_backend *b)
+{
+	const struct fw_state_vip *v = &st->vips[b->vip];
+	const struct fw_state_neigh *n;
+	uint8_t port;
+
+	b->resolved = 0;
+	if (v->mode == FW_MODE_L2) {
+		const struct fw_state_route *c = connected_of(st, b->addr);
+
+		if (c == NULL || c->port != v->port_index)
+			goto out;
+		b->nexthop = b->addr;
+		port = v->port_index;
+	} else if (fw_state_route_lookup(st, b->addr, &b->nexthop, &port) != 0) {
+		goto out;
+	}
+	b->port = port;
+	if (v->mode == FW_MODE_L3 && v->tunnel_src_len == 0 && st->ports[port].nb_addrs == 0)
+		goto out; /* no outer source address */
+	n = neigh_find(st, b->nexthop, port);
+	if (n != NULL) {
+		b->mac = n->mac;
+		b->resolved = 1;
+	}
+out:
+	b->usable = b->up && b->resolved;
+}
+
+static int hash_add(struct fw_state *st, const struct fw_vip_key *k, uintptr_t data)
+{
+	return rte_hash_add_key_data(st->vip_hash, k, (void *)data);
+}
+
+static int build_vip_hash(struct fw_state *st)
+{
+	struct rte_hash_parameters hp = {0};
+	char name[RTE_HASH_NAMESIZE];
+	uint32_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < st->max_vips; i++)
+		n += st->vips[i].gen != 0;
+	for (i = 0; i < st->nb_ports; i++)
+		n += st->ports[i].nb_addrs;
+	snprintf(name, sizeof(name), "fwv%u", st->dp->name_seq++);
+	hp.name = name;
+	hp.entries = n * 4 < 64 ? 64 : n * 4;
+	hp.key_len = sizeof(struct fw_vip_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = (int)rte_socket_id();
+	st->vip_hash = rte_hash_create(&hp);
+	if (st->vip_hash == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	for (i = 0; i < st->nb_ports; i++) {
+		uint8_t j;
+
+		for (j = 0; j < st->ports[i].nb_addrs; j++) {
+			struct fw_vip_key k = {.addr = st->ports[i].addrs[j],
+					       .kind = FW_VK_ADDRESS};
+
+			rc = hash_add(st, &k, i | FW_VK_SELF_BIT);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	for (i = 0; i < st->max_vips; i++) {
+		const struct fw_state_vip *v = &st->vips[i];
+		struct fw_vip_key k = {.addr = v->addr};
+		void *data;
+
+		if (v->gen == 0)
+			continue;
+		k.kind = FW_VK_SERVICE;
+		k.proto = v->proto;
+		k.port = v->port;
+		rc = hash_add(st, &k, i);
+		if (rc < 0)
+			return rc;
+		k.kind = FW_VK_ADDRESS;
+		k.proto = 0;
+		k.port = 0;
+		if (rte_hash_lookup_data(st->vip_hash, &k, &data) >= 0 &&
+		    ((uintptr_t)data & FW_VK_SELF_BIT))
+			return -EEXIST; /* a VIP cannot be a self address */
+		rc = hash_add(st, &k, v->port_index);
+		if (rc < 0)
+			return rc;
+		if (v->hash != FW_HASH_ADDRESSES)
+			continue;
+		/* Non-first fragments carry no port: they go to the one addresses-hash
+		 * VIP of (address, protocol); with two such VIPs nobody can tell. */
+		k.kind = FW_VK_FRAGS;
+		k.proto = v->proto;
+		if (rte_hash_lookup_data(st->vip_hash, &k, &data) >= 0)
+			rc = hash_add(st, &k, FW_SLOT_NONE);
+		else
+			rc = hash_add(st, &k, i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The Maglev table of VIP slot i in the published state, when it was built from exactly
+ * the input the new state's table would be (same VIP identity, same usable backends:
+ * slot, address and weight, in the same order), else NULL. Then the table is copied
+ * instead of built: a commit that changes one VIP of thousands, or a neighbour or
+ * health event, would otherwise rebuild every unchanged table (about a millisecond
+ * each), with the control thread blocked meanwhile.
+ */
+static const uint16_t *same_maglev(const struct fw_state *st, uint32_t i,
+				   const struct fw_maglev_backend *mb, uint32_t n)
+{
+	const struct fw_state *prev = st->dp->current;
+	const struct fw_state_vip *v, *pv;
+	uint32_t j, k = 0;
+
+	if (prev == NULL || prev->maglev_size != st->maglev_size || i >= prev->max_vips ||
+	    prev->max_backends != st->max_backends)
+		return NULL;
+	v = &st->vips[i];
+	pv = &prev->vips[i];
+	if (pv->gen != v->gen || pv->maglev == NULL)
+		return NULL;
+	for (j = 0; j < pv->nb_backends; j++) {
+		const struct fw_state_backend *b = &prev->backends[pv->backends[j]];
+
+		if (!b->usable)
+			continue;
+		if (k == n || mb[k].id != pv->backends[j] || mb[k].addr != b->addr ||
+		    mb[k].weight != b->weight)
+			return NULL;
+		k++;
+	}
+	return k == n ? pv->maglev : NULL;
+}
+
+int fw_state_finalize(struct fw_state *st)
+{
+	struct fw_maglev_backend *mb = NULL;
+	uint32_t i, j;
+	int rc;
+
+	if (st->finalized)
+		return -EALREADY;
+	rc = build_routes(st);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < st->max_backends; i++)
+		if (st->backends[i].gen != 0)
+			resolve_backend(st, &st->backends[i]);
+	rc = build_vip_hash(st);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < st->max_vips; i++) {
+		struct fw_state_vip *v = &st->vips[i];
+		uint32_t n = 0;
+
+		if (v->gen == 0)
+			continue;
+		v->timeout_tsc = (uint64_t)v->flow_timeout * rte_get_tsc_hz();
+		v->maglev = malloc(st->maglev_size * sizeof(*v->maglev));
+		mb = realloc(mb, (v->nb_backends + 1) * sizeof(*mb));
+		if (v->maglev == NULL || mb == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (j = 0; j < v->nb_backends; j++) {
+			const struct fw_state_backend *b = &st->backends[v->backends[j]];
+
+			if (!b->usable)
+				continue; /* down or unresolved: never chosen */
+			mb[n].addr = b->addr;
+			mb[n].weight = b->weight;
+			mb[n].id = v->backends[j];
+			n++;
+		}
+		const uint16_t *same = same_maglev(st, i, mb, n);
+
+		if (same != NULL) {
+			memcpy(v->maglev, same, st->maglev_size * sizeof(*v->maglev));
+			continue;
+		}
+		rc = fw_maglev_build(v->maglev, st->maglev_size, mb, n);
+		if (rc < 0)
+			goto out;
+	}
+	st->finalized = 1;
+	rc = 0;
+out:
+	free(mb);
+	return rc;
+}
+
+int fw_state_vip_slot(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->max_vips; i++) {
+		const struct fw_state_vip *v = &st->vips[i];
+
+		if (v->gen != 0 && v->addr == addr && v->proto == proto && v->port == port)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+int fw_state_backend_slot(const struct fw_state *st, int vip_slot, uint32_t addr)
+{
+	const struct fw_state_vip *v;
+	uint32_t i;
+
+	if (vip_slot < 0 || (uint32_t)vip_slot >= st->max_vips || st->vips[vip_slot].gen == 0)
+		return -ENOENT;
+	v = &st->vips[vip_slot];
+	for (i = 0; i < v->nb_backends; i++)
+		if (st->backends[v->backends[i]].addr == addr)
+			return v->backends[i];
+	return -ENOENT;
+}
+
+uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot)
+{
+	const struct fw_state_vip *v;
+	uint32_t i, n = 0;
+
+	if (backend_slot < 0 || (uint32_t)backend_slot >= st->max_backends ||
+	    st->backends[backend_slot].gen == 0)
+		return 0;
+	v = &st->vips[st->backends[backend_slot].vip];
+	if (v->maglev == NULL)
+		return 0;
+	for (i = 0; i < st->maglev_size; i++)
+		n += v->maglev[i] == backend_slot;
+	return n;
+}

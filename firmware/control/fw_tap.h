@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exception path: a TAP device per port that carries Tula's own addresses in the
+ * kernel of Tula's namespace, so Tula's own conversations (health probes, later BGP)
+ * use the kernel's TCP/IP stack rather than a hand-made one (firmware/README.md, "The
+ * exception path"). The TAP has the port's MAC: what the kernel writes there is already a
+ * wire frame for the port; what the data path does not handle for a self address is
+ * written back into the TAP.
+ *
+ * Control thread only. Addresses, routes and neighbours are set with rtnetlink.
+ */
+#ifndef FW_TAP_H
+#define FW_TAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rte_ether.h>
+
+struct fw_tap;
+
+/*
+ * Create (or re-open) TAP device `name` with `mac`, `mtu`, bring it up and make its
+ * kernel side quiet (no IPv6, no redirects, arp_ignore so it answers only for its own
+ * addresses). Returns the TAP, or NULL with errno set.
+ */
+struct fw_tap *fw_tap_open(const char *name, const struct rte_ether_addr *mac, uint16_t mtu);
+
+/* Delete the device and free. NULL is ignored. */
+void fw_tap_close(struct fw_tap *tap);
+
+/* The non-blocking file descriptor to watch for frames the kernel sends. */
+int fw_tap_fd(const struct fw_tap *tap);
+const char *fw_tap_name(const struct fw_tap *tap);
+int fw_tap_ifindex(const struct fw_tap *tap);
+
+/* One frame the kernel sent (<= len bytes): its length, 0 if none, or -errno. */
+ssize_t fw_tap_read(struct fw_tap *tap, void *frame, size_t len);
+/* Hand one frame to the kernel as if received on the wire: 0 or -errno. */
+int fw_tap_write(struct fw_tap *tap, const void *frame, size_t len);
+
+/* Addresses (network byte order), static routes and permanent neighbours in the
+ * kernel, each 0 or -errno (adding what exists is not an error). */
+int fw_tap_addr(struct fw_tap *tap, int add, uint32_t addr, uint8_t plen);
+int fw_tap_route(struct fw_tap *tap, int add, uint32_t dst, uint8_t plen, uint32_t gw);
+int fw_tap_neigh(struct fw_tap *tap, int add, uint32_t addr, const struct rte_ether_addr *mac);
+
+#endif
