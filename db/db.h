@@ -149,6 +149,14 @@ int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr
 		  uint8_t *len);
 int db_get_flag(const struct db_node *parent, const char *leaf);
 
+/*
+ * The prefix a node itself holds: a leaf's value, or a list / leaf-list entry's key
+ * (`interfaces NAME address 10.0.1.10/24`, `route 10.0.2.0/24`); a plain address gives
+ * len 32. Network byte order. 0, -ENOENT (no text), -EINVAL (not a prefix: the schema
+ * refuses such trees, so only a caller reading the wrong node sees it).
+ */
+int db_node_prefix(const struct db_node *n, struct in_addr *addr, uint8_t *len);
+
 /* 1 when two trees hold the same statements, values, inactive marks and
  * annotations; else 0. */
 int db_tree_equal(const struct db_node *a, const struct db_node *b);

@@ -656,11 +656,8 @@ int db_get_ipv4(const struct db_node *parent, const char *leaf, struct in_addr *
 	return db_parse_ipv4(s, out) == 0 ? 0 : -EINVAL;
 }
 
-int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr *addr,
-		  uint8_t *len)
+static int parse_addr_or_prefix(const char *s, struct in_addr *addr, uint8_t *len)
 {
-	const char *s = db_get_str(parent, leaf);
-
 	if (s == NULL)
 		return -ENOENT;
 	if (strchr(s, '/') == NULL) {
@@ -668,6 +665,18 @@ int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr
 		return db_parse_ipv4(s, addr) == 0 ? 0 : -EINVAL;
 	}
 	return db_parse_prefix(s, addr, len) == 0 ? 0 : -EINVAL;
+}
+
+int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr *addr,
+		  uint8_t *len)
+{
+	return parse_addr_or_prefix(db_get_str(parent, leaf), addr, len);
+}
+
+int db_node_prefix(const struct db_node *n, struct in_addr *addr, uint8_t *len)
+{
+	return parse_addr_or_prefix(db_node_value(n) != NULL ? db_node_value(n) : db_node_key(n),
+				    addr, len);
 }
 
 int db_get_flag(const struct db_node *parent, const char *leaf)

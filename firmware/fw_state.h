@@ -35,6 +35,7 @@
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 
 struct fw_dp;
@@ -47,6 +48,13 @@ struct rte_lpm;
 #define FW_MAGLEV_DEFAULT  65537
 #define FW_SLOT_NONE	   0xffffu
 #define FW_PORT_INDEX_NONE 0xffu
+
+/* The IPv4 netmask of a prefix length (0..32), in network byte order like every address
+ * in a state. */
+static inline uint32_t fw_netmask(uint8_t plen)
+{
+	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
+}
 
 enum fw_vip_mode { FW_MODE_L2 = 0, FW_MODE_L3 = 1 };
 enum fw_hash_mode { FW_HASH_FIVE_TUPLE = 0, FW_HASH_ADDRESSES = 1 };

@@ -198,38 +198,6 @@ build_error(struct build *b, const char *path, const char *fmt, ...)
 		TLOG_ERR("forwarding state rebuild: [%s] %s", path, msg);
 }
 
-static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
-{
-	char buf[64], *slash;
-	struct in_addr a;
-	long len = 32;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash != NULL) {
-		*slash = '\0';
-		len = strtol(slash + 1, NULL, 10);
-		if (len < 0 || len > 32)
-			return -EINVAL;
-	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -EINVAL;
-	*addr = a.s_addr;
-	*plen = (uint8_t)len;
-	return 0;
-}
-
-static uint32_t mask_of(uint8_t plen)
-{
-	return plen == 0 ? 0 : htonl(~0u << (32 - plen));
-}
-
-/* The text of a leaf or leaf-list entry: leaf-lists keep the value as the key. */
-static const char *node_text(const struct db_node *n)
-{
-	return db_node_value(n) != NULL ? db_node_value(n) : db_node_key(n);
-}
-
 /* ---- health and steering ---------------------------------------------------------- */
 
 static long find_down(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
@@ -320,12 +288,12 @@ static const char *iface_for(const struct db_node *cfg, uint32_t addr, int *coun
 	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i; i = db_node_next(i)) {
 		for (const struct db_node *a = db_node_first(i, "address"); a;
 		     a = db_node_next(a)) {
-			uint32_t net;
+			struct in_addr net;
 			uint8_t plen;
 
-			if (node_text(a) == NULL || parse_prefix(node_text(a), &net, &plen) < 0)
+			if (db_node_prefix(a, &net, &plen) < 0)
 				continue;
-			if (((net ^ addr) & mask_of(plen)) == 0) {
+			if (((net.s_addr ^ addr) & fw_netmask(plen)) == 0) {
 				found = db_node_key(i);
 				(*count)++;
 				break;
@@ -361,14 +329,14 @@ static int add_ports(struct build *b, struct fw_state *st, const struct db_node 
 		}
 		for (const struct db_node *a = db_node_first(i, "address"); a;
 		     a = db_node_next(a)) {
-			uint32_t addr;
+			struct in_addr addr;
 			uint8_t plen;
 
-			if (node_text(a) == NULL || parse_prefix(node_text(a), &addr, &plen) < 0)
+			if (db_node_prefix(a, &addr, &plen) < 0)
 				continue;
-			rc = fw_state_add_address(st, def.port_id, addr, plen);
+			rc = fw_state_add_address(st, def.port_id, addr.s_addr, plen);
 			if (rc < 0)
-				build_error(b, path, "address %s: %s", node_text(a),
+				build_error(b, path, "address %s: %s", db_node_key(a),
 					    rc == -ENOSPC ? "too many addresses on one port"
 							  : strerror(-rc));
 		}
@@ -383,19 +351,17 @@ static void add_routes(struct build *b, struct fw_state *st, const struct db_nod
 	if (st_routes == NULL)
 		return;
 	for (const struct db_node *r = db_node_first(st_routes, "route"); r; r = db_node_next(r)) {
-		struct in_addr gw;
-		uint32_t dst;
+		struct in_addr gw, dst;
 		uint8_t plen;
 		char path[128];
 		int rc;
 
 		snprintf(path, sizeof(path), "routing-options static route %s", db_node_key(r));
-		if (parse_prefix(db_node_key(r), &dst, &plen) < 0 ||
-		    db_get_ipv4(r, "next-hop", &gw) < 0) {
+		if (db_node_prefix(r, &dst, &plen) < 0 || db_get_ipv4(r, "next-hop", &gw) < 0) {
 			build_error(b, path, "route needs a destination prefix and a next-hop");
 			continue;
 		}
-		rc = fw_state_add_route(st, dst, plen, gw.s_addr);
+		rc = fw_state_add_route(st, dst.s_addr, plen, gw.s_addr);
 		if (rc < 0)
 			build_error(b, path, "%s", strerror(-rc));
 	}
@@ -616,7 +582,7 @@ static uint32_t source_for(const struct fw_ctl *ctl, uint8_t port, uint32_t ip)
 
 		if (k->port != port)
 			continue;
-		if (((k->addr ^ ip) & mask_of(k->plen)) == 0)
+		if (((k->addr ^ ip) & fw_netmask(k->plen)) == 0)
 			return k->addr;
 		if (first == 0)
 			first = k->addr;

@@ -27,11 +27,6 @@ _Static_assert(FW_MAGLEV_NONE == FW_SLOT_NONE, "Maglev's empty entry is FW_SLOT_
 
 #define DEFAULT_TIMEOUT 300
 
-static uint32_t mask_of(uint8_t plen)
-{
-	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
-}
-
 struct fw_state *fw_state_new(struct fw_dp *dp)
 {
 	struct fw_state *st = calloc(1, sizeof(*st));
@@ -145,7 +140,7 @@ int fw_state_add_address(struct fw_state *st, uint16_t port_id, uint32_t addr, u
 	p->addrs[p->nb_addrs] = addr;
 	p->plens[p->nb_addrs] = plen;
 	p->nb_addrs++;
-	r.prefix = addr & mask_of(plen);
+	r.prefix = addr & fw_netmask(plen);
 	r.plen = plen;
 	r.connected = 1;
 	r.port = pi;
@@ -157,7 +152,7 @@ int fw_state_add_route(struct fw_state *st, uint32_t prefix, uint8_t plen, uint3
 {
 	struct fw_state_route r = {0};
 
-	if (st->finalized || plen > 32 || gateway == 0 || (prefix & ~mask_of(plen)) != 0)
+	if (st->finalized || plen > 32 || gateway == 0 || (prefix & ~fw_netmask(plen)) != 0)
 		return -EINVAL;
 	r.prefix = prefix;
 	r.plen = plen;
@@ -280,7 +275,7 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
 	v->hash = def->hash;
 	v->port_index = st->port_index[def->port_id];
 	v->flow_timeout = def->flow_timeout ? def->flow_timeout : DEFAULT_TIMEOUT;
-	v->tunnel_src = def->tunnel_src & mask_of(def->tunnel_src_len);
+	v->tunnel_src = def->tunnel_src & fw_netmask(def->tunnel_src_len);
 	v->tunnel_src_len = def->tunnel_src ? def->tunnel_src_len : 0;
 	snprintf(v->name, sizeof(v->name), "%s", def->name);
 	return slot;
@@ -363,7 +358,7 @@ static const struct fw_state_route *connected_of(const struct fw_state *st, uint
 	for (i = 0; i < st->nb_routes; i++) {
 		const struct fw_state_route *r = &st->routes[i];
 
-		if (r->connected && (addr & mask_of(r->plen)) == r->prefix &&
+		if (r->connected && (addr & fw_netmask(r->plen)) == r->prefix &&
 		    (best == NULL || r->plen > best->plen))
 			best = r;
 	}

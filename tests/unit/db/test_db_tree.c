@@ -277,6 +277,15 @@ static void typed_getters_use_schema_defaults(void **state)
 	assert_int_equal(len, 16);
 	assert_int_equal(db_get_prefix(web, "address", &a, &len), 0);
 	assert_int_equal(len, 32);
+	/* a list entry's own key, as the firmware reads interface addresses */
+	assert_int_equal(
+		db_node_prefix(db_node_get(t, "interfaces port0 address 10.0.1.10/24"), &a, &len),
+		0);
+	assert_int_equal(ntohl(a.s_addr), 0x0a00010a);
+	assert_int_equal(len, 24);
+	assert_int_equal(db_node_prefix(db_node_get(t, "services dsr vip web protocol"), &a, &len),
+			 -EINVAL);
+	assert_int_equal(db_node_prefix(db_node_get(t, "services dsr"), &a, &len), -ENOENT);
 	assert_int_equal(
 		db_get_uint(db_node_get(t, "services dsr vip dns backend b"), "weight", &u), 0);
 	assert_int_equal(u, 7);
