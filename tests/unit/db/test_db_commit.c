@@ -600,7 +600,9 @@ static void unconfirmed_commit_reverts_and_records_why(void **state)
 	assert_int_equal(c.restore_id, before);
 	assert_string_equal(c.user, "alice");
 	assert_string_equal(host(db_active(f->db)), "risky");
-	assert_int_equal(db_confirm_poll(f->db, &d), 0); /* not due yet */
+	/* not due yet (unless a loaded machine took the whole second to get here) */
+	if (now_s() < r.deadline)
+		assert_int_equal(db_confirm_poll(f->db, &d), 0);
 	f->rec.n = 0;
 	assert_int_equal(wait_revert(f, loop, r.id, 3000), 1);
 	/* the revert went through the hooks (it must reach the data path) */
