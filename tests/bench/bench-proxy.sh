@@ -59,10 +59,15 @@ for be in be1 be2 be3 be4; do
 		"$RUN/$be/nginx.conf"
 	kill -HUP "$(cat "$RUN/$be/nginx.pid")"
 done
+# serves_1m IP: the backend at IP answers /1m with the whole file. A function, so that
+# wait_until runs the curl again on every try (nginx applies the reload asynchronously;
+# `wait_until 10 test "$(curl ...)"` ran the curl once, when the line was read).
+serves_1m() {
+	[ "$(in_ns client curl -s --max-time 5 "http://$1/1m" | wc -c)" = 1048576 ]
+}
 for be in be1 be2 be3 be4; do
 	ip=$(lab_node_ip "$be")
-	wait_until 10 test "$(in_ns client curl -s --max-time 5 "http://$ip/1m" | wc -c)" = 1048576 ||
-		bench_die "backend $be does not serve /1m"
+	wait_until 10 serves_1m "$ip" || bench_die "backend $be does not serve /1m"
 done
 
 tula_conf() {
