@@ -161,7 +161,7 @@ static int lock_path(const char *path)
 
 static int store_seed(struct db *db, const char *text, const char *user, const char *comment)
 {
-	struct store_rev r = {
+	struct db_store_rev r = {
 		.time = time(NULL),
 		.user = (char *)user,
 		.client = "auto",
@@ -171,15 +171,15 @@ static int store_seed(struct db *db, const char *text, const char *user, const c
 	};
 	int rc;
 
-	rc = store_begin(&db->st);
+	rc = db_store_begin(&db->st);
 	if (rc == 0)
-		rc = store_rev_add(&db->st, &r, NULL);
+		rc = db_store_rev_add(&db->st, &r, NULL);
 	if (rc == 0)
-		rc = store_cand_del(&db->st, "shared");
+		rc = db_store_cand_del(&db->st, "shared");
 	if (rc == 0)
-		rc = store_commit(&db->st);
+		rc = db_store_commit(&db->st);
 	if (rc != 0)
-		store_rollback(&db->st);
+		db_store_rollback(&db->st);
 	return rc;
 }
 
@@ -206,19 +206,19 @@ static int seed_fallback(struct db *db, struct db_open_report *rep, const char *
 		 rescue ? "rescue" : "factory-default");
 	rc = store_seed(db, rescue ? rescue : factory_text, "tula", comment);
 	if (rc == 0 && rescue != NULL)
-		store_rescue_put(&db->st, rescue);
+		db_store_rescue_put(&db->st, rescue);
 	free(rescue);
 	return rc;
 }
 
 static int load_active(struct db *db, char *reason, size_t rsize)
 {
-	struct store_rev r;
+	struct db_store_rev r;
 	struct db_diags d = DB_DIAGS_INIT;
 	struct db_node *t, *e;
 	int rc;
 
-	rc = store_rev_get(&db->st, 0, &r);
+	rc = db_store_rev_get(&db->st, 0, &r);
 	if (rc != 0) {
 		snprintf(reason, rsize, "no active revision (%s)", strerror(-rc));
 		return rc;
@@ -229,12 +229,12 @@ static int load_active(struct db *db, char *reason, size_t rsize)
 			 (unsigned long long)r.id, d.n ? d.v[0].line : 0,
 			 d.n ? d.v[0].message : "out of memory");
 		db_diags_free(&d);
-		store_rev_clear(&r);
+		db_store_rev_clear(&r);
 		return -EINVAL;
 	}
 	db_diags_free(&d);
 	db->active_id = r.id;
-	store_rev_clear(&r);
+	db_store_rev_clear(&r);
 	e = db_tree_effective(t);
 	if (e == NULL) {
 		db_tree_free(t);
@@ -250,7 +250,7 @@ static void load_shared(struct db *db)
 	char *text = NULL;
 	struct db_node *t = NULL;
 
-	if (store_cand_get(&db->st, "shared", &base, &text) == 0 && text != NULL) {
+	if (db_store_cand_get(&db->st, "shared", &base, &text) == 0 && text != NULL) {
 		t = db_tree_parse(text, NULL);
 		if (t == NULL)
 			TLOG_WARNING("db: the stored shared candidate does not parse; discarded");
@@ -292,9 +292,9 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		free(db);
 		return -EBUSY;
 	}
-	rc = store_open(&db->st, o->path, reason, sizeof(reason));
+	rc = db_store_open(&db->st, o->path, reason, sizeof(reason));
 	if (rc == 0)
-		rc = store_rev_count(&db->st, &count);
+		rc = db_store_rev_count(&db->st, &count);
 	if (rc == 0 && count == 0) {
 		/* a new database: seed it */
 		const char *text = o->seed_text ? o->seed_text : factory_text;
@@ -331,16 +331,16 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 
 		snprintf(rep->reason, sizeof(rep->reason), "%s", reason);
 		TLOG_ERR("db: %s: %s", o->path, reason);
-		store_close(&db->st);
+		db_store_close(&db->st);
 		if (access(o->path, F_OK) == 0)
 			move_aside(o->path, rep->moved_to, sizeof(rep->moved_to));
-		rc = store_open(&db->st, o->path, reason, sizeof(reason));
+		rc = db_store_open(&db->st, o->path, reason, sizeof(reason));
 		if (rc != 0) {
 			TLOG_ERR("db: cannot create %s (%s): running from memory, nothing will "
 				 "persist",
 				 o->path, reason);
 			rep->in_memory = 1;
-			rc = store_open_memory(&db->st);
+			rc = db_store_open_memory(&db->st);
 		}
 		snprintf(why, sizeof(why), "database unusable (%s)", rep->reason);
 		if (rc == 0)
@@ -348,7 +348,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		if (rc == 0)
 			rc = load_active(db, reason, sizeof(reason));
 		if (rc != 0) {
-			store_close(&db->st);
+			db_store_close(&db->st);
 			db_set_trees(db, NULL, NULL);
 			free(db->rescue_file);
 			if (db->lock_fd >= 0)
@@ -357,7 +357,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 			return rc == -ENOMEM ? -ENOMEM : -EIO;
 		}
 	}
-	rc = store_clear_stale(&db->st);
+	rc = db_store_clear_stale(&db->st);
 	rep->stale_sessions = rc > 0 ? rc : 0;
 	load_shared(db);
 	if (db->shared == NULL) {
@@ -377,11 +377,11 @@ void db_close(struct db *db)
 	if (db->shared_dirty)
 		db_shared_sync(db);
 	tula_timer_free(db->confirm_timer);
-	store_close(&db->st);
+	db_store_close(&db->st);
 	db_set_trees(db, NULL, NULL);
 	db_tree_free(db->shared);
 	free(db->hooks);
-	store_rev_clear(&db->scratch_rev);
+	db_store_rev_clear(&db->scratch_rev);
 	free(db->scratch_user);
 	free(db->rescue_file);
 	if (db->lock_fd >= 0)
@@ -428,7 +428,7 @@ const char *db_user_class(const struct db *db, const char *user)
 
 int db_commit_hook_register(struct db *db, const struct db_hook *h, void *arg)
 {
-	struct hook_reg *v;
+	struct db_hook_reg *v;
 	size_t i;
 
 	if (db->in_commit)
@@ -470,7 +470,7 @@ struct hist_walk {
 	void *arg;
 };
 
-static int hist_cb(void *arg, unsigned index, const struct store_rev *r)
+static int hist_cb(void *arg, unsigned index, const struct db_store_rev *r)
 {
 	struct hist_walk *w = arg;
 	struct db_revision rev = {
@@ -490,16 +490,16 @@ int db_history(struct db *db, int (*fn)(void *arg, const struct db_revision *r),
 {
 	struct hist_walk w = {fn, arg};
 
-	return store_rev_walk(&db->st, hist_cb, &w);
+	return db_store_rev_walk(&db->st, hist_cb, &w);
 }
 
 int db_revision_load(struct db *db, unsigned index, struct db_node **tree, struct db_revision *info)
 {
-	struct store_rev *r = &db->scratch_rev;
+	struct db_store_rev *r = &db->scratch_rev;
 	int rc;
 
-	store_rev_clear(r);
-	rc = store_rev_get(&db->st, index, r);
+	db_store_rev_clear(r);
+	rc = db_store_rev_get(&db->st, index, r);
 	if (rc != 0)
 		return rc;
 	if (tree != NULL) {
@@ -521,8 +521,8 @@ int db_revision_load(struct db *db, unsigned index, struct db_node **tree, struc
 
 int db_confirm_pending(struct db *db, struct db_confirm *info)
 {
-	struct store_confirm c;
-	int rc = store_confirm_get(&db->st, &c);
+	struct db_store_confirm c;
+	int rc = db_store_confirm_get(&db->st, &c);
 
 	if (rc != 0)
 		return rc;
@@ -549,7 +549,7 @@ int db_rescue_save(struct db *db)
 		tula_buf_free(&b);
 		return -ENOMEM;
 	}
-	rc = store_rescue_put(&db->st, tula_buf_str(&b));
+	rc = db_store_rescue_put(&db->st, tula_buf_str(&b));
 	if (rc == 0) {
 		rc = write_file_atomic(db->rescue_file, tula_buf_str(&b));
 		if (rc != 0) {
@@ -565,12 +565,12 @@ int db_rescue_save(struct db *db)
 int db_rescue_delete(struct db *db)
 {
 	char *text = NULL;
-	int rc = store_rescue_get(&db->st, &text);
+	int rc = db_store_rescue_get(&db->st, &text);
 
 	free(text);
 	if (rc != 0)
 		return rc;
-	rc = store_rescue_del(&db->st);
+	rc = db_store_rescue_del(&db->st);
 	if (unlink(db->rescue_file) != 0 && errno != ENOENT)
 		rc = -EIO;
 	return rc;
@@ -579,7 +579,7 @@ int db_rescue_delete(struct db *db)
 int db_rescue_load(struct db *db, struct db_node **tree)
 {
 	char *text = NULL;
-	int rc = store_rescue_get(&db->st, &text);
+	int rc = db_store_rescue_get(&db->st, &text);
 
 	if (rc != 0)
 		return rc;

@@ -34,6 +34,15 @@
 #include "common/tula_buf.h"
 #include "db/db_schema.h"
 
+/*
+ * `system commit history`: the most committed revisions the schema lets an operator keep
+ * (also the default). Every bound on a revision index derives from it: `rollback N`,
+ * `show system rollback N`, `| compare rollback N` and Lua's cfg:rollback(N) accept
+ * 0..DB_ROLLBACK_MAX.
+ */
+#define DB_HISTORY_MAX	50
+#define DB_ROLLBACK_MAX (DB_HISTORY_MAX - 1)
+
 struct db;	   /* an open database; one per daemon */
 struct db_session; /* a configuration session (configure / private / exclusive) */
 struct db_node;	   /* a node of a configuration tree; a tree is its root node */

@@ -139,7 +139,7 @@ static void abort_prepared(struct db_commit *c)
 
 	c->phase = PH_ABORT;
 	for (i = db->nhooks; i > 0; i--) {
-		struct hook_reg *h = &db->hooks[i - 1];
+		struct db_hook_reg *h = &db->hooks[i - 1];
 
 		if (h->prepared && h->h->abort != NULL)
 			h->h->abort(c, h->arg);
@@ -147,7 +147,7 @@ static void abort_prepared(struct db_commit *c)
 	}
 }
 
-static void hook_failed(struct db_commit *c, const struct hook_reg *h, size_t errors_before,
+static void hook_failed(struct db_commit *c, const struct db_hook_reg *h, size_t errors_before,
 			const char *phase, int rc)
 {
 	if (c->d->errors == errors_before)
@@ -165,7 +165,7 @@ static int run_validate_prepare(struct db_commit *c)
 
 	c->phase = PH_VALIDATE;
 	for (i = 0; i < db->nhooks; i++) {
-		struct hook_reg *h = &db->hooks[i];
+		struct db_hook_reg *h = &db->hooks[i];
 
 		if (h->h->validate == NULL)
 			continue;
@@ -177,7 +177,7 @@ static int run_validate_prepare(struct db_commit *c)
 		}
 	}
 	/* transient changes may have left containers empty or statements inactive */
-	node_prune_all(c->new_tree);
+	db_node_prune_all(c->new_tree);
 	rc = db_validate(c->new_tree, c->d);
 	if (rc < 0)
 		return rc;
@@ -185,7 +185,7 @@ static int run_validate_prepare(struct db_commit *c)
 		return -EINVAL;
 	c->phase = PH_PREPARE;
 	for (i = 0; i < db->nhooks; i++) {
-		struct hook_reg *h = &db->hooks[i];
+		struct db_hook_reg *h = &db->hooks[i];
 
 		if (h->h->prepare == NULL) {
 			h->prepared = 1; /* abort (if any) still runs for symmetry */
@@ -210,7 +210,7 @@ static void run_apply(struct db_commit *c)
 
 	c->phase = PH_APPLY;
 	for (i = 0; i < db->nhooks; i++) {
-		struct hook_reg *h = &db->hooks[i];
+		struct db_hook_reg *h = &db->hooks[i];
 
 		if (h->h->apply != NULL)
 			h->h->apply(c, h->arg);
@@ -279,11 +279,11 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 		.d = d ? d : &local,
 	};
 	struct db_node *empty = NULL, *new_active = NULL, *new_shared = NULL;
-	struct store_confirm pending = {0};
+	struct db_store_confirm pending = {0};
 	int had_pending = 0, from_shared, alias, rc;
 	char *text = NULL, *shared_text = NULL;
 	uint64_t id = 0;
-	uint32_t history = 50;
+	uint32_t history = DB_HISTORY_MAX;
 
 	if (db->in_commit)
 		return -EBUSY;
@@ -340,12 +340,12 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 		}
 	}
 	if (db_get_uint(db_node_get(c.new_tree, "system commit"), "history", &history) != 0)
-		history = 50;
-	rc = store_begin(&db->st);
+		history = DB_HISTORY_MAX;
+	rc = db_store_begin(&db->st);
 	if (rc != 0)
 		goto abort;
 	{
-		struct store_rev rev = {
+		struct db_store_rev rev = {
 			.time = time(NULL),
 			.user = (char *)user,
 			.client = (char *)db_client_name(client),
@@ -354,10 +354,10 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 			.text = text,
 		};
 
-		rc = store_rev_add(&db->st, &rev, &id);
+		rc = db_store_rev_add(&db->st, &rev, &id);
 	}
 	if (rc == 0) {
-		int g = store_confirm_get(&db->st, &pending);
+		int g = db_store_confirm_get(&db->st, &pending);
 
 		had_pending = g == 0;
 		if (g != 0 && g != -ENOENT)
@@ -365,7 +365,7 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 	}
 	if (rc == 0) {
 		if (kind == DB_COMMIT_NORMAL && confirm_sec > 0) {
-			struct store_confirm nc = {
+			struct db_store_confirm nc = {
 				.id = id,
 				/* a second `commit confirmed` keeps the original way back */
 				.restore_id = had_pending ? pending.restore_id : db->active_id,
@@ -373,31 +373,31 @@ int db_commit_tree(struct db *db, const struct db_node *cand, enum db_commit_kin
 				.user = (char *)user,
 			};
 
-			rc = store_confirm_put(&db->st, &nc);
+			rc = db_store_confirm_put(&db->st, &nc);
 			if (r != NULL)
 				r->deadline = nc.deadline;
 			pending.restore_id = nc.restore_id;
 		} else if (had_pending) {
-			rc = store_confirm_del(&db->st);
+			rc = db_store_confirm_del(&db->st);
 			pending.restore_id = 0;
 		}
 	}
 	if (rc == 0)
-		rc = store_rev_trim(&db->st, history,
-				    kind == DB_COMMIT_NORMAL && confirm_sec > 0 ? pending.restore_id
-										: 0);
+		rc = db_store_rev_trim(
+			&db->st, history,
+			kind == DB_COMMIT_NORMAL && confirm_sec > 0 ? pending.restore_id : 0);
 	if (rc == 0 && (from_shared || new_shared != NULL))
-		rc = store_cand_put(&db->st, "shared", id, shared_text);
+		rc = db_store_cand_put(&db->st, "shared", id, shared_text);
 	if (rc == 0 && s != NULL && s->mode == DB_MODE_PRIVATE) {
 		char owner[32];
 
 		snprintf(owner, sizeof(owner), "private:%u", s->id);
-		rc = store_cand_put(&db->st, owner, id, NULL);
+		rc = db_store_cand_put(&db->st, owner, id, NULL);
 	}
 	if (rc == 0)
-		rc = store_commit(&db->st);
+		rc = db_store_commit(&db->st);
 	if (rc != 0) {
-		store_rollback(&db->st);
+		db_store_rollback(&db->st);
 		rc = -EIO;
 		goto abort;
 	}
@@ -472,12 +472,12 @@ static void confirm_timer_cb(struct tula_loop *loop, struct tula_timer *t, void 
 
 void db_confirm_rearm(struct db *db)
 {
-	struct store_confirm c;
+	struct db_store_confirm c;
 	int64_t delay;
 
 	if (db->confirm_timer == NULL)
 		return;
-	if (store_confirm_get(&db->st, &c) != 0) {
+	if (db_store_confirm_get(&db->st, &c) != 0) {
 		tula_timer_disarm(db->confirm_timer);
 		return;
 	}
@@ -500,15 +500,15 @@ int db_attach_loop(struct db *db, struct tula_loop *loop)
 
 int db_confirm_poll(struct db *db, struct db_diags *d)
 {
-	struct store_confirm c;
-	struct store_rev r;
+	struct db_store_confirm c;
+	struct db_store_rev r;
 	struct db_node *t;
 	char comment[512], when[32];
 	struct tm tm;
 	time_t dl;
 	int rc;
 
-	rc = store_confirm_get(&db->st, &c);
+	rc = db_store_confirm_get(&db->st, &c);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0)
@@ -518,7 +518,7 @@ int db_confirm_poll(struct db *db, struct db_diags *d)
 		db_confirm_rearm(db);
 		return 0;
 	}
-	rc = store_rev_by_id(&db->st, c.restore_id, &r);
+	rc = db_store_rev_by_id(&db->st, c.restore_id, &r);
 	if (rc != 0) {
 		db_diag_add(d, DB_DIAG_ERROR, "", -1,
 			    "revision %llu to restore is not in the store (%s)",
@@ -526,7 +526,7 @@ int db_confirm_poll(struct db *db, struct db_diags *d)
 		goto retry;
 	}
 	t = db_tree_parse(r.text, d);
-	store_rev_clear(&r);
+	db_store_rev_clear(&r);
 	if (t == NULL) {
 		rc = -EINVAL;
 		goto retry;
@@ -549,7 +549,7 @@ int db_confirm_poll(struct db *db, struct db_diags *d)
 retry:
 	/* keep the way back; try again in a minute */
 	c.deadline = now_ms_real() / 1000 + 60;
-	if (store_confirm_put(&db->st, &c) == 0)
+	if (db_store_confirm_put(&db->st, &c) == 0)
 		db_confirm_rearm(db);
 	free(c.user);
 	return rc < 0 ? rc : -EIO;

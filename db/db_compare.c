@@ -217,7 +217,7 @@ int db_compare(const struct db_node *old_root, const struct db_node *new_root,
 	       const char *const *argv, int argc, struct tula_buf *out)
 {
 	struct cmp c = {.out = out};
-	struct rpath rp;
+	struct db_rpath rp;
 	const struct db_node *po, *pn;
 	const struct db_snode *fsn;
 	const char *fkey;
@@ -227,35 +227,36 @@ int db_compare(const struct db_node *old_root, const struct db_node *new_root,
 		diff(&c, old_root, new_root, NULL, NULL);
 		return out->oom && !was ? -ENOMEM : c.banners;
 	}
-	if (rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW,
-			  NULL, 0) != 0)
+	if (db_rpath_resolve(&rp, argv, argc,
+			     RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW, NULL,
+			     0) != 0)
 		return -EINVAL;
 	if (rp.ends_list_kw) {
-		po = node_at(old_root, &rp);
-		pn = node_at(new_root, &rp);
+		po = db_node_at(old_root, &rp);
+		pn = db_node_at(new_root, &rp);
 		fsn = rp.v[rp.n - 1].sn;
 		fkey = NULL;
 	} else {
-		const struct rstep *last = &rp.v[rp.n - 1];
+		const struct db_rstep *last = &rp.v[rp.n - 1];
 		const struct db_node *xo, *xn;
 
-		xo = node_at(old_root, &rp);
-		xn = node_at(new_root, &rp);
+		xo = db_node_at(old_root, &rp);
+		xn = db_node_at(new_root, &rp);
 		if (xo != NULL && xn != NULL && last->sn->kind != DB_SNODE_LEAF) {
 			diff(&c, xo, xn, NULL, NULL);
-			rpath_free(&rp);
+			db_rpath_free(&rp);
 			return out->oom && !was ? -ENOMEM : c.banners;
 		}
 		/* compare within the parent, only this statement */
 		rp.n--;
-		po = node_at(old_root, &rp);
-		pn = node_at(new_root, &rp);
+		po = db_node_at(old_root, &rp);
+		pn = db_node_at(new_root, &rp);
 		rp.n++;
 		fsn = last->sn;
 		fkey = last->sn->kind == DB_SNODE_LIST ? last->arg : NULL;
 	}
 	diff(&c, po, pn, fsn, fkey);
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	return out->oom && !was ? -ENOMEM : c.banners;
 }
 
@@ -361,7 +362,7 @@ static int add_stmt(struct db_node *out, const char *key, const struct db_node *
 {
 	char **argv;
 	int argc, rc;
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *made;
 
 	/* split on the separator (keys never contain it) */
@@ -390,9 +391,9 @@ static int add_stmt(struct db_node *out, const char *key, const struct db_node *
 		if (n->sn->kind == DB_SNODE_LEAF && n->value != NULL)
 			argv[argc++] = n->value;
 	}
-	rc = rpath_resolve(&rp, (const char *const *)argv, argc, RP_ALLOW_CONTAINER, NULL, 0);
+	rc = db_rpath_resolve(&rp, (const char *const *)argv, argc, RP_ALLOW_CONTAINER, NULL, 0);
 	if (rc == 0) {
-		made = node_make(out, &rp);
+		made = db_node_make(out, &rp);
 		if (made == NULL) {
 			rc = -ENOMEM;
 		} else {
@@ -400,7 +401,7 @@ static int add_stmt(struct db_node *out, const char *key, const struct db_node *
 			free(made->annotation);
 			made->annotation = n->annotation ? strdup(n->annotation) : NULL;
 		}
-		rpath_free(&rp);
+		db_rpath_free(&rp);
 	}
 	free(argv[0]);
 	free(argv);
@@ -504,11 +505,11 @@ struct db_node *db_merge3(const struct db_node *base, const struct db_node *mine
 	free(present);
 	present = NULL;
 	if (conflicts > 0) {
-		node_free(out);
+		db_node_free(out);
 		out = NULL;
 		errno = EAGAIN;
 	} else {
-		node_prune_all(out); /* containers emptied by deletions */
+		db_node_prune_all(out); /* containers emptied by deletions */
 	}
 	items_free(&ib);
 	items_free(&im);
@@ -516,7 +517,7 @@ struct db_node *db_merge3(const struct db_node *base, const struct db_node *mine
 	return out;
 nomem:
 	free(present);
-	node_free(out);
+	db_node_free(out);
 	items_free(&ib);
 	items_free(&im);
 	items_free(&it);

@@ -85,14 +85,14 @@ void db_put_value(struct tula_buf *b, const struct db_snode *sn, const char *s);
 
 /* --- resolved paths ------------------------------------------------------------ */
 
-struct rstep {
+struct db_rstep {
 	const struct db_snode *sn;
 	char *arg; /* list key or leaf value (canonical), NULL when absent */
 	int tok;   /* index of the keyword token */
 };
 
-struct rpath {
-	struct rstep *v;
+struct db_rpath {
+	struct db_rstep *v;
 	int n;
 	int cap;
 	/* what the path ends with */
@@ -106,39 +106,39 @@ struct rpath {
 #define RP_ALLOW_LEAF_KW   0x4u /* may end at a leaf keyword without value */
 #define RP_ALLOW_ROOT	   0x8u /* may be empty */
 
-int rpath_resolve(struct rpath *rp, const char *const *argv, int argc, unsigned allow,
-		  struct db_diags *d, int tok_base);
-void rpath_free(struct rpath *rp);
+int db_rpath_resolve(struct db_rpath *rp, const char *const *argv, int argc, unsigned allow,
+		     struct db_diags *d, int tok_base);
+void db_rpath_free(struct db_rpath *rp);
 /* The set-style text of argv[0..n) for diagnostics. */
-char *path_text(const char *const *argv, int n);
+char *db_path_text(const char *const *argv, int n);
 
 /* --- tree internals -------------------------------------------------------------- */
 
-struct db_node *node_new(const struct db_snode *sn, const char *key, const char *value);
-void node_free(struct db_node *n);
+struct db_node *db_node_new(const struct db_snode *sn, const char *key, const char *value);
+void db_node_free(struct db_node *n);
 /* Find the child of n for schema sn with key (NULL for non-entries); *pos gets
  * the insertion position when absent. */
-struct db_node *node_child_find(const struct db_node *n, const struct db_snode *sn, const char *key,
-				uint32_t *pos);
-int node_insert(struct db_node *parent, struct db_node *child, uint32_t pos);
-void node_detach(struct db_node *child);
+struct db_node *db_node_child_find(const struct db_node *n, const struct db_snode *sn,
+				   const char *key, uint32_t *pos);
+int db_node_insert(struct db_node *parent, struct db_node *child, uint32_t pos);
+void db_node_detach(struct db_node *child);
 /* Walk/create along a resolved path; returns the last node, NULL on ENOMEM. */
-struct db_node *node_make(struct db_node *root, const struct rpath *rp);
+struct db_node *db_node_make(struct db_node *root, const struct db_rpath *rp);
 /* The node a resolved path names (NULL when absent); for paths ending at a list
  * keyword, the parent holding the list. */
-struct db_node *node_at(const struct db_node *root, const struct rpath *rp);
+struct db_node *db_node_at(const struct db_node *root, const struct db_rpath *rp);
 /* Remove empty containers below n (recursively). */
-void node_prune_all(struct db_node *n);
+void db_node_prune_all(struct db_node *n);
 /* Remove empty containers from n upwards (not the root, not entries). */
-void node_prune_up(struct db_node *n);
+void db_node_prune_up(struct db_node *n);
 /* Move b's contents into a (a's old contents are freed); b is freed. */
-void node_take(struct db_node *a, struct db_node *b);
+void db_node_take(struct db_node *a, struct db_node *b);
 /* Deep copy; effective = skip inactive and drop annotations. */
-struct db_node *node_copy(const struct db_node *n, struct db_node *parent, int effective);
+struct db_node *db_node_copy(const struct db_node *n, struct db_node *parent, int effective);
 /* The path of n as tokens appended to argv (keys included). Returns count. */
-int node_path_tokens(const struct db_node *n, const char **argv, int max);
+int db_node_path_tokens(const struct db_node *n, const char **argv, int max);
 /* The leaf child named kw of n, or NULL. */
-const struct db_node *node_leaf(const struct db_node *n, const char *kw);
+const struct db_node *db_node_leaf(const struct db_node *n, const char *kw);
 
 /* One `display set` line already split (tok[0] is the command). */
 int db_tree_exec_argv(struct db_node *root, char **tok, int n, struct db_diags *d);
@@ -188,7 +188,7 @@ struct db_store {
 
 #define DB_STORE_VERSION 1
 
-struct store_rev {
+struct db_store_rev {
 	uint64_t id;
 	int64_t time;
 	char *user;
@@ -198,47 +198,48 @@ struct store_rev {
 	char *text;
 };
 
-int store_open(struct db_store *st, const char *path, char *reason, size_t rsize);
-int store_open_memory(struct db_store *st);
-void store_close(struct db_store *st);
-int store_begin(struct db_store *st);
-int store_commit(struct db_store *st);
-void store_rollback(struct db_store *st);
+int db_store_open(struct db_store *st, const char *path, char *reason, size_t rsize);
+int db_store_open_memory(struct db_store *st);
+void db_store_close(struct db_store *st);
+int db_store_begin(struct db_store *st);
+int db_store_commit(struct db_store *st);
+void db_store_rollback(struct db_store *st);
 /* revisions */
-int store_rev_add(struct db_store *st, const struct store_rev *r, uint64_t *id);
-int store_rev_get(struct db_store *st, unsigned index, struct store_rev *r);
-int store_rev_by_id(struct db_store *st, uint64_t id, struct store_rev *r);
-int store_rev_count(struct db_store *st, unsigned *count);
-int store_rev_trim(struct db_store *st, unsigned keep, uint64_t protect_id);
-int store_rev_walk(struct db_store *st,
-		   int (*fn)(void *arg, unsigned index, const struct store_rev *r), void *arg);
-void store_rev_clear(struct store_rev *r);
+int db_store_rev_add(struct db_store *st, const struct db_store_rev *r, uint64_t *id);
+int db_store_rev_get(struct db_store *st, unsigned index, struct db_store_rev *r);
+int db_store_rev_by_id(struct db_store *st, uint64_t id, struct db_store_rev *r);
+int db_store_rev_count(struct db_store *st, unsigned *count);
+int db_store_rev_trim(struct db_store *st, unsigned keep, uint64_t protect_id);
+int db_store_rev_walk(struct db_store *st,
+		      int (*fn)(void *arg, unsigned index, const struct db_store_rev *r),
+		      void *arg);
+void db_store_rev_clear(struct db_store_rev *r);
 /* candidates: owner "shared" or "private:<session id>"; text NULL = same as
  * the base revision */
-int store_cand_put(struct db_store *st, const char *owner, uint64_t base_id, const char *text);
-int store_cand_get(struct db_store *st, const char *owner, uint64_t *base_id, char **text);
-int store_cand_del(struct db_store *st, const char *owner);
+int db_store_cand_put(struct db_store *st, const char *owner, uint64_t base_id, const char *text);
+int db_store_cand_get(struct db_store *st, const char *owner, uint64_t *base_id, char **text);
+int db_store_cand_del(struct db_store *st, const char *owner);
 /* sessions and the lock (for `status`; stale after a restart) */
-int store_session_put(struct db_store *st, uint32_t id, const char *user, const char *client,
-		      const char *client_id, const char *mode, int64_t since, int locked);
-int store_session_del(struct db_store *st, uint32_t id);
-int store_clear_stale(struct db_store *st);
+int db_store_session_put(struct db_store *st, uint32_t id, const char *user, const char *client,
+			 const char *client_id, const char *mode, int64_t since, int locked);
+int db_store_session_del(struct db_store *st, uint32_t id);
+int db_store_clear_stale(struct db_store *st);
 /* pending confirm */
-struct store_confirm {
+struct db_store_confirm {
 	uint64_t id, restore_id;
 	int64_t deadline;
 	char *user;
 };
-int store_confirm_put(struct db_store *st, const struct store_confirm *c);
-int store_confirm_get(struct db_store *st, struct store_confirm *c); /* -ENOENT */
-int store_confirm_del(struct db_store *st);
+int db_store_confirm_put(struct db_store *st, const struct db_store_confirm *c);
+int db_store_confirm_get(struct db_store *st, struct db_store_confirm *c); /* -ENOENT */
+int db_store_confirm_del(struct db_store *st);
 /* rescue */
-int store_rescue_put(struct db_store *st, const char *text);
-int store_rescue_get(struct db_store *st, char **text);
-int store_rescue_del(struct db_store *st);
+int db_store_rescue_put(struct db_store *st, const char *text);
+int db_store_rescue_get(struct db_store *st, char **text);
+int db_store_rescue_del(struct db_store *st);
 /* meta */
-int store_meta_get_u64(struct db_store *st, const char *key, uint64_t *v);
-int store_meta_put_u64(struct db_store *st, const char *key, uint64_t v);
+int db_store_meta_get_u64(struct db_store *st, const char *key, uint64_t *v);
+int db_store_meta_put_u64(struct db_store *st, const char *key, uint64_t v);
 
 const char *db_client_name(enum db_client c);
 enum db_client db_client_parse(const char *s);
@@ -246,7 +247,7 @@ const char *db_mode_name(enum db_mode m);
 
 /* --- the database ---------------------------------------------------------------- */
 
-struct hook_reg {
+struct db_hook_reg {
 	const struct db_hook *h;
 	void *arg;
 	int prepared;
@@ -286,13 +287,13 @@ struct db {
 	struct db_session *sessions; /* newest first */
 	uint32_t next_session;
 	struct db_session *lock_owner;
-	struct hook_reg *hooks;
+	struct db_hook_reg *hooks;
 	size_t nhooks;
 	int in_commit;
 	struct tula_loop *loop;
 	struct tula_timer *confirm_timer;
 	/* strings handed out by the info functions, valid until the next call */
-	struct store_rev scratch_rev;
+	struct db_store_rev scratch_rev;
 	char *scratch_user;
 };
 

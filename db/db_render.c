@@ -399,21 +399,21 @@ int db_render(const struct db_node *n, enum db_format fmt, unsigned flags, struc
 int db_show(const struct db_node *root, const char *const *argv, int argc, enum db_format fmt,
 	    unsigned flags, struct tula_buf *out, struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	const struct db_node *n;
 	int rc;
 
-	rc = rpath_resolve(&rp, argv, argc,
-			   RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT,
-			   d, 0);
+	rc = db_rpath_resolve(
+		&rp, argv, argc,
+		RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT, d, 0);
 	if (rc != 0)
 		return rc;
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n != NULL && rp.n > 0 && !rp.ends_list_kw && n->sn->kind == DB_SNODE_LEAF &&
 	    rp.v[rp.n - 1].arg != NULL && strcmp(n->value ? n->value : "", rp.v[rp.n - 1].arg))
 		n = NULL;
 	if (n == NULL) {
-		rpath_free(&rp);
+		db_rpath_free(&rp);
 		return -ENOENT;
 	}
 	if (rp.ends_list_kw) {
@@ -441,12 +441,12 @@ int db_show(const struct db_node *root, const char *const *argv, int argc, enum 
 		}
 		if (fmt == DB_FMT_JSON)
 			tula_buf_puts(out, "\n    ]\n}\n");
-		rpath_free(&rp);
+		db_rpath_free(&rp);
 		if (found == 0)
 			return -ENOENT;
 		return out->oom ? -ENOMEM : 0;
 	}
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	if (hidden(n, flags))
 		return -ENOENT;
 	return db_render(n, fmt, flags, out);

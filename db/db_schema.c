@@ -18,10 +18,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/tula_net.h"
 #include "db/db_int.h"
 
 #define KIDS(arr)  .children = (arr), .nchildren = ARRAY_SIZE(arr)
 #define ENUMS(arr) .enums = (arr), .nenums = ARRAY_SIZE(arr)
+#define STR_(x)	   #x
+#define STR(x)	   STR_(x) /* a numeric macro as a string literal */
 
 /* --- system ------------------------------------------------------------------- */
 
@@ -74,11 +77,11 @@ static struct db_snode s_history = {
 	.kind = DB_SNODE_LEAF,
 	.type = DB_TYPE_UINT,
 	.min = 1,
-	.max = 50,
-	.dflt = "50",
+	.max = DB_HISTORY_MAX,
+	.dflt = STR(DB_HISTORY_MAX),
 	.help = "Committed revisions kept (rollback 0..N-1)",
 	.value_name = "count",
-	.value_help = "1..50",
+	.value_help = "1.." STR(DB_HISTORY_MAX),
 };
 static struct db_snode *const commit_kids[] = {&s_history};
 static struct db_snode s_commit = {
@@ -779,11 +782,6 @@ int db_parse_prefix(const char *s, struct in_addr *addr, uint8_t *len)
 	return 0;
 }
 
-static uint32_t mask_of(uint8_t len)
-{
-	return len == 0 ? 0 : htonl(~0u << (32 - len));
-}
-
 static int is_name(const char *s, size_t max)
 {
 	size_t i;
@@ -850,9 +848,9 @@ static int check_network(const char *tok, char *reason, size_t rsize)
 	if (db_parse_prefix(tok, &a, &len) != 0)
 		return fail(reason, rsize, -EINVAL,
 			    "invalid IPv4 network (expected a.b.c.d/len, len 0..32)");
-	if ((a.s_addr & ~mask_of(len)) != 0) {
+	if ((a.s_addr & ~htonl(tula_mask_of(len))) != 0) {
 		char net[INET_ADDRSTRLEN];
-		struct in_addr n = {.s_addr = a.s_addr & mask_of(len)};
+		struct in_addr n = {.s_addr = a.s_addr & htonl(tula_mask_of(len))};
 
 		inet_ntop(AF_INET, &n, net, sizeof(net));
 		return fail(reason, rsize, -EINVAL, "host bits set in %s (the network is %s/%u)",

@@ -52,8 +52,8 @@ static char *owner_of(const struct db_session *s, char *buf, size_t size)
 
 static int persist_session(struct db_session *s)
 {
-	return store_session_put(&s->db->st, s->id, s->user, db_client_name(s->client),
-				 s->client_id, db_mode_name(s->mode), s->since, s->locked);
+	return db_store_session_put(&s->db->st, s->id, s->user, db_client_name(s->client),
+				    s->client_id, db_mode_name(s->mode), s->since, s->locked);
 }
 
 int db_shared_sync(struct db *db)
@@ -62,10 +62,10 @@ int db_shared_sync(struct db *db)
 	int rc;
 
 	if (db_tree_equal(db->shared, db->active)) {
-		rc = store_cand_put(&db->st, "shared", db->active_id, NULL);
+		rc = db_store_cand_put(&db->st, "shared", db->active_id, NULL);
 	} else {
 		db_render(db->shared, DB_FMT_BRACES, 0, &b);
-		rc = b.oom ? -ENOMEM : store_cand_put(&db->st, "shared", db->active_id, b.data);
+		rc = b.oom ? -ENOMEM : db_store_cand_put(&db->st, "shared", db->active_id, b.data);
 	}
 	tula_buf_free(&b);
 	if (rc == 0)
@@ -81,10 +81,11 @@ static int private_sync(struct db_session *s)
 
 	owner_of(s, owner, sizeof(owner));
 	if (db_tree_equal(s->priv, s->priv_base)) {
-		rc = store_cand_put(&s->db->st, owner, s->priv_base_id, NULL);
+		rc = db_store_cand_put(&s->db->st, owner, s->priv_base_id, NULL);
 	} else {
 		db_render(s->priv, DB_FMT_BRACES, 0, &b);
-		rc = b.oom ? -ENOMEM : store_cand_put(&s->db->st, owner, s->priv_base_id, b.data);
+		rc = b.oom ? -ENOMEM
+			   : db_store_cand_put(&s->db->st, owner, s->priv_base_id, b.data);
 	}
 	tula_buf_free(&b);
 	if (rc == 0)
@@ -188,7 +189,7 @@ fail:
 	if (mode == DB_MODE_PRIVATE) {
 		char owner[32];
 
-		store_cand_del(&db->st, owner_of(s, owner, sizeof(owner)));
+		db_store_cand_del(&db->st, owner_of(s, owner, sizeof(owner)));
 	}
 	session_free(s);
 	return rc;
@@ -216,10 +217,10 @@ void db_session_close(struct db_session *s)
 	if (db->lock_owner == s)
 		db->lock_owner = NULL;
 	if (s->mode == DB_MODE_PRIVATE)
-		store_cand_del(&db->st, owner_of(s, owner, sizeof(owner)));
+		db_store_cand_del(&db->st, owner_of(s, owner, sizeof(owner)));
 	else if (db->shared_dirty)
 		db_shared_sync(db);
-	store_session_del(&db->st, s->id);
+	db_store_session_del(&db->st, s->id);
 	for (pp = &db->sessions; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;
@@ -370,7 +371,7 @@ int db_rollback(struct db_session *s, unsigned index, struct db_diags *d)
 		return rc;
 	rc = db_revision_load(s->db, index, &t, NULL);
 	if (rc == -ENOENT) {
-		store_rev_count(&s->db->st, &count);
+		db_store_rev_count(&s->db->st, &count);
 		return db_diag_add(d, DB_DIAG_ERROR, "", -1,
 				   "revision %u does not exist (the history holds 0..%u)", index,
 				   count ? count - 1 : 0) == -ENOMEM

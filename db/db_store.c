@@ -204,7 +204,7 @@ static int integrity(struct db_store *st, char *reason, size_t rsize)
 	return 0;
 }
 
-int store_open(struct db_store *st, const char *path, char *reason, size_t rsize)
+int db_store_open(struct db_store *st, const char *path, char *reason, size_t rsize)
 {
 	int rc;
 
@@ -216,7 +216,7 @@ int store_open(struct db_store *st, const char *path, char *reason, size_t rsize
 	if (rc != SQLITE_OK) {
 		snprintf(reason, rsize, "cannot open: %s",
 			 st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
-		store_close(st);
+		db_store_close(st);
 		return -EIO;
 	}
 	rc = integrity(st, reason, rsize);
@@ -225,13 +225,13 @@ int store_open(struct db_store *st, const char *path, char *reason, size_t rsize
 	if (rc == 0)
 		rc = integrity(st, reason, rsize);
 	if (rc != 0) {
-		store_close(st);
+		db_store_close(st);
 		return rc;
 	}
 	return 0;
 }
 
-int store_open_memory(struct db_store *st)
+int db_store_open_memory(struct db_store *st)
 {
 	char reason[256];
 
@@ -239,13 +239,13 @@ int store_open_memory(struct db_store *st)
 	st->path = strdup(":memory:");
 	if (st->path == NULL || sqlite3_open(":memory:", &st->sql) != SQLITE_OK ||
 	    configure(st, 1, reason, sizeof(reason)) != 0) {
-		store_close(st);
+		db_store_close(st);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-void store_close(struct db_store *st)
+void db_store_close(struct db_store *st)
 {
 	if (st->sql != NULL)
 		sqlite3_close_v2(st->sql);
@@ -254,17 +254,17 @@ void store_close(struct db_store *st)
 	st->path = NULL;
 }
 
-int store_begin(struct db_store *st)
+int db_store_begin(struct db_store *st)
 {
 	return exec(st, "BEGIN IMMEDIATE");
 }
 
-int store_commit(struct db_store *st)
+int db_store_commit(struct db_store *st)
 {
 	return exec(st, "COMMIT");
 }
 
-void store_rollback(struct db_store *st)
+void db_store_rollback(struct db_store *st)
 {
 	if (!sqlite3_get_autocommit(st->sql))
 		sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -272,7 +272,7 @@ void store_rollback(struct db_store *st)
 
 /* --- revisions ----------------------------------------------------------------------------- */
 
-int store_rev_add(struct db_store *st, const struct store_rev *r, uint64_t *id)
+int db_store_rev_add(struct db_store *st, const struct db_store_rev *r, uint64_t *id)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -295,7 +295,7 @@ int store_rev_add(struct db_store *st, const struct store_rev *r, uint64_t *id)
 	return rc;
 }
 
-void store_rev_clear(struct store_rev *r)
+void db_store_rev_clear(struct db_store_rev *r)
 {
 	free(r->user);
 	free(r->client);
@@ -305,7 +305,7 @@ void store_rev_clear(struct store_rev *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void rev_from_row(sqlite3_stmt *s, struct store_rev *r, int with_text)
+static void rev_from_row(sqlite3_stmt *s, struct db_store_rev *r, int with_text)
 {
 	r->id = (uint64_t)sqlite3_column_int64(s, 0);
 	r->time = sqlite3_column_int64(s, 1);
@@ -316,7 +316,7 @@ static void rev_from_row(sqlite3_stmt *s, struct store_rev *r, int with_text)
 	r->text = with_text ? col_dup(s, 6) : NULL;
 }
 
-static int rev_one(struct db_store *st, sqlite3_stmt *s, struct store_rev *r)
+static int rev_one(struct db_store *st, sqlite3_stmt *s, struct db_store_rev *r)
 {
 	int rc = sqlite3_step(s);
 
@@ -325,7 +325,7 @@ static int rev_one(struct db_store *st, sqlite3_stmt *s, struct store_rev *r)
 		rev_from_row(s, r, 1);
 		sqlite3_finalize(s);
 		if (r->user == NULL || r->client == NULL || r->text == NULL) {
-			store_rev_clear(r);
+			db_store_rev_clear(r);
 			return -ENOMEM;
 		}
 		return 0;
@@ -334,7 +334,7 @@ static int rev_one(struct db_store *st, sqlite3_stmt *s, struct store_rev *r)
 	return rc == SQLITE_DONE ? -ENOENT : sqerr(st, rc, "read revision");
 }
 
-int store_rev_get(struct db_store *st, unsigned index, struct store_rev *r)
+int db_store_rev_get(struct db_store *st, unsigned index, struct db_store_rev *r)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -349,7 +349,7 @@ int store_rev_get(struct db_store *st, unsigned index, struct store_rev *r)
 	return rev_one(st, s, r);
 }
 
-int store_rev_by_id(struct db_store *st, uint64_t id, struct store_rev *r)
+int db_store_rev_by_id(struct db_store *st, uint64_t id, struct db_store_rev *r)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -364,7 +364,7 @@ int store_rev_by_id(struct db_store *st, uint64_t id, struct store_rev *r)
 	return rev_one(st, s, r);
 }
 
-int store_rev_count(struct db_store *st, unsigned *count)
+int db_store_rev_count(struct db_store *st, unsigned *count)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -378,7 +378,7 @@ int store_rev_count(struct db_store *st, unsigned *count)
 	return rc == SQLITE_ROW ? 0 : sqerr(st, rc, "count revisions");
 }
 
-int store_rev_trim(struct db_store *st, unsigned keep, uint64_t protect_id)
+int db_store_rev_trim(struct db_store *st, unsigned keep, uint64_t protect_id)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -395,8 +395,8 @@ int store_rev_trim(struct db_store *st, unsigned keep, uint64_t protect_id)
 	return run(st, s);
 }
 
-int store_rev_walk(struct db_store *st,
-		   int (*fn)(void *arg, unsigned index, const struct store_rev *r), void *arg)
+int db_store_rev_walk(struct db_store *st,
+		      int (*fn)(void *arg, unsigned index, const struct db_store_rev *r), void *arg)
 {
 	sqlite3_stmt *s;
 	unsigned index = 0;
@@ -409,12 +409,12 @@ int store_rev_walk(struct db_store *st,
 	if (rc != 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_rev r;
+		struct db_store_rev r;
 		int stop;
 
 		rev_from_row(s, &r, 0);
 		stop = fn(arg, index++, &r);
-		store_rev_clear(&r);
+		db_store_rev_clear(&r);
 		if (stop)
 			break;
 	}
@@ -426,7 +426,7 @@ int store_rev_walk(struct db_store *st,
 
 /* --- candidates --------------------------------------------------------------------------- */
 
-int store_cand_put(struct db_store *st, const char *owner, uint64_t base_id, const char *text)
+int db_store_cand_put(struct db_store *st, const char *owner, uint64_t base_id, const char *text)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -443,7 +443,7 @@ int store_cand_put(struct db_store *st, const char *owner, uint64_t base_id, con
 	return run(st, s);
 }
 
-int store_cand_get(struct db_store *st, const char *owner, uint64_t *base_id, char **text)
+int db_store_cand_get(struct db_store *st, const char *owner, uint64_t *base_id, char **text)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -463,7 +463,7 @@ int store_cand_get(struct db_store *st, const char *owner, uint64_t *base_id, ch
 	return rc == SQLITE_DONE ? -ENOENT : sqerr(st, rc, "read candidate");
 }
 
-int store_cand_del(struct db_store *st, const char *owner)
+int db_store_cand_del(struct db_store *st, const char *owner)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -477,8 +477,8 @@ int store_cand_del(struct db_store *st, const char *owner)
 
 /* --- sessions ------------------------------------------------------------------------------ */
 
-int store_session_put(struct db_store *st, uint32_t id, const char *user, const char *client,
-		      const char *client_id, const char *mode, int64_t since, int locked)
+int db_store_session_put(struct db_store *st, uint32_t id, const char *user, const char *client,
+			 const char *client_id, const char *mode, int64_t since, int locked)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -499,7 +499,7 @@ int store_session_put(struct db_store *st, uint32_t id, const char *user, const 
 	return run(st, s);
 }
 
-int store_session_del(struct db_store *st, uint32_t id)
+int db_store_session_del(struct db_store *st, uint32_t id)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -511,7 +511,7 @@ int store_session_del(struct db_store *st, uint32_t id)
 	return run(st, s);
 }
 
-int store_clear_stale(struct db_store *st)
+int db_store_clear_stale(struct db_store *st)
 {
 	sqlite3_stmt *s;
 	int n = 0, rc;
@@ -530,7 +530,7 @@ int store_clear_stale(struct db_store *st)
 	rc = exec(st, "BEGIN IMMEDIATE; DELETE FROM session;"
 		      " DELETE FROM candidate WHERE owner <> 'shared'; COMMIT");
 	if (rc != 0) {
-		store_rollback(st);
+		db_store_rollback(st);
 		return rc;
 	}
 	return n;
@@ -538,7 +538,7 @@ int store_clear_stale(struct db_store *st)
 
 /* --- pending confirm ------------------------------------------------------------------------- */
 
-int store_confirm_put(struct db_store *st, const struct store_confirm *c)
+int db_store_confirm_put(struct db_store *st, const struct db_store_confirm *c)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -556,7 +556,7 @@ int store_confirm_put(struct db_store *st, const struct store_confirm *c)
 	return run(st, s);
 }
 
-int store_confirm_get(struct db_store *st, struct store_confirm *c)
+int db_store_confirm_get(struct db_store *st, struct db_store_confirm *c)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -577,14 +577,14 @@ int store_confirm_get(struct db_store *st, struct store_confirm *c)
 	return rc == SQLITE_DONE ? -ENOENT : sqerr(st, rc, "read pending confirm");
 }
 
-int store_confirm_del(struct db_store *st)
+int db_store_confirm_del(struct db_store *st)
 {
 	return exec(st, "DELETE FROM pending_confirm");
 }
 
 /* --- rescue ----------------------------------------------------------------------------------- */
 
-int store_rescue_put(struct db_store *st, const char *text)
+int db_store_rescue_put(struct db_store *st, const char *text)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -599,7 +599,7 @@ int store_rescue_put(struct db_store *st, const char *text)
 	return run(st, s);
 }
 
-int store_rescue_get(struct db_store *st, char **text)
+int db_store_rescue_get(struct db_store *st, char **text)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -617,14 +617,14 @@ int store_rescue_get(struct db_store *st, char **text)
 	return rc == SQLITE_DONE ? -ENOENT : sqerr(st, rc, "read rescue");
 }
 
-int store_rescue_del(struct db_store *st)
+int db_store_rescue_del(struct db_store *st)
 {
 	return exec(st, "DELETE FROM rescue");
 }
 
 /* --- meta ------------------------------------------------------------------------------------- */
 
-int store_meta_get_u64(struct db_store *st, const char *key, uint64_t *v)
+int db_store_meta_get_u64(struct db_store *st, const char *key, uint64_t *v)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -643,7 +643,7 @@ int store_meta_get_u64(struct db_store *st, const char *key, uint64_t *v)
 	return rc == SQLITE_DONE ? -ENOENT : sqerr(st, rc, "read meta");
 }
 
-int store_meta_put_u64(struct db_store *st, const char *key, uint64_t v)
+int db_store_meta_put_u64(struct db_store *st, const char *key, uint64_t v)
 {
 	sqlite3_stmt *s;
 	int rc;

@@ -258,7 +258,7 @@ static void free_words(struct token *w, int n)
 static int parse_block(struct parser *p, int depth);
 
 /* The node a statement's `inactive:` and annotation belong to. */
-static struct db_node *attr_target(struct db_node *last, const struct rpath *rp, int first)
+static struct db_node *attr_target(struct db_node *last, const struct db_rpath *rp, int first)
 {
 	struct db_node *n = last;
 	int i;
@@ -277,7 +277,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 	struct token *words = NULL, t;
 	int nw = 0, capw = 0, i, rc = 0, first;
 	struct db_diags local = DB_DIAGS_INIT;
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n;
 	int saved = p->nctx;
 
@@ -327,12 +327,12 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 			rc = -ENOMEM;
 			goto out;
 		}
-	rc = rpath_resolve(&rp, p->ctx, p->nctx,
-			   t.t == T_LBRACE ? (RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW)
-					   : RP_ALLOW_CONTAINER,
-			   &local, 0);
+	rc = db_rpath_resolve(&rp, p->ctx, p->nctx,
+			      t.t == T_LBRACE ? (RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW)
+					      : RP_ALLOW_CONTAINER,
+			      &local, 0);
 	if (rc == 0 && t.t == T_LBRACE) {
-		const struct rstep *last = &rp.v[rp.n - 1];
+		const struct db_rstep *last = &rp.v[rp.n - 1];
 
 		if (last->sn->kind == DB_SNODE_LEAF) {
 			db_diag_add(&local, DB_DIAG_ERROR, "", -1,
@@ -350,7 +350,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 			rc = -EINVAL;
 		}
 		if (rc != 0)
-			rpath_free(&rp);
+			db_rpath_free(&rp);
 	}
 	if (rc != 0) {
 		for (i = 0; i < (int)local.n; i++) {
@@ -367,9 +367,9 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 		rc = -EINVAL;
 		goto out;
 	}
-	n = node_make(p->root, &rp);
+	n = db_node_make(p->root, &rp);
 	if (n == NULL) {
-		rpath_free(&rp);
+		db_rpath_free(&rp);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -386,7 +386,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 			annotation = NULL;
 		}
 	}
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	if (t.t == T_LBRACE)
 		rc = parse_block(p, depth + 1);
 out:
@@ -442,16 +442,16 @@ static int parse_block(struct parser *p, int depth)
 	}
 }
 
-void node_prune_all(struct db_node *n)
+void db_node_prune_all(struct db_node *n)
 {
 	uint32_t i, j = 0;
 
 	for (i = 0; i < n->nkids; i++) {
 		struct db_node *k = n->kids[i];
 
-		node_prune_all(k);
+		db_node_prune_all(k);
 		if (k->sn->kind == DB_SNODE_CONTAINER && k->nkids == 0)
-			node_free(k);
+			db_node_free(k);
 		else
 			n->kids[j++] = k;
 	}
@@ -479,7 +479,7 @@ static int load_braces(struct db_node *scratch, const char *text, const char *co
 		rc = -EINVAL;
 	if (p.errors > MAX_ERRORS)
 		db_diag_add(d, DB_DIAG_ERROR, "", -1, "too many errors (%d), giving up", p.errors);
-	node_prune_all(scratch);
+	db_node_prune_all(scratch);
 	return rc;
 }
 
@@ -565,15 +565,15 @@ int db_tree_load(struct db_node *root, enum db_load_mode mode, const char *text,
 		 const char *const *at, int nat, struct db_diags *d)
 {
 	struct db_node *scratch;
-	struct rpath rp;
+	struct db_rpath rp;
 	int rc;
 
 	if (nat > 0) {
-		rc = rpath_resolve(&rp, at, nat, RP_ALLOW_CONTAINER, d, 0);
+		rc = db_rpath_resolve(&rp, at, nat, RP_ALLOW_CONTAINER, d, 0);
 		if (rc != 0)
 			return rc;
 		if (rp.v[rp.n - 1].sn->kind == DB_SNODE_LEAF) {
-			rpath_free(&rp);
+			db_rpath_free(&rp);
 			return db_diag_add(d, DB_DIAG_ERROR, "", -1,
 					   "cannot load relative to a single statement");
 		}
@@ -581,37 +581,37 @@ int db_tree_load(struct db_node *root, enum db_load_mode mode, const char *text,
 	scratch = db_tree_dup(root);
 	if (scratch == NULL) {
 		if (nat > 0)
-			rpath_free(&rp);
+			db_rpath_free(&rp);
 		return -ENOMEM;
 	}
 	if (mode == DB_LOAD_OVERRIDE) {
-		struct db_node *n = nat > 0 ? node_at(scratch, &rp) : scratch;
+		struct db_node *n = nat > 0 ? db_node_at(scratch, &rp) : scratch;
 
 		if (n != NULL && n == scratch) {
 			uint32_t i;
 
 			for (i = 0; i < n->nkids; i++)
-				node_free(n->kids[i]);
+				db_node_free(n->kids[i]);
 			n->nkids = 0;
 		} else if (n != NULL) {
 			struct db_node *p = n->parent;
 
-			node_detach(n);
-			node_free(n);
-			node_prune_up(p);
+			db_node_detach(n);
+			db_node_free(n);
+			db_node_prune_up(p);
 		}
 	}
 	if (nat > 0)
-		rpath_free(&rp);
+		db_rpath_free(&rp);
 	if (mode == DB_LOAD_SET)
 		rc = load_set(scratch, text, at, nat, d);
 	else
 		rc = load_braces(scratch, text, at, nat, d);
 	if (rc != 0) {
-		node_free(scratch);
+		db_node_free(scratch);
 		return rc;
 	}
-	node_take(root, scratch);
+	db_node_take(root, scratch);
 	return 0;
 }
 
@@ -622,7 +622,7 @@ struct db_node *db_tree_parse(const char *text, struct db_diags *d)
 	if (root == NULL)
 		return NULL;
 	if (load_braces(root, text, NULL, 0, d) != 0) {
-		node_free(root);
+		db_node_free(root);
 		return NULL;
 	}
 	return root;

@@ -3,7 +3,7 @@
  * Configuration trees: nodes, lookups, typed getters, and the edit operations
  * (set, delete, activate, annotate, rename) behind both the sessions and the
  * text loaders. Every edit resolves its whole path against the schema first
- * (rpath_resolve) and touches the tree only when the path is valid, so a
+ * (db_rpath_resolve) and touches the tree only when the path is valid, so a
  * failed edit leaves the tree as it was.
  */
 #include <errno.h>
@@ -130,7 +130,7 @@ void db_put_quoted(struct tula_buf *b, const char *s)
 	tula_buf_putc(b, '"');
 }
 
-char *path_text(const char *const *argv, int n)
+char *db_path_text(const char *const *argv, int n)
 {
 	struct tula_buf b = TULA_BUF_INIT;
 	int i;
@@ -206,7 +206,7 @@ int db_split(const char *line, char ***argv)
 
 /* --- nodes ---------------------------------------------------------------------------- */
 
-struct db_node *node_new(const struct db_snode *sn, const char *key, const char *value)
+struct db_node *db_node_new(const struct db_snode *sn, const char *key, const char *value)
 {
 	struct db_node *n = calloc(1, sizeof(*n));
 
@@ -222,14 +222,14 @@ struct db_node *node_new(const struct db_snode *sn, const char *key, const char 
 	return n;
 }
 
-void node_free(struct db_node *n)
+void db_node_free(struct db_node *n)
 {
 	uint32_t i;
 
 	if (n == NULL)
 		return;
 	for (i = 0; i < n->nkids; i++)
-		node_free(n->kids[i]);
+		db_node_free(n->kids[i]);
 	free(n->kids);
 	free(n->key);
 	free(n->value);
@@ -246,8 +246,8 @@ static int kid_cmp(const struct db_node *k, const struct db_snode *sn, const cha
 	return db_key_cmp(sn, k->key, key);
 }
 
-struct db_node *node_child_find(const struct db_node *n, const struct db_snode *sn, const char *key,
-				uint32_t *pos)
+struct db_node *db_node_child_find(const struct db_node *n, const struct db_snode *sn,
+				   const char *key, uint32_t *pos)
 {
 	uint32_t lo = 0, hi = n->nkids;
 
@@ -276,7 +276,7 @@ struct db_node *node_child_find(const struct db_node *n, const struct db_snode *
 	return NULL;
 }
 
-int node_insert(struct db_node *parent, struct db_node *child, uint32_t pos)
+int db_node_insert(struct db_node *parent, struct db_node *child, uint32_t pos)
 {
 	if (parent->nkids == parent->cap) {
 		uint32_t cap = parent->cap ? parent->cap * 2 : 4;
@@ -295,7 +295,7 @@ int node_insert(struct db_node *parent, struct db_node *child, uint32_t pos)
 	return 0;
 }
 
-void node_detach(struct db_node *child)
+void db_node_detach(struct db_node *child)
 {
 	struct db_node *p = child->parent;
 	uint32_t i;
@@ -312,24 +312,24 @@ void node_detach(struct db_node *child)
 	child->parent = NULL;
 }
 
-void node_prune_up(struct db_node *n)
+void db_node_prune_up(struct db_node *n)
 {
 	while (n != NULL && n->parent != NULL && n->sn->kind == DB_SNODE_CONTAINER &&
 	       n->nkids == 0) {
 		struct db_node *p = n->parent;
 
-		node_detach(n);
-		node_free(n);
+		db_node_detach(n);
+		db_node_free(n);
 		n = p;
 	}
 }
 
-void node_take(struct db_node *a, struct db_node *b)
+void db_node_take(struct db_node *a, struct db_node *b)
 {
 	uint32_t i;
 
 	for (i = 0; i < a->nkids; i++)
-		node_free(a->kids[i]);
+		db_node_free(a->kids[i]);
 	free(a->kids);
 	free(a->annotation);
 	a->kids = b->kids;
@@ -342,12 +342,12 @@ void node_take(struct db_node *a, struct db_node *b)
 	b->kids = NULL;
 	b->nkids = b->cap = 0;
 	b->annotation = NULL;
-	node_free(b);
+	db_node_free(b);
 }
 
-struct db_node *node_copy(const struct db_node *n, struct db_node *parent, int effective)
+struct db_node *db_node_copy(const struct db_node *n, struct db_node *parent, int effective)
 {
-	struct db_node *c = node_new(n->sn, n->key, n->value);
+	struct db_node *c = db_node_new(n->sn, n->key, n->value);
 	uint32_t i;
 
 	if (c == NULL)
@@ -369,19 +369,19 @@ struct db_node *node_copy(const struct db_node *n, struct db_node *parent, int e
 
 		if (effective && n->kids[i]->inactive)
 			continue;
-		k = node_copy(n->kids[i], c, effective);
+		k = db_node_copy(n->kids[i], c, effective);
 		if (k == NULL)
 			goto fail;
 		/* an effective container whose contents were all inactive is gone */
 		if (effective && k->sn->kind == DB_SNODE_CONTAINER && k->nkids == 0) {
-			node_free(k);
+			db_node_free(k);
 			continue;
 		}
 		c->kids[c->nkids++] = k;
 	}
 	return c;
 fail:
-	node_free(c);
+	db_node_free(c);
 	return NULL;
 }
 
@@ -389,22 +389,22 @@ fail:
 
 struct db_node *db_tree_new(void)
 {
-	return node_new(db_schema_root(), NULL, NULL);
+	return db_node_new(db_schema_root(), NULL, NULL);
 }
 
 struct db_node *db_tree_dup(const struct db_node *root)
 {
-	return node_copy(root, NULL, 0);
+	return db_node_copy(root, NULL, 0);
 }
 
 struct db_node *db_tree_effective(const struct db_node *root)
 {
-	return node_copy(root, NULL, 1);
+	return db_node_copy(root, NULL, 1);
 }
 
 void db_tree_free(struct db_node *root)
 {
-	node_free(root);
+	db_node_free(root);
 }
 
 static int streq(const char *a, const char *b)
@@ -484,7 +484,7 @@ const struct db_node *db_node_first(const struct db_node *n, const char *kw)
 	if (n == NULL || (sn = db_snode_child(n->sn, kw)) == NULL)
 		return NULL;
 	if (sn->kind != DB_SNODE_LIST)
-		return node_child_find(n, sn, NULL, NULL);
+		return db_node_child_find(n, sn, NULL, NULL);
 	/* the first entry: the insertion point of the smallest key */
 	for (pos = 0; pos < n->nkids; pos++) {
 		k = n->kids[pos];
@@ -508,7 +508,7 @@ const struct db_node *db_node_next(const struct db_node *n)
 		return NULL;
 	/* iterating a list is O(1) per step while nothing moves */
 	if (pos >= p->nkids || p->kids[pos] != n) {
-		if (node_child_find(p, n->sn, n->key, &pos) != n)
+		if (db_node_child_find(p, n->sn, n->key, &pos) != n)
 			return NULL;
 		((struct db_node *)n)->hint = pos;
 	}
@@ -528,7 +528,7 @@ const struct db_node *db_node_find(const struct db_node *n, const char *kw, cons
 		return NULL;
 	if (sn->kind == DB_SNODE_LIST && key == NULL)
 		return db_node_first(n, kw);
-	return node_child_find(n, sn, sn->kind == DB_SNODE_LIST ? key : NULL, NULL);
+	return db_node_child_find(n, sn, sn->kind == DB_SNODE_LIST ? key : NULL, NULL);
 }
 
 size_t db_node_count(const struct db_node *n, const char *kw)
@@ -547,16 +547,16 @@ size_t db_node_count(const struct db_node *n, const char *kw)
 	return c;
 }
 
-const struct db_node *node_leaf(const struct db_node *n, const char *kw)
+const struct db_node *db_node_leaf(const struct db_node *n, const char *kw)
 {
 	const struct db_snode *sn = db_snode_child(n->sn, kw);
 
 	if (sn == NULL || sn->kind != DB_SNODE_LEAF)
 		return NULL;
-	return node_child_find(n, sn, NULL, NULL);
+	return db_node_child_find(n, sn, NULL, NULL);
 }
 
-int node_path_tokens(const struct db_node *n, const char **argv, int max)
+int db_node_path_tokens(const struct db_node *n, const char **argv, int max)
 {
 	const struct db_node *chain[64];
 	int depth = 0, i, c = 0;
@@ -579,7 +579,7 @@ int node_path_tokens(const struct db_node *n, const char **argv, int max)
 void db_put_path(struct tula_buf *b, const struct db_node *n)
 {
 	const char *argv[160];
-	int c = node_path_tokens(n, argv, 160), i;
+	int c = db_node_path_tokens(n, argv, 160), i;
 
 	for (i = 0; i < c && i < 160; i++) {
 		if (i)
@@ -611,7 +611,7 @@ const char *db_get_str(const struct db_node *parent, const char *leaf)
 	if (parent == NULL || (sn = db_snode_child(parent->sn, leaf)) == NULL ||
 	    sn->kind != DB_SNODE_LEAF)
 		return NULL;
-	n = node_child_find(parent, sn, NULL, NULL);
+	n = db_node_child_find(parent, sn, NULL, NULL);
 	if (n != NULL)
 		return n->value;
 	return sn->dflt;
@@ -685,12 +685,12 @@ int db_get_flag(const struct db_node *parent, const char *leaf)
 
 	if (parent == NULL || (sn = db_snode_child(parent->sn, leaf)) == NULL)
 		return 0;
-	return node_child_find(parent, sn, NULL, NULL) != NULL;
+	return db_node_child_find(parent, sn, NULL, NULL) != NULL;
 }
 
 /* --- path resolution ------------------------------------------------------------------------ */
 
-void rpath_free(struct rpath *rp)
+void db_rpath_free(struct db_rpath *rp)
 {
 	int i;
 
@@ -700,11 +700,11 @@ void rpath_free(struct rpath *rp)
 	memset(rp, 0, sizeof(*rp));
 }
 
-static int rpath_push(struct rpath *rp, const struct db_snode *sn, int tok)
+static int rpath_push(struct db_rpath *rp, const struct db_snode *sn, int tok)
 {
 	if (rp->n == rp->cap) {
 		int cap = rp->cap ? rp->cap * 2 : 8;
-		struct rstep *v = realloc(rp->v, (size_t)cap * sizeof(*v));
+		struct db_rstep *v = realloc(rp->v, (size_t)cap * sizeof(*v));
 
 		if (v == NULL)
 			return -ENOMEM;
@@ -723,7 +723,7 @@ static int resolve_fail(struct db_diags *d, const char *const *argv, int upto, i
 static int resolve_fail(struct db_diags *d, const char *const *argv, int upto, int tok, int rc,
 			const char *fmt, ...)
 {
-	char *path = path_text(argv, upto);
+	char *path = db_path_text(argv, upto);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -733,8 +733,8 @@ static int resolve_fail(struct db_diags *d, const char *const *argv, int upto, i
 	return rc;
 }
 
-int rpath_resolve(struct rpath *rp, const char *const *argv, int argc, unsigned allow,
-		  struct db_diags *d, int tok_base)
+int db_rpath_resolve(struct db_rpath *rp, const char *const *argv, int argc, unsigned allow,
+		     struct db_diags *d, int tok_base)
 {
 	const struct db_snode *sn = db_schema_root();
 	char reason[DB_REASON_MAX], canon[DB_VALUE_MAX];
@@ -748,7 +748,7 @@ int rpath_resolve(struct rpath *rp, const char *const *argv, int argc, unsigned 
 	}
 	while (i < argc) {
 		const struct db_snode *c = db_snode_child(sn, argv[i]);
-		struct rstep *st;
+		struct db_rstep *st;
 
 		if (c == NULL) {
 			rc = resolve_fail(d, argv, i, tok_base + i, -EINVAL,
@@ -820,44 +820,44 @@ int rpath_resolve(struct rpath *rp, const char *const *argv, int argc, unsigned 
 	}
 	return 0;
 out:
-	rpath_free(rp);
+	db_rpath_free(rp);
 	return rc;
 }
 
-struct db_node *node_at(const struct db_node *root, const struct rpath *rp)
+struct db_node *db_node_at(const struct db_node *root, const struct db_rpath *rp)
 {
 	const struct db_node *n = root;
 	int i, last = rp->n - (rp->ends_list_kw ? 1 : 0);
 
 	for (i = 0; i < last && n != NULL; i++) {
-		const struct rstep *st = &rp->v[i];
+		const struct db_rstep *st = &rp->v[i];
 
-		n = node_child_find(n, st->sn, st->sn->kind == DB_SNODE_LIST ? st->arg : NULL,
-				    NULL);
+		n = db_node_child_find(n, st->sn, st->sn->kind == DB_SNODE_LIST ? st->arg : NULL,
+				       NULL);
 	}
 	return (struct db_node *)n;
 }
 
-struct db_node *node_make(struct db_node *root, const struct rpath *rp)
+struct db_node *db_node_make(struct db_node *root, const struct db_rpath *rp)
 {
 	struct db_node *n = root;
 	int i;
 
 	for (i = 0; i < rp->n; i++) {
-		const struct rstep *st = &rp->v[i];
+		const struct db_rstep *st = &rp->v[i];
 		int is_list = st->sn->kind == DB_SNODE_LIST;
 		uint32_t pos;
 		struct db_node *c;
 
 		if (is_list && st->arg == NULL)
 			break; /* ends at a list keyword */
-		c = node_child_find(n, st->sn, is_list ? st->arg : NULL, &pos);
+		c = db_node_child_find(n, st->sn, is_list ? st->arg : NULL, &pos);
 		if (c == NULL) {
-			c = node_new(st->sn, is_list ? st->arg : NULL,
-				     st->sn->kind == DB_SNODE_LEAF ? st->arg : NULL);
-			if (c == NULL || node_insert(n, c, pos) != 0) {
-				node_free(c);
-				node_prune_up(n);
+			c = db_node_new(st->sn, is_list ? st->arg : NULL,
+					st->sn->kind == DB_SNODE_LEAF ? st->arg : NULL);
+			if (c == NULL || db_node_insert(n, c, pos) != 0) {
+				db_node_free(c);
+				db_node_prune_up(n);
 				return NULL;
 			}
 		} else if (st->sn->kind == DB_SNODE_LEAF && st->arg != NULL &&
@@ -876,19 +876,19 @@ struct db_node *node_make(struct db_node *root, const struct rpath *rp)
 
 const struct db_node *db_node_lookup(const struct db_node *root, const char *const *argv, int argc)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n;
 
-	if (rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT,
-			  NULL, 0) != 0) {
+	if (db_rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT,
+			     NULL, 0) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n != NULL && n->sn->kind == DB_SNODE_LEAF && rp.n > 0 && rp.v[rp.n - 1].arg != NULL &&
 	    !streq(n->value, rp.v[rp.n - 1].arg))
 		n = NULL;
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	if (n == NULL)
 		errno = ENOENT;
 	return n;
@@ -907,7 +907,7 @@ const struct db_node *db_node_get(const struct db_node *from, const char *path)
 		errno = EINVAL;
 		return NULL;
 	}
-	np = node_path_tokens(from, pre, 160);
+	np = db_node_path_tokens(from, pre, 160);
 	if (np + n > 64) {
 		free(tok);
 		errno = EINVAL;
@@ -933,36 +933,36 @@ static int not_found(struct db_diags *d, const char *const *argv, int argc)
 
 int db_tree_set(struct db_node *root, const char *const *argv, int argc, struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	int rc;
 
-	rc = rpath_resolve(&rp, argv, argc, 0, d, 0);
+	rc = db_rpath_resolve(&rp, argv, argc, 0, d, 0);
 	if (rc != 0)
 		return rc;
-	rc = node_make(root, &rp) != NULL ? 0 : -ENOMEM;
-	rpath_free(&rp);
+	rc = db_node_make(root, &rp) != NULL ? 0 : -ENOMEM;
+	db_rpath_free(&rp);
 	return rc;
 }
 
 int db_tree_delete(struct db_node *root, const char *const *argv, int argc, struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n;
 	int rc;
 
-	rc = rpath_resolve(&rp, argv, argc,
-			   RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT,
-			   d, 0);
+	rc = db_rpath_resolve(
+		&rp, argv, argc,
+		RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW | RP_ALLOW_ROOT, d, 0);
 	if (rc != 0)
 		return rc;
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n == NULL) {
 		rc = not_found(d, argv, argc);
 	} else if (argc == 0) {
 		uint32_t i;
 
 		for (i = 0; i < n->nkids; i++)
-			node_free(n->kids[i]);
+			db_node_free(n->kids[i]);
 		n->nkids = 0;
 	} else if (rp.ends_list_kw) {
 		const struct db_snode *list = rp.v[rp.n - 1].sn;
@@ -970,7 +970,7 @@ int db_tree_delete(struct db_node *root, const char *const *argv, int argc, stru
 
 		for (i = 0; i < n->nkids; i++) {
 			if (n->kids[i]->sn == list)
-				node_free(n->kids[i]);
+				db_node_free(n->kids[i]);
 			else
 				n->kids[j++] = n->kids[i];
 		}
@@ -978,33 +978,33 @@ int db_tree_delete(struct db_node *root, const char *const *argv, int argc, stru
 		if (j == before)
 			rc = not_found(d, argv, argc);
 		else
-			node_prune_up(n);
+			db_node_prune_up(n);
 	} else if (n->sn->kind == DB_SNODE_LEAF && rp.v[rp.n - 1].arg != NULL &&
 		   !streq(n->value, rp.v[rp.n - 1].arg)) {
 		rc = not_found(d, argv, argc);
 	} else {
 		struct db_node *p = n->parent;
 
-		node_detach(n);
-		node_free(n);
-		node_prune_up(p);
+		db_node_detach(n);
+		db_node_free(n);
+		db_node_prune_up(p);
 	}
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	return rc;
 }
 
 int db_tree_activate(struct db_node *root, const char *const *argv, int argc, int active,
 		     struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n;
 	int rc;
 
-	rc = rpath_resolve(&rp, argv, argc,
-			   RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW, d, 0);
+	rc = db_rpath_resolve(&rp, argv, argc,
+			      RP_ALLOW_CONTAINER | RP_ALLOW_LIST_KW | RP_ALLOW_LEAF_KW, d, 0);
 	if (rc != 0)
 		return rc;
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n == NULL) {
 		rc = not_found(d, argv, argc);
 	} else if (rp.ends_list_kw) {
@@ -1021,14 +1021,14 @@ int db_tree_activate(struct db_node *root, const char *const *argv, int argc, in
 	} else {
 		n->inactive = !active;
 	}
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	return rc;
 }
 
 int db_tree_annotate(struct db_node *root, const char *const *argv, int argc, const char *text,
 		     struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n;
 	char *copy = NULL;
 	int rc;
@@ -1037,10 +1037,10 @@ int db_tree_annotate(struct db_node *root, const char *const *argv, int argc, co
 		return resolve_fail(d, argv, argc, -1, -EINVAL,
 				    "an annotation may not contain \"*/\" or a line break");
 	}
-	rc = rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LEAF_KW, d, 0);
+	rc = db_rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LEAF_KW, d, 0);
 	if (rc != 0)
 		return rc;
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n == NULL) {
 		rc = not_found(d, argv, argc);
 	} else if (text != NULL && text[0] != '\0' && (copy = strdup(text)) == NULL) {
@@ -1049,14 +1049,14 @@ int db_tree_annotate(struct db_node *root, const char *const *argv, int argc, co
 		free(n->annotation);
 		n->annotation = copy;
 	}
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	return rc;
 }
 
 int db_tree_rename(struct db_node *root, const char *const *argv, int argc, const char *new_key,
 		   struct db_diags *d)
 {
-	struct rpath rp;
+	struct db_rpath rp;
 	struct db_node *n, *p;
 	const struct db_snode *list;
 	char reason[DB_REASON_MAX], canon[DB_VALUE_MAX];
@@ -1064,7 +1064,7 @@ int db_tree_rename(struct db_node *root, const char *const *argv, int argc, cons
 	char *k;
 	int rc;
 
-	rc = rpath_resolve(&rp, argv, argc, 0, d, 0);
+	rc = db_rpath_resolve(&rp, argv, argc, 0, d, 0);
 	if (rc != 0)
 		return rc;
 	list = rp.v[rp.n - 1].sn;
@@ -1077,13 +1077,13 @@ int db_tree_rename(struct db_node *root, const char *const *argv, int argc, cons
 		rc = resolve_fail(d, argv, argc, -1, -EINVAL, "%s", reason);
 		goto out;
 	}
-	n = node_at(root, &rp);
+	n = db_node_at(root, &rp);
 	if (n == NULL) {
 		rc = not_found(d, argv, argc);
 		goto out;
 	}
 	p = n->parent;
-	if (node_child_find(p, list, canon, NULL) != NULL) {
+	if (db_node_child_find(p, list, canon, NULL) != NULL) {
 		rc = resolve_fail(d, argv, argc - 1, -1, -EEXIST, "%s %s already exists",
 				  list->name, canon);
 		goto out;
@@ -1093,13 +1093,13 @@ int db_tree_rename(struct db_node *root, const char *const *argv, int argc, cons
 		rc = -ENOMEM;
 		goto out;
 	}
-	node_detach(n);
+	db_node_detach(n);
 	free(n->key);
 	n->key = k;
-	node_child_find(p, list, k, &pos);
-	node_insert(p, n, pos); /* cannot fail: the slot was just freed */
+	db_node_child_find(p, list, k, &pos);
+	db_node_insert(p, n, pos); /* cannot fail: the slot was just freed */
 out:
-	rpath_free(&rp);
+	db_rpath_free(&rp);
 	return rc;
 }
 

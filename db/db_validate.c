@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tula_net.h"
 #include "db/db_int.h"
 
 struct ifaddr {
@@ -98,11 +99,6 @@ static const char *ntoa(uint32_t host, char *buf)
 	struct in_addr a = {.s_addr = htonl(host)};
 
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-static uint32_t mask_of(uint8_t len)
-{
-	return len == 0 ? 0 : ~0u << (32 - len);
 }
 
 static int leaf_addr(const struct db_node *parent, const char *kw, uint32_t *host)
@@ -233,7 +229,7 @@ void db_v_interface(struct db_vctx *v, const struct db_node *n)
 		if (db_parse_prefix(a->key, &in, &len) != 0)
 			continue;
 		h = ntohl(in.s_addr);
-		m = mask_of(len);
+		m = tula_mask_of(len);
 		why = not_unicast(h);
 		if (len == 0) {
 			verr(v, a, "prefix length 0: an interface address needs a subnet");
@@ -273,7 +269,8 @@ void db_v_interface(struct db_vctx *v, const struct db_node *n)
 
 			if (od != NULL && strcmp(od, dev) == 0) {
 				db_node_path(o, p, sizeof(p));
-				verr(v, node_leaf(n, "device"), "device is already used by %s", p);
+				verr(v, db_node_leaf(n, "device"), "device is already used by %s",
+				     p);
 				break;
 			}
 		}
@@ -283,7 +280,7 @@ void db_v_interface(struct db_vctx *v, const struct db_node *n)
 void db_v_route(struct db_vctx *v, const struct db_node *n)
 {
 	const struct ifaddr *f;
-	const struct db_node *nh = node_leaf(n, "next-hop");
+	const struct db_node *nh = db_node_leaf(n, "next-hop");
 	uint32_t a;
 	char s[INET_ADDRSTRLEN];
 
@@ -298,7 +295,7 @@ void db_v_route(struct db_vctx *v, const struct db_node *n)
 
 void db_v_backend(struct db_vctx *v, const struct db_node *n)
 {
-	const struct db_node *vip = n->parent, *al = node_leaf(n, "address"), *o;
+	const struct db_node *vip = n->parent, *al = db_node_leaf(n, "address"), *o;
 	const struct vipaddr *va;
 	const struct ifaddr *f;
 	const char *mode = db_get_str(vip, "mode");
@@ -350,15 +347,15 @@ void db_v_health(struct db_vctx *v, const struct db_node *n)
 	const char *type = db_get_str(n, "type");
 	uint32_t interval = 0, timeout = 0;
 	uint16_t port = 1;
-	const struct db_node *path = node_leaf(n, "http-path");
+	const struct db_node *path = db_node_leaf(n, "http-path");
 
 	if (db_get_uint(n, "interval", &interval) == 0 &&
 	    db_get_uint(n, "timeout", &timeout) == 0 && timeout > interval)
-		verr(v, node_leaf(n, "timeout") ? node_leaf(n, "timeout") : n,
+		verr(v, db_node_leaf(n, "timeout") ? db_node_leaf(n, "timeout") : n,
 		     "timeout %u must not exceed interval %u", timeout, interval);
 	if (path != NULL && type != NULL && strcmp(type, "http") != 0)
 		verr(v, path, "http-path applies only to type http (type is %s)", type);
-	if (type != NULL && strcmp(type, "none") != 0 && node_leaf(n, "port") == NULL &&
+	if (type != NULL && strcmp(type, "none") != 0 && db_node_leaf(n, "port") == NULL &&
 	    db_get_port(vip, "port", &port) == 0 && port == 0)
 		verr(v, n,
 		     "missing port: the VIP listens on all ports (port *), so the probe needs "
@@ -367,7 +364,8 @@ void db_v_health(struct db_vctx *v, const struct db_node *n)
 
 void db_v_vip(struct db_vctx *v, const struct db_node *n)
 {
-	const struct db_node *al = node_leaf(n, "address"), *ts = node_leaf(n, "tunnel-source");
+	const struct db_node *al = db_node_leaf(n, "address"),
+			     *ts = db_node_leaf(n, "tunnel-source");
 	const struct db_node *b;
 	const char *mode = db_get_str(n, "mode");
 	const struct ifaddr *f;
@@ -398,7 +396,7 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 		return;
 	if (!host_address_ok(v, al, a, "VIP address"))
 		return;
-	if (node_leaf(n, "interface") != NULL)
+	if (db_node_leaf(n, "interface") != NULL)
 		return; /* existence is checked as a reference */
 	if (v->ninterfaces == 0) {
 		verr(v, n, "no interface is configured: a VIP lives on an interface");
@@ -445,7 +443,7 @@ static void walk(struct db_vctx *v, const struct db_node *n)
 			const struct db_snode *c = sn->children[i];
 
 			if ((c->flags & DB_SF_MANDATORY) && c->kind == DB_SNODE_LEAF &&
-			    node_child_find(n, c, NULL, NULL) == NULL)
+			    db_node_child_find(n, c, NULL, NULL) == NULL)
 				verr(v, n, "missing mandatory statement \"%s\" (%s)", c->name,
 				     c->help);
 		}
@@ -563,7 +561,7 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 			}
 			v.ifa[v.nifa].addr = ntohl(in.s_addr);
 			v.ifa[v.nifa].len = len;
-			v.ifa[v.nifa].mask = mask_of(len);
+			v.ifa[v.nifa].mask = tula_mask_of(len);
 			v.ifa[v.nifa].iface = i;
 			v.ifa[v.nifa].entry = a;
 			v.nifa++;
@@ -587,8 +585,8 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 			v.routes = x;
 			cap_r = cap;
 		}
-		v.routes[v.nroutes].mask = mask_of(len);
-		v.routes[v.nroutes].net = ntohl(in.s_addr) & mask_of(len);
+		v.routes[v.nroutes].mask = tula_mask_of(len);
+		v.routes[v.nroutes].net = ntohl(in.s_addr) & tula_mask_of(len);
 		v.routes[v.nroutes].n = r;
 		v.nroutes++;
 	}

@@ -11,6 +11,7 @@
 #include "lua/lx_proto.h"
 
 #include "shell/sh_proto.h"
+#include "shell/sh_wire.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -36,147 +37,32 @@ static void usage(FILE *f)
 		   "Exit status: 0 success, 1 the script failed, 2 usage, 3 no daemon.\n");
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t r = read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ECONNRESET;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int send_msg(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
-{
-	struct sh_msg_hdr h = {.type = type, .len = (uint32_t)(alen + blen)};
-	int rc = write_all(fd, &h, sizeof(h));
-
-	if (rc == 0 && alen > 0)
-		rc = write_all(fd, a, alen);
-	if (rc == 0 && blen > 0)
-		rc = write_all(fd, b, blen);
-	return rc;
-}
-
 /* One message: its type, and its payload in *p (malloc'd, NUL terminated). */
 static int recv_msg(int fd, uint32_t *type, char **p, size_t *len)
 {
 	struct sh_msg_hdr h;
-	int rc = read_all(fd, &h, sizeof(h));
+	int rc = sh_wire_recv(fd, &h, p);
 
 	if (rc < 0)
 		return rc;
-	if (h.len > SH_PROTO_MAX_PAYLOAD)
-		return -EPROTO;
-	*p = malloc((size_t)h.len + 1);
-	if (*p == NULL)
-		return -ENOMEM;
-	rc = read_all(fd, *p, h.len);
-	if (rc < 0) {
-		free(*p);
-		*p = NULL;
-		return rc;
-	}
-	(*p)[h.len] = '\0';
 	*type = h.type;
 	*len = h.len;
 	return 0;
 }
 
-static int read_file(const char *path, char **data, size_t *len)
+/* Copy to stdout / stderr (files or pipes, so write(), not the socket helpers). */
+static void write_out(int fd, const char *p, size_t len)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0, r;
-	char *buf = NULL, *nb;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
 
-	if (f == NULL)
-		return -errno;
-	for (;;) {
-		nb = realloc(buf, cap);
-		if (nb == NULL) {
-			free(buf);
-			fclose(f);
-			return -ENOMEM;
-		}
-		buf = nb;
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (n < cap)
-			break;
-		if (cap > LX_SCRIPT_MAX) {
-			free(buf);
-			fclose(f);
-			return -E2BIG;
-		}
-		cap *= 2;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
 	}
-	if (ferror(f)) {
-		int err = errno;
-
-		free(buf);
-		fclose(f);
-		return -err;
-	}
-	fclose(f);
-	if (n > LX_SCRIPT_MAX) {
-		free(buf);
-		return -E2BIG;
-	}
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "tula lua: socket path too long: %s\n", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = errno;
-
-		fprintf(stderr, "tula lua: cannot reach the daemon at %s: %s%s\n", path,
-			strerror(err),
-			err == ENOENT || err == ECONNREFUSED ? " (is tula running? --socket PATH)"
-							     : "");
-		close(fd);
-		return -err;
-	}
-	return fd;
 }
 
 /* Greet the daemon: 0 when welcomed, else the exit code. */
@@ -188,7 +74,7 @@ static int hello(int fd)
 	char *p = NULL;
 	int rc;
 
-	rc = send_msg(fd, SH_MSG_HELLO, &h, sizeof(h), NULL, 0);
+	rc = sh_wire_send(fd, SH_MSG_HELLO, &h, sizeof(h), NULL, 0);
 	if (rc == 0)
 		rc = recv_msg(fd, &type, &p, &len);
 	if (rc < 0) {
@@ -224,22 +110,22 @@ static int answer(int fd)
 		switch (type) {
 		case SH_MSG_OUTPUT:
 			if (len > sizeof(struct sh_output))
-				write_all(STDOUT_FILENO, p + sizeof(struct sh_output),
+				write_out(STDOUT_FILENO, p + sizeof(struct sh_output),
 					  len - sizeof(struct sh_output));
 			break;
 		case SH_MSG_ERROR:
-			write_all(STDERR_FILENO, p, len);
+			write_out(STDERR_FILENO, p, len);
 			break;
 		case SH_MSG_ASK: {
 			struct sh_answer a = {0};
 
 			if (len >= sizeof(struct sh_ask))
 				a.yes = ((struct sh_ask *)p)->default_yes;
-			send_msg(fd, SH_MSG_ANSWER, &a, sizeof(a), NULL, 0);
+			sh_wire_send(fd, SH_MSG_ANSWER, &a, sizeof(a), NULL, 0);
 			break;
 		}
 		case SH_MSG_READ_TEXT:
-			send_msg(fd, SH_MSG_TEXT, NULL, 0, NULL, 0);
+			sh_wire_send(fd, SH_MSG_TEXT, NULL, 0, NULL, 0);
 			break;
 		case SH_MSG_DONE: {
 			int status = len >= sizeof(struct sh_done) ? ((struct sh_done *)p)->status
@@ -262,6 +148,7 @@ int lx_client_main(int argc, char **argv)
 	char *text = NULL, *args = NULL;
 	const char *name;
 	size_t len = 0, alen = 0;
+	char why[512];
 	int i, fd, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -290,8 +177,7 @@ int lx_client_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (file != NULL) {
-		rc = strcmp(file, "-") == 0 ? read_file("/dev/stdin", &text, &len)
-					    : read_file(file, &text, &len);
+		rc = sh_wire_read_file(file, LX_SCRIPT_MAX, &text, &len);
 		if (rc < 0) {
 			fprintf(stderr, "tula lua: cannot read %s: %s\n", file,
 				rc == -E2BIG ? "larger than 1 MiB" : strerror(-rc));
@@ -323,8 +209,9 @@ int lx_client_main(int argc, char **argv)
 	rq.args_len = (uint32_t)alen;
 
 	signal(SIGPIPE, SIG_IGN);
-	fd = connect_to(sock);
+	fd = sh_wire_connect(sock, why, sizeof(why));
 	if (fd < 0) {
+		fprintf(stderr, "tula lua: %s\n", why);
 		free(text);
 		free(args);
 		return EXIT_CONNECT;
@@ -334,10 +221,11 @@ int lx_client_main(int argc, char **argv)
 		struct sh_msg_hdr h = {.type = SH_MSG_LUA_RUN,
 				       .len = (uint32_t)(sizeof(rq) + rq.name_len + len + alen)};
 
-		if (write_all(fd, &h, sizeof(h)) < 0 || write_all(fd, &rq, sizeof(rq)) < 0 ||
-		    write_all(fd, name, rq.name_len) < 0 ||
-		    write_all(fd, text != NULL ? text : code, len) < 0 ||
-		    write_all(fd, args, alen) < 0) {
+		if (sh_wire_write_all(fd, &h, sizeof(h)) < 0 ||
+		    sh_wire_write_all(fd, &rq, sizeof(rq)) < 0 ||
+		    sh_wire_write_all(fd, name, rq.name_len) < 0 ||
+		    sh_wire_write_all(fd, text != NULL ? text : code, len) < 0 ||
+		    sh_wire_write_all(fd, args, alen) < 0) {
 			fprintf(stderr, "tula lua: cannot send the script: %s\n", strerror(errno));
 			rc = EXIT_CONNECT;
 		} else {

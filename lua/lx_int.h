@@ -87,7 +87,6 @@ int lx_tula_open(lua_State *L);
 /* The login class named by `system login user NAME class CLASS` (read-only when the
  * user is not configured; root is always super-user). */
 enum sh_level lx_user_level(struct lx *lx, const char *user);
-const char *lx_level_name(enum sh_level level);
 
 /* Start-up and automatic reverts: script failures and commit_error() only warn. */
 int lx_commit_lenient(const struct db_commit *c);

@@ -21,6 +21,7 @@
 #include "lua/lx_int.h"
 
 #include "db/db.h"
+#include "shell/sh_level.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -29,19 +30,6 @@
 #include <string.h>
 
 #define CFG_MT "tula.config"
-
-const char *lx_level_name(enum sh_level l)
-{
-	switch (l) {
-	case SH_LEVEL_READ_ONLY:
-		return "read-only";
-	case SH_LEVEL_OPERATOR:
-		return "operator";
-	case SH_LEVEL_SUPER_USER:
-		return "super-user";
-	}
-	return "?";
-}
 
 /*
  * Diagnostics of one level as lines "PATH: MESSAGE" into a fixed buffer (the text must
@@ -296,7 +284,7 @@ static int l_config(lua_State *L)
 		return luaL_error(L,
 				  "tula.config: permission denied: configuration needs login "
 				  "class super-user (%s is %s)",
-				  run->user, lx_level_name(run->level));
+				  run->user, sh_level_name(run->level));
 	c = lua_newuserdatauv(L, sizeof(*c), 0);
 	c->s = NULL;
 	c->mode = dbmodes[m];
@@ -450,8 +438,9 @@ static int cfg_rollback(lua_State *L)
 	char what[64];
 	int rc;
 
-	if (n < 0 || n > 49)
-		return luaL_error(L, "rollback %d: expected a revision index 0..49", (int)n);
+	if (n < 0 || n > DB_ROLLBACK_MAX)
+		return luaL_error(L, "rollback %d: expected a revision index 0..%d", (int)n,
+				  DB_ROLLBACK_MAX);
 	rc = db_rollback(c->s, (unsigned)n, &d);
 	if (rc < 0) {
 		snprintf(what, sizeof(what), "rollback %d", (int)n);
@@ -533,18 +522,15 @@ static int l_commit_change(lua_State *L)
 
 enum sh_level lx_user_level(struct lx *lx, const char *user)
 {
+	enum sh_level level = SH_LEVEL_READ_ONLY;
 	const char *cls;
 
 	if (strcmp(user, "root") == 0)
 		return SH_LEVEL_SUPER_USER;
 	cls = db_user_class(lx->db, user);
-	if (cls == NULL)
-		return SH_LEVEL_READ_ONLY;
-	if (strcmp(cls, "super-user") == 0)
-		return SH_LEVEL_SUPER_USER;
-	if (strcmp(cls, "operator") == 0)
-		return SH_LEVEL_OPERATOR;
-	return SH_LEVEL_READ_ONLY;
+	if (cls != NULL)
+		sh_level_parse(cls, &level);
+	return level;
 }
 
 /* --- the module ------------------------------------------------------------------------- */
@@ -598,7 +584,7 @@ int lx_tula_open(lua_State *L)
 		luaL_setfuncs(L, commit, 0);
 	lua_pushstring(L, run->user);
 	lua_setfield(L, -2, "user");
-	lua_pushstring(L, lx_level_name(run->level));
+	lua_pushstring(L, sh_level_name(run->level));
 	lua_setfield(L, -2, "class");
 	lua_pushstring(L, run->script);
 	lua_setfield(L, -2, "script");

@@ -15,6 +15,7 @@
 
 #include "shell/sh_engine.h"
 #include "shell/sh_proto.h"
+#include "shell/sh_wire.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,55 +55,11 @@ struct client {
 
 /* --- the wire -------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	char *b = p;
-
-	while (n > 0) {
-		ssize_t r = recv(fd, b, n, 0);
-
-		if (r == 0)
-			return -ECONNRESET;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int send_msg(struct client *c, uint32_t type, const void *a, size_t alen, const void *b,
 		    size_t blen)
 {
-	struct sh_msg_hdr h = {.type = type, .len = (uint32_t)(alen + blen)};
-	int rc;
+	int rc = sh_wire_send(c->fd, type, a, alen, b, blen);
 
-	rc = write_all(c->fd, &h, sizeof(h));
-	if (rc == 0 && alen > 0)
-		rc = write_all(c->fd, a, alen);
-	if (rc == 0 && blen > 0)
-		rc = write_all(c->fd, b, blen);
 	if (rc < 0)
 		c->closed = 1;
 	return rc;
@@ -111,27 +68,11 @@ static int send_msg(struct client *c, uint32_t type, const void *a, size_t alen,
 /* One message; *payload is malloc'd (NUL terminated for convenience). */
 static int recv_msg(struct client *c, struct sh_msg_hdr *h, char **payload)
 {
-	int rc;
+	int rc = sh_wire_recv(c->fd, h, payload);
 
-	*payload = NULL;
-	rc = read_all(c->fd, h, sizeof(*h));
-	if (rc == 0 && h->len > SH_PROTO_MAX_PAYLOAD)
-		rc = -EPROTO;
-	if (rc == 0) {
-		*payload = malloc((size_t)h->len + 1);
-		if (*payload == NULL)
-			rc = -ENOMEM;
-	}
-	if (rc == 0)
-		rc = read_all(c->fd, *payload, h->len);
-	if (rc < 0) {
-		free(*payload);
-		*payload = NULL;
+	if (rc < 0)
 		c->closed = 1;
-		return rc;
-	}
-	(*payload)[h->len] = '\0';
-	return 0;
+	return rc;
 }
 
 static int send_line(struct client *c, uint32_t type, const char *line, size_t len, size_t cursor)
@@ -931,39 +872,6 @@ static void usage(FILE *f)
 		   "stderr),\n2 for bad usage.\n");
 }
 
-int sh_client_connect(const char *path, char *why, size_t whylen)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, err;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(why, whylen, "socket path %s is too long", path);
-		return -ENAMETOOLONG;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(why, whylen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = errno;
-		close(fd);
-		if (err == EACCES || err == EPERM)
-			snprintf(why, whylen,
-				 "cannot connect to %s: %s (only root and members of group tula "
-				 "may use the CLI)",
-				 path, strerror(err));
-		else if (err == ENOENT || err == ECONNREFUSED)
-			snprintf(why, whylen, "cannot connect to %s: %s (is tula running?)", path,
-				 strerror(err));
-		else
-			snprintf(why, whylen, "cannot connect to %s: %s", path, strerror(err));
-		return -err;
-	}
-	return fd;
-}
-
 int sh_client_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1008,7 +916,7 @@ int sh_client_main(int argc, char **argv)
 	}
 	o.cmds = cmds;
 	o.interactive = o.ncmds == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	fd = sh_client_connect(path, why, sizeof(why));
+	fd = sh_wire_connect(path, why, sizeof(why));
 	if (fd < 0) {
 		fprintf(stderr, "tula cli: %s\n", why);
 		free(cmds);

@@ -22,7 +22,4 @@ struct sh_client_opts {
  */
 int sh_client_run(int fd, const struct sh_client_opts *o);
 
-/* Connect to the daemon's socket: the fd, or -errno with a sentence in why. */
-int sh_client_connect(const char *path, char *why, size_t whylen);
-
 #endif

@@ -869,7 +869,7 @@ static const struct sh_arg a_rollback[] = {{.name = "N",
 					    .type = SH_ARG_UINT,
 					    .display = "<number>",
 					    .min = 0,
-					    .max = 49,
+					    .max = DB_ROLLBACK_MAX,
 					    .names = sh_revision_names},
 					   {NULL}};
 static const struct sh_arg a_file[] = {{.name = "FILE", .display = "<filename>"}, {NULL}};

@@ -74,31 +74,6 @@ struct sh_session *sh_sessions_next(struct sh_session *s)
 	return LIST_NEXT(s, link);
 }
 
-const char *sh_level_name(enum sh_level l)
-{
-	switch (l) {
-	case SH_LEVEL_READ_ONLY:
-		return "read-only";
-	case SH_LEVEL_OPERATOR:
-		return "operator";
-	default:
-		return "super-user";
-	}
-}
-
-int sh_level_parse(const char *name, enum sh_level *out)
-{
-	if (strcmp(name, "read-only") == 0)
-		*out = SH_LEVEL_READ_ONLY;
-	else if (strcmp(name, "operator") == 0)
-		*out = SH_LEVEL_OPERATOR;
-	else if (strcmp(name, "super-user") == 0)
-		*out = SH_LEVEL_SUPER_USER;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 const char *sh_host_name(void)
 {
 	const char *h = NULL;

@@ -12,6 +12,7 @@
 
 #include "common/tula_buf.h"
 #include "shell/sh_engine.h"
+#include "shell/sh_level.h"
 #include "shell/sh_server.h"
 
 struct db;
@@ -84,11 +85,6 @@ int sh_session_set_edit(struct sh_session *s, const char *const *words, size_t n
 int sh_session_push_level(struct sh_session *s);
 /* Return to the level the last `edit` left; -ENOENT when none is remembered. */
 int sh_session_pop_level(struct sh_session *s);
-
-/* Class names as in `system login user NAME class CLASS`. */
-const char *sh_level_name(enum sh_level l);
-/* "super-user" -> SH_LEVEL_SUPER_USER; -EINVAL for an unknown name. */
-int sh_level_parse(const char *name, enum sh_level *out);
 
 /* Walk flags of the configuration-path placeholder (sh_db_walker). */
 #define SH_WALK_SET   0x1u /* must reach a value, a flag or a list entry (set) */

@@ -187,8 +187,8 @@ static void lua_without_daemon_exits_3(void **state)
 	(void)state;
 	client(&p, argv);
 	assert_int_equal(p.status, 3);
-	assert_non_null(
-		strstr(p.err, "tula lua: cannot reach the daemon at /nonexistent/cli.sock"));
+	assert_non_null(strstr(p.err, "tula lua: cannot connect to /nonexistent/cli.sock"));
+	assert_non_null(strstr(p.err, "is tula running?"));
 }
 
 static void lua_usage_errors_exit_2(void **state)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "db/db.h"
 #include "shell/sh_session.h"
 
 static struct sh_engine *eng;
@@ -159,10 +160,38 @@ static void operational_show_configuration_walks_from_the_top(void **state)
 	assert_string_equal(text, "services system");
 }
 
+/* Every revision bound derives from the schema's `system commit history` maximum. */
+static void revision_bounds_follow_the_schema_history_maximum(void **state)
+{
+	const struct db_snode *h = db_snode_child(
+		db_snode_child(db_snode_child(db_schema_root(), "system"), "commit"), "history");
+	uint64_t min = 0, max = 0;
+	char line[128], range[64];
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(db_snode_range(h, &min, &max), 0);
+	assert_int_equal(max, DB_HISTORY_MAX);
+	assert_int_equal(DB_ROLLBACK_MAX, DB_HISTORY_MAX - 1);
+	snprintf(range, sizeof(range), "out of range (0..%d)", DB_ROLLBACK_MAX);
+	snprintf(line, sizeof(line), "rollback %d", DB_ROLLBACK_MAX);
+	assert_int_equal(parse(&conf, line), 0);
+	snprintf(line, sizeof(line), "rollback %d", DB_HISTORY_MAX);
+	assert_int_equal(parse(&conf, line), -EINVAL);
+	assert_non_null(strstr(text, range));
+	snprintf(line, sizeof(line), "show configuration | compare rollback %d", DB_HISTORY_MAX);
+	assert_int_equal(parse(&oper, line), -EINVAL);
+	assert_non_null(strstr(text, range));
+	snprintf(line, sizeof(line), "show system rollback %d", DB_HISTORY_MAX);
+	assert_int_equal(parse(&oper, line), -EINVAL);
+	assert_non_null(strstr(text, range));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(set_paths_parse_with_the_schema),
+		cmocka_unit_test(revision_bounds_follow_the_schema_history_maximum),
 		cmocka_unit_test(schema_keywords_and_enum_values_abbreviate),
 		cmocka_unit_test(bad_values_are_refused_at_the_word_with_the_reason),
 		cmocka_unit_test(set_needs_a_value_or_an_entry),

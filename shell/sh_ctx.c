@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The handler context (shell/sh_cmd.h, shell/sh_engine.h): where a command writes its
+ * output, errors and warnings, how it asks a question, reads text or waits for work in
+ * progress, and what happens after it returns — its value rendered, then the pipes
+ * (match, except, count) applied to the text.
+ */
+#include "shell/sh_engine_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- execution ----------------------------------------------------------------------- */
+
+void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->sess = sess;
+	ctx->can_ask = can_ask;
+	ctx->compare_rb = -1;
+}
+
+void sh_ctx_fini(struct sh_ctx *ctx)
+{
+	if (ctx->pending == SH_PENDING_WAIT && ctx->cancel_fn != NULL)
+		ctx->cancel_fn(ctx->cont_arg); /* the session ended while the work ran */
+	ctx->pending = SH_PENDING_NONE;
+	ctx->cancel_fn = NULL;
+	tula_buf_free(&ctx->out);
+	tula_buf_free(&ctx->err);
+	tula_buf_free(&ctx->warn);
+	tula_val_free(ctx->val);
+	ctx->val = NULL;
+	sh_parsed_free(ctx->parsed);
+	ctx->parsed = NULL;
+	free(ctx->question);
+	ctx->question = NULL;
+}
+
+void sh_printf(struct sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tula_buf_vprintf(&ctx->out, fmt, ap);
+	va_end(ap);
+}
+
+void sh_puts(struct sh_ctx *ctx, const char *s)
+{
+	tula_buf_puts(&ctx->out, s);
+}
+
+struct tula_buf *sh_ctx_out(struct sh_ctx *ctx)
+{
+	return &ctx->out;
+}
+
+int sh_err(struct sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->failed) {
+		ctx->failed = 1;
+		tula_buf_reset(&ctx->err);
+		va_start(ap, fmt);
+		tula_buf_vprintf(&ctx->err, fmt, ap);
+		va_end(ap);
+		if (ctx->err.len == 0 || ctx->err.data[ctx->err.len - 1] != '\n')
+			tula_buf_putc(&ctx->err, '\n');
+	}
+	return -EINVAL;
+}
+
+void sh_warn(struct sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tula_buf_vprintf(&ctx->warn, fmt, ap);
+	va_end(ap);
+	if (ctx->warn.len > 0 && ctx->warn.data[ctx->warn.len - 1] != '\n')
+		tula_buf_putc(&ctx->warn, '\n');
+}
+
+void sh_ctx_set_val(struct sh_ctx *ctx, struct tula_val *v, sh_render_fn render)
+{
+	tula_val_free(ctx->val);
+	ctx->val = v;
+	ctx->render = render;
+}
+
+enum sh_format sh_ctx_format(const struct sh_ctx *ctx)
+{
+	return ctx->format;
+}
+
+int sh_ctx_compare(const struct sh_ctx *ctx, int *rollback)
+{
+	if (!ctx->compare)
+		return 0;
+	if (rollback != NULL)
+		*rollback = ctx->compare_rb;
+	return 1;
+}
+
+struct sh_session *sh_ctx_session(const struct sh_ctx *ctx)
+{
+	return ctx->sess;
+}
+
+int sh_ctx_ask(struct sh_ctx *ctx, const char *question, int default_yes, sh_answer_fn cont,
+	       void *arg)
+{
+	if (!ctx->can_ask || ctx->pending != SH_PENDING_NONE)
+		return -ENOTSUP;
+	free(ctx->question);
+	ctx->question = strdup(question);
+	if (ctx->question == NULL)
+		return -ENOMEM;
+	ctx->pending = SH_PENDING_ASK;
+	ctx->default_yes = default_yes;
+	ctx->answer_fn = cont;
+	ctx->cont_arg = arg;
+	return 0;
+}
+
+int sh_ctx_read_text(struct sh_ctx *ctx, const char *prompt, sh_text_fn cont, void *arg)
+{
+	if (!ctx->can_ask || ctx->pending != SH_PENDING_NONE)
+		return -ENOTSUP;
+	free(ctx->question);
+	ctx->question = strdup(prompt);
+	if (ctx->question == NULL)
+		return -ENOMEM;
+	ctx->pending = SH_PENDING_TEXT;
+	ctx->text_fn = cont;
+	ctx->cont_arg = arg;
+	return 0;
+}
+
+int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
+{
+	if (ctx->resumed == NULL || ctx->pending != SH_PENDING_NONE)
+		return -ENOTSUP;
+	ctx->pending = SH_PENDING_WAIT;
+	ctx->cancel_fn = cancel;
+	ctx->cont_arg = arg;
+	return 0;
+}
+
+/* Keep the lines of text that match (or, with invert, do not match) re. */
+static void filter_lines(struct tula_buf *text, const regex_t *re, int invert)
+{
+	struct tula_buf out = TULA_BUF_INIT;
+	char *s = text->data, *nl;
+	size_t len;
+
+	if (text->len == 0)
+		return;
+	while (s != NULL && *s != '\0') {
+		nl = strchr(s, '\n');
+		len = nl != NULL ? (size_t)(nl - s) + 1 : strlen(s);
+		if (nl != NULL)
+			*nl = '\0';
+		if ((regexec(re, s, 0, NULL, 0) == 0) != invert) {
+			tula_buf_puts(&out, s);
+			tula_buf_putc(&out, '\n');
+		}
+		s += len;
+	}
+	tula_buf_free(text);
+	*text = out;
+}
+
+static void count_lines(struct tula_buf *text)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < text->len; i++)
+		if (text->data[i] == '\n')
+			n++;
+	if (text->len > 0 && text->data[text->len - 1] != '\n')
+		n++;
+	tula_buf_reset(text);
+	tula_buf_printf(text, "Count: %zu lines\n", n);
+}
+
+static int finish(struct sh_ctx *ctx)
+{
+	struct sh_parsed *p = ctx->parsed;
+	size_t i;
+
+	if (ctx->val != NULL && !ctx->failed) {
+		if (ctx->format == SH_FORMAT_JSON)
+			tula_val_json(ctx->val, &ctx->out, 1);
+		else if (ctx->render != NULL)
+			ctx->render(ctx->val, &ctx->out);
+	} else if (ctx->format == SH_FORMAT_JSON && !(ctx->cmd_flags & SH_CMD_F_CONFIG) &&
+		   !ctx->failed) {
+		sh_err(ctx, "error: '| display json' is not available for this command");
+	}
+	for (i = 0; p != NULL && i < p->npipes; i++) {
+		switch (p->pipes[i].kind) {
+		case SH_PIPE_MATCH:
+			filter_lines(&ctx->out, &p->pipes[i].re, 0);
+			break;
+		case SH_PIPE_EXCEPT:
+			filter_lines(&ctx->out, &p->pipes[i].re, 1);
+			break;
+		case SH_PIPE_COUNT:
+			count_lines(&ctx->out);
+			break;
+		default:
+			break;
+		}
+	}
+	if (ctx->out.oom || ctx->err.oom) {
+		tula_buf_reset(&ctx->out);
+		sh_err(ctx, "error: out of memory while producing the output");
+	}
+	return ctx->failed ? -EINVAL : 0;
+}
+
+int sh_ctx_finish(struct sh_ctx *ctx, int rc)
+{
+	if (rc < 0 && !ctx->failed)
+		sh_err(ctx, "error: %s", strerror(-rc));
+	if (ctx->pending != SH_PENDING_NONE && !ctx->failed)
+		return 0;
+	ctx->pending = SH_PENDING_NONE;
+	return finish(ctx);
+}
+
+void sh_ctx_resume(struct sh_ctx *ctx, int rc)
+{
+	if (ctx->pending != SH_PENDING_WAIT)
+		return;
+	ctx->pending = SH_PENDING_NONE;
+	ctx->cancel_fn = NULL;
+	sh_ctx_finish(ctx, rc);
+	if (ctx->resumed != NULL)
+		ctx->resumed(ctx); /* may free ctx */
+}
+
+int sh_ctx_answer(struct sh_ctx *ctx, int yes)
+{
+	sh_answer_fn fn = ctx->answer_fn;
+
+	if (ctx->pending != SH_PENDING_ASK || fn == NULL)
+		return -EINVAL;
+	ctx->pending = SH_PENDING_NONE;
+	ctx->answer_fn = NULL;
+	return sh_ctx_finish(ctx, fn(ctx, yes, ctx->cont_arg));
+}
+
+int sh_ctx_text(struct sh_ctx *ctx, const char *text, size_t len)
+{
+	sh_text_fn fn = ctx->text_fn;
+
+	if (ctx->pending != SH_PENDING_TEXT || fn == NULL)
+		return -EINVAL;
+	ctx->pending = SH_PENDING_NONE;
+	ctx->text_fn = NULL;
+	return sh_ctx_finish(ctx, fn(ctx, text, len, ctx->cont_arg));
+}
