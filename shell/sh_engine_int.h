@@ -32,7 +32,6 @@
 #define SH_MAX_STATES 256 /* live matcher states per token */
 #define SH_MAX_NEXT   16  /* alternatives after one syntax node */
 
-
 enum sh_nkind { SH_N_EPS, SH_N_KW, SH_N_ARG, SH_N_END };
 
 struct sh_node {
@@ -107,8 +106,8 @@ struct sh_mstate {
 
 struct sh_item {
 	const struct sh_mstate *s;
-	const struct sh_node *n;	/* SH_N_KW, SH_N_ARG (incl. paths), SH_N_END */
-	struct sh_walk_pos pos; /* paths: where the walker stands */
+	const struct sh_node *n; /* SH_N_KW, SH_N_ARG (incl. paths), SH_N_END */
+	struct sh_walk_pos pos;	 /* paths: where the walker stands */
 };
 
 struct sh_matcher {
@@ -152,8 +151,8 @@ void sh_match_frontier(struct sh_matcher *mt, struct sh_mstate *const *set, size
 void sh_match_start(struct sh_matcher *mt, unsigned mode, struct sh_sset *set);
 /* Move set over token i (of [.., to)): 0 with *next filled, or -EINVAL / -EPERM with
  * the error written; *sub_done when an embedded command took the rest of the range. */
-int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t to, struct sh_sset *next,
-		  int *sub_done);
+int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t to,
+		  struct sh_sset *next, int *sub_done);
 void sh_match_states_free(struct sh_sset *s);
 /* Fill m from state s (the command, its words and placeholders). */
 void sh_match_build(struct sh_matcher *mt, const struct sh_mstate *s, struct sh_match *m);

@@ -18,8 +18,6 @@
 
 /* --- tokens ------------------------------------------------------------------------- */
 
-
-
 void sh_match_toks_free(struct sh_toks *t)
 {
 	size_t i;
@@ -88,11 +86,6 @@ int sh_match_tokenize(const char *line, size_t len, struct sh_toks *t)
 
 /* --- matching ----------------------------------------------------------------------- */
 
-
-
-
-
-
 static const char *keep(struct sh_matcher *mt, const char *s)
 {
 	struct sh_parsed *p = mt->owner;
@@ -115,7 +108,6 @@ static int visible(const struct sh_matcher *mt, const struct sh_ccmd *c, unsigne
 		return 0;
 	return mt->no_filter || c->cmd->level <= mt->env->level;
 }
-
 
 static void add_item(struct sh_items *it, const struct sh_mstate *s, const struct sh_node *n,
 		     const struct sh_walk_pos *pos)
@@ -141,8 +133,9 @@ int sh_match_is_path(const struct sh_node *n)
 	return n->kind == SH_N_ARG && n->arg->type == SH_ARG_PATH && n->arg->walker != NULL;
 }
 
-static void closure_next(struct sh_matcher *mt, const struct sh_mstate *s, const struct sh_node *from,
-			 struct sh_items *it, const struct sh_node **seen, size_t *nseen);
+static void closure_next(struct sh_matcher *mt, const struct sh_mstate *s,
+			 const struct sh_node *from, struct sh_items *it,
+			 const struct sh_node **seen, size_t *nseen);
 
 /* The words a path placeholder has taken in state s (none when it starts fresh). */
 static size_t path_words(const struct sh_mstate *s, const struct sh_node *n, const char *const **w)
@@ -195,8 +188,9 @@ static void visit(struct sh_matcher *mt, const struct sh_mstate *s, const struct
 	}
 }
 
-static void closure_next(struct sh_matcher *mt, const struct sh_mstate *s, const struct sh_node *from,
-			 struct sh_items *it, const struct sh_node **seen, size_t *nseen)
+static void closure_next(struct sh_matcher *mt, const struct sh_mstate *s,
+			 const struct sh_node *from, struct sh_items *it,
+			 const struct sh_node **seen, size_t *nseen)
 {
 	size_t i;
 
@@ -205,7 +199,8 @@ static void closure_next(struct sh_matcher *mt, const struct sh_mstate *s, const
 }
 
 /* What every state can take next. */
-void sh_match_frontier(struct sh_matcher *mt, struct sh_mstate *const *set, size_t nset, struct sh_items *it)
+void sh_match_frontier(struct sh_matcher *mt, struct sh_mstate *const *set, size_t nset,
+		       struct sh_items *it)
 {
 	const struct sh_node *seen[64];
 	size_t i, nseen;
@@ -321,7 +316,7 @@ static int accept_arg(const struct sh_arg *a, const struct sh_tok *t, char *why,
 }
 
 static struct sh_mstate *advance(const struct sh_mstate *s, const struct sh_node *n, int in_path,
-			      const struct sh_walk_pos *pos, const char *val)
+				 const struct sh_walk_pos *pos, const char *val)
 {
 	struct sh_mstate *ns = malloc(sizeof(*ns));
 
@@ -340,7 +335,6 @@ static struct sh_mstate *advance(const struct sh_mstate *s, const struct sh_node
 	ns->ntok++;
 	return ns;
 }
-
 
 void sh_match_states_free(struct sh_sset *s)
 {
@@ -456,8 +450,8 @@ static int parse_range(struct sh_matcher *mt, unsigned mode, size_t from, size_t
  * Move set over token i. Returns 0 with *next filled, or -EINVAL / -EPERM with the
  * error written. *sub_done is set when an embedded command took the rest of the range.
  */
-int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t to, struct sh_sset *next,
-		int *sub_done)
+int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t to,
+		  struct sh_sset *next, int *sub_done)
 {
 	const struct sh_tok *t = &mt->tk->v[i];
 	char why[256] = "", tmp[256];

@@ -152,7 +152,8 @@ int sh_wire_read_file(const char *path, size_t max, char **data, size_t *len)
 		if (n == cap || buf == NULL) {
 			cap = buf == NULL ? cap : cap * 2;
 			if (cap > max + 1)
-				cap = max + 1; /* one byte more tells "too large" from "exactly max" */
+				cap = max +
+				      1; /* one byte more tells "too large" from "exactly max" */
 			nb = realloc(buf, cap + 1);
 			if (nb == NULL) {
 				rc = -ENOMEM;
