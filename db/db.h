@@ -192,7 +192,8 @@ void db_tree_free(struct db_node *root); /* NULL is ignored */
  *                     are removed.
  *   db_tree_activate  active = 0 marks the statement inactive (`deactivate`),
  *                     1 clears the mark (`activate`)
- *   db_tree_annotate  attach a comment (NULL or "" removes it); the text may not
+ *   db_tree_annotate  attach a comment (NULL or "" removes it; blanks at either end
+ *                     are dropped, as the braces form drops them); the text may not
  *                     contain "*" "/" in sequence
  *   db_tree_rename    give list entry argv a new key (`rename ... to vip NEW`)
  * Return 0; -EINVAL (bad path/value; a diagnostic names the token), -ENOENT

@@ -78,6 +78,33 @@ static char *trim_dup(const char *s, size_t n)
 	return r;
 }
 
+/*
+ * An annotation is one line (db_tree_annotate refuses line breaks, and `display set`
+ * prints it inside one quoted string): a C comment spanning lines becomes one line,
+ * each break with the blanks around it folded into one space (the fuzz target config
+ * found a comment that loaded but whose `display set` form did not).
+ */
+static void fold_lines(char *s)
+{
+	char *r = s, *w = s;
+
+	if (s == NULL)
+		return;
+	while (*r != '\0') {
+		if (*r != '\n' && *r != '\r') {
+			*w++ = *r++;
+			continue;
+		}
+		while (w > s && (w[-1] == ' ' || w[-1] == '\t'))
+			w--;
+		while (*r == '\n' || *r == '\r' || *r == ' ' || *r == '\t')
+			r++;
+		if (w > s && *r != '\0')
+			*w++ = ' ';
+	}
+	*w = '\0';
+}
+
 static struct token lex_next(struct lexer *lx)
 {
 	struct token t = {0};
@@ -140,6 +167,7 @@ static struct token lex_next(struct lexer *lx)
 			}
 			t.t = T_COMMENT;
 			t.text = trim_dup(s + lx->pos + 2, (size_t)(end - (s + lx->pos + 2)));
+			fold_lines(t.text);
 			for (; s + lx->pos < end + 2; lx->pos++)
 				if (s[lx->pos] == '\n') {
 					lx->line++;
@@ -293,6 +321,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 			if (v == NULL) {
 				free(t.text);
 				free_words(words, nw);
+				free(annotation);
 				return -ENOMEM;
 			}
 			words = v;
@@ -303,6 +332,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 		perr(p, t.line, t.col, -1, "", t.text);
 		free(t.text);
 		free_words(words, nw);
+		free(annotation);
 		return -EINVAL;
 	}
 	if (nw == 0 || (t.t != T_SEMI && t.t != T_LBRACE)) {
@@ -318,6 +348,7 @@ static int parse_statement(struct parser *p, int depth, char *annotation, int in
 		perr(p, t.line, t.col, -1, "", msg);
 		free(t.text);
 		free_words(words, nw);
+		free(annotation); /* ours on every path (a leak found by tests/fuzz) */
 		if (t.t == T_LBRACE)
 			skip_block(p);
 		return -EINVAL;
@@ -423,6 +454,11 @@ static int parse_block(struct parser *p, int depth)
 			t = lex_next(&p->lx);
 			free(annotation);
 			annotation = t.text;
+			if (annotation != NULL && annotation[0] == '\0') {
+				/* an empty comment annotates nothing (as annotate "" removes) */
+				free(annotation);
+				annotation = NULL;
+			}
 			t = lex_peek(&p->lx);
 		}
 		if (t.t == T_RBRACE || t.t == T_EOF) {

@@ -1031,6 +1031,7 @@ int db_tree_annotate(struct db_node *root, const char *const *argv, int argc, co
 	struct db_rpath rp;
 	struct db_node *n;
 	char *copy = NULL;
+	size_t len;
 	int rc;
 
 	if (text != NULL && (strstr(text, "*/") != NULL || strchr(text, '\n') != NULL)) {
@@ -1040,10 +1041,18 @@ int db_tree_annotate(struct db_node *root, const char *const *argv, int argc, co
 	rc = db_rpath_resolve(&rp, argv, argc, RP_ALLOW_CONTAINER | RP_ALLOW_LEAF_KW, d, 0);
 	if (rc != 0)
 		return rc;
+	/* Blanks at either end do not survive the braces form (a C comment is read
+	 * back trimmed), so they are not kept at all: what `show` prints loads back as
+	 * the same configuration (found by tests/fuzz, target config). */
+	len = text != NULL ? strlen(text) : 0;
+	while (len > 0 && (*text == ' ' || *text == '\t'))
+		text++, len--;
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
 	n = db_node_at(root, &rp);
 	if (n == NULL) {
 		rc = not_found(d, argv, argc);
-	} else if (text != NULL && text[0] != '\0' && (copy = strdup(text)) == NULL) {
+	} else if (len > 0 && (copy = strndup(text, len)) == NULL) {
 		rc = -ENOMEM;
 	} else {
 		free(n->annotation);

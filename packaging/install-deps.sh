@@ -8,7 +8,7 @@ set -eu
 build="gcc pkg-config meson ninja-build git dpdk-dev libdpdk-dev libedit-dev
        libsqlite3-dev liblua5.4-dev libcmocka-dev"
 test="iproute2 procps ethtool nginx-light curl tcpdump psmisc util-linux sqlite3 iputils-ping
-      libclang-rt-14-dev nftables clang-format"
+      libclang-rt-14-dev nftables clang-format clang libfuzzer-14-dev"
 bench="dpdk haproxy wrk linux-perf valgrind"
 
 groups=${*:-build test}

@@ -585,6 +585,14 @@ static void on_session(struct tula_loop *loop, int fd, uint32_t events, void *ar
 	while (!s->dead && s->in.len - off >= sizeof(struct sh_msg_hdr)) {
 		struct sh_msg_hdr h;
 
+		/* Handlers read the payload as its struct (sh_line, lx_run_req, ...): keep
+		 * it 8-byte aligned by moving what follows an odd-sized message to the start
+		 * of the buffer, which malloc aligns (found by tests/fuzz, target proto). */
+		if (((uintptr_t)(s->in.data + off) & 7) != 0) {
+			memmove(s->in.data, s->in.data + off, s->in.len - off);
+			s->in.len -= off;
+			off = 0;
+		}
 		memcpy(&h, s->in.data + off, sizeof(h));
 		if (h.len > SH_PROTO_MAX_PAYLOAD) {
 			TLOG_WARNING("cli: session %u: message of %u bytes refused", s->id, h.len);

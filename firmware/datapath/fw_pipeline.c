@@ -635,6 +635,12 @@ static uint16_t parse_l2(struct fw_worker *w, const struct fw_state *st, struct 
 			return 0;
 		}
 	}
+	/* 0 tells the caller "dropped": a frame carrying 0 (an 802.3 length) must be
+	 * dropped here, or its mbuf is lost uncounted (found by tests/fuzz) */
+	if (unlikely(type == 0)) {
+		fw_drop(w, m, FW_DROP_ETHERTYPE);
+		return 0;
+	}
 	return type;
 }
 

@@ -93,6 +93,33 @@ static void inactive_and_annotations_attach_to_the_next_statement(void **state)
 	db_tree_free(t);
 }
 
+/* An annotation is one line: what loads from braces text must render in `display set`
+ * form and load back (the fuzz target config found both cases below). */
+static void multi_line_and_empty_comments_fold_into_one_line_annotations(void **state)
+{
+	struct db_node *t = tparse("/* the front\n   end, \r\n  two lines \n*/\n"
+				   "system { /* */ host-name x; }\n");
+	struct db_node *back = db_tree_new();
+	struct tula_buf set = TULA_BUF_INIT, b1 = TULA_BUF_INIT, b2 = TULA_BUF_INIT;
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_string_equal(db_node_annotation(db_node_get(t, "system")),
+			    "the front end, two lines");
+	assert_null(db_node_annotation(db_node_get(t, "system host-name")));
+	assert_int_equal(db_render(t, DB_FMT_SET, 0, &set), 0);
+	assert_int_equal(db_tree_load(back, DB_LOAD_SET, tula_buf_str(&set), NULL, 0, &d), 0);
+	assert_int_equal(db_render(t, DB_FMT_BRACES, 0, &b1), 0);
+	assert_int_equal(db_render(back, DB_FMT_BRACES, 0, &b2), 0);
+	assert_string_equal(tula_buf_str(&b1), tula_buf_str(&b2));
+	tula_buf_free(&set);
+	tula_buf_free(&b1);
+	tula_buf_free(&b2);
+	db_diags_free(&d);
+	db_tree_free(back);
+	db_tree_free(t);
+}
+
 static void empty_blocks_leave_nothing(void **state)
 {
 	struct db_node *t = tparse("system { login { } commit { } }\nservices { dsr; }\n");
@@ -275,6 +302,7 @@ int main(void)
 		cmocka_unit_test(parses_the_cli_md_configuration),
 		cmocka_unit_test(statements_may_span_lines_and_share_them),
 		cmocka_unit_test(inactive_and_annotations_attach_to_the_next_statement),
+		cmocka_unit_test(multi_line_and_empty_comments_fold_into_one_line_annotations),
 		cmocka_unit_test(empty_blocks_leave_nothing),
 		cmocka_unit_test(errors_name_line_column_token_and_path),
 		cmocka_unit_test(parsing_goes_on_after_an_error),

@@ -184,6 +184,12 @@ static void annotate_attaches_and_removes_comments(void **state)
 	assert_int_equal(db_tree_annotate(t, vip, 4, "two\nlines", &d), -EINVAL);
 	assert_string_equal(db_node_annotation(db_node_get(t, "services dsr vip web")),
 			    "front end");
+	/* blanks at the ends would not survive `show` + `load`: not kept */
+	assert_int_equal(db_tree_annotate(t, vip, 4, " \tweb site \t", &d), 0);
+	assert_string_equal(db_node_annotation(db_node_get(t, "services dsr vip web")), "web site");
+	assert_int_equal(db_tree_annotate(t, vip, 4, "  ", &d), 0);
+	assert_null(db_node_annotation(db_node_get(t, "services dsr vip web")));
+	assert_int_equal(db_tree_annotate(t, vip, 4, "front end", &d), 0);
 	assert_int_equal(db_tree_annotate(t, vip, 4, "", &d), 0);
 	assert_null(db_node_annotation(db_node_get(t, "services dsr vip web")));
 	db_diags_free(&d);

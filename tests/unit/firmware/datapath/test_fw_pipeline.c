@@ -484,6 +484,25 @@ static void m_ipv6(uint8_t *b, size_t *n)
 	b[12] = 0x86;
 	b[13] = 0xdd;
 }
+/* EtherType 0 (an 802.3 length of 0): the pipeline once read it as "already dropped"
+ * and lost the mbuf without a counter (found by tests/fuzz, target pipeline) */
+static void m_ethertype0(uint8_t *b, size_t *n)
+{
+	(void)n;
+	b[12] = 0;
+	b[13] = 0;
+}
+static void m_vlan_ethertype0(uint8_t *b, size_t *n)
+{
+	memmove(b + 16, b + 12, *n - 12);
+	b[12] = 0x81;
+	b[13] = 0x00;
+	b[14] = 0;
+	b[15] = 5;
+	b[16] = 0;
+	b[17] = 0;
+	*n += 4;
+}
 static void m_arp_trunc(uint8_t *b, size_t *n)
 {
 	b[12] = 0x08;
@@ -592,6 +611,8 @@ static const struct bad bads[] = {
 	{"stacked VLAN tags", FW_DROP_VLAN_STACKED, m_vlan_stacked, 0},
 	{"unicast to another MAC", FW_DROP_NOT_OUR_MAC, m_not_our_mac, 0},
 	{"IPv6 EtherType", FW_DROP_ETHERTYPE, m_ipv6, 0},
+	{"EtherType 0", FW_DROP_ETHERTYPE, m_ethertype0, 0},
+	{"802.1Q tag, inner EtherType 0", FW_DROP_ETHERTYPE, m_vlan_ethertype0, 0},
 	{"truncated ARP", FW_DROP_ARP_TRUNCATED, m_arp_trunc, 0},
 	{"ARP with hardware length 8", FW_DROP_ARP_BAD, m_arp_bad, 0},
 	{"truncated IP header", FW_DROP_IP_TRUNCATED, m_ip_trunc, 0},
