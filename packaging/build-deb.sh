@@ -24,9 +24,13 @@ fi
 src=$out/tula-$version
 rm -rf "$src"
 mkdir -p "$src"
-# Tracked and new files, not what .gitignore keeps out (build directories, databases).
-(cd "$top" && git ls-files -z --cached --others --exclude-standard) |
-	(cd "$top" && xargs -0 cp --parents -t "$src" 2>/dev/null || true)
+# Tracked and new files, not what .gitignore keeps out (build directories, databases),
+# nor tracked files deleted in the working tree.
+cd "$top"
+git ls-files -z --cached --others --exclude-standard |
+	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+	xargs -0 cp --parents -t "$src"
+cd - >/dev/null
 [ -f "$src/meson.build" ] || { echo "build-deb: copying the tree to $src failed" >&2; exit 1; }
 rm -rf "$src/debian"
 cp -r "$top/packaging/debian" "$src/debian"
@@ -41,14 +45,15 @@ rm -f "$out"/tula_"$version"_*.deb "$out"/tula-dbgsym_"$version"_*.deb
 deb=$out/tula_${version}_amd64.deb
 [ -f "$deb" ] || { echo "build-deb: no $deb after the build" >&2; exit 1; }
 
-lintian --no-tag-display-limit "$deb" >"$out/lintian.txt" 2>&1 || true
+# Tags only (E: error, W: warning, I: information...), not lintian's own chatter.
+lintian --tag-display-limit 0 --display-info "$deb" 2>&1 | grep '^[A-Z]: ' >"$out/lintian.txt" || true
 if grep -q '^E:' "$out/lintian.txt"; then
 	cat "$out/lintian.txt" >&2
 	echo "build-deb: lintian reports errors" >&2
 	exit 1
 fi
 if [ -s "$out/lintian.txt" ]; then
-	echo "lintian (warnings and notes, not errors):"
+	echo "lintian (warnings and information, no error):"
 	sed 's/^/  /' "$out/lintian.txt"
 fi
 rm -rf "$src"
