@@ -9,10 +9,15 @@
  * The daemon starts its modules from one ordered table and stops them in reverse; the
  * first module that fails to start stops start-up with a one-line reason saying what
  * to fix. The main lcore is the control thread: it runs the event loop (CLI sessions,
- * timers, punted packets); every other lcore is a worker.
+ * timers, punted packets, the systemd watchdog); every other lcore is a worker.
+ *
+ * Signals: SIGTERM and SIGINT stop the daemon; SIGHUP opens the --log file again (for
+ * logrotate). Under systemd (Type=notify) the daemon reports READY=1 once the active
+ * configuration is applied and the CLI socket listens.
  */
 #include "common/tula_log.h"
 #include "common/tula_loop.h"
+#include "common/tula_notify.h"
 #include "db/db.h"
 #include "firmware/cli/fw_cmds.h"
 #include "firmware/control/fw_ctl.h"
@@ -171,13 +176,35 @@ static void log_fini(struct daemon *d)
 
 static void on_signal(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 {
+	struct daemon *d = arg;
 	struct signalfd_siginfo si;
+	int rc;
 
 	(void)events;
-	(void)arg;
-	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		TLOG_NOTICE("received %s, shutting down", strsignal((int)si.ssi_signo));
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		rc = tula_log_reopen();
+		if (rc < 0)
+			TLOG_ERR("received SIGHUP: cannot open log file %s again: %s (still "
+				 "writing to the old one)",
+				 d->log_path, strerror(-rc));
+		else
+			TLOG_NOTICE("received SIGHUP: log file %s opened again",
+				    d->log_path ? d->log_path : "(none)");
+		return;
+	}
+	TLOG_NOTICE("received %s, shutting down", strsignal((int)si.ssi_signo));
 	tula_loop_stop(loop);
+}
+
+/* The signals the event loop takes from a signalfd (blocked in every thread). */
+static void loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
 }
 
 static int loop_init(struct daemon *d)
@@ -191,9 +218,7 @@ static int loop_init(struct daemon *d)
 			 strerror(errno));
 		return -errno;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	loop_signals(&set);
 	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sigfd < 0) {
 		snprintf(d->why, sizeof(d->why), "signalfd: %s", strerror(errno));
@@ -520,6 +545,30 @@ static int confirm_init(struct daemon *d)
 	return rc;
 }
 
+/* Last to start, first to stop: systemd hears "ready" only when everything above
+ * runs, and "stopping" before anything goes. */
+static int notify_init(struct daemon *d)
+{
+	int64_t wd = tula_notify_watchdog_start(d->loop);
+
+	if (wd < 0) {
+		snprintf(d->why, sizeof(d->why), "cannot arm the systemd watchdog timer: %s",
+			 strerror((int)-wd));
+		return (int)wd;
+	}
+	if (wd > 0)
+		TLOG_INFO("systemd watchdog: fed every %lld ms", (long long)(wd / 2000));
+	tula_notify_ready("running, %u worker lcore(s)", fw_workers_count());
+	return 0;
+}
+
+static void notify_fini(struct daemon *d)
+{
+	(void)d;
+	tula_notify_stopping();
+	tula_notify_watchdog_stop();
+}
+
 /* Start-up order; shut-down is the reverse. */
 static const struct module modules[] = {
 	{"log", log_init, log_fini},
@@ -535,6 +584,7 @@ static const struct module modules[] = {
 	{"cli socket", cli_init, cli_fini},
 	{"commands", cmds_init, cmds_fini},
 	{"console", console_init, console_fini},
+	{"systemd", notify_init, notify_fini},
 };
 
 #define NB_MODULES (sizeof(modules) / sizeof(modules[0]))
@@ -549,11 +599,9 @@ static int daemon_main(int argc, char **argv)
 	if (parse_args(&d, argc, argv) < 0)
 		return 2;
 
-	/* Block the shutdown signals in every thread (the EAL's included) before any is
+	/* Block the loop's signals in every thread (the EAL's included) before any is
 	 * created; the event loop takes them from a signalfd. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	loop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -561,7 +609,9 @@ static int daemon_main(int argc, char **argv)
 		d.why[0] = '\0';
 		rc = modules[started].init(&d);
 		if (rc < 0) {
-			fprintf(stderr, "tula: %s\n", d.why[0] ? d.why : strerror(-rc));
+			/* the reason is an error to the journal too (sd-daemon prefix) */
+			fprintf(stderr, "%stula: %s\n", tula_log_stderr_is_journal() ? "<3>" : "",
+				d.why[0] ? d.why : strerror(-rc));
 			rc = 1;
 			goto out;
 		}

@@ -2,14 +2,18 @@
 # Install the Debian 12 packages Tula needs that are missing; nothing else.
 # Idempotent: when everything is present it neither updates nor installs anything.
 #
-# Usage: install-deps.sh [build|test|bench]...   (default: build test)
+# Usage: install-deps.sh [build|test|bench|package]...   (default: build test)
 set -eu
 
 build="gcc pkg-config meson ninja-build git dpdk-dev libdpdk-dev libedit-dev
-       libsqlite3-dev liblua5.4-dev libcmocka-dev"
+       libsqlite3-dev liblua5.4-dev libcmocka-dev libsystemd-dev"
 test="iproute2 procps ethtool nginx-light curl tcpdump psmisc util-linux sqlite3 iputils-ping
       libclang-rt-14-dev nftables clang-format clang libfuzzer-14-dev"
 bench="dpdk haproxy wrk linux-perf valgrind"
+# the Debian package (packaging/build-deb.sh) and its tests: systemd for systemd.pc,
+# systemd-analyze and systemd-sysusers; the EAL plugins the package depends on
+package="debhelper dpkg-dev fakeroot lintian systemd librte-mempool-ring23 librte-bus-vdev23
+         librte-net-af-packet23"
 
 groups=${*:-build test}
 want=""
@@ -18,7 +22,8 @@ for g in $groups; do
 	build) want="$want $build" ;;
 	test) want="$want $test" ;;
 	bench) want="$want $bench" ;;
-	*) echo "install-deps.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
+	package) want="$want $package" ;;
+	*) echo "install-deps.sh: unknown group '$g' (build, test, bench, package)" >&2; exit 2 ;;
 	esac
 done
 

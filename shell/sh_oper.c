@@ -194,14 +194,26 @@ static int show_users(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 /* --- show log ---------------------------------------------------------------------- */
 
-static void log_line(void *arg, const char *ts, enum tula_log_level level, const char *msg)
-{
-	struct tula_val *l = arg, *e = tula_val_map();
+struct log_filter {
+	int max_level;	    /* lines at this level or more severe (lower number) */
+	const char *module; /* NULL: every module */
+	struct tula_val *list;
+};
 
+static void log_line(void *arg, const char *ts, enum tula_log_level level, const char *module,
+		     const char *msg)
+{
+	struct log_filter *f = arg;
+	struct tula_val *e;
+
+	if ((int)level > f->max_level || (f->module != NULL && strcmp(f->module, module) != 0))
+		return;
+	e = tula_val_map();
 	tula_val_map_set(e, "time", tula_val_str(ts));
 	tula_val_map_set(e, "level", tula_val_str(tula_log_level_name(level)));
+	tula_val_map_set(e, "module", tula_val_str(module));
 	tula_val_map_set(e, "message", tula_val_str(msg));
-	tula_val_list_add(l, e);
+	tula_val_list_add(f->list, e);
 }
 
 static void render_log(const struct tula_val *v, struct tula_buf *out)
@@ -217,14 +229,37 @@ static void render_log(const struct tula_val *v, struct tula_buf *out)
 	}
 }
 
+static void log_module_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	(void)s;
+	(void)m;
+	for (size_t i = 0; tula_log_module_names[i] != NULL; i++)
+		sh_cands_add(out, SH_CAND_NAME, tula_log_module_names[i], "");
+}
+
 static int show_log(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	struct tula_val *v = tula_val_list();
+	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+	struct log_filter f = {.max_level = TULA_LOG_DEBUG, .module = sh_match_str(m, "MODULE")};
+	size_t i;
 
-	(void)m;
 	(void)arg;
-	tula_log_walk(log_line, v);
-	sh_ctx_set_val(ctx, v, render_log);
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (sh_match_has(m, levels[i]))
+			f.max_level = tula_log_level_parse(levels[i]);
+	if (f.module != NULL) {
+		for (i = 0; tula_log_module_names[i] != NULL; i++)
+			if (strcmp(tula_log_module_names[i], f.module) == 0)
+				break;
+		if (tula_log_module_names[i] == NULL)
+			return sh_err(ctx,
+				      "error: show log module %s: no such module (one of "
+				      "cli, db, dpdk, health, lua, system)",
+				      f.module);
+	}
+	f.list = tula_val_list();
+	tula_log_walk(log_line, &f);
+	sh_ctx_set_val(ctx, f.list, render_log);
 	return 0;
 }
 
@@ -556,7 +591,17 @@ static const char *const h_uptime[] = {SHOW, "Show system information",
 				       NULL};
 static const char *const h_users[] = {SHOW, "Show system information",
 				      "Show the CLI sessions (who is logged in)", NULL};
-static const char *const h_log[] = {SHOW, "Show recent log messages", NULL};
+static const char *const h_log[] = {SHOW,
+				    "Show recent log messages (kept in memory)",
+				    "Only messages of this severity or worse",
+				    "Errors",
+				    "Warnings and errors",
+				    "Notices, warnings and errors",
+				    "Everything but debug messages",
+				    "Everything",
+				    "Only messages of one module",
+				    "Module name",
+				    NULL};
 static const char *const h_config[] = {SHOW, "Show the active configuration",
 				       "Configuration statement", NULL};
 static const char *const h_commit[] = {SHOW, "Show system information", "Show the commit history",
@@ -607,6 +652,10 @@ static const struct sh_arg a_rollback[] = {
 	 .names = sh_revision_names},
 	{NULL},
 };
+static const struct sh_arg a_log[] = {
+	{.name = "MODULE", .display = "<module>", .names = log_module_names},
+	{NULL},
+};
 static const struct sh_arg a_vip[] = {
 	{.name = "NAME", .display = "<vip-name>", .names = vip_names},
 	{NULL},
@@ -619,7 +668,11 @@ static const struct sh_cmd oper_cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .fn = show_uptime},
 	{.syntax = "show system users", .help = h_users, .modes = SH_MODE_OPER, .fn = show_users},
-	{.syntax = "show log", .help = h_log, .modes = SH_MODE_OPER, .fn = show_log},
+	{.syntax = "show log [level (error | warning | notice | info | debug)] [module MODULE]",
+	 .help = h_log,
+	 .args = a_log,
+	 .modes = SH_MODE_OPER,
+	 .fn = show_log},
 	{.syntax = "show configuration [PATH]",
 	 .help = h_config,
 	 .args = a_config,
