@@ -27,10 +27,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "firmware/fw_dp.h"
-#include "firmware/fw_pipeline.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/datapath/fw_pipeline.h"
 #include "firmware/fw_state.h"
-#include "firmware/fw_worker.h"
+#include "firmware/datapath/fw_worker_loop.h"
 
 #define A(a, b, c, d)                                                                     \
 	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
