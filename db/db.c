@@ -4,10 +4,16 @@
  * the active configuration, commit hooks, and the operational data — history,
  * the pending confirm, the rescue configuration, login classes.
  *
- * Start-up never fails because of a damaged file: a database that cannot be
- * opened or fails integrity_check is renamed aside and Tula starts from the
- * rescue configuration (kept as a file next to the database precisely for this
- * case) or the factory default, and says so in the open report.
+ * The database is never replaced behind the operator's back. At start-up a
+ * condition the operator can fix — a schema newer than this Tula (a package
+ * downgrade), a read-only file, a directory Tula cannot write, a full disk, an I/O
+ * error — refuses to open, with the reason, and leaves every file as it was. Only
+ * real damage (SQLite reports the file corrupt or not a database, or integrity_check
+ * fails) moves the file aside — renamed, never deleted — and starts a new database
+ * from the rescue configuration (kept as a file next to the database precisely for
+ * this case) or the factory default; the open report says so, for the daemon to
+ * log loudly. The database, its -wal/-shm (SQLite gives them the database's mode),
+ * the lock and the rescue file are created 0600: the configuration is the daemon's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +118,9 @@ static int write_file_atomic(const char *path, const char *text)
 	return 0;
 }
 
-static void move_aside(const char *path, char *moved, size_t msize)
+/* Rename the damaged database and its -wal/-shm aside. Never deletes: when the
+ * database itself cannot be renamed, returns -errno and the caller refuses to start. */
+static int move_aside(const char *path, char *moved, size_t msize, char *reason, size_t rsize)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm"};
 	char stamp[32], from[4096], to[4096];
@@ -129,14 +137,138 @@ static void move_aside(const char *path, char *moved, size_t msize)
 		if (access(from, F_OK) != 0)
 			continue;
 		if (rename(from, to) != 0) {
-			TLOG_ERR("db: cannot move %s aside: %s", from, strerror(errno));
-			if (i == 0)
-				unlink(from); /* a new database must start empty */
-			continue;
+			int err = errno;
+
+			if (i == 0) {
+				snprintf(reason, rsize,
+					 "cannot move the damaged database aside to %s: %s", to,
+					 strerror(err));
+				return -err;
+			}
+			/* the database went aside: a stale -wal/-shm must not meet the new one */
+			TLOG_ERR("db: cannot move %s aside to %s: %s", from, to, strerror(err));
+			return -err;
 		}
 		if (i == 0)
 			snprintf(moved, msize, "%s", to);
 	}
+	return 0;
+}
+
+/*
+ * Whether Tula may write path (st: its stat). Tula runs as root, which the kernel
+ * lets write anything: a file or directory whose owner has no write permission was
+ * made read-only on purpose, and is treated as such.
+ */
+static int writable(const char *path, const struct stat *st)
+{
+	if (access(path, W_OK) != 0)
+		return -errno;
+	if (!(st->st_mode & S_IWUSR))
+		return -EROFS;
+	return 0;
+}
+
+/*
+ * A schema newer than this Tula, read from the file header (user_version, 4 bytes
+ * big-endian at offset 60 of "SQLite format 3") before SQLite opens the file: opening
+ * a WAL database leaves its -wal/-shm behind, and this file must stay untouched.
+ * (A newer Tula's first migration still only in a WAL is caught by store_open.)
+ */
+static int check_version(const char *path, char *reason, size_t rsize)
+{
+	static const char magic[16] = "SQLite format 3";
+	unsigned char h[100];
+	uint32_t v;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(reason, rsize, "cannot read %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, magic, sizeof(magic)) != 0)
+		return 0; /* new (empty) or not a database: store_open says which */
+	v = (uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 | (uint32_t)h[62] << 8 | h[63];
+	if (v > DB_STORE_VERSION) {
+		snprintf(reason, rsize,
+			 "schema version %u is newer than this Tula knows (%d): it was written "
+			 "by a newer Tula; run that version, or move the file away to start anew",
+			 v, DB_STORE_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Refuse what SQLite would fail on later, or worse half-succeed on: a database
+ * directory Tula cannot write (the -wal/-shm, the lock and a rename aside live there),
+ * a database or -wal/-shm file it cannot write. Then create a missing database file
+ * 0600 (empty: SQLite makes it a database), so that SQLite's -wal/-shm follow that mode.
+ */
+static int check_place(const char *path, char *reason, size_t rsize)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char dir[4096], f[4096];
+	struct stat st;
+	size_t i;
+	int fd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	if (stat(dir, &st) != 0) {
+		rc = -errno;
+		snprintf(reason, rsize, "directory %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(reason, rsize, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	rc = writable(dir, &st);
+	if (rc == 0 && access(dir, X_OK) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		snprintf(reason, rsize,
+			 "directory %s is not writable (mode %04o): Tula keeps its write-ahead "
+			 "log and lock there",
+			 dir, (unsigned)(st.st_mode & 07777));
+		return rc;
+	}
+	for (i = 0; i < ARRAY_SIZE(suffix); i++) {
+		snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+		if (stat(f, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			rc = -errno;
+			snprintf(reason, rsize, "%s: %s", f, strerror(errno));
+			return rc;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(reason, rsize, "%s is not a regular file", f);
+			return -EINVAL;
+		}
+		rc = writable(f, &st);
+		if (rc != 0) {
+			snprintf(reason, rsize, "%s is read-only (mode %04o): %s", f,
+				 (unsigned)(st.st_mode & 07777),
+				 rc == -EROFS ? "give its owner write permission" : strerror(-rc));
+			return rc;
+		}
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EEXIST)
+		return check_version(path, reason, rsize);
+	else {
+		rc = -errno;
+		snprintf(reason, rsize, "cannot create %s: %s", path, strerror(errno));
+		return rc;
+	}
+	return 0;
 }
 
 /* An advisory lock next to the database. Returns the fd, -EBUSY when another
@@ -211,6 +343,37 @@ static int seed_fallback(struct db *db, struct db_open_report *rep, const char *
 	return rc;
 }
 
+/* Seed a new (empty) database with seed_text or the factory default. */
+static int seed_new(struct db *db, const struct db_open_opts *o, struct db_open_report *rep)
+{
+	const char *text = o->seed_text ? o->seed_text : factory_text;
+	struct db_diags d = DB_DIAGS_INIT;
+	struct db_node *t = db_tree_parse(text, &d);
+	struct tula_buf canon = TULA_BUF_INIT;
+	int rc;
+
+	rep->source = DB_CREATED;
+	if (t == NULL) {
+		rep->seed_errors = (int)d.errors;
+		snprintf(rep->reason, sizeof(rep->reason),
+			 "the seed configuration does not parse (line %d: %s); "
+			 "started from the factory default",
+			 d.n ? d.v[0].line : 0, d.n ? d.v[0].message : "out of memory");
+		t = db_tree_parse(factory_text, NULL);
+	}
+	/* revisions hold the canonical rendering, whatever the seed looked like */
+	if (t != NULL)
+		db_render(t, DB_FMT_BRACES, 0, &canon);
+	rc = t == NULL || canon.oom
+		     ? -ENOMEM
+		     : store_seed(db, tula_buf_str(&canon), o->seed_user ? o->seed_user : "tula",
+				  "initial configuration");
+	tula_buf_free(&canon);
+	db_tree_free(t);
+	db_diags_free(&d);
+	return rc;
+}
+
 static int load_active(struct db *db, char *reason, size_t rsize)
 {
 	struct db_store_rev r;
@@ -276,6 +439,7 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 	if (db == NULL)
 		return -ENOMEM;
 	db->next_session = 1;
+	db->lock_fd = -1;
 	if (o->rescue_file != NULL)
 		db->rescue_file = strdup(o->rescue_file);
 	else if (asprintf(&db->rescue_file, "%s.rescue", o->path) < 0)
@@ -285,64 +449,29 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		return -ENOMEM;
 	}
 
+	rc = check_place(o->path, reason, sizeof(reason));
+	if (rc != 0)
+		goto refuse;
 	/* one Tula per database: a second one must not treat it as damaged */
 	db->lock_fd = lock_path(o->path);
 	if (db->lock_fd == -EBUSY) {
-		free(db->rescue_file);
-		free(db);
-		return -EBUSY;
+		rc = -EBUSY;
+		snprintf(reason, sizeof(reason), "another Tula has it open");
+		goto refuse;
 	}
 	rc = db_store_open(&db->st, o->path, reason, sizeof(reason));
-	if (rc == 0)
-		rc = db_store_rev_count(&db->st, &count);
-	if (rc == 0 && count == 0) {
-		/* a new database: seed it */
-		const char *text = o->seed_text ? o->seed_text : factory_text;
-		struct db_diags d = DB_DIAGS_INIT;
-		struct db_node *t = db_tree_parse(text, &d);
-		struct tula_buf canon = TULA_BUF_INIT;
-
-		rep->source = DB_CREATED;
-		if (t == NULL) {
-			rep->seed_errors = (int)d.errors;
-			snprintf(rep->reason, sizeof(rep->reason),
-				 "the seed configuration does not parse (line %d: %s); "
-				 "started from the factory default",
-				 d.n ? d.v[0].line : 0, d.n ? d.v[0].message : "out of memory");
-			t = db_tree_parse(factory_text, NULL);
-		}
-		/* revisions hold the canonical rendering, whatever the seed looked like */
-		if (t != NULL)
-			db_render(t, DB_FMT_BRACES, 0, &canon);
-		rc = t == NULL || canon.oom ? -ENOMEM
-					    : store_seed(db, tula_buf_str(&canon),
-							 o->seed_user ? o->seed_user : "tula",
-							 "initial configuration");
-		tula_buf_free(&canon);
-		db_tree_free(t);
-		db_diags_free(&d);
-	} else if (rc == 0) {
-		rep->source = DB_OPENED;
-	}
-	if (rc == 0)
-		rc = load_active(db, reason, sizeof(reason));
-	if (rc != 0) {
+	if (rc == -EBADMSG) {
+		/* damaged: the one case where Tula starts without it */
 		char why[400];
 
 		snprintf(rep->reason, sizeof(rep->reason), "%s", reason);
-		TLOG_ERR("db: %s: %s", o->path, reason);
-		db_store_close(&db->st);
-		if (access(o->path, F_OK) == 0)
-			move_aside(o->path, rep->moved_to, sizeof(rep->moved_to));
-		rc = db_store_open(&db->st, o->path, reason, sizeof(reason));
-		if (rc != 0) {
-			TLOG_ERR("db: cannot create %s (%s): running from memory, nothing will "
-				 "persist",
-				 o->path, reason);
-			rep->in_memory = 1;
-			rc = db_store_open_memory(&db->st);
-		}
-		snprintf(why, sizeof(why), "database unusable (%s)", rep->reason);
+		rc = move_aside(o->path, rep->moved_to, sizeof(rep->moved_to), reason,
+				sizeof(reason));
+		if (rc == 0)
+			rc = check_place(o->path, reason, sizeof(reason));
+		if (rc == 0)
+			rc = db_store_open(&db->st, o->path, reason, sizeof(reason));
+		snprintf(why, sizeof(why), "database damaged (%s)", rep->reason);
 		if (rc == 0)
 			rc = seed_fallback(db, rep, why);
 		if (rc == 0)
@@ -350,13 +479,32 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 		if (rc != 0) {
 			db_store_close(&db->st);
 			db_set_trees(db, NULL, NULL);
-			free(db->rescue_file);
-			if (db->lock_fd >= 0)
-				close(db->lock_fd);
-			free(db);
-			return rc == -ENOMEM ? -ENOMEM : -EIO;
+			snprintf(rep->reason + strlen(rep->reason),
+				 sizeof(rep->reason) - strlen(rep->reason),
+				 "; and starting anew failed: %s", reason);
+			snprintf(reason, sizeof(reason), "%s", rep->reason);
+			goto refuse;
 		}
+	} else if (rc == 0) {
+		rc = db_store_rev_count(&db->st, &count);
+		if (rc == 0 && count == 0) {
+			rc = seed_new(db, o, rep);
+			if (rc != 0)
+				snprintf(reason, sizeof(reason), "cannot write the first revision");
+		} else if (rc == 0) {
+			rep->source = DB_OPENED;
+		} else {
+			snprintf(reason, sizeof(reason), "cannot read the revisions");
+		}
+		/* A revision that does not parse was most likely written by a newer Tula
+		 * (a package downgrade): the operator decides, the file stays. */
+		if (rc == 0)
+			rc = load_active(db, reason, sizeof(reason));
+		if (rc != 0)
+			db_store_close(&db->st);
 	}
+	if (rc != 0)
+		goto refuse;
 	rc = db_store_clear_stale(&db->st);
 	rep->stale_sessions = rc > 0 ? rc : 0;
 	load_shared(db);
@@ -366,6 +514,15 @@ int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report
 	}
 	*out = db;
 	return 0;
+
+refuse:
+	snprintf(rep->reason, sizeof(rep->reason), "%s", reason);
+	db_set_trees(db, NULL, NULL);
+	free(db->rescue_file);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
+	free(db);
+	return rc;
 }
 
 void db_close(struct db *db)

@@ -310,16 +310,15 @@ enum db_open_source {
 	DB_OPENED = 1,	 /* the existing database, integrity_check ok */
 	DB_CREATED,	 /* a new database, seeded with seed_text or the factory
 			     default */
-	DB_FROM_RESCUE,	 /* the database was unusable: new one started from the
-			     rescue configuration */
-	DB_FROM_FACTORY, /* unusable and no rescue: factory default */
+	DB_FROM_RESCUE,	 /* the database was damaged: moved aside, a new one started
+			     from the rescue configuration */
+	DB_FROM_FACTORY, /* damaged and no rescue: factory default */
 };
 
 struct db_open_report {
 	enum db_open_source source;
-	int in_memory;	     /* even a new file could not be created: running from
-				an in-memory database, nothing will persist */
-	char reason[256];    /* why the database was not usable ("" when it was) */
+	char reason[256];    /* DB_FROM_*: what the damage was; on failure: why the
+				database was refused, in one line */
 	char moved_to[4096]; /* where the damaged file was moved ("" if not moved) */
 	int stale_sessions;  /* sessions/locks/private candidates left by a previous
 				run and discarded */
@@ -328,15 +327,23 @@ struct db_open_report {
 };
 
 /*
- * Open (or create) the database. Never fails because the file is damaged: a
- * file that cannot be opened or fails `PRAGMA integrity_check` is moved aside
- * (with its -wal/-shm) as PATH.damaged-YYYYmmddTHHMMSS and a new database is
- * started from the rescue configuration (rescue_file) or the factory default;
- * rep says what happened so the daemon can print it. The active configuration
- * is loaded but NOT yet applied: register the commit hooks, then db_activate().
- * Returns 0 with *out set; -EBUSY when another process has the database open
- * (an advisory lock on PATH.lock; the file is left alone); -ENOMEM/-EIO only
- * when not even an in-memory database works. rep may be NULL.
+ * Open (or create) the database. The database is never replaced behind the
+ * operator's back:
+ *   - a damaged file (SQLite: corrupt or not a database; `PRAGMA integrity_check`
+ *     not ok) is moved aside with its -wal/-shm as PATH.damaged-YYYYmmddTHHMMSS —
+ *     renamed, never deleted — and a new database is started from the rescue
+ *     configuration (rescue_file) or the factory default; rep->source says which,
+ *     rep->reason what the damage was, and the daemon must say so loudly;
+ *   - anything else is refused with rep->reason in one line and the files left as
+ *     they were: a schema version newer than this Tula (-EPROTO), a read-only
+ *     database, -wal or -shm file or an unwritable directory (-EROFS, -EACCES: as
+ *     root, a file whose owner lacks write permission counts as read-only), a
+ *     revision that does not parse (-EINVAL), another process holding the database
+ *     (-EBUSY, an advisory lock on PATH.lock), a damaged file that cannot be moved
+ *     aside, a full disk or an I/O error.
+ * A new database file is created 0600 (SQLite gives its -wal/-shm the same mode).
+ * The active configuration is loaded but NOT yet applied: register the commit
+ * hooks, then db_activate(). Returns 0 with *out set, or -errno. rep may be NULL.
  */
 int db_open(const struct db_open_opts *o, struct db **out, struct db_open_report *rep);
 

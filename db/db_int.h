@@ -198,8 +198,14 @@ struct db_store_rev {
 	char *text;
 };
 
+/*
+ * Open (creating if absent), check integrity, switch to WAL, migrate. Returns 0;
+ * -EBADMSG when the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB, integrity_check
+ * not ok); -EPROTO when its schema is newer than this code; else -EROFS, -EACCES,
+ * -EBUSY, -ENOSPC, -ENOMEM, -EIO. reason says what in one line. A refused file is
+ * closed without being written.
+ */
 int db_store_open(struct db_store *st, const char *path, char *reason, size_t rsize);
-int db_store_open_memory(struct db_store *st);
 void db_store_close(struct db_store *st);
 int db_store_begin(struct db_store *st);
 int db_store_commit(struct db_store *st);

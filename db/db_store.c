@@ -107,76 +107,108 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
+/*
+ * What a SQLite error means for start-up: only damage (SQLITE_CORRUPT, SQLITE_NOTADB)
+ * is -EBADMSG, the one verdict that lets db_open move the file aside; everything else
+ * (permissions, a read-only file or directory, a full disk, I/O errors, a lock) is a
+ * condition the operator fixes, and the file is left as it is.
+ */
+static int open_error(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		return -EACCES;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
 static int migrate(struct db_store *st, char *reason, size_t rsize)
 {
 	sqlite3_stmt *s;
 	int version, rc;
 
-	rc = prepare(st, "PRAGMA user_version", &s);
-	if (rc != 0)
-		return rc;
+	rc = sqlite3_prepare_v2(st->sql, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(reason, rsize, "cannot read the schema version: %s",
+			 sqlite3_errmsg(st->sql));
+		return open_error(rc);
+	}
 	version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
 	sqlite3_finalize(s);
 	if (version < 0 || version > DB_STORE_VERSION) {
-		snprintf(reason, rsize, "schema version %d is newer than this Tula knows (%d)",
+		snprintf(reason, rsize,
+			 "schema version %d is newer than this Tula knows (%d): it was written "
+			 "by a newer Tula; run that version, or move the file away to start anew",
 			 version, DB_STORE_VERSION);
 		return -EPROTO;
 	}
 	while (version < DB_STORE_VERSION) {
 		char sql[64];
 
-		rc = exec(st, "BEGIN IMMEDIATE");
-		if (rc != 0)
-			return rc;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-		rc = exec(st, migrations[version]);
-		if (rc == 0)
-			rc = exec(st, sql);
-		if (rc == 0)
-			rc = exec(st, "COMMIT");
-		if (rc != 0) {
-			exec(st, "ROLLBACK");
+		rc = sqlite3_exec(st->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->sql, migrations[version], NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->sql, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
 			snprintf(reason, rsize, "migration to schema version %d failed: %s",
 				 version + 1, sqlite3_errmsg(st->sql));
-			return rc;
+			sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+			return open_error(rc);
 		}
 		version++;
 	}
 	return 0;
 }
 
-static int configure(struct db_store *st, int memory, char *reason, size_t rsize)
+static int configure(struct db_store *st, char *reason, size_t rsize)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	sqlite3_busy_timeout(st->sql, 2000);
 	sqlite3_extended_result_codes(st->sql, 1);
-	if (!memory) {
-		rc = prepare(st, "PRAGMA journal_mode = WAL", &s);
-		if (rc != 0)
-			goto bad;
+	rc = sqlite3_prepare_v2(st->sql, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW ||
-		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-			sqlite3_finalize(s);
-			snprintf(reason, rsize, "cannot switch the database to WAL mode: %s",
-				 sqlite3_errmsg(st->sql));
-			return -EIO;
-		}
+	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+		snprintf(reason, rsize, "cannot switch the database to WAL mode: %s",
+			 sqlite3_errmsg(st->sql));
+		rc = sqlite3_errcode(st->sql);
 		sqlite3_finalize(s);
+		return open_error(rc == SQLITE_OK || rc == SQLITE_ROW ? SQLITE_IOERR : rc);
 	}
-	rc = exec(st, "PRAGMA synchronous = FULL");
-	if (rc == 0)
-		rc = exec(st, "PRAGMA foreign_keys = ON");
-	if (rc != 0)
-		goto bad;
+	sqlite3_finalize(s);
+	rc = sqlite3_exec(st->sql, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(reason, rsize, "%s", sqlite3_errmsg(st->sql));
+		return open_error(rc);
+	}
 	return migrate(st, reason, rsize);
-bad:
-	snprintf(reason, rsize, "%s", sqlite3_errmsg(st->sql));
-	return rc;
 }
 
+/* 0, -EBADMSG when the file is damaged, or what open_error() says about a failure
+ * to read it at all. */
 static int integrity(struct db_store *st, char *reason, size_t rsize)
 {
 	sqlite3_stmt *s;
@@ -186,19 +218,19 @@ static int integrity(struct db_store *st, char *reason, size_t rsize)
 	rc = sqlite3_prepare_v2(st->sql, "PRAGMA integrity_check", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(reason, rsize, "cannot read the database: %s", sqlite3_errmsg(st->sql));
-		return -EIO;
+		return open_error(rc);
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		snprintf(reason, rsize, "integrity_check failed: %s", sqlite3_errmsg(st->sql));
 		sqlite3_finalize(s);
-		return -EIO;
+		return open_error(rc);
 	}
 	r = (const char *)sqlite3_column_text(s, 0);
 	if (r == NULL || strcmp(r, "ok") != 0) {
 		snprintf(reason, rsize, "integrity_check: %s", r ? r : "(no answer)");
 		sqlite3_finalize(s);
-		return -EIO;
+		return -EBADMSG;
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -217,31 +249,21 @@ int db_store_open(struct db_store *st, const char *path, char *reason, size_t rs
 		snprintf(reason, rsize, "cannot open: %s",
 			 st->sql ? sqlite3_errmsg(st->sql) : sqlite3_errstr(rc));
 		db_store_close(st);
-		return -EIO;
+		return open_error(rc);
 	}
+	/* Until the database is known good, closing it must not write to it: no
+	 * checkpoint of a WAL left by a crash into a file Tula is about to refuse. */
+	sqlite3_db_config(st->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	rc = integrity(st, reason, rsize);
 	if (rc == 0)
-		rc = configure(st, 0, reason, rsize);
+		rc = configure(st, reason, rsize);
 	if (rc == 0)
 		rc = integrity(st, reason, rsize);
 	if (rc != 0) {
 		db_store_close(st);
 		return rc;
 	}
-	return 0;
-}
-
-int db_store_open_memory(struct db_store *st)
-{
-	char reason[256];
-
-	memset(st, 0, sizeof(*st));
-	st->path = strdup(":memory:");
-	if (st->path == NULL || sqlite3_open(":memory:", &st->sql) != SQLITE_OK ||
-	    configure(st, 1, reason, sizeof(reason)) != 0) {
-		db_store_close(st);
-		return -ENOMEM;
-	}
+	sqlite3_db_config(st->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
 	return 0;
 }
 

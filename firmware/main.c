@@ -325,8 +325,9 @@ static int db_init(struct daemon *d)
 	rc = db_open(&o, &d->db, &rep);
 	free(seed);
 	if (rc < 0) {
+		/* the file stays as it is: the operator fixes what the reason says */
 		snprintf(d->why, sizeof(d->why), "cannot open database %s: %s", d->db_path,
-			 strerror(-rc));
+			 rep.reason[0] ? rep.reason : strerror(-rc));
 		return rc;
 	}
 	switch (rep.source) {
@@ -338,19 +339,16 @@ static int db_init(struct daemon *d)
 		break;
 	case DB_FROM_RESCUE:
 	case DB_FROM_FACTORY:
-		TLOG_ERR("database %s was unusable (%s); damaged file kept as %s; started from "
-			 "the %s configuration",
-			 d->db_path, rep.reason, rep.moved_to[0] ? rep.moved_to : "(not moved)",
-			 rep.source == DB_FROM_RESCUE ? "rescue" : "factory-default");
+		/* loud: the configuration running is not the one committed last */
+		TLOG_WARNING("DATABASE DAMAGED: %s (%s); the damaged file is kept as %s; Tula "
+			     "STARTED FROM THE %s CONFIGURATION, not from the last commit",
+			     d->db_path, rep.reason, rep.moved_to,
+			     rep.source == DB_FROM_RESCUE ? "RESCUE" : "FACTORY-DEFAULT");
 		break;
 	}
 	if (rep.seed_errors)
 		TLOG_ERR("--config %s did not load (%s): started from the factory default",
 			 d->config_path, rep.reason);
-	if (rep.in_memory)
-		TLOG_ERR("database %s cannot be written: running from memory, nothing will "
-			 "persist",
-			 d->db_path);
 	return 0;
 }
 

@@ -75,7 +75,6 @@ static void new_database_is_seeded_and_reopens_with_the_same_active(void **state
 	uint64_t id;
 
 	assert_int_equal(rep.source, DB_CREATED);
-	assert_int_equal(rep.in_memory, 0);
 	assert_string_equal(rep.moved_to, "");
 	assert_non_null(db_node_get(db_active(db), "services dsr vip web"));
 	assert_int_equal(db_revision_load(db, 0, &t, &info), 0);
@@ -202,18 +201,159 @@ static void integrity_failure_starts_from_the_rescue_configuration(void **state)
 	db_close(db);
 }
 
-static void an_unwritable_place_runs_from_memory(void **state)
+/* --- what is refused, leaving the file as it was ------------------------------------- */
+
+struct bytes {
+	char *p;
+	size_t n;
+};
+
+static struct bytes slurp(const char *path)
+{
+	struct bytes b = {NULL, 0};
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t k;
+
+	assert_non_null(f);
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		b.p = realloc(b.p, b.n + k);
+		assert_non_null(b.p);
+		memcpy(b.p + b.n, chunk, k);
+		b.n += k;
+	}
+	fclose(f);
+	return b;
+}
+
+/* A closed database with two revisions, and its bytes. */
+static struct bytes make_db(struct fx *f)
+{
+	struct db *db = open_db(f->path, BASE_CONF, NULL);
+
+	commit_text(db, "set system host-name before\n", "kept");
+	db_close(db);
+	return slurp(f->path);
+}
+
+static void sql(const char *path, const char *stmt)
+{
+	sqlite3 *s;
+
+	assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, stmt, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(s), SQLITE_OK);
+}
+
+/* db_open refuses with rc and a reason containing want; the file is unchanged and
+ * nothing was moved aside or left next to it. */
+static void refused(struct fx *f, int rc, const char *want)
+{
+	struct db_open_opts o = {.path = f->path};
+	struct db_open_report rep;
+	struct bytes before = slurp(f->path), after;
+	struct db *db = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	assert_int_equal(db_open(&o, &db, &rep), rc);
+	assert_null(db);
+	if (strstr(rep.reason, want) == NULL)
+		fail_msg("reason '%s' does not say '%s'", rep.reason, want);
+	assert_null(strchr(rep.reason, '\n'));
+	after = slurp(f->path);
+	assert_int_equal(after.n, before.n);
+	assert_memory_equal(after.p, before.p, before.n);
+	d = opendir(f->dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, "damaged") != NULL || strstr(e->d_name, "-wal") != NULL)
+			fail_msg("%s left in the database directory", e->d_name);
+	closedir(d);
+	free(before.p);
+	free(after.p);
+}
+
+static void a_newer_schema_is_refused_and_left_as_it_is(void **state)
+{
+	struct fx *f = *state;
+	struct bytes b = make_db(f);
+
+	free(b.p);
+	sql(f->path, "PRAGMA user_version = 99");
+	refused(f, -EPROTO, "schema version 99 is newer than this Tula knows (1)");
+}
+
+static void a_read_only_database_is_refused_and_left_as_it_is(void **state)
+{
+	struct fx *f = *state;
+	struct bytes b = make_db(f);
+
+	free(b.p);
+	assert_int_equal(chmod(f->path, 0444), 0);
+	refused(f, -EROFS, "config.db is read-only (mode 0444)");
+}
+
+static void an_unwritable_directory_is_refused_and_left_as_it_is(void **state)
+{
+	struct fx *f = *state;
+	struct bytes b = make_db(f);
+
+	free(b.p);
+	assert_int_equal(chmod(f->dir, 0555), 0);
+	refused(f, -EROFS, "is not writable (mode 0555)");
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
+static void a_revision_that_does_not_parse_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct bytes b = make_db(f);
+
+	free(b.p);
+	/* as a newer Tula's configuration language would look to this one */
+	sql(f->path, "UPDATE revision SET text = 'system { future-knob 1; }' WHERE id = "
+		     "(SELECT max(id) FROM revision)");
+	refused(f, -EINVAL, "does not parse");
+}
+
+static void a_missing_directory_is_refused(void **state)
 {
 	struct db_open_opts o = {.path = "/nonexistent-dir/tula/config.db"};
 	struct db_open_report rep;
 	struct db *db = NULL;
 
 	(void)state;
-	assert_int_equal(db_open(&o, &db, &rep), 0);
-	assert_int_equal(rep.in_memory, 1);
-	assert_int_equal(rep.source, DB_FROM_FACTORY);
-	assert_string_equal(db_get_str(db_node_get(db_active(db), "system"), "host-name"), "tula");
-	commit_text(db, "set system host-name mem\n", NULL);
+	assert_int_equal(db_open(&o, &db, &rep), -ENOENT);
+	assert_null(db);
+	assert_non_null(strstr(rep.reason, "/nonexistent-dir/tula"));
+}
+
+static void new_files_are_the_daemons_alone(void **state)
+{
+	struct fx *f = *state;
+	struct db *db;
+	struct stat st;
+	char p[4300];
+	mode_t old = umask(0); /* whatever the umask, the modes are 0600 */
+
+	db = open_db(f->path, BASE_CONF, NULL);
+	umask(old);
+	assert_int_equal(db_rescue_save(db), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(p, sizeof(p), "%s.rescue", f->path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(p, sizeof(p), "%s.lock", f->path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
 	db_close(db);
 }
 
@@ -344,7 +484,16 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			integrity_failure_starts_from_the_rescue_configuration, setup, teardown),
-		cmocka_unit_test(an_unwritable_place_runs_from_memory),
+		cmocka_unit_test_setup_teardown(a_newer_schema_is_refused_and_left_as_it_is, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_read_only_database_is_refused_and_left_as_it_is,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			an_unwritable_directory_is_refused_and_left_as_it_is, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_revision_that_does_not_parse_is_refused, setup,
+						teardown),
+		cmocka_unit_test(a_missing_directory_is_refused),
+		cmocka_unit_test_setup_teardown(new_files_are_the_daemons_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(history_lists_newest_first_with_comments, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(rescue_save_load_and_delete, setup, teardown),
