@@ -199,6 +199,25 @@ static void exec_streams_output_then_done_with_the_prompt(void **state)
 	bye();
 }
 
+/* A message of odd size (a WINSIZE with a byte more) puts the next header at an odd
+ * offset of the stream: its payload must still reach the handler aligned (under
+ * UBSan, a misaligned struct sh_line read fails this test; found by tests/fuzz). */
+static void a_request_after_an_odd_sized_message_is_served(void **state)
+{
+	struct sh_winsize ws = {.width = 100, .height = 30};
+	char out[8192], err[8192], odd[sizeof(ws) + 1] = {0};
+	struct sh_done d;
+
+	(void)state;
+	hello();
+	memcpy(odd, &ws, sizeof(ws));
+	send_msg(SH_MSG_WINSIZE, odd, sizeof(odd), NULL, 0);
+	d = exec("show version", out, err);
+	assert_int_equal(d.status, 0);
+	assert_non_null(strstr(out, "Tula version: "));
+	bye();
+}
+
 static void errors_come_as_error_messages_and_a_failed_done(void **state)
 {
 	char out[8192], err[8192];
@@ -570,6 +589,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(welcome_names_the_peer_and_its_class),
 		cmocka_unit_test(exec_streams_output_then_done_with_the_prompt),
+		cmocka_unit_test(a_request_after_an_odd_sized_message_is_served),
 		cmocka_unit_test(errors_come_as_error_messages_and_a_failed_done),
 		cmocka_unit_test(configuration_mode_changes_prompt_and_banner),
 		cmocka_unit_test(completion_and_help_return_candidates),
