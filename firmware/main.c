@@ -558,7 +558,7 @@ static int notify_init(struct daemon *d)
 	}
 	if (wd > 0)
 		TLOG_INFO("systemd watchdog: fed every %lld ms", (long long)(wd / 2000));
-	tula_notify_ready("running, %u worker lcore(s)", fw_workers_count());
+	tula_notify_ready("running, %u worker lcore(s)", fw_dp_worker_lcores());
 	return 0;
 }
 
