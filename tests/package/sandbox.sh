@@ -7,7 +7,10 @@
 #   SB_RUNTIME      RuntimeDirectory= names (/run/NAME), SB_STATE StateDirectory= names
 #                   (/var/lib/NAME), SB_LOGS LogsDirectory= names (/var/log/NAME): each is
 #                   SB_SCRATCH/{run,lib,log}/NAME mounted there, writable
-#   SB_GROUP_FILE   mounted over /etc/group (the group the package creates)
+#   SB_GROUP        a line of /etc/group to add (the group the package creates): the
+#                   sandbox's /etc is a copy with it (a copy of the directory, not a file
+#                   mounted over /etc/group: the host replacing /etc/group by rename
+#                   would detach such a mount)
 #   SB_TOOLS        files copied to /run/.sandbox-tools (the seccomp helper) before the
 #                   system turns read-only
 #   SB_PROTECT_SYSTEM=strict   every mount read-only but /dev, /proc, /sys and the
@@ -53,7 +56,12 @@ mount -t tmpfs -o mode=0755 sb-log /var/log
 for n in ${SB_LOGS:-}; do
 	mkdir -p "/var/log/$n" && mount --bind "$SB_SCRATCH/log/$n" "/var/log/$n" && rw+=("/var/log/$n")
 done
-[[ -z ${SB_GROUP_FILE:-} ]] || mount --bind "$SB_GROUP_FILE" /etc/group
+if [[ -n ${SB_GROUP:-} ]]; then
+	cp -a /etc "$SB_SCRATCH/etc"
+	grep -v "^${SB_GROUP%%:*}:" /etc/group >"$SB_SCRATCH/etc/group" || true
+	echo "$SB_GROUP" >>"$SB_SCRATCH/etc/group"
+	mount --bind "$SB_SCRATCH/etc" /etc
+fi
 
 if [[ ${SB_PROTECT_SYSTEM:-no} == strict ]]; then
 	# every mount point (mountinfo's 5th field), deepest last; octal escapes as in \040
@@ -102,6 +110,6 @@ if [[ -n ${SB_AF:-} ]]; then
 	# shellcheck disable=SC2206
 	af=(/run/.sandbox-tools/restrict_af $SB_AF --)
 fi
-unset SB_SCRATCH SB_RUNTIME SB_STATE SB_LOGS SB_GROUP_FILE SB_TOOLS SB_PROTECT_SYSTEM \
+unset SB_SCRATCH SB_RUNTIME SB_STATE SB_LOGS SB_GROUP SB_TOOLS SB_PROTECT_SYSTEM \
 	SB_PROTECT_HOME SB_PRIVATE_TMP SB_NNP SB_CAPS SB_AF SB_MEMLOCK SB_PKGROOT
 exec setpriv "${pre[@]}" -- "${af[@]}" "$cmd" "$@"

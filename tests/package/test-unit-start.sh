@@ -77,7 +77,6 @@ gid=$(awk -F: '$1 == "tula" { print $3 }' /etc/group)
 if [[ -z $gid ]]; then
 	gid=$(awk -F: 'BEGIN { g = 999 } { used[$3] = 1 } END { while (used[g]) g--; print g }' /etc/group)
 fi
-{ grep -v '^tula:' /etc/group; echo "tula:x:$gid:"; } >"$work/group"
 
 # systemd's notify socket, in Tula's namespace (abstract sockets belong to a namespace).
 notify=@tula-unit-$LAB_PREFIX-$$
@@ -95,7 +94,7 @@ ip netns exec "$LAB_NS_LB" unshare --mount --propagation private -- \
 	RUNTIME_DIRECTORY="/run/${U_RuntimeDirectory// /:/run/}" STATE_DIRECTORY=/var/lib/tula \
 	LOGS_DIRECTORY=/var/log/tula \
 	SB_SCRATCH="$work/s" SB_RUNTIME="$U_RuntimeDirectory" SB_STATE="$U_StateDirectory" \
-	SB_LOGS="$U_LogsDirectory" SB_GROUP_FILE="$work/group" SB_TOOLS="$RESTRICT_AF" \
+	SB_LOGS="$U_LogsDirectory" SB_GROUP="tula:x:$gid:" SB_TOOLS="$RESTRICT_AF" \
 	SB_PROTECT_SYSTEM="$U_ProtectSystem" SB_PROTECT_HOME="$U_ProtectHome" \
 	SB_PRIVATE_TMP="$U_PrivateTmp" SB_NNP="$U_NoNewPrivileges" \
 	SB_CAPS="$U_CapabilityBoundingSet" SB_AF="$U_RestrictAddressFamilies" \
