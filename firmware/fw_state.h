@@ -77,7 +77,9 @@ struct fw_vip_def {
 	uint8_t mode;		/* enum fw_vip_mode */
 	uint8_t hash;		/* enum fw_hash_mode */
 	uint16_t port_id;	/* DPDK port where the VIP lives (answers ARP there) */
-	uint32_t flow_timeout;	/* seconds an idle flow stays pinned; 0 = 300 */
+	uint32_t flow_timeout;	/* seconds an idle flow stays pinned; 0 = 300 (udp: 30) */
+	uint32_t fin_timeout_s; /* seconds a flow stays after the client's FIN/RST; 0 = 5 */
+	uint32_t udp_timeout_s; /* udp VIP: idle timeout, over flow_timeout; 0 = 30 */
 	uint32_t tunnel_src;	/* L3: outer source prefix (network order); 0 = port address */
 	uint8_t tunnel_src_len; /* 32 = a single address; < 32 = per-flow address from prefix */
 };
@@ -126,8 +128,11 @@ struct fw_state_vip {
 	uint8_t port_index; /* index in fw_state.ports */
 	uint8_t tunnel_src_len;
 	uint32_t tunnel_src;
-	uint64_t timeout_tsc; /* flow idle timeout in TSC cycles */
-	uint32_t flow_timeout;
+	uint32_t flow_timeout;	/* seconds: idle timeout in force (udp: the udp-timeout) */
+	uint32_t fin_timeout_s; /* seconds: after FIN/RST, and for a half-open flow */
+	uint32_t udp_timeout_s; /* seconds: udp-timeout as configured (0 = default 30) */
+	/* the same in flow-table ticks (fw_flow.h), computed at finalize */
+	uint32_t timeout_ticks, fin_ticks;
 	uint16_t *maglev; /* [maglev_size] backend slots or FW_SLOT_NONE */
 	uint16_t nb_backends;
 	uint16_t *backends; /* backend slots, in the order given */
