@@ -69,6 +69,7 @@ void fw_state_free(struct fw_state *st)
 	free(st->neighs);
 	if (st->vip_hash != NULL)
 		rte_hash_free(st->vip_hash);
+	free(st->vip_table);
 	if (st->lpm != NULL)
 		rte_lpm_free(st->lpm);
 	free(st);
@@ -468,7 +469,8 @@ static int hash_add(struct fw_state *st, const struct fw_vip_key *k, uintptr_t d
 	return rte_hash_add_key_data(st->vip_hash, k, (void *)data);
 }
 
-/* The key is 8 bytes: one compare, where rte_hash's generic path calls memcmp. */
+/* The key is 8 bytes: one compare, where rte_hash's generic path calls memcmp. The
+ * workers use vip_table (build_vip_table) instead. */
 static int vip_key_cmp(const void *a, const void *b, size_t len)
 {
 	uint64_t x, y;
@@ -480,6 +482,32 @@ static int vip_key_cmp(const void *a, const void *b, size_t len)
 }
 
 _Static_assert(sizeof(struct fw_vip_key) == sizeof(uint64_t), "vip_key_cmp compares 8 bytes");
+
+/* vip_table: every key of vip_hash (its last value for a key added twice). */
+static int build_vip_table(struct fw_state *st)
+{
+	uint32_t n = (uint32_t)rte_hash_count(st->vip_hash), size = 16, next = 0, i;
+	const void *key;
+	void *data;
+
+	while (size < 2 * n)
+		size <<= 1;
+	st->vip_table = calloc(size, sizeof(*st->vip_table));
+	if (st->vip_table == NULL)
+		return -ENOMEM;
+	st->vip_mask = size - 1;
+	while (rte_hash_iterate(st->vip_hash, &key, &data, &next) >= 0) {
+		uint64_t w;
+
+		memcpy(&w, key, sizeof(w));
+		i = rte_hash_crc_8byte(w, 0) & st->vip_mask;
+		while (st->vip_table[i].key != 0)
+			i = (i + 1) & st->vip_mask;
+		st->vip_table[i].key = w;
+		st->vip_table[i].data = (uintptr_t)data;
+	}
+	return 0;
+}
 
 static int build_vip_hash(struct fw_state *st)
 {
@@ -549,7 +577,7 @@ static int build_vip_hash(struct fw_state *st)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return build_vip_table(st);
 }
 
 /*

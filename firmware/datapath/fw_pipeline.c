@@ -69,13 +69,7 @@ static int punt(struct fw_worker *w, struct rte_mbuf *m, uint8_t kind)
 static inline int vip_lookup(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port,
 			     uint8_t kind, uintptr_t *data)
 {
-	struct fw_vip_key k = {.addr = addr, .port = port, .proto = proto, .kind = kind};
-	void *d;
-
-	if (rte_hash_lookup_data(st->vip_hash, &k, &d) < 0)
-		return -1;
-	*data = (uintptr_t)d;
-	return 0;
+	return fw_state_vip_find(st, fw_vip_key_word(addr, proto, port, kind), data);
 }
 
 /* The VIP slot for (addr, proto, port), falling back to `port *`; -1 if none. */
@@ -237,10 +231,36 @@ found:
 	t->be_gen = st->backends[be].gen;
 }
 
+/*
+ * The ones' complement sum of an IPv4 header of len bytes (a multiple of 4, >= 20), folded to
+ * 16 bits: 0xffff when its checksum is right. RFC 1071 section 2: the sum may be taken
+ * in any word size and either byte order; 32-bit words into 64 bits need no carry
+ * handling in the loop, where rte_raw_cksum adds 16 bits at a time.
+ */
+static inline uint16_t hdr_sum(const void *h, uint16_t len)
+{
+	const uint8_t *b = h;
+	uint32_t w[5];
+	uint64_t s;
+	uint16_t i;
+
+	memcpy(w, b, sizeof(w)); /* the 20 bytes every header has, then its options */
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	for (i = sizeof(w); i < len; i += 4) {
+		memcpy(&w[0], b + i, sizeof(w[0]));
+		s += w[0];
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 static inline void ip_csum(struct rte_ipv4_hdr *ip)
 {
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~hdr_sum(ip, (uint16_t)((ip->version_ihl & 0xf) * 4));
 }
 
 /* The outer source: a per-flow address from the tunnel prefix (so that the backends'
@@ -762,8 +782,8 @@ static int parse_ipv4(struct fw_worker *w, struct pkt *p)
 	/* The NIC's verdict where it gives one (NONE: "not correct in the packet, but the
 	 * header's integrity verified", rte_mbuf_core.h); our own sum otherwise. */
 	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
-							  rte_raw_cksum(ip, p->ihl) != 0xffff))) {
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && hdr_sum(ip, p->ihl) != 0xffff))) {
 		reason = FW_DROP_IP_CHECKSUM;
 		goto drop;
 	}
