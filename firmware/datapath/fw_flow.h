@@ -19,9 +19,10 @@
  *     port to two ports of the VIP that also land in one bucket share an entry (they go
  *     to the same backend of the same VIP: no harm in a DSR balancer);
  *   - the expiry is a 32-bit coarse tick (FW_FLOW_TICK_HZ per second, wrapping after
- *     years; compared by signed difference). A hit writes the entry only when its expiry
- *     moves by at least a tick, i.e. at most FW_FLOW_TICK_HZ times per second per flow:
- *     the cache line stays clean on the hot path;
+ *     years; compared by signed difference). It is written as timeout + 1/16 ahead, and
+ *     a hit writes it again only when less than the timeout is left: once per 1/16 of
+ *     the timeout per flow (every 19 s for 300 s), so the cache line stays clean on the
+ *     hot path. An idle flow goes between its timeout and 17/16 of it;
  *   - the backend generation is kept modulo 2^14 (FW_FLOW_GEN_MASK), beside two state
  *     bits. A flow stays on its backend while that backend exists: the generation then
  *     matches exactly. A removed backend's slot reused 16384 identities later by another

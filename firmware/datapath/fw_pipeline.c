@@ -119,11 +119,19 @@ static inline uint16_t next_state(uint16_t gen, uint8_t tf)
 	return gen;
 }
 
-/* The expiry tick of an entry in state gen seen at tick now: a closing or half-open
- * flow keeps the VIP's fin-timeout, an established one its idle timeout. */
-static inline uint32_t expiry(const struct fw_state_vip *v, uint16_t gen, uint32_t now)
+/* The timeout of an entry in state gen: a closing or half-open flow keeps the VIP's
+ * fin-timeout, an established one its idle timeout. */
+static inline uint32_t lifetime(const struct fw_state_vip *v, uint16_t gen)
 {
-	return now + ((gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks);
+	return (gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks;
+}
+
+/* The expiry written for a lifetime life from tick now: life and 1/16 more, so that
+ * the next write is due only once the flow has used that 1/16 (a flow idles out between
+ * its timeout and 17/16 of it after its last packet). */
+static inline uint32_t expiry(uint32_t life, uint32_t now)
+{
+	return now + life + (life >> 4);
 }
 
 /*
@@ -149,17 +157,18 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, 
 			if (likely(((b->gen ^ e->gen) & FW_FLOW_GEN_MASK) == 0 && b->usable &&
 				   b->vip == vip)) {
 				if (learn) {
-					/* written only when the state or the expiry tick
-					 * changes: at most once per tick per flow */
-					uint32_t x;
+					/* Written only when the state changes or less than
+					 * the timeout is left: once per 1/16 of the timeout
+					 * per flow, not per packet (the line stays clean). */
+					uint32_t life;
 
 					g = next_state(e->gen, tf);
-					x = expiry(v, g, w->tick);
+					life = lifetime(v, g);
 					if (unlikely(g != e->gen)) {
 						e->gen = g;
-						e->expire = x;
-					} else if (x != e->expire) {
-						e->expire = x;
+						e->expire = expiry(life, w->tick);
+					} else if ((int32_t)(e->expire - (w->tick + life)) < 0) {
+						e->expire = expiry(life, w->tick);
 					}
 				}
 				return e->be;
@@ -181,7 +190,7 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, 
 		}
 		e->be = be;
 		e->gen = g;
-		e->expire = expiry(v, g, w->tick);
+		e->expire = expiry(lifetime(v, g), w->tick);
 		return be;
 	}
 	be = v->maglev[hash % st->maglev_size];
@@ -199,7 +208,7 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, 
 	e = fw_flow_insert(w->flows, id, hash, w->tick, &evicted);
 	e->be = be;
 	e->gen = first_state(st->backends[be].gen, tf);
-	e->expire = expiry(v, e->gen, w->tick);
+	e->expire = expiry(lifetime(v, e->gen), w->tick);
 	if (evicted)
 		w->cnt.ev[FW_EV_FLOW_EVICTED]++;
 	new_flow(w, vip, be);

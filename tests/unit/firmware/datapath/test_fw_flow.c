@@ -396,9 +396,9 @@ static void test_idle_flows_expire_after_the_vip_timeout(void **state)
 	t->now += 9 * hz; /* 9 s after the refresh: still pinned */
 	for (i = 0; i < NF / 2; i++)
 		assert_int_equal(send_flow(t, i), before[i]);
-	/* the second half idled 19 s, the first 10 s and 2 ticks (expiry is counted in
-	 * ticks of the flow table: fw_flow.h) */
-	t->now += 10 * hz + (2ull << t->w[0]->flows->tick_shift);
+	/* the second half idled 19 s, the first 10 s + 1/16 and 2 ticks (an idle flow goes
+	 * between its timeout and 17/16 of it, counted in ticks: fw_flow.h) */
+	t->now += 10 * hz + 10 * hz / 16 + (2ull << t->w[0]->flows->tick_shift);
 	for (i = 0; i < NF; i++)
 		moved += send_flow(t, i) != before[i];
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), NF);
@@ -490,6 +490,12 @@ static uint64_t ticks(struct tt_topo *t, unsigned int n)
 	return (uint64_t)n << t->w[0]->flows->tick_shift;
 }
 
+/* Enough time for a flow of timeout secs to be gone: 17/16 of it and 2 ticks (fw_flow.h) */
+static uint64_t past(struct tt_topo *t, unsigned int secs)
+{
+	return (uint64_t)secs * rte_get_tsc_hz() * 17 / 16 + ticks(t, 2);
+}
+
 /*
  * SYN flood at 10x the new-flow rate, from 10 000 sources, against a VIP with 100
  * established flows: what goes over the cap is forwarded (by Maglev) and counted, never
@@ -577,14 +583,14 @@ static void test_fin_or_rst_from_the_client_shortens_the_timeout(void **state)
 	t->now += 4 * hz; /* 4 s after the FIN: still there; the last ACK after a FIN ... */
 	assert_int_equal(send_one(t, IPPROTO_TCP, 2004, TT_ACK), fin_late);
 	/* ... does not give the flow its long timeout back */
-	t->now += hz + ticks(t, 2); /* 5 s and 2 ticks after the FIN and the RST */
+	t->now += past(t, 5) - 4 * hz; /* 5 s (+ 1/16 + 2 ticks) after the FIN and the RST */
 	republish(t, &o16);
 	send_one(t, IPPROTO_TCP, 2001, TT_ACK);
 	send_one(t, IPPROTO_TCP, 2002, TT_ACK);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 2);
 	assert_int_equal(send_one(t, IPPROTO_TCP, 2003, TT_ACK), ack);	    /* pinned */
 	assert_int_equal(send_one(t, IPPROTO_TCP, 2004, TT_ACK), fin_late); /* 1 s after */
-	t->now += 5 * hz + ticks(t, 2);
+	t->now += past(t, 5);
 	send_one(t, IPPROTO_TCP, 2004, TT_ACK);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 3);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_REPINNED), 0);
@@ -597,13 +603,12 @@ static void test_a_half_open_flow_lasts_the_fin_timeout(void **state)
 {
 	struct tt_topo *t = *state;
 	struct tt_opts o = {.web_backends = 4, .web_fin_timeout = 3};
-	uint64_t hz = rte_get_tsc_hz();
 
 	republish(t, &o);
 	send_one(t, IPPROTO_TCP, 3001, TT_SYN); /* never completed */
 	send_one(t, IPPROTO_TCP, 3002, TT_SYN);
 	send_one(t, IPPROTO_TCP, 3002, TT_ACK); /* completed */
-	t->now += 3 * hz + ticks(t, 2);
+	t->now += past(t, 3);
 	send_one(t, IPPROTO_TCP, 3001, TT_ACK);
 	send_one(t, IPPROTO_TCP, 3002, TT_ACK);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 1);
@@ -622,14 +627,17 @@ static void test_udp_flows_use_the_udp_timeout(void **state)
 	t->now += 29 * hz;
 	send_one(t, IPPROTO_UDP, 5001, 0);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 0);
-	t->now += 30 * hz + ticks(t, 2);
+	t->now += past(t, 30);
 	send_one(t, IPPROTO_UDP, 5001, 0);
 	send_one(t, IPPROTO_TCP, 5001, TT_ACK); /* 59 s idle: TCP keeps its 300 s */
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 1);
-	republish(t, &ten); /* a new timeout counts from the flow's next packet */
-	send_one(t, IPPROTO_UDP, 5001, 0);
-	t->now += 10 * hz + ticks(t, 2);
-	send_one(t, IPPROTO_UDP, 5001, 0);
+	republish(t, &ten); /* udp-timeout 10: a new flow gets it */
+	send_one(t, IPPROTO_UDP, 5002, 0);
+	t->now += 9 * hz;
+	send_one(t, IPPROTO_UDP, 5002, 0);
+	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 1);
+	t->now += past(t, 10);
+	send_one(t, IPPROTO_UDP, 5002, 0);
 	assert_int_equal(tt_ev(t, FW_EV_FLOW_EXPIRED), 2);
 }
 
