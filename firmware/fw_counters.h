@@ -86,6 +86,7 @@ struct fw_obj_counters {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t new_flows;
+	uint64_t capped; /* new flows over the new-flow rate: forwarded, not inserted */
 };
 
 /*

@@ -34,9 +34,11 @@
 #define FW_STATE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 
 struct fw_dp;
 struct rte_hash;
@@ -77,7 +79,9 @@ struct fw_vip_def {
 	uint8_t mode;		/* enum fw_vip_mode */
 	uint8_t hash;		/* enum fw_hash_mode */
 	uint16_t port_id;	/* DPDK port where the VIP lives (answers ARP there) */
-	uint32_t flow_timeout;	/* seconds an idle flow stays pinned; 0 = 300 */
+	uint32_t flow_timeout;	/* seconds an idle flow stays pinned; 0 = 300 (udp: 30) */
+	uint32_t fin_timeout_s; /* seconds a flow stays after the client's FIN/RST; 0 = 5 */
+	uint32_t udp_timeout_s; /* udp VIP: idle timeout, over flow_timeout; 0 = 30 */
 	uint32_t tunnel_src;	/* L3: outer source prefix (network order); 0 = port address */
 	uint8_t tunnel_src_len; /* 32 = a single address; < 32 = per-flow address from prefix */
 };
@@ -126,8 +130,11 @@ struct fw_state_vip {
 	uint8_t port_index; /* index in fw_state.ports */
 	uint8_t tunnel_src_len;
 	uint32_t tunnel_src;
-	uint64_t timeout_tsc; /* flow idle timeout in TSC cycles */
-	uint32_t flow_timeout;
+	uint32_t flow_timeout;	/* seconds: idle timeout in force (udp: the udp-timeout) */
+	uint32_t fin_timeout_s; /* seconds: after FIN/RST, and for a half-open flow */
+	uint32_t udp_timeout_s; /* seconds: udp-timeout as configured (0 = default 30) */
+	/* the same in flow-table ticks (fw_flow.h), computed at finalize */
+	uint32_t timeout_ticks, fin_ticks;
 	uint16_t *maglev; /* [maglev_size] backend slots or FW_SLOT_NONE */
 	uint16_t nb_backends;
 	uint16_t *backends; /* backend slots, in the order given */
@@ -161,6 +168,9 @@ struct fw_state {
 	struct fw_state_vip *vips;	   /* [max_vips] by slot */
 	struct fw_state_backend *backends; /* [max_backends] by slot */
 	struct rte_hash *vip_hash;	   /* struct fw_vip_key -> VIP slot / port index */
+	/* The same map for the workers: open addressing on the 8-byte key (fw_state_vip_find) */
+	uint32_t vip_mask; /* entries - 1 (a power of two, at most half full) */
+	struct fw_vip_entry *vip_table;
 
 	uint32_t nb_routes, routes_cap;
 	struct fw_state_route *routes;
@@ -184,6 +194,43 @@ struct fw_vip_key {
 	uint8_t proto;
 	uint8_t kind;
 };
+
+/* One entry of vip_table: key 0 = empty (a real key has kind >= 1). */
+struct fw_vip_entry {
+	uint64_t key; /* struct fw_vip_key as one word (fw_vip_key_word) */
+	uint64_t data;
+};
+
+static inline uint64_t fw_vip_key_word(uint32_t addr, uint8_t proto, uint16_t port, uint8_t kind)
+{
+	struct fw_vip_key k = {.addr = addr, .port = port, .proto = proto, .kind = kind};
+	uint64_t w;
+
+	memcpy(&w, &k, sizeof(w));
+	return w;
+}
+
+/*
+ * The per-packet VIP lookup: one CRC32C of the 8-byte key, then linear probing in a
+ * table at most half full (a few compares of one word, no function pointer and no
+ * memcmp as in rte_hash's generic path). Returns 0 and *data, or -1.
+ */
+static inline int fw_state_vip_find(const struct fw_state *st, uint64_t key, uintptr_t *data)
+{
+	uint32_t i = rte_hash_crc_8byte(key, 0) & st->vip_mask;
+
+	for (;;) {
+		const struct fw_vip_entry *e = &st->vip_table[i];
+
+		if (e->key == key) {
+			*data = (uintptr_t)e->data;
+			return 0;
+		}
+		if (e->key == 0)
+			return -1;
+		i = (i + 1) & st->vip_mask;
+	}
+}
 
 /* ---- builder ------------------------------------------------------------------------ */
 

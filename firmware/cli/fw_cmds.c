@@ -382,6 +382,7 @@ static struct tula_val *obj_counters(const struct fw_obj_counters *c)
 	tula_val_map_set(v, "packets", tula_val_uint(c->packets));
 	tula_val_map_set(v, "bytes", tula_val_uint(c->bytes));
 	tula_val_map_set(v, "new-flows", tula_val_uint(c->new_flows));
+	tula_val_map_set(v, "new-flows-capped", tula_val_uint(c->capped));
 	return v;
 }
 
@@ -418,10 +419,11 @@ static struct tula_val *vip_stats(const struct fw_state *st, const struct db_nod
 static void render_counters_line(struct tula_buf *out, const char *indent, const char *name,
 				 const struct tula_val *c)
 {
-	tula_buf_printf(out, "%s%-16s %14llu %16llu %12llu\n", indent, name,
+	tula_buf_printf(out, "%s%-16s %14llu %16llu %12llu %12llu\n", indent, name,
 			(unsigned long long)tula_val_get_uint(c, "packets"),
 			(unsigned long long)tula_val_get_uint(c, "bytes"),
-			(unsigned long long)tula_val_get_uint(c, "new-flows"));
+			(unsigned long long)tula_val_get_uint(c, "new-flows"),
+			(unsigned long long)tula_val_get_uint(c, "new-flows-capped"));
 }
 
 static void render_stats(const struct tula_val *v, struct tula_buf *out)
@@ -430,8 +432,8 @@ static void render_stats(const struct tula_val *v, struct tula_buf *out)
 	const struct tula_val *drops = tula_val_get(v, "drops");
 	const struct tula_val *events = tula_val_get(v, "events");
 
-	tula_buf_printf(out, "%-18s %14s %16s %12s\n", "VIP / backend", "Packets", "Bytes",
-			"New flows");
+	tula_buf_printf(out, "%-18s %14s %16s %12s %12s\n", "VIP / backend", "Packets", "Bytes",
+			"New flows", "Capped");
 	for (size_t i = 0; i < tula_val_count(vips); i++) {
 		const struct tula_val *vv = tula_val_at(vips, i),
 				      *bes = tula_val_get(vv, "backends");
@@ -518,7 +520,7 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const struct fw_state *st = fw_ctl_state(the_ctl);
 	struct fw_dp *dp = fw_ctl_dp(the_ctl);
-	struct fw_flow_entry top[TOP_TALKERS];
+	struct fw_talker top[TOP_TALKERS];
 	struct tula_val *v = tula_val_map(), *workers = tula_val_list(), *talkers = tula_val_list();
 	const struct db_node *one;
 	int err, want = -1;
@@ -555,7 +557,7 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		tula_val_list_add(workers, wv);
 		n = fw_dp_flow_top(dp, w, top, TOP_TALKERS);
 		for (unsigned int i = 0; i < n; i++) {
-			const struct fw_flow_entry *e = &top[i];
+			const struct fw_talker *e = &top[i];
 			struct tula_val *t;
 
 			if (want >= 0 && e->vip != want)

@@ -107,6 +107,7 @@ static struct fw_worker *worker_new(struct fw_dp *dp, unsigned int idx)
 {
 	int socket = (int)rte_socket_id();
 	struct fw_worker *w;
+	uint32_t rate;
 
 	w = rte_zmalloc_socket("fw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL)
@@ -131,8 +132,11 @@ static struct fw_worker *worker_new(struct fw_dp *dp, unsigned int idx)
 		return NULL;
 	}
 	/* new flows: a bucket of 1/10 s worth (at least one burst) */
-	fw_bucket_init(&w->new_flows, w->tsc_hz, dp->conf.new_flow_rate,
-		       RTE_MAX(dp->conf.new_flow_rate / 10, (uint32_t)FW_BURST), rte_rdtsc());
+	rate = dp->conf.new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0 : dp->conf.new_flow_rate;
+	fw_bucket_init(&w->new_flows, w->tsc_hz, rate, RTE_MAX(rate / 10, (uint32_t)FW_BURST),
+		       rte_rdtsc());
+	w->talk.every = FW_TALKER_SAMPLE;
+	w->talk.left = FW_TALKER_SAMPLE;
 	fw_bucket_init(&w->icmp_errors, w->tsc_hz, FW_ICMP_RATE, FW_ICMP_BURST, rte_rdtsc());
 	return w;
 }
@@ -156,6 +160,8 @@ struct fw_dp *fw_dp_create(const struct fw_dp_conf *conf)
 		dp->conf.max_backends = 4096;
 	if (dp->conf.flow_entries == 0)
 		dp->conf.flow_entries = 1u << 20;
+	if (dp->conf.new_flow_rate == 0)
+		dp->conf.new_flow_rate = FW_DP_NEW_FLOW_RATE_DEFAULT;
 	if (dp->conf.maglev_size == 0)
 		dp->conf.maglev_size = FW_MAGLEV_DEFAULT;
 	if (dp->conf.ring_size == 0)
@@ -275,6 +281,7 @@ static void sum_obj(struct fw_dp *dp, int vip, unsigned int slot, struct fw_obj_
 		out->packets += c->packets;
 		out->bytes += c->bytes;
 		out->new_flows += c->new_flows;
+		out->capped += c->capped;
 	}
 }
 
@@ -389,6 +396,7 @@ static void sub_base(struct fw_obj_counters *c, const struct fw_obj_counters *b)
 	c->packets -= b->packets;
 	c->bytes -= b->bytes;
 	c->new_flows -= b->new_flows;
+	c->capped -= b->capped;
 }
 
 int fw_dp_counters_vip(struct fw_dp *dp, unsigned int slot, struct fw_obj_counters *out)
@@ -445,32 +453,25 @@ int fw_dp_flow_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats
 	return 0;
 }
 
-unsigned int fw_dp_flow_top(struct fw_dp *dp, unsigned int worker, struct fw_flow_entry *out,
+unsigned int fw_dp_flow_top(struct fw_dp *dp, unsigned int worker, struct fw_talker *out,
 			    unsigned int n)
 {
-	const struct fw_flow_table *t;
-	unsigned int got = 0, i, w, j;
+	unsigned int got = 0, i, j;
 
 	if (worker >= dp->nb_workers || n == 0)
 		return 0;
-	t = dp->workers[worker]->flows;
-	for (i = 0; i < fw_flow_buckets(t); i++) {
-		for (w = 0; w < FW_FLOW_WAYS; w++) {
-			struct fw_flow_entry e;
+	for (i = 0; i < FW_TALKERS; i++) {
+		struct fw_talker t = dp->workers[worker]->talk.t[i];
 
-			if (t->b[i].sig[w] == 0)
-				continue;
-			e = t->b[i].e[w];
-			if (got == n && e.packets <= out[n - 1].packets)
-				continue;
-			/* Insertion into the sorted top-n list. */
-			j = got < n ? got++ : n - 1;
-			while (j > 0 && out[j - 1].packets < e.packets) {
-				out[j] = out[j - 1];
-				j--;
-			}
-			out[j] = e;
+		if (t.packets == 0 || (got == n && t.packets <= out[n - 1].packets))
+			continue;
+		/* Insertion into the sorted top-n list. */
+		j = got < n ? got++ : n - 1;
+		while (j > 0 && out[j - 1].packets < t.packets) {
+			out[j] = out[j - 1];
+			j--;
 		}
+		out[j] = t;
 	}
 	return got;
 }

@@ -28,6 +28,9 @@ struct fw_worker;
 struct rte_mbuf;
 struct rte_mempool;
 
+#define FW_DP_NEW_FLOW_RATE_DEFAULT 100000     /* per worker and second */
+#define FW_DP_NEW_FLOW_UNCAPPED	    UINT32_MAX /* fw_dp_conf.new_flow_rate: no cap */
+
 /* Sizes are fixed for the life of a fw_dp: tables and pools are sized at start. */
 struct fw_dp_conf {
 	uint16_t nb_workers;   /* worker contexts; 0 = one per worker lcore (at least 1) */
@@ -35,7 +38,10 @@ struct fw_dp_conf {
 	uint16_t max_backends; /* backend slots over all VIPs; 0 = 4096 (< 65535) */
 	uint32_t flow_entries; /* flow-table entries per worker; 0 = 1 << 20 */
 	/* New flows inserted per second per worker (a token bucket holding rate/10, at
-	 * least FW_BURST); above it new flows go by Maglev alone, uninserted. 0 = no cap. */
+	 * least FW_BURST); above it new flows go by Maglev alone, uninserted, and are
+	 * counted (new-flows-over-rate-cap, per VIP `capped`): SYN-flood protection, on
+	 * by default. 0 = FW_DP_NEW_FLOW_RATE_DEFAULT; FW_DP_NEW_FLOW_UNCAPPED = no cap
+	 * (what the configuration's `new-flow-rate 0` maps to). */
 	uint32_t new_flow_rate;
 	uint32_t maglev_size;	  /* prime; 0 = 65537 */
 	uint32_t ring_size;	  /* request/inject/punt ring entries (power of 2); 0 = 1024 */
@@ -109,11 +115,12 @@ int fw_dp_counters_clear_vip(struct fw_dp *dp, unsigned int slot);
 int fw_dp_flow_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats *out);
 
 /*
- * The n busiest flows (by packets) of worker idx, best first, read without stopping the
- * worker (an entry being rewritten at that instant may show mixed fields: display only).
- * Returns the number written.
+ * The n busiest flows of worker idx, best first, from its sampled top-talkers sketch
+ * (fw_flow.h: packets are estimates, in steps of the sampling period), read without
+ * stopping the worker (a sample being written at that instant may show mixed fields:
+ * display only). Returns the number written.
  */
-unsigned int fw_dp_flow_top(struct fw_dp *dp, unsigned int worker, struct fw_flow_entry *out,
+unsigned int fw_dp_flow_top(struct fw_dp *dp, unsigned int worker, struct fw_talker *out,
 			    unsigned int n);
 
 /*

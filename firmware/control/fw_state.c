@@ -7,6 +7,7 @@
 
 #include "firmware/control/fw_dp_priv.h"
 #include "firmware/control/fw_maglev.h"
+#include "firmware/datapath/fw_flow.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,7 +26,9 @@
 /* Maglev tables are published as is: their empty entry is the state's "no slot". */
 _Static_assert(FW_MAGLEV_NONE == FW_SLOT_NONE, "Maglev's empty entry is FW_SLOT_NONE");
 
-#define DEFAULT_TIMEOUT 300
+#define DEFAULT_TIMEOUT	    300
+#define DEFAULT_FIN_TIMEOUT 5  /* after the client's FIN/RST, and for a half-open flow */
+#define DEFAULT_UDP_TIMEOUT 30 /* udp: no FIN to tell when a flow ends */
 
 struct fw_state *fw_state_new(struct fw_dp *dp)
 {
@@ -66,6 +69,7 @@ void fw_state_free(struct fw_state *st)
 	free(st->neighs);
 	if (st->vip_hash != NULL)
 		rte_hash_free(st->vip_hash);
+	free(st->vip_table);
 	if (st->lpm != NULL)
 		rte_lpm_free(st->lpm);
 	free(st);
@@ -275,6 +279,12 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
 	v->hash = def->hash;
 	v->port_index = st->port_index[def->port_id];
 	v->flow_timeout = def->flow_timeout ? def->flow_timeout : DEFAULT_TIMEOUT;
+	v->udp_timeout_s = def->udp_timeout_s;
+	if (def->proto == IPPROTO_UDP) /* udp-timeout, else flow-timeout, else 30 s */
+		v->flow_timeout = def->udp_timeout_s  ? def->udp_timeout_s
+				  : def->flow_timeout ? def->flow_timeout
+						      : DEFAULT_UDP_TIMEOUT;
+	v->fin_timeout_s = def->fin_timeout_s ? def->fin_timeout_s : DEFAULT_FIN_TIMEOUT;
 	v->tunnel_src = def->tunnel_src & fw_netmask(def->tunnel_src_len);
 	v->tunnel_src_len = def->tunnel_src ? def->tunnel_src_len : 0;
 	snprintf(v->name, sizeof(v->name), "%s", def->name);
@@ -459,6 +469,46 @@ static int hash_add(struct fw_state *st, const struct fw_vip_key *k, uintptr_t d
 	return rte_hash_add_key_data(st->vip_hash, k, (void *)data);
 }
 
+/* The key is 8 bytes: one compare, where rte_hash's generic path calls memcmp. The
+ * workers use vip_table (build_vip_table) instead. */
+static int vip_key_cmp(const void *a, const void *b, size_t len)
+{
+	uint64_t x, y;
+
+	(void)len;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
+_Static_assert(sizeof(struct fw_vip_key) == sizeof(uint64_t), "vip_key_cmp compares 8 bytes");
+
+/* vip_table: every key of vip_hash (its last value for a key added twice). */
+static int build_vip_table(struct fw_state *st)
+{
+	uint32_t n = (uint32_t)rte_hash_count(st->vip_hash), size = 16, next = 0, i;
+	const void *key;
+	void *data;
+
+	while (size < 2 * n)
+		size <<= 1;
+	st->vip_table = calloc(size, sizeof(*st->vip_table));
+	if (st->vip_table == NULL)
+		return -ENOMEM;
+	st->vip_mask = size - 1;
+	while (rte_hash_iterate(st->vip_hash, &key, &data, &next) >= 0) {
+		uint64_t w;
+
+		memcpy(&w, key, sizeof(w));
+		i = rte_hash_crc_8byte(w, 0) & st->vip_mask;
+		while (st->vip_table[i].key != 0)
+			i = (i + 1) & st->vip_mask;
+		st->vip_table[i].key = w;
+		st->vip_table[i].data = (uintptr_t)data;
+	}
+	return 0;
+}
+
 static int build_vip_hash(struct fw_state *st)
 {
 	struct rte_hash_parameters hp = {0};
@@ -479,6 +529,7 @@ static int build_vip_hash(struct fw_state *st)
 	st->vip_hash = rte_hash_create(&hp);
 	if (st->vip_hash == NULL)
 		return -(rte_errno ? rte_errno : ENOMEM);
+	rte_hash_set_cmp_func(st->vip_hash, vip_key_cmp);
 	for (i = 0; i < st->nb_ports; i++) {
 		uint8_t j;
 
@@ -526,7 +577,7 @@ static int build_vip_hash(struct fw_state *st)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return build_vip_table(st);
 }
 
 /*
@@ -567,6 +618,7 @@ static const uint16_t *same_maglev(const struct fw_state *st, uint32_t i,
 int fw_state_finalize(struct fw_state *st)
 {
 	struct fw_maglev_backend *mb = NULL;
+	uint8_t shift = fw_flow_tick_shift(rte_get_tsc_hz());
 	uint32_t i, j;
 	int rc;
 
@@ -587,7 +639,8 @@ int fw_state_finalize(struct fw_state *st)
 
 		if (v->gen == 0)
 			continue;
-		v->timeout_tsc = (uint64_t)v->flow_timeout * rte_get_tsc_hz();
+		v->timeout_ticks = fw_flow_ticks(rte_get_tsc_hz(), shift, v->flow_timeout);
+		v->fin_ticks = fw_flow_ticks(rte_get_tsc_hz(), shift, v->fin_timeout_s);
 		v->maglev = malloc(st->maglev_size * sizeof(*v->maglev));
 		mb = realloc(mb, (v->nb_backends + 1) * sizeof(*mb));
 		if (v->maglev == NULL || mb == NULL) {

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
@@ -49,16 +50,27 @@ static void *map_aligned(size_t len)
 	return a;
 }
 
+uint8_t fw_flow_tick_shift(uint64_t hz)
+{
+	uint8_t s = 0;
+
+	/* the longest power-of-two tick that still gives TICK_HZ ticks per second */
+	while (s < 62 && (hz >> (s + 1)) >= FW_FLOW_TICK_HZ)
+		s++;
+	return s;
+}
+
 struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 {
 	struct fw_flow_table *t;
-	uint32_t nb = 1;
+	uint32_t nb = 1, i, w;
 
 	if (entries == 0 || entries > (1u << 30)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	while ((uint64_t)nb * FW_FLOW_WAYS < entries)
+	/* at least two ways per flow: a load factor of at most 0.5 */
+	while ((uint64_t)nb * FW_FLOW_WAYS < 2ull * entries)
 		nb <<= 1;
 	t = rte_zmalloc_socket("fw_flow", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {
@@ -66,9 +78,9 @@ struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 		return NULL;
 	}
 	/* The buckets are CPU-only memory (never DMA'd): an anonymous mapping that the
-	 * kernel may back with transparent huge pages. A 1 M-flow table spans ~100 MB;
-	 * with 4 KiB pages every lookup would also miss the TLB (the EAL's own memory is
-	 * 4 KiB pages when it runs with --no-huge). */
+	 * kernel may back with transparent huge pages. A 1 M-flow table spans 32 MB; with
+	 * 4 KiB pages every lookup would also miss the TLB (the EAL's own memory is 4 KiB
+	 * pages when it runs with --no-huge). */
 	t->bytes = RTE_ALIGN_CEIL((size_t)nb * sizeof(*t->b), HUGE_2M);
 	t->b = map_aligned(t->bytes);
 	(void)socket;
@@ -77,7 +89,12 @@ struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* Every way free, written now: the pages are faulted in here, not on a worker. */
+	for (i = 0; i < nb; i++)
+		for (w = 0; w < FW_FLOW_WAYS; w++)
+			t->b[i].e[w].key = FW_FLOW_FREE;
 	t->mask = nb - 1;
+	t->tick_shift = fw_flow_tick_shift(rte_get_tsc_hz());
 	t->st.capacity = (uint64_t)nb * FW_FLOW_WAYS;
 	return t;
 }
@@ -91,35 +108,15 @@ void fw_flow_free(struct fw_flow_table *t)
 	rte_free(t);
 }
 
-static inline int key_eq(const struct fw_flow_key *a, const struct fw_flow_key *b)
-{
-	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
-	       a->dport == b->dport && a->proto == b->proto;
-}
-
-struct fw_flow_entry *fw_flow_lookup(struct fw_flow_table *t, const struct fw_flow_key *k,
-				     uint32_t hash)
+struct fw_flow_entry *fw_flow_insert(struct fw_flow_table *t, uint64_t key, uint32_t hash,
+				     uint32_t now, int *evicted)
 {
 	struct fw_flow_bucket *b = &t->b[hash & t->mask];
-	uint32_t sig = hash | 1, i;
-
-	for (i = 0; i < FW_FLOW_WAYS; i++) {
-		if (b->sig[i] == sig && key_eq(&b->e[i].key, k))
-			return &b->e[i];
-	}
-	return NULL;
-}
-
-struct fw_flow_entry *fw_flow_insert(struct fw_flow_table *t, const struct fw_flow_key *k,
-				     uint32_t hash, uint64_t now, uint64_t timeout, int *evicted)
-{
-	struct fw_flow_bucket *b = &t->b[hash & t->mask];
-	uint32_t sig = hash | 1, i, victim = FW_FLOW_WAYS, lru = 0;
-	struct fw_flow_entry *e;
+	unsigned int i, victim = 0;
 
 	*evicted = 0;
 	for (i = 0; i < FW_FLOW_WAYS; i++) {
-		if (b->sig[i] == 0) {
+		if (b->e[i].key == FW_FLOW_FREE) {
 			victim = i;
 			t->st.used++;
 			goto take;
@@ -131,21 +128,16 @@ struct fw_flow_entry *fw_flow_insert(struct fw_flow_table *t, const struct fw_fl
 			t->st.expired++;
 			goto take;
 		}
-		if (i == 0 || b->e[i].last < b->e[lru].last)
-			lru = i;
+		/* closest to expiry, by signed difference (the tick wraps) */
+		if ((int32_t)(b->e[i].expire - b->e[victim].expire) < 0)
+			victim = i;
 	}
-	victim = lru;
 	t->st.evicted++;
 	*evicted = 1;
 take:
 	t->st.inserted++;
-	b->sig[victim] = sig;
-	e = &b->e[victim];
-	e->key = *k;
-	e->last = now;
-	e->timeout = timeout;
-	e->packets = 0;
-	return e;
+	b->e[victim].key = key;
+	return &b->e[victim];
 }
 
 uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint16_t be, uint32_t from,
@@ -157,11 +149,13 @@ uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint16_t be,
 		struct fw_flow_bucket *b = &t->b[i];
 
 		for (w = 0; w < FW_FLOW_WAYS; w++) {
-			if (b->sig[w] == 0 || b->e[w].vip != vip)
+			struct fw_flow_entry *e = &b->e[w];
+
+			if (e->key == FW_FLOW_FREE || fw_flow_vip(e) != vip)
 				continue;
-			if (be != FW_SLOT_NONE && b->e[w].be != be)
+			if (be != FW_SLOT_NONE && e->be != be)
 				continue;
-			b->sig[w] = 0;
+			e->key = FW_FLOW_FREE;
 			t->st.used--;
 			t->st.flushed++;
 		}

@@ -46,6 +46,7 @@ struct pkt {
 	uint8_t frag;  /* a fragment (MF or offset) */
 	uint8_t first; /* offset 0 */
 	/* set by l4_classify for the flow stage */
+	uint8_t tflags; /* TCP flags (0 for udp and fragments) */
 	uint16_t vip;
 	uint32_t hash;
 	struct fw_flow_key key;
@@ -68,13 +69,7 @@ static int punt(struct fw_worker *w, struct rte_mbuf *m, uint8_t kind)
 static inline int vip_lookup(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port,
 			     uint8_t kind, uintptr_t *data)
 {
-	struct fw_vip_key k = {.addr = addr, .port = port, .proto = proto, .kind = kind};
-	void *d;
-
-	if (rte_hash_lookup_data(st->vip_hash, &k, &d) < 0)
-		return -1;
-	*data = (uintptr_t)d;
-	return 0;
+	return fw_state_vip_find(st, fw_vip_key_word(addr, proto, port, kind), data);
 }
 
 /* The VIP slot for (addr, proto, port), falling back to `port *`; -1 if none. */
@@ -97,28 +92,85 @@ static inline void new_flow(struct fw_worker *w, uint16_t vip, uint16_t be)
 	w->cnt.be[be].new_flows++;
 }
 
+/* TCP flags that end a flow (RFC 9293 3.5, 3.6). */
+#define END_FLAGS (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)
+
+/* The state bits of a new entry for a packet with TCP flags tf (0 for udp): a SYN
+ * without ACK opens a half-open flow, a FIN or RST a closing one. */
+static inline uint16_t first_state(uint32_t be_gen, uint8_t tf)
+{
+	uint16_t g = (uint16_t)(be_gen & FW_FLOW_GEN_MASK);
+
+	if (unlikely(tf & END_FLAGS))
+		return g | FW_FLOW_FIN;
+	if (unlikely((tf & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG))
+		return g | FW_FLOW_SYN;
+	return g;
+}
+
+/* The state bits after a packet with TCP flags tf: a FIN or RST closes the flow for
+ * good; anything but a SYN completes a half-open one. */
+static inline uint16_t next_state(uint16_t gen, uint8_t tf)
+{
+	if (unlikely(tf & END_FLAGS))
+		return (uint16_t)((gen & ~FW_FLOW_SYN) | FW_FLOW_FIN);
+	if (unlikely(gen & FW_FLOW_SYN) && !(tf & RTE_TCP_SYN_FLAG))
+		return (uint16_t)(gen & ~FW_FLOW_SYN);
+	return gen;
+}
+
+/* The timeout of an entry in state gen: a closing or half-open flow keeps the VIP's
+ * fin-timeout, an established one its idle timeout. */
+static inline uint32_t lifetime(const struct fw_state_vip *v, uint16_t gen)
+{
+	return (gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks;
+}
+
+/* The expiry written for a lifetime life from tick now: life and 1/16 more, so that
+ * the next write is due only once the flow has used that 1/16 (a flow idles out between
+ * its timeout and 17/16 of it after its last packet). */
+static inline uint32_t expiry(uint32_t life, uint32_t now)
+{
+	return now + life + (life >> 4);
+}
+
 /*
- * The backend slot for the flow k of VIP vip, or -1 (no usable backend). A pinned flow
- * stays on its backend while that backend exists (same generation) and is usable, even
- * with weight 0 (drain). With learn, new flows are inserted (within the rate cap).
+ * The backend slot for flow id (fw_flow_id) of VIP vip, or -1 (no usable backend). A
+ * pinned flow stays on its backend while that backend exists (same generation) and is
+ * usable, even with weight 0 (drain). With learn (a packet from the client, tf its TCP
+ * flags), the entry is refreshed and new flows are inserted within the rate cap.
  */
-static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
-		  const struct fw_flow_key *k, uint32_t hash, int learn)
+static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, uint64_t id,
+		  uint32_t hash, uint8_t tf, int learn)
 {
 	const struct fw_state_vip *v = &st->vips[vip];
-	struct fw_flow_entry *e = fw_flow_lookup(w->flows, k, hash);
-	uint16_t be;
+	struct fw_flow_entry *e = fw_flow_lookup(w->flows, id, hash);
+	uint16_t be, g;
 	int evicted;
 
-	if (e != NULL) {
-		int old = fw_flow_expired(e, w->now);
+	if (likely(e != NULL)) {
+		int old = fw_flow_expired(e, w->tick);
 
-		if (!old && e->vip == vip) {
+		if (likely(!old)) {
 			const struct fw_state_backend *b = &st->backends[e->be];
 
-			if (likely(b->gen == e->be_gen && b->usable && b->vip == vip)) {
-				e->last = w->now;
-				e->packets++;
+			if (likely(((b->gen ^ e->gen) & FW_FLOW_GEN_MASK) == 0 && b->usable &&
+				   b->vip == vip)) {
+				if (learn) {
+					/* Written only when the state changes or less than
+					 * the timeout is left: once per 1/16 of the timeout
+					 * per flow, not per packet (the line stays clean). */
+					uint32_t life;
+
+					g = next_state(e->gen, tf);
+					life = lifetime(v, g);
+					if (unlikely(g != e->gen)) {
+						e->gen = g;
+						e->expire = expiry(life, w->tick);
+					} else if ((int32_t)(e->expire - (w->tick + life)) < 0) {
+						e->expire = expiry(life, w->tick);
+					}
+				}
 				return e->be;
 			}
 		}
@@ -129,15 +181,16 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
 		if (old) {
 			w->cnt.ev[FW_EV_FLOW_EXPIRED]++;
 			new_flow(w, vip, be);
+			g = first_state(st->backends[be].gen, tf);
 		} else {
 			w->cnt.ev[FW_EV_FLOW_REPINNED]++;
+			g = next_state((uint16_t)((st->backends[be].gen & FW_FLOW_GEN_MASK) |
+						  (e->gen & ~FW_FLOW_GEN_MASK)),
+				       tf);
 		}
-		e->vip = vip;
 		e->be = be;
-		e->be_gen = st->backends[be].gen;
-		e->last = w->now;
-		e->timeout = v->timeout_tsc;
-		e->packets = 1;
+		e->gen = g;
+		e->expire = expiry(lifetime(v, g), w->tick);
 		return be;
 	}
 	be = v->maglev[hash % st->maglev_size];
@@ -146,25 +199,77 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
 	if (!learn)
 		return be;
 	if (!fw_bucket_take(&w->new_flows, w->now)) {
-		/* Over the cap: forwarded by hash alone, nothing evicted. */
+		/* Over the cap (a SYN flood): forwarded by hash alone, nothing evicted. */
 		w->cnt.ev[FW_EV_NEW_FLOW_CAPPED]++;
+		w->cnt.vip[vip].capped++;
+		w->cnt.be[be].capped++;
 		return be;
 	}
-	e = fw_flow_insert(w->flows, k, hash, w->now, v->timeout_tsc, &evicted);
-	e->vip = vip;
+	e = fw_flow_insert(w->flows, id, hash, w->tick, &evicted);
 	e->be = be;
-	e->be_gen = st->backends[be].gen;
-	e->packets = 1;
+	e->gen = first_state(st->backends[be].gen, tf);
+	e->expire = expiry(lifetime(v, e->gen), w->tick);
 	if (evicted)
 		w->cnt.ev[FW_EV_FLOW_EVICTED]++;
 	new_flow(w, vip, be);
 	return be;
 }
 
+/* One packet in w->talk.every: into the top-talkers sketch (fw_flow.h). */
+static void talk_sample(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+			const struct fw_flow_key *k, uint16_t be)
+{
+	struct fw_talkers *tk = &w->talk;
+	struct fw_talker *t, *min = &tk->t[0];
+	unsigned int i;
+
+	tk->left = tk->every;
+	for (i = 0; i < FW_TALKERS; i++) {
+		t = &tk->t[i];
+		if (t->packets != 0 && t->vip == vip && memcmp(&t->key, k, sizeof(*k)) == 0)
+			goto found;
+		if (t->packets < min->packets)
+			min = t;
+	}
+	t = min; /* Space-Saving: the newcomer inherits the smallest count */
+	t->key = *k;
+	t->vip = vip;
+found:
+	t->packets += tk->every;
+	t->be = be;
+	t->be_gen = st->backends[be].gen;
+}
+
+/*
+ * The ones' complement sum of an IPv4 header of len bytes (a multiple of 4, >= 20), folded to
+ * 16 bits: 0xffff when its checksum is right. RFC 1071 section 2: the sum may be taken
+ * in any word size and either byte order; 32-bit words into 64 bits need no carry
+ * handling in the loop, where rte_raw_cksum adds 16 bits at a time.
+ */
+static inline uint16_t hdr_sum(const void *h, uint16_t len)
+{
+	const uint8_t *b = h;
+	uint32_t w[5];
+	uint64_t s;
+	uint16_t i;
+
+	memcpy(w, b, sizeof(w)); /* the 20 bytes every header has, then its options */
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	for (i = sizeof(w); i < len; i += 4) {
+		memcpy(&w[0], b + i, sizeof(w[0]));
+		s += w[0];
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 static inline void ip_csum(struct rte_ipv4_hdr *ip)
 {
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~hdr_sum(ip, (uint16_t)((ip->version_ihl & 0xf) * 4));
 }
 
 /* The outer source: a per-flow address from the tunnel prefix (so that the backends'
@@ -472,7 +577,7 @@ static int icmp_error(struct fw_worker *w, const struct fw_state *st, struct pkt
 	}
 	flow_key(&k, &st->vips[vip], in->dst_addr, in->src_addr, in->next_proto_id, dport, sport);
 	hash = fw_flow_hash(&k);
-	be = choose(w, st, (uint16_t)vip, &k, hash, 0);
+	be = choose(w, st, (uint16_t)vip, fw_flow_id((uint16_t)vip, k.src, k.sport), hash, 0, 0);
 	if (be < 0) {
 		fw_drop(w, p->m, FW_DROP_NO_BACKEND);
 		return 0;
@@ -532,6 +637,7 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 
 	if (have > l4len)
 		have = l4len;
+	p->tflags = 0;
 	if (!p->frag) {
 		if (proto == IPPROTO_TCP) {
 			const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)l4;
@@ -541,6 +647,7 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 				fw_drop(w, p->m, FW_DROP_L4_TRUNCATED);
 				return 0;
 			}
+			p->tflags = t->tcp_flags;
 		} else {
 			const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)l4;
 
@@ -588,12 +695,15 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 /* The flow stage: backend choice (flow table, Maglev) and the DSR rewrite. */
 static int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
 {
-	int be = choose(w, st, p->vip, &p->key, p->hash, 1);
+	int be = choose(w, st, p->vip, fw_flow_id(p->vip, p->key.src, p->key.sport), p->hash,
+			p->tflags, 1);
 
 	if (be < 0) {
 		fw_drop(w, p->m, FW_DROP_NO_BACKEND);
 		return 0;
 	}
+	if (unlikely(--w->talk.left == 0))
+		talk_sample(w, st, p->vip, &p->key, (uint16_t)be);
 	return dsr_forward(w, st, p, p->vip, (uint16_t)be, p->hash, 1);
 }
 
@@ -652,6 +762,7 @@ static int parse_ipv4(struct fw_worker *w, struct pkt *p)
 	uint32_t frame = rte_pktmbuf_pkt_len(m) - p->l2_len;
 	struct rte_ipv4_hdr *ip;
 	unsigned int reason;
+	uint64_t ck;
 
 	if (unlikely(have < sizeof(*ip))) {
 		reason = FW_DROP_IP_TRUNCATED;
@@ -677,7 +788,11 @@ static int parse_ipv4(struct fw_worker *w, struct pkt *p)
 		reason = FW_DROP_IP_TOTAL_LENGTH;
 		goto drop;
 	}
-	if (unlikely(rte_raw_cksum(ip, p->ihl) != 0xffff)) {
+	/* The NIC's verdict where it gives one (NONE: "not correct in the packet, but the
+	 * header's integrity verified", rte_mbuf_core.h); our own sum otherwise. */
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && hdr_sum(ip, p->ihl) != 0xffff))) {
 		reason = FW_DROP_IP_CHECKSUM;
 		goto drop;
 	}
@@ -737,10 +852,11 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 }
 
 /*
- * One burst in three stages so that flow-table cache misses overlap: (1) parse and
+ * One burst in two stages so that flow-table cache misses overlap: (1) parse and
  * classify every frame, finishing those that need no flow (ARP, ICMP, punts, drops)
- * and prefetching the flow bucket of the others; (2) prefetch the matching entries;
- * (3) choose backends and rewrite.
+ * and prefetching the flow bucket of the others; (2) choose backends and rewrite. By
+ * the time stage 2 looks up the first flow, the buckets of the whole burst are on
+ * their way (one cache line each: fw_flow.h).
  */
 static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf **pkts,
 		      uint16_t n)
@@ -748,14 +864,14 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 	struct pkt ps[FW_BURST];
 	uint16_t i, nd = 0, q = 0;
 
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		struct pkt *p = &ps[nd];
 		uint16_t type;
 		int r;
 
 		p->m = pkts[i];
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		p->pi = st->port_index[p->m->port];
 		if (unlikely(p->pi == FW_PORT_INDEX_NONE)) {
 			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
@@ -767,7 +883,7 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 		if (likely(type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))) {
 			r = ipv4_input(w, st, p);
 			if (r < 0) {
-				fw_flow_prefetch_bucket(w->flows, p->hash);
+				fw_flow_prefetch(w->flows, p->hash);
 				nd++;
 			} else {
 				q += (uint16_t)r;
@@ -778,8 +894,6 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_drop(w, p->m, FW_DROP_ETHERTYPE);
 		}
 	}
-	for (i = 0; i < nd; i++)
-		fw_flow_prefetch_entry(w->flows, ps[i].hash);
 	for (i = 0; i < nd; i++)
 		q += (uint16_t)l4_forward(w, st, &ps[i]);
 	return q;

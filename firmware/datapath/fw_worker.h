@@ -16,10 +16,10 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "firmware/datapath/fw_flow.h"
 #include "firmware/fw_counters.h"
 #include "firmware/fw_state.h"
 
-struct fw_flow_table;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct rte_ring;
@@ -88,6 +88,7 @@ struct fw_worker {
 	const struct fw_state *st;    /* worker (adopted from FW_REQ_ADOPT) */
 	struct fw_flow_table *flows;  /* init; entries: worker */
 	uint64_t now;		      /* worker: TSC at fw_worker_begin */
+	uint32_t tick;		      /* worker: now in flow-table ticks (fw_flow.h) */
 	uint16_t idx;		      /* init: worker index = RX/TX queue index = RCU id */
 	uint16_t ip_id;		      /* worker: IP id of outer headers that may fragment */
 	struct fw_counters cnt;	      /* worker writes; control reads and sums */
@@ -105,6 +106,8 @@ struct fw_worker {
 	uint16_t flush_vip, flush_be;
 	uint32_t flush_next;
 	uint64_t flush_base;
+
+	struct fw_talkers talk; /* worker: top-talkers sketch (every: init) */
 
 	fw_tx_fn tx; /* init (tests may replace it before driving the context) */
 	void *tx_arg;

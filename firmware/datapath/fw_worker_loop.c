@@ -87,6 +87,7 @@ void fw_worker_begin(struct fw_worker *w, uint64_t now)
 	struct fw_req r;
 
 	w->now = now;
+	w->tick = (uint32_t)(now >> w->flows->tick_shift);
 	while (rte_ring_sc_dequeue_elem(w->req, &r, sizeof(r)) == 0)
 		handle_req(w, &r);
 	if (w->flushing) {

@@ -10,17 +10,29 @@
  * burst is handed to the same TX function. The pipeline's cost is reported as a ratio
  * to that baseline and as the difference in ns per packet.
  *
+ * Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not the wall clock: on a
+ * shared machine the wall clock also counts the time other processes held the core.
+ * Cycles are core cycles: the CPU time times the core clock, measured in the same run
+ * by a chain of dependent additions (one cycle each). The TSC is no cycle counter here:
+ * it ticks at the nominal clock while the core boosts above it.
+ *
+ * The flow table is created for FLOWS flows (fw_dp_conf.flow_entries = FLOWS), so it
+ * runs at the load factor a worker configured for that many flows runs at; flows whose
+ * bucket is full evict and are inserted again, as they would be.
+ *
  *   build/tests/bench/bench_fw_pipeline [FLOWS [PACKETS [l2|l3]]]
  *                                       (defaults 1048576 20000000, both modes)
  *
  * Under `valgrind --tool=callgrind` the instruction counts of fw_pipeline_burst() and of
  * the baseline's touch_burst() + bench_tx(), per packet, are the same figures without
- * the noise of a shared machine (tests/bench/bench-pipeline.sh does this).
+ * the noise of a shared machine (tests/bench/bench-pipeline.sh does this, for the same
+ * flow counts, so that cycles and instructions per packet describe the same case).
  */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -34,6 +46,7 @@
 #include "firmware/control/fw_dp.h"
 #include "firmware/datapath/fw_pipeline.h"
 #include "firmware/fw_state.h"
+#include "firmware/datapath/fw_flow.h"
 #include "firmware/datapath/fw_worker_loop.h"
 
 #define NB_BURSTS     128
@@ -108,6 +121,28 @@ struct result {
 	double ns, mpps;
 };
 
+/* The calling thread's CPU time, in ns. */
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* The core clock in GHz: dependent additions (one cycle each) per ns of CPU time. */
+static double core_ghz(void)
+{
+	const uint64_t n = 20000000;
+	uint64_t x = 0, i;
+	double t0 = cpu_ns(), t1;
+
+	for (i = 0; i < n; i++)
+		__asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+	t1 = cpu_ns();
+	return (double)(4 * n) / (t1 - t0);
+}
+
 /* The baseline's work on a burst: read the headers the pipeline reads, then TX.
  * Not inlined, so that callgrind counts it apart. */
 static __attribute__((noinline)) uint64_t touch_burst(struct rte_mbuf **pkts)
@@ -127,12 +162,13 @@ static __attribute__((noinline)) uint64_t touch_burst(struct rte_mbuf **pkts)
 /* Push `packets` through (pipeline) or touch them (baseline). */
 static struct result run(struct fw_worker *w, uint32_t flows, uint64_t packets, int pipeline)
 {
-	uint64_t t0, t1, done = 0, acc = 0;
+	uint64_t done = 0, acc = 0;
+	double t0, t1;
 	uint32_t f = 0, b = 0;
 	struct result r;
 
 	sent = 0;
-	t0 = rte_rdtsc_precise();
+	t0 = cpu_ns();
 	while (done < packets) {
 		struct rte_mbuf **pkts = bursts[b];
 		unsigned int i;
@@ -153,14 +189,14 @@ static struct result run(struct fw_worker *w, uint32_t flows, uint64_t packets, 
 		if (++b == NB_BURSTS)
 			b = 0;
 	}
-	t1 = rte_rdtsc_precise();
+	t1 = cpu_ns();
 	sink = acc;
 	if (sent != done) {
 		fprintf(stderr, "bench: %lu of %lu packets left (drops?)\n", (unsigned long)sent,
 			(unsigned long)done);
 		exit(1);
 	}
-	r.ns = (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / (double)done;
+	r.ns = (t1 - t0) / (double)done;
 	r.mpps = 1e3 / r.ns;
 	return r;
 }
@@ -176,6 +212,19 @@ static struct result median(struct result *r)
 {
 	qsort(r, ROUNDS, sizeof(*r), cmp_ns);
 	return r[ROUNDS / 2];
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static double median_d(double *v)
+{
+	qsort(v, ROUNDS, sizeof(*v), cmp_d);
+	return v[ROUNDS / 2];
 }
 
 static struct fw_state *make_state(struct fw_dp *dp, int l3)
@@ -242,22 +291,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("Tula data-path benchmark: 1 core, %u-byte frames, bursts of %u, 1 VIP x 16 "
-	       "backends,\n%u distinct established flows, %lu packets per mode (median of %u "
-	       "alternating slices), TSC %.2f GHz\n\n",
-	       FRAME_LEN, FW_BURST, flows, (unsigned long)packets, ROUNDS, rte_get_tsc_hz() / 1e9);
-	printf("%-34s %10s %10s %10s\n", "run", "ns/pkt", "Mpps", "x baseline");
+	       "backends,\n%u distinct established flows in a table created for %u flows, %lu "
+	       "packets per mode\n(median of %u alternating slices; time = thread CPU time), "
+	       "TSC %.2f GHz\n\n",
+	       FRAME_LEN, FW_BURST, flows, flows, (unsigned long)packets, ROUNDS,
+	       rte_get_tsc_hz() / 1e9);
+	printf("%-34s %10s %10s %10s %10s\n", "run", "ns/pkt", "cycles/pkt", "Mpps", "x baseline");
 	for (mode = 0; mode < 2; mode++) {
 		if (only != NULL && strcmp(only, mode ? "l3" : "l2") != 0)
 			continue;
+		/* no new-flow cap: the first pass inserts every flow at full speed */
 		struct fw_dp_conf c = {.nb_workers = 1,
-				       .flow_entries = flows * 2,
+				       .flow_entries = flows,
 				       .max_vips = 16,
 				       .max_backends = 64,
+				       .new_flow_rate = FW_DP_NEW_FLOW_UNCAPPED,
 				       .pool = pool};
 		struct fw_dp *dp = fw_dp_create(&c);
 		struct fw_worker *w;
 		struct result base, pipe, warm, bs[ROUNDS], ps[ROUNDS];
-		uint64_t drop[FW_DROP_MAX], ev[FW_EV_MAX], drops = 0;
+		uint64_t drop[FW_DROP_MAX], ev[FW_EV_MAX], drops = 0, ev0, warm_new, warm_evicted;
+		double ghz[ROUNDS], g, bpf, load, churn;
+		const char *name = mode ? "L3" : "L2";
+		struct fw_flow_stats fs;
 		unsigned int k;
 
 		if (dp == NULL || fw_dp_publish_sync(dp, make_state(dp, mode)) != 0) {
@@ -271,26 +327,44 @@ int main(int argc, char **argv)
 		 * baseline and pipeline alternate in ROUNDS slices so that both meet the
 		 * same machine (it is shared); the median slice of each is reported. */
 		warm = run(w, flows, flows, 1);
+		fw_dp_counters_global(dp, drop, ev);
+		warm_new = ev[FW_EV_NEW_FLOWS];
+		warm_evicted = ev0 = ev[FW_EV_FLOW_EVICTED];
 		for (k = 0; k < ROUNDS; k++) {
 			bs[k] = run(w, flows, packets / ROUNDS, 0);
 			ps[k] = run(w, flows, packets / ROUNDS, 1);
+			ghz[k] = core_ghz();
 		}
 		base = median(bs);
 		pipe = median(ps);
+		g = median_d(ghz);
 		fw_dp_counters_global(dp, drop, ev);
 		for (k = 0; k < FW_DROP_MAX; k++)
 			drops += drop[k];
-		printf("%-34s %10.1f %10.2f %10s\n", "baseline (prepare+touch+return)", base.ns,
-		       base.mpps, "1.00");
-		printf("%-34s %10.1f %10.2f %10.2f\n",
+		fw_dp_flow_stats(dp, 0, &fs);
+		bpf = (double)w->flows->bytes / flows;
+		load = (double)fs.used / (double)fs.capacity;
+		churn = (double)(ev[FW_EV_FLOW_EVICTED] - ev0) /
+			(double)(ROUNDS * RTE_ALIGN_CEIL(packets / ROUNDS, FW_BURST));
+		printf("%-34s %10.1f %10.1f %10.2f %10s\n", "baseline (prepare+touch+return)",
+		       base.ns, base.ns * g, base.mpps, "1.00");
+		printf("%-34s %10.1f %10.1f %10.2f %10.2f\n",
 		       mode ? "L3 DSR (IP-in-IP, per-flow src)" : "L2 DSR (MAC rewrite)", pipe.ns,
-		       pipe.mpps, pipe.ns / base.ns);
-		printf("%-34s %10.1f %10s %10s   (pipeline - baseline)\n", "  pipeline's own cost",
-		       pipe.ns - base.ns, "", "");
-		printf("%-34s %10.1f %10.2f %10s   (%lu new flows, %lu evicted, %lu drops)\n\n",
-		       "  first pass, inserting every flow", warm.ns, warm.mpps, "",
-		       (unsigned long)ev[FW_EV_NEW_FLOWS], (unsigned long)ev[FW_EV_FLOW_EVICTED],
-		       (unsigned long)drops);
+		       pipe.ns * g, pipe.mpps, pipe.ns / base.ns);
+		printf("%-34s %10.1f %10.1f %10s %10s   (pipeline - baseline)\n",
+		       "  pipeline's own cost", pipe.ns - base.ns, (pipe.ns - base.ns) * g, "", "");
+		printf("%-34s %10.1f %10.1f %10.2f %10s   (%lu new flows, %lu evicted, %lu "
+		       "drops)\n",
+		       "  first pass, inserting every flow", warm.ns, warm.ns * g, warm.mpps, "",
+		       (unsigned long)warm_new, (unsigned long)warm_evicted, (unsigned long)drops);
+		printf("  flow table: %zu bytes for %u flows = %.1f B/flow at load factor %.2f; "
+		       "evictions in the measured runs: %.4f per packet; core clock %.2f GHz\n\n",
+		       w->flows->bytes, flows, bpf, load, churn, g);
+		printf("DATA mode=%s flows=%u ns=%.2f base_ns=%.2f ratio=%.3f cycles=%.1f "
+		       "base_cycles=%.1f ghz=%.3f bytes_per_flow=%.1f load=%.3f "
+		       "evicted_first_pass=%lu evicted_per_pkt=%.5f\n\n",
+		       name, flows, pipe.ns, base.ns, pipe.ns / base.ns, pipe.ns * g, base.ns * g,
+		       g, bpf, load, (unsigned long)warm_evicted, churn);
 		fw_dp_free(dp);
 	}
 	return 0;

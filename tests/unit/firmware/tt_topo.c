@@ -55,6 +55,7 @@ struct fw_state *tt_topo_state(struct tt_topo *t, const struct tt_opts *o)
 	vd.mode = FW_MODE_L2;
 	vd.port_id = TT_PORT;
 	vd.flow_timeout = o->web_timeout;
+	vd.fin_timeout_s = o->web_fin_timeout;
 	t->web = fw_state_add_vip(st, &vd);
 	ok(t->web, "add vip web");
 	for (i = 0; i < n; i++) {
@@ -104,6 +105,7 @@ struct fw_state *tt_topo_state(struct tt_topo *t, const struct tt_opts *o)
 	vd.addr = TT_A(10, 0, 1, 102);
 	vd.proto = IPPROTO_UDP;
 	vd.port = 0; /* * */
+	vd.udp_timeout_s = o->dns_udp_timeout;
 	vd.mode = FW_MODE_L2;
 	vd.port_id = TT_PORT;
 	t->dns = fw_state_add_vip(st, &vd);
@@ -218,6 +220,12 @@ uint64_t tt_drops(struct tt_topo *t)
 struct rte_mbuf *tt_l4(uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 		       uint8_t ttl, uint16_t payload)
 {
+	return tt_l4_flags(proto, src, dst, sport, dport, ttl, payload, TT_ACK);
+}
+
+struct rte_mbuf *tt_l4_flags(uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport,
+			     uint16_t dport, uint8_t ttl, uint16_t payload, uint8_t tcp_flags)
+{
 	uint8_t b[1600] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xaa, 0x08, 0x00};
 	uint8_t *ip = b + 14, *l4 = ip + 20;
 	uint16_t l4len = (uint16_t)((proto == IPPROTO_TCP ? 20 : 8) + payload);
@@ -243,7 +251,7 @@ struct rte_mbuf *tt_l4(uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport
 	l4[3] = (uint8_t)dport;
 	if (proto == IPPROTO_TCP) {
 		l4[12] = 0x50;
-		l4[13] = 0x02; /* SYN */
+		l4[13] = tcp_flags;
 	} else {
 		l4[4] = (uint8_t)(l4len >> 8);
 		l4[5] = (uint8_t)l4len;

@@ -39,6 +39,8 @@ struct tt_opts {
 	uint32_t tls_src;	   /* tunnel source of the tls VIP (0 = port address) */
 	uint8_t tls_src_len;
 	uint32_t web_timeout;	       /* seconds (0 = 300) */
+	uint32_t web_fin_timeout;      /* seconds (0 = 5) */
+	uint32_t dns_udp_timeout;      /* seconds (0 = 30) */
 	uint8_t web_down_mask;	       /* bit i: web backend i (be1 = 0) is down */
 	uint32_t web_weight0_mask;     /* bit i: web backend i has weight 0 */
 	unsigned int skip_web_backend; /* 1 + index of a web backend left out (0 = none) */
@@ -66,5 +68,12 @@ uint64_t tt_drops(struct tt_topo *t);
 /* A TCP or UDP frame client -> dst:dport from sport, valid checksums, into a new mbuf. */
 struct rte_mbuf *tt_l4(uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 		       uint8_t ttl, uint16_t payload);
+/* The same with the given TCP flags (tt_l4 sends TT_ACK: an established flow's packet). */
+#define TT_FIN 0x01
+#define TT_SYN 0x02
+#define TT_RST 0x04
+#define TT_ACK 0x10
+struct rte_mbuf *tt_l4_flags(uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport,
+			     uint16_t dport, uint8_t ttl, uint16_t payload, uint8_t tcp_flags);
 
 #endif
