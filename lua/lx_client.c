@@ -127,6 +127,14 @@ static int answer(int fd)
 		case SH_MSG_READ_TEXT:
 			sh_wire_send(fd, SH_MSG_TEXT, NULL, 0, NULL, 0);
 			break;
+		case SH_MSG_READ_FILE:
+		case SH_MSG_WRITE_FILE: {
+			/* a script names no files for the operator's client to open */
+			struct sh_file_status st = {.status = -EPERM};
+
+			sh_wire_send(fd, SH_MSG_FILE, &st, sizeof(st), NULL, 0);
+			break;
+		}
 		case SH_MSG_DONE: {
 			int status = len >= sizeof(struct sh_done) ? ((struct sh_done *)p)->status
 								   : -EPROTO;

@@ -61,7 +61,14 @@ static int run_one(struct lx *lx, struct db_commit *c, const char *name)
 	int rc, failed;
 
 	snprintf(path, sizeof(path), "system scripts commit file %s", name);
-	rc = lx_run_init(&run, lx, user, lx_user_level(lx, user), name, LX_API_COMMIT, c, &err);
+	enum sh_level level = SH_LEVEL_READ_ONLY;
+	char why[256];
+
+	/* a committer the class rule refuses runs the script with the lowest class: the
+	 * script still checks the commit, it just cannot reach anything through tula.cli */
+	if (lx_user_level(lx, user, &level, why, sizeof(why)) < 0)
+		level = SH_LEVEL_READ_ONLY;
+	rc = lx_run_init(&run, lx, user, level, name, LX_API_COMMIT, c, &err);
 	if (rc == 0)
 		rc = lx_run_exec(&run, name, NULL, 0, name, push_view, (void *)db_commit_new(c),
 				 &err);

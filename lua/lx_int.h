@@ -86,7 +86,9 @@ int lx_tula_open(lua_State *L);
 
 /* The login class named by `system login user NAME class CLASS` (read-only when the
  * user is not configured; root is always super-user). */
-enum sh_level lx_user_level(struct lx *lx, const char *user);
+/* The class of a user known by name only (a commit's user): sh_level_of_user(). 0 or
+ * -EACCES with why filled. */
+int lx_user_level(struct lx *lx, const char *user, enum sh_level *out, char *why, size_t whylen);
 
 /* Start-up and automatic reverts: script failures and commit_error() only warn. */
 int lx_commit_lenient(const struct db_commit *c);

@@ -10,6 +10,7 @@
 #include "lua/lx_proto.h"
 
 #include "shell/sh_proto.h"
+#include "shell/sh_level.h"
 #include "shell/sh_server.h"
 
 #include <errno.h>
@@ -100,6 +101,15 @@ static int on_lua_run(struct sh_session *s, uint32_t type, const void *payload, 
 	a.args = code + rq->code_len;
 	a.argc = rq->argc;
 
+	/* a script holds the control thread for up to its whole budget: operator or above */
+	if (sh_session_level(s) < SH_LEVEL_OPERATOR) {
+		tula_buf_printf(&err,
+				"permission denied: 'tula lua' needs class operator; your class is "
+				"%s",
+				sh_level_name(sh_session_level(s)));
+		rc = -EACCES;
+		goto out;
+	}
 	rc = lx_run_init(&run, lx, sh_session_user(s), sh_session_level(s), name, LX_API_OPER, NULL,
 			 &err);
 	if (rc == 0)
@@ -108,6 +118,7 @@ static int on_lua_run(struct sh_session *s, uint32_t type, const void *payload, 
 				 push_req_args, &a, &err);
 	send_output(s, &run.out);
 	lx_run_fini(&run);
+out:
 	if (rc < 0) {
 		struct tula_buf line = TULA_BUF_INIT;
 

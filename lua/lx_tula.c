@@ -520,17 +520,9 @@ static int l_commit_change(lua_State *L)
 	return 0;
 }
 
-enum sh_level lx_user_level(struct lx *lx, const char *user)
+int lx_user_level(struct lx *lx, const char *user, enum sh_level *out, char *why, size_t whylen)
 {
-	enum sh_level level = SH_LEVEL_READ_ONLY;
-	const char *cls;
-
-	if (strcmp(user, "root") == 0)
-		return SH_LEVEL_SUPER_USER;
-	cls = db_user_class(lx->db, user);
-	if (cls != NULL)
-		sh_level_parse(cls, &level);
-	return level;
+	return sh_level_of_user(lx->db, (uid_t)-1, user, out, why, whylen);
 }
 
 /* --- the module ------------------------------------------------------------------------- */

@@ -309,6 +309,45 @@ static int send_text(struct client *c, const char *prompt)
 }
 
 /* Read the daemon's messages until DONE; returns the command's status (< 0 = failed). */
+/*
+ * The daemon asks for a file a command named: open it HERE, as the user running this
+ * client, relative to its working directory — the daemon never opens the path itself.
+ */
+static int read_file_for(struct client *c, const char *path)
+{
+	struct sh_file_status st = {0};
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	/* "-" is a file name here, not stdin (stdin carries the commands) */
+	st.status = sh_wire_read_file(strcmp(path, "-") == 0 ? "./-" : path, SH_FILE_MAX, &data,
+				      &len);
+	rc = send_msg(c, SH_MSG_FILE, &st, sizeof(st), data, st.status == 0 ? len : 0);
+	free(data);
+	return rc;
+}
+
+static int write_file_for(struct client *c, const char *p, size_t len)
+{
+	struct sh_file_status st = {0};
+	struct sh_file_write w;
+	char *path;
+
+	if (len < sizeof(w))
+		return -EPROTO;
+	memcpy(&w, p, sizeof(w));
+	if (w.path_len == 0 || w.path_len > len - sizeof(w))
+		return -EPROTO;
+	path = strndup(p + sizeof(w), w.path_len);
+	if (path == NULL)
+		return -ENOMEM;
+	st.status =
+		sh_wire_write_file(path, p + sizeof(w) + w.path_len, len - sizeof(w) - w.path_len);
+	free(path);
+	return send_msg(c, SH_MSG_FILE, &st, sizeof(st), NULL, 0);
+}
+
 static int wait_done(struct client *c)
 {
 	for (;;) {
@@ -343,6 +382,12 @@ static int wait_done(struct client *c)
 			break;
 		case SH_MSG_READ_TEXT:
 			rc = send_text(c, p);
+			break;
+		case SH_MSG_READ_FILE:
+			rc = read_file_for(c, p);
+			break;
+		case SH_MSG_WRITE_FILE:
+			rc = write_file_for(c, p, h.len);
 			break;
 		case SH_MSG_DONE:
 			if (h.len >= sizeof(struct sh_done)) {

@@ -234,6 +234,20 @@ typedef int (*sh_text_fn)(struct sh_ctx *ctx, const char *text, size_t len, void
 int sh_ctx_read_text(struct sh_ctx *ctx, const char *prompt, sh_text_fn cont, void *arg);
 
 /*
+ * Read or write a file the operator named (`load merge FILE`, `save FILE`): the CLIENT
+ * opens it as its own Unix user — the daemon never opens a path a client names. The
+ * handler returns the value of this call at once; cont runs when the client answered,
+ * with path, status 0 or a negative errno (-E2BIG: over SH_FILE_MAX, sh_proto.h) and,
+ * for a read, the file's bytes (len of them; not NUL terminated). Returns 0, -ENOTSUP when
+ * the front end has no client that can open files (Lua's tula.cli), or -ENOMEM.
+ */
+typedef int (*sh_file_fn)(struct sh_ctx *ctx, const char *path, int status, const char *data,
+			  size_t len, void *arg);
+int sh_ctx_read_file(struct sh_ctx *ctx, const char *path, sh_file_fn cont, void *arg);
+int sh_ctx_write_file(struct sh_ctx *ctx, const char *path, const char *data, size_t len,
+		      sh_file_fn cont, void *arg);
+
+/*
  * Finish the command later (a `request` that waits for the network): the handler
  * returns the value of this call at once, and the control thread goes on serving
  * everyone else. When the work is done, write the output to ctx (sh_printf,

@@ -11,6 +11,7 @@
 #include "shell/sh_session.h"
 
 #include "db/db.h"
+#include "shell/sh_proto.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -703,14 +704,33 @@ static int load_text(struct sh_ctx *ctx, const char *text, size_t len, void *arg
 	return rc;
 }
 
+/* What a client's errno means to the operator, for load and save. */
+static const char *file_error(int status)
+{
+	static char msg[96];
+
+	if (status == -E2BIG) {
+		snprintf(msg, sizeof(msg), "larger than %u MiB, the most load and save handle",
+			 SH_FILE_MAX >> 20);
+		return msg;
+	}
+	if (status == -EPERM)
+		return "this client does not open files (use tula cli)";
+	return strerror(-status);
+}
+
+static int load_file_done(struct sh_ctx *ctx, const char *path, int status, const char *data,
+			  size_t len, void *arg)
+{
+	if (status < 0)
+		return sh_err(ctx, "error: cannot read %s: %s", path, file_error(status));
+	return load_text(ctx, data, len, arg);
+}
+
 static int c_load(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	enum db_load_mode mode = load_mode(m);
-	struct tula_buf text = TULA_BUF_INIT;
 	const char *file = sh_match_str(m, "FILE");
-	char chunk[8192];
-	size_t n;
-	FILE *f;
 	int rc;
 
 	(void)arg;
@@ -721,15 +741,25 @@ static int c_load(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 				      (void *)(intptr_t)mode);
 		return rc == -ENOTSUP ? sh_err(ctx, "error: this session cannot send text") : rc;
 	}
-	f = fopen(file, "re");
-	if (f == NULL)
-		return sh_err(ctx, "error: cannot read %s: %s", file, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		tula_buf_add(&text, chunk, n);
-	fclose(f);
-	rc = load_text(ctx, tula_buf_str(&text), text.len, (void *)(intptr_t)mode);
-	tula_buf_free(&text);
+	/* the client reads the file as its own user: the daemon never opens it */
+	rc = sh_ctx_read_file(ctx, file, load_file_done, (void *)(intptr_t)mode);
+	if (rc == -ENOTSUP)
+		return sh_err(ctx,
+			      "error: load %s: only a CLI client (tula cli, the console) "
+			      "can read files; use load ... terminal",
+			      file);
 	return rc;
+}
+
+static int save_file_done(struct sh_ctx *ctx, const char *path, int status, const char *data,
+			  size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	if (status < 0)
+		return sh_err(ctx, "error: cannot write %s: %s", path, file_error(status));
+	sh_printf(ctx, "Wrote %zu lines of configuration to '%s'\n", (size_t)(uintptr_t)arg, path);
+	return 0;
 }
 
 static int c_save(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
@@ -739,7 +769,6 @@ static int c_save(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	struct db_diags d = DB_DIAGS_INIT;
 	const char *file = sh_match_str(m, "FILE");
 	size_t lines = 0, i;
-	FILE *f;
 	int rc;
 
 	(void)arg;
@@ -752,23 +781,20 @@ static int c_save(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		tula_buf_free(&out);
 		return sh_err(ctx, "error: cannot render the configuration: %s", strerror(-rc));
 	}
-	f = fopen(file, "we");
-	if (f == NULL || fwrite(out.data ? out.data : "", 1, out.len, f) != out.len) {
-		rc = sh_err(ctx, "error: cannot write %s: %s", file, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		tula_buf_free(&out);
-		return rc;
-	}
-	if (fclose(f) != 0) {
-		tula_buf_free(&out);
-		return sh_err(ctx, "error: cannot write %s: %s", file, strerror(errno));
-	}
 	for (i = 0; i < out.len; i++)
 		lines += out.data[i] == '\n';
-	sh_printf(ctx, "Wrote %zu lines of configuration to '%s'\n", lines, file);
+	/* the client writes the file as its own user: the daemon never opens it */
+	rc = sh_ctx_write_file(ctx, file, out.data ? out.data : "", out.len, save_file_done,
+			       (void *)(uintptr_t)lines);
 	tula_buf_free(&out);
-	return 0;
+	if (rc == -ENOTSUP)
+		return sh_err(ctx,
+			      "error: save %s: only a CLI client (tula cli, the console) "
+			      "can write files",
+			      file);
+	if (rc == -E2BIG)
+		return sh_err(ctx, "error: cannot write %s: %s", file, file_error(rc));
+	return rc;
 }
 
 static int c_update(struct sh_ctx *ctx, const struct sh_match *m, void *arg)

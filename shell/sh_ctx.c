@@ -6,6 +6,7 @@
  * (match, except, count) applied to the text.
  */
 #include "shell/sh_engine_int.h"
+#include "shell/sh_proto.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ void sh_ctx_fini(struct sh_ctx *ctx)
 	ctx->parsed = NULL;
 	free(ctx->question);
 	ctx->question = NULL;
+	tula_buf_free(&ctx->file);
 }
 
 void sh_printf(struct sh_ctx *ctx, const char *fmt, ...)
@@ -143,6 +145,48 @@ int sh_ctx_read_text(struct sh_ctx *ctx, const char *prompt, sh_text_fn cont, vo
 	return 0;
 }
 
+static int want_file(struct sh_ctx *ctx, const char *path, sh_file_fn cont, void *arg)
+{
+	if (!ctx->can_file || ctx->pending != SH_PENDING_NONE)
+		return -ENOTSUP;
+	free(ctx->question);
+	ctx->question = strdup(path);
+	if (ctx->question == NULL)
+		return -ENOMEM;
+	ctx->file_fn = cont;
+	ctx->cont_arg = arg;
+	return 0;
+}
+
+int sh_ctx_read_file(struct sh_ctx *ctx, const char *path, sh_file_fn cont, void *arg)
+{
+	int rc = want_file(ctx, path, cont, arg);
+
+	if (rc == 0)
+		ctx->pending = SH_PENDING_READ_FILE;
+	return rc;
+}
+
+int sh_ctx_write_file(struct sh_ctx *ctx, const char *path, const char *data, size_t len,
+		      sh_file_fn cont, void *arg)
+{
+	int rc;
+
+	if (len > SH_FILE_MAX)
+		return -E2BIG;
+	rc = want_file(ctx, path, cont, arg);
+	if (rc < 0)
+		return rc;
+	tula_buf_reset(&ctx->file);
+	tula_buf_add(&ctx->file, data, len);
+	if (ctx->file.oom) {
+		tula_buf_free(&ctx->file);
+		return -ENOMEM;
+	}
+	ctx->pending = SH_PENDING_WRITE_FILE;
+	return 0;
+}
+
 int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 {
 	if (ctx->resumed == NULL || ctx->pending != SH_PENDING_NONE)
@@ -153,28 +197,37 @@ int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 	return 0;
 }
 
-/* Keep the lines of text that match (or, with invert, do not match) re. */
-static void filter_lines(struct tula_buf *text, const regex_t *re, int invert)
+/*
+ * Keep the lines of text that match (or, with invert, do not match) re, taking the
+ * matcher's steps from *budget. 0, or -ETIME when the budget ran out (text untouched).
+ */
+static int filter_lines(struct tula_buf *text, struct tula_re *re, int invert, uint64_t *budget)
 {
 	struct tula_buf out = TULA_BUF_INIT;
 	char *s = text->data, *nl;
 	size_t len;
 
 	if (text->len == 0)
-		return;
-	while (s != NULL && *s != '\0') {
+		return 0;
+	while (*s != '\0') {
+		int r;
+
 		nl = strchr(s, '\n');
-		len = nl != NULL ? (size_t)(nl - s) + 1 : strlen(s);
-		if (nl != NULL)
-			*nl = '\0';
-		if ((regexec(re, s, 0, NULL, 0) == 0) != invert) {
-			tula_buf_puts(&out, s);
+		len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+		r = tula_re_search(re, s, len, budget);
+		if (r < 0) {
+			tula_buf_free(&out);
+			return r;
+		}
+		if ((r == 1) != invert) {
+			tula_buf_add(&out, s, len);
 			tula_buf_putc(&out, '\n');
 		}
-		s += len;
+		s += len + (nl != NULL);
 	}
 	tula_buf_free(text);
 	*text = out;
+	return 0;
 }
 
 static void count_lines(struct tula_buf *text)
@@ -190,11 +243,43 @@ static void count_lines(struct tula_buf *text)
 	tula_buf_printf(text, "Count: %zu lines\n", n);
 }
 
+static int save_done(struct sh_ctx *ctx, const char *path, int status, const char *data, size_t len,
+		     void *arg)
+{
+	(void)data;
+	(void)len;
+	if (status < 0)
+		return sh_err(ctx, "error: cannot write %s: %s", path,
+			      status == -E2BIG ? "the output is too large" : strerror(-status));
+	sh_printf(ctx, "Wrote %zu lines of output to '%s'\n", (size_t)(uintptr_t)arg, path);
+	return 0;
+}
+
+/* `| save FILE`: the text goes to the client as a file instead of the screen. */
+static void save_output(struct sh_ctx *ctx, const char *file)
+{
+	size_t i, lines = 0;
+	int rc;
+
+	for (i = 0; i < ctx->out.len; i++)
+		lines += ctx->out.data[i] == '\n';
+	rc = sh_ctx_write_file(ctx, file, ctx->out.data ? ctx->out.data : "", ctx->out.len,
+			       save_done, (void *)(uintptr_t)lines);
+	tula_buf_reset(&ctx->out);
+	if (rc < 0)
+		sh_err(ctx, "error: cannot write %s: %s", file,
+		       rc == -E2BIG ? "the output is too large" : strerror(-rc));
+}
+
 static int finish(struct sh_ctx *ctx)
 {
 	struct sh_parsed *p = ctx->parsed;
+	uint64_t budget = SH_MATCH_BUDGET;
 	size_t i;
 
+	if (ctx->piped) /* a pipe's own continuation (| save) finished */
+		goto out;
+	ctx->piped = 1;
 	if (ctx->val != NULL && !ctx->failed) {
 		if (ctx->format == SH_FORMAT_JSON)
 			tula_val_json(ctx->val, &ctx->out, 1);
@@ -207,18 +292,32 @@ static int finish(struct sh_ctx *ctx)
 	for (i = 0; p != NULL && i < p->npipes; i++) {
 		switch (p->pipes[i].kind) {
 		case SH_PIPE_MATCH:
-			filter_lines(&ctx->out, &p->pipes[i].re, 0);
-			break;
 		case SH_PIPE_EXCEPT:
-			filter_lines(&ctx->out, &p->pipes[i].re, 1);
+			if (ctx->failed)
+				break;
+			if (filter_lines(&ctx->out, p->pipes[i].re,
+					 p->pipes[i].kind == SH_PIPE_EXCEPT, &budget) < 0) {
+				tula_buf_reset(&ctx->out);
+				sh_err(ctx,
+				       "error: '| %s': the pattern needs more than %llu matching "
+				       "steps on this output; narrow the command or simplify the "
+				       "pattern",
+				       p->pipes[i].kind == SH_PIPE_EXCEPT ? "except" : "match",
+				       (unsigned long long)SH_MATCH_BUDGET);
+			}
 			break;
 		case SH_PIPE_COUNT:
 			count_lines(&ctx->out);
+			break;
+		case SH_PIPE_SAVE:
+			if (!ctx->failed && !ctx->out.oom)
+				save_output(ctx, p->pipes[i].file);
 			break;
 		default:
 			break;
 		}
 	}
+out:
 	if (ctx->out.oom || ctx->err.oom) {
 		tula_buf_reset(&ctx->out);
 		sh_err(ctx, "error: out of memory while producing the output");
@@ -267,4 +366,25 @@ int sh_ctx_text(struct sh_ctx *ctx, const char *text, size_t len)
 	ctx->pending = SH_PENDING_NONE;
 	ctx->text_fn = NULL;
 	return sh_ctx_finish(ctx, fn(ctx, text, len, ctx->cont_arg));
+}
+
+int sh_ctx_file(struct sh_ctx *ctx, int status, const char *data, size_t len)
+{
+	sh_file_fn fn = ctx->file_fn;
+	char *path = ctx->question;
+	int rc;
+
+	if ((ctx->pending != SH_PENDING_READ_FILE && ctx->pending != SH_PENDING_WRITE_FILE) ||
+	    fn == NULL)
+		return -EINVAL;
+	if (status > 0 ||
+	    (status == 0 && ctx->pending == SH_PENDING_READ_FILE && len > SH_FILE_MAX))
+		status = -EPROTO; /* a client that does not keep the protocol's bounds */
+	ctx->pending = SH_PENDING_NONE;
+	ctx->file_fn = NULL;
+	ctx->question = NULL;
+	tula_buf_free(&ctx->file);
+	rc = fn(ctx, path, status, status == 0 ? data : NULL, status == 0 ? len : 0, ctx->cont_arg);
+	free(path);
+	return sh_ctx_finish(ctx, rc);
 }

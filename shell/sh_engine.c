@@ -296,9 +296,11 @@ int sh_engine_remove(struct sh_engine *e, const struct sh_cmd *cmd)
 /* --- pipes: the engine's own commands after `|` ------------------------------------ */
 
 static const char *const match_help[] = {"Show only text that matches a pattern",
-					 "Regular expression (POSIX extended)", NULL};
+					 "Regular expression (POSIX extended, no back-references)",
+					 NULL};
 static const char *const except_help[] = {"Show only text that does not match a pattern",
-					  "Regular expression (POSIX extended)", NULL};
+					  "Regular expression (POSIX extended, no back-references)",
+					  NULL};
 static const char *const count_help[] = {"Count occurrences (lines)", NULL};
 static const char *const nomore_help[] = {"Don't paginate output", NULL};
 static const char *const display_help[] = {"Show additional kinds of information",
@@ -307,6 +309,13 @@ static const char *const display_help[] = {"Show additional kinds of information
 static const char *const compare_help[] = {"Compare configuration changes with a prior version",
 					   "Compare with a committed revision",
 					   "Revision number (0 is the active configuration)", NULL};
+static const char *const save_help[] = {
+	"Save the output to a file (written by your client, as you)",
+	"File name (relative to your working directory)", NULL};
+static const struct sh_arg save_args[] = {
+	{.name = "FILE", .display = "<filename>"},
+	{NULL},
+};
 static const struct sh_arg compare_args[] = {
 	{.name = "N", .type = SH_ARG_UINT, .display = "<number>", .min = 0, .max = DB_ROLLBACK_MAX},
 	{NULL},
@@ -338,6 +347,11 @@ static const struct sh_cmd pipe_cmds[] = {
 	{.syntax = "display (set | json)",
 	 .help = display_help,
 	 .arg = (void *)SH_PIPE_DISPLAY_SET,
+	 .modes = SH_MODE_PIPE},
+	{.syntax = "save FILE",
+	 .help = save_help,
+	 .args = save_args,
+	 .arg = (void *)SH_PIPE_SAVE,
 	 .modes = SH_MODE_PIPE},
 	{.syntax = "compare [rollback N]",
 	 .help = compare_help,
@@ -471,6 +485,15 @@ int sh_engine_exec_parsed(struct sh_engine *e, const struct sh_env *env, struct 
 			break;
 		case SH_PIPE_NO_MORE:
 			ctx->no_more = 1;
+			break;
+		case SH_PIPE_SAVE:
+			if (i + 1 != p->npipes)
+				return sh_err(ctx, "error: '| save' must be the last pipe");
+			if (!ctx->can_file)
+				return sh_err(ctx,
+					      "error: '| save %s': only a CLI client (tula cli, "
+					      "the console) can write files",
+					      p->pipes[i].file);
 			break;
 		default:
 			break;

@@ -18,10 +18,14 @@
 
 #include "shell/sh_cmd.h"
 
-#include <regex.h>
+#include "common/tula_re.h"
 
 #define SH_MAX_TOKENS 128 /* words on one line, pipes included */
 #define SH_MAX_PIPES  8
+/* Steps of the pattern matcher one command's `| match` / `| except` pipes may take
+ * together (about a second of the control thread at most); past it the command fails
+ * and says so, instead of holding every other session. */
+#define SH_MATCH_BUDGET 100000000ull
 
 /* Who is asking, and where: filters the commands that are visible. */
 struct sh_env {
@@ -54,12 +58,14 @@ enum sh_pipe_kind {
 	SH_PIPE_DISPLAY_SET,
 	SH_PIPE_DISPLAY_JSON,
 	SH_PIPE_COMPARE,
+	SH_PIPE_SAVE, /* the output goes to a file the client writes (always the last pipe) */
 };
 
 struct sh_pipe {
 	enum sh_pipe_kind kind;
-	int rollback; /* compare rollback N (-1: none) */
-	regex_t re;   /* match / except */
+	int rollback;	    /* compare rollback N (-1: none) */
+	const char *file;   /* save FILE (a string of the parsed line) */
+	struct tula_re *re; /* match / except (bounded: common/tula_re.h) */
 };
 
 /* A parsed line: the command, its words and its pipes. Owner: sh_parsed_free(). */
@@ -79,7 +85,8 @@ struct sh_ctx {
 	struct tula_buf err;
 	struct tula_buf warn;
 	int failed;
-	int can_ask; /* the front end can answer questions / send text */
+	int can_ask;  /* the front end can answer questions / send text */
+	int can_file; /* the front end has a client that opens files (READ/WRITE_FILE) */
 	unsigned cmd_flags;
 	enum sh_format format;
 	int compare, compare_rb;
@@ -87,8 +94,18 @@ struct sh_ctx {
 	struct tula_val *val;
 	sh_render_fn render;
 	struct sh_parsed *parsed; /* the running command and its pipes */
-	enum { SH_PENDING_NONE, SH_PENDING_ASK, SH_PENDING_TEXT, SH_PENDING_WAIT } pending;
-	char *question; /* the question or the text prompt */
+	enum {
+		SH_PENDING_NONE,
+		SH_PENDING_ASK,
+		SH_PENDING_TEXT,
+		SH_PENDING_WAIT,
+		SH_PENDING_READ_FILE,  /* question: the path */
+		SH_PENDING_WRITE_FILE, /* question: the path; file: the content */
+	} pending;
+	char *question;	      /* the question, the text prompt or the file's path */
+	struct tula_buf file; /* SH_PENDING_WRITE_FILE: what to write */
+	sh_file_fn file_fn;
+	int piped; /* the value is rendered and the pipes ran: never twice */
 	int default_yes;
 	sh_answer_fn answer_fn;
 	sh_text_fn text_fn;
@@ -141,6 +158,8 @@ int sh_engine_exec_parsed(struct sh_engine *e, const struct sh_env *env, struct 
 /* Resume a pending command with the operator's answer / text. Returns as exec. */
 int sh_ctx_answer(struct sh_ctx *ctx, int yes);
 int sh_ctx_text(struct sh_ctx *ctx, const char *text, size_t len);
+/* Resume a pending file read / write with the client's status and (read) bytes. */
+int sh_ctx_file(struct sh_ctx *ctx, int status, const char *data, size_t len);
 
 /*
  * What may come at offset cursor of line: fills out (sorted: <[Enter]>, placeholders,

@@ -6,8 +6,13 @@
  */
 #include "shell/sh_level.h"
 
+#include "db/db.h"
+
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const level_names[] = {
 	[SH_LEVEL_READ_ONLY] = "read-only",
@@ -33,4 +38,35 @@ int sh_level_parse(const char *name, enum sh_level *out)
 		}
 	}
 	return -EINVAL;
+}
+
+int sh_level_of_user(const struct db *db, uid_t uid, const char *user, enum sh_level *out,
+		     char *why, size_t whylen)
+{
+	const char *klass;
+
+	if (uid == (uid_t)-1) {
+		struct passwd pw, *res = NULL;
+		char buf[4096];
+
+		if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+			uid = pw.pw_uid;
+	}
+	if (uid == 0 || uid == geteuid()) {
+		*out = SH_LEVEL_SUPER_USER;
+		return 0;
+	}
+	klass = db != NULL ? db_user_class(db, user) : NULL;
+	if (klass == NULL) {
+		snprintf(why, whylen,
+			 "user %s is not configured under system login; ask an administrator",
+			 user);
+		return -EACCES;
+	}
+	if (sh_level_parse(klass, out) < 0) {
+		snprintf(why, whylen, "user %s has an unknown class '%s'; ask an administrator",
+			 user, klass);
+		return -EACCES;
+	}
+	return 0;
 }

@@ -737,7 +737,7 @@ void sh_parsed_free(struct sh_parsed *p)
 	free(p->strs);
 	for (i = 0; i < p->npipes; i++)
 		if (p->pipes[i].kind == SH_PIPE_MATCH || p->pipes[i].kind == SH_PIPE_EXCEPT)
-			regfree(&p->pipes[i].re);
+			tula_re_free(p->pipes[i].re);
 	free(p->line);
 	free(p);
 }
@@ -752,17 +752,20 @@ static int pipe_from_match(struct sh_matcher *mt, const struct sh_match *m, size
 	pp->rollback = -1;
 	if (pp->kind == SH_PIPE_DISPLAY_SET && !sh_match_has(m, "set"))
 		pp->kind = SH_PIPE_DISPLAY_JSON;
+	if (pp->kind == SH_PIPE_SAVE)
+		pp->file = sh_match_str(m, "FILE");
 	if (pp->kind == SH_PIPE_COMPARE && sh_match_uint(m, "N", &n) == 0)
 		pp->rollback = (int)n;
 	if (pp->kind == SH_PIPE_MATCH || pp->kind == SH_PIPE_EXCEPT) {
-		r = regcomp(&pp->re, sh_match_str(m, "PATTERN"), REG_EXTENDED | REG_NOSUB);
-		if (r != 0) {
-			char msg[128];
+		char msg[160];
 
-			regerror(r, &pp->re, msg, sizeof(msg));
+		r = tula_re_compile(sh_match_str(m, "PATTERN"), &pp->re, msg, sizeof(msg));
+		if (r == -EINVAL) {
 			err_caret(mt, tokpos, "invalid regular expression: %s", msg);
 			return -EINVAL;
 		}
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

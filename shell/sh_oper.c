@@ -542,11 +542,10 @@ static int configure(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		sh_puts(ctx, "Users currently editing the configuration:\n");
 		db_status(sh_db(), status_line, ctx);
 	}
-	snprintf(client_id, sizeof(client_id), "session %u%s%s%s%s", s->id,
-		 s->tty[0] ? " tty " : "", s->tty, s->pid ? " pid " : "", "");
-	if (s->pid)
-		snprintf(client_id + strlen(client_id), sizeof(client_id) - strlen(client_id), "%d",
-			 (int)s->pid);
+	/* the audit trail records what the kernel told the server (SO_PEERCRED), never the
+	 * tty or address a client claims in its HELLO */
+	snprintf(client_id, sizeof(client_id), "session %u uid %u pid %d", s->id, (unsigned)s->uid,
+		 (int)s->pid);
 	rc = db_session_open(sh_db(), s->user, DB_CLIENT_CLI, client_id, mode, &s->dbs, &d);
 	if (rc < 0) {
 		char tail[128];
@@ -697,7 +696,8 @@ static const struct sh_cmd oper_cmds[] = {
 	{.syntax = "request system configuration rescue save",
 	 .help = h_rescue,
 	 .modes = SH_MODE_OPER,
-	 .level = SH_LEVEL_OPERATOR,
+	 /* it replaces what damaged-database recovery loads: as strong as a commit */
+	 .level = SH_LEVEL_SUPER_USER,
 	 .fn = rescue_save},
 	{.syntax = "configure [private | exclusive]",
 	 .help = h_configure,

@@ -9,8 +9,16 @@
  * The client speaks first (HELLO); the daemon answers WELCOME or REFUSED. Then each
  * request (EXEC, COMPLETE, HELP, or a type registered with
  * sh_server_register_request(), such as LUA_RUN) gets zero or more OUTPUT / ERROR /
- * ASK / READ_TEXT messages and ends with DONE (CANDS for COMPLETE and HELP). ASK is
- * answered with ANSWER and READ_TEXT with TEXT, after which the request goes on.
+ * ASK / READ_TEXT / READ_FILE / WRITE_FILE messages and ends with DONE (CANDS for
+ * COMPLETE and HELP). ASK is answered with ANSWER, READ_TEXT with TEXT, READ_FILE and
+ * WRITE_FILE with FILE, after which the request goes on.
+ *
+ * Files a command names (`load merge FILE`, `save FILE`, `| save FILE`) are opened by
+ * the CLIENT, as the Unix user running it, relative to its working directory: the
+ * daemon never opens a path a client names. It asks with READ_FILE / WRITE_FILE and
+ * gets the content or the errno back in FILE; the console, being a client in a thread
+ * of the daemon, reads and writes as the daemon's user (whoever has the console owns
+ * the box).
  * Line editing, history and paging happen in the client; parsing, completion, help
  * and execution happen in the daemon.
  */
@@ -22,6 +30,8 @@
 #define SH_PROTO_VERSION 1u
 /* The largest payload either side accepts: a pasted configuration or a Lua file. */
 #define SH_PROTO_MAX_PAYLOAD (8u << 20)
+/* The largest file a command reads or writes through the client (load, save). */
+#define SH_FILE_MAX (4u << 20)
 
 struct sh_msg_hdr {
 	uint32_t type; /* enum sh_msg_type */
@@ -38,6 +48,7 @@ enum sh_msg_type {
 	SH_MSG_ANSWER = 5,   /* struct sh_answer: reply to ASK */
 	SH_MSG_TEXT = 6,     /* raw text: reply to READ_TEXT */
 	SH_MSG_WINSIZE = 7,  /* struct sh_winsize: the terminal was resized */
+	SH_MSG_FILE = 8,     /* struct sh_file_status (+ content): reply to READ/WRITE_FILE */
 	/*
 	 * `tula lua (FILE | -e CODE) [ARGS]`: registered by lua/ (the payload layout is
 	 * lua/'s). Request types up to SH_MSG_REQ_MAX are free for registration.
@@ -46,14 +57,16 @@ enum sh_msg_type {
 	SH_MSG_REQ_MAX = 63,
 
 	/* daemon -> client */
-	SH_MSG_WELCOME = 64,   /* struct sh_welcome */
-	SH_MSG_REFUSED = 65,   /* text: why this user is not served; the daemon closes */
-	SH_MSG_OUTPUT = 66,    /* struct sh_output + text for stdout */
-	SH_MSG_ERROR = 67,     /* text for stderr (errors, warnings) */
-	SH_MSG_DONE = 68,      /* struct sh_done: the request is finished */
-	SH_MSG_ASK = 69,       /* struct sh_ask: a yes/no question */
-	SH_MSG_READ_TEXT = 70, /* text: a prompt; the client answers with TEXT */
-	SH_MSG_CANDS = 71,     /* struct sh_cands_hdr + entries: reply to COMPLETE / HELP */
+	SH_MSG_WELCOME = 64,	/* struct sh_welcome */
+	SH_MSG_REFUSED = 65,	/* text: why this user is not served; the daemon closes */
+	SH_MSG_OUTPUT = 66,	/* struct sh_output + text for stdout */
+	SH_MSG_ERROR = 67,	/* text for stderr (errors, warnings) */
+	SH_MSG_DONE = 68,	/* struct sh_done: the request is finished */
+	SH_MSG_ASK = 69,	/* struct sh_ask: a yes/no question */
+	SH_MSG_READ_TEXT = 70,	/* text: a prompt; the client answers with TEXT */
+	SH_MSG_CANDS = 71,	/* struct sh_cands_hdr + entries: reply to COMPLETE / HELP */
+	SH_MSG_READ_FILE = 72,	/* text: a path the client reads as its user (<= SH_FILE_MAX) */
+	SH_MSG_WRITE_FILE = 73, /* struct sh_file_write + path + content: the client writes */
 };
 
 #define SH_HELLO_INTERACTIVE 0x1u /* a person at a terminal: prompts, pager, questions */
@@ -115,6 +128,20 @@ struct sh_answer {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct sh_answer) == 8, "sh_answer is part of the wire format");
+
+/* Reply to READ_FILE (status 0: the file's bytes follow) and WRITE_FILE (no bytes). */
+struct sh_file_status {
+	int32_t status; /* 0, or the negative errno of the client's open/read/write
+			   (-E2BIG: larger than SH_FILE_MAX; -EPERM: this client does no files) */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sh_file_status) == 8, "sh_file_status is part of the wire format");
+
+struct sh_file_write {
+	uint32_t path_len; /* bytes of path that follow (no NUL), then the content */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sh_file_write) == 8, "sh_file_write is part of the wire format");
 
 struct sh_winsize {
 	uint16_t width;

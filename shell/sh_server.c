@@ -322,6 +322,26 @@ static void flush_ctx(struct sh_session *s)
 		flush(s);
 		return;
 	}
+	if (ctx->pending == SH_PENDING_READ_FILE || ctx->pending == SH_PENDING_WRITE_FILE) {
+		if (ctx->out.len > 0)
+			send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+		tula_buf_reset(&ctx->out);
+		if (ctx->pending == SH_PENDING_READ_FILE) {
+			send_msg(s, SH_MSG_READ_FILE, ctx->question, strlen(ctx->question), NULL,
+				 0);
+		} else {
+			struct sh_file_write w = {.path_len = (uint32_t)strlen(ctx->question)};
+			struct tula_buf b = TULA_BUF_INIT;
+
+			tula_buf_add(&b, &w, sizeof(w));
+			tula_buf_add(&b, ctx->question, w.path_len);
+			send_msg(s, SH_MSG_WRITE_FILE, b.data, b.len, ctx->file.data,
+				 ctx->file.len);
+			tula_buf_free(&b);
+		}
+		flush(s);
+		return;
+	}
 	if (ctx->no_more)
 		o.flags |= SH_OUT_NO_MORE;
 	sh_session_error(s, ctx->warn.data, ctx->warn.len);
@@ -358,6 +378,7 @@ static void do_exec(struct sh_session *s, const char *line)
 		return;
 	}
 	sh_ctx_init(s->ctx, s, 1);
+	s->ctx->can_file = 1;
 	s->ctx->resumed = resumed;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
@@ -405,7 +426,6 @@ static int identify(struct sh_session *s, char *why, size_t whylen)
 	socklen_t len = sizeof(cred);
 	struct passwd pw, *res = NULL;
 	char pwbuf[4096];
-	const char *klass;
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		snprintf(why, whylen, "cannot identify the caller: %s", strerror(errno));
@@ -417,23 +437,25 @@ static int identify(struct sh_session *s, char *why, size_t whylen)
 		snprintf(s->user, sizeof(s->user), "%s", pw.pw_name);
 	else
 		snprintf(s->user, sizeof(s->user), "uid%u", (unsigned)cred.uid);
-	if (cred.uid == 0 || cred.uid == geteuid()) {
-		s->level = SH_LEVEL_SUPER_USER;
-		return 0;
-	}
-	klass = S.db != NULL ? db_user_class(S.db, s->user) : NULL;
-	if (klass == NULL) {
-		snprintf(why, whylen,
-			 "user %s is not configured under system login; ask an administrator",
-			 s->user);
-		return -EACCES;
-	}
-	if (sh_level_parse(klass, &s->level) < 0) {
-		snprintf(why, whylen, "user %s has an unknown class '%s'; ask an administrator",
-			 s->user, klass);
-		return -EACCES;
-	}
-	return 0;
+	return sh_level_of_user(S.db, cred.uid, s->user, &s->level, why, whylen);
+}
+
+static unsigned per_user_max(void)
+{
+	return S.opts.max_sessions_per_user ? S.opts.max_sessions_per_user
+					    : SH_SESSIONS_PER_USER_MAX;
+}
+
+/* Identified (greeted) sessions of uid, the console's excepted. */
+static unsigned user_sessions(uid_t uid)
+{
+	struct sh_session *o;
+	unsigned n = 0;
+
+	LIST_FOREACH(o, &S.sessions, link)
+		if (o->greeted && !o->console && o->uid == uid)
+			n++;
+	return n;
 }
 
 static void do_hello(struct sh_session *s, const struct sh_hello *h)
@@ -450,7 +472,15 @@ static void do_hello(struct sh_session *s, const struct sh_hello *h)
 	}
 	if (identify(s, why, sizeof(why)) < 0)
 		goto refuse;
+	if (!s->console && user_sessions(s->uid) >= per_user_max()) {
+		snprintf(why, sizeof(why),
+			 "too many CLI sessions for %s (at most %u): close one and try again",
+			 s->user, per_user_max());
+		goto refuse;
+	}
 	s->greeted = 1;
+	tula_timer_free(s->hello_timer);
+	s->hello_timer = NULL;
 	s->interactive = !!(h->flags & SH_HELLO_INTERACTIVE);
 	s->width = h->width;
 	s->height = h->height;
@@ -511,6 +541,15 @@ static int dispatch(struct sh_session *s, uint32_t type, const void *p, size_t l
 		if (type == SH_MSG_ANSWER && len >= sizeof(struct sh_answer) &&
 		    s->ctx->pending == SH_PENDING_ASK) {
 			sh_ctx_answer(s->ctx, ((const struct sh_answer *)p)->yes != 0);
+			flush_ctx(s);
+			return 0;
+		}
+		if (type == SH_MSG_FILE && len >= sizeof(struct sh_file_status) &&
+		    (s->ctx->pending == SH_PENDING_READ_FILE ||
+		     s->ctx->pending == SH_PENDING_WRITE_FILE)) {
+			const struct sh_file_status *fs = p;
+
+			sh_ctx_file(s->ctx, fs->status, (const char *)(fs + 1), len - sizeof(*fs));
 			flush_ctx(s);
 			return 0;
 		}
@@ -594,6 +633,18 @@ static void on_session(struct tula_loop *loop, int fd, uint32_t events, void *ar
 			off = 0;
 		}
 		memcpy(&h, s->in.data + off, sizeof(h));
+		if (!s->greeted && h.len > SH_PRE_AUTH_MAX) {
+			char why[128];
+
+			snprintf(why, sizeof(why),
+				 "message of %u bytes before HELLO refused (at most %u)", h.len,
+				 SH_PRE_AUTH_MAX);
+			TLOG_WARNING("cli: session %u: %s", s->id, why);
+			send_msg(s, SH_MSG_REFUSED, why, strlen(why), NULL, 0);
+			flush(s);
+			s->dead = 1;
+			break;
+		}
 		if (h.len > SH_PROTO_MAX_PAYLOAD) {
 			TLOG_WARNING("cli: session %u: message of %u bytes refused", s->id, h.len);
 			s->dead = 1;
@@ -628,6 +679,7 @@ static void session_free(struct sh_session *s)
 	if (s->greeted)
 		TLOG_INFO("cli: session %u: %s logged out", s->id, s->user);
 	LIST_REMOVE(s, link);
+	tula_timer_free(s->hello_timer);
 	tula_loop_del_fd(S.loop, s->fd);
 	close(s->fd);
 	if (s->ctx != NULL) {
@@ -642,13 +694,40 @@ static void session_free(struct sh_session *s)
 		on_close(arg);
 }
 
-static int add_session(int fd, void (*on_close)(void *), void *arg)
+static void on_hello_timeout(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct sh_session *s = arg;
+
+	(void)loop;
+	(void)t; /* session_free frees it (safe from its own callback) */
+	TLOG_NOTICE("cli: session %u: no HELLO within %u ms: closed", s->id, SH_HELLO_TIMEOUT_MS);
+	session_free(s);
+}
+
+static unsigned count_sessions(void)
+{
+	struct sh_session *o;
+	unsigned n = 0;
+
+	LIST_FOREACH(o, &S.sessions, link)
+		n++;
+	return n;
+}
+
+static int add_session(int fd, int console, void (*on_close)(void *), void *arg)
 {
 	struct sh_session *s = calloc(1, sizeof(*s));
 	int rc;
 
 	if (s == NULL)
 		return -ENOMEM;
+	s->console = console;
+	s->hello_timer = tula_timer_new(S.loop, on_hello_timeout, s);
+	if (s->hello_timer == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	tula_timer_arm(s->hello_timer, SH_HELLO_TIMEOUT_MS, 0);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	s->fd = fd;
 	s->id = ++S.next_id;
@@ -658,6 +737,7 @@ static int add_session(int fd, void (*on_close)(void *), void *arg)
 	s->on_close_arg = arg;
 	rc = tula_loop_add_fd(S.loop, fd, TULA_EV_READ, on_session, s);
 	if (rc < 0) {
+		tula_timer_free(s->hello_timer);
 		free(s);
 		return rc;
 	}
@@ -669,11 +749,12 @@ int sh_server_add_fd(int fd, void (*on_close)(void *arg), void *arg)
 {
 	if (!S.started)
 		return -ENOTCONN;
-	return add_session(fd, on_close, arg);
+	return add_session(fd, 1, on_close, arg);
 }
 
 static void on_accept(struct tula_loop *loop, int lfd, uint32_t events, void *arg)
 {
+	unsigned max = S.opts.max_sessions ? S.opts.max_sessions : SH_SESSIONS_MAX;
 	int fd;
 
 	(void)loop;
@@ -682,7 +763,22 @@ static void on_accept(struct tula_loop *loop, int lfd, uint32_t events, void *ar
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	if (add_session(fd, NULL, NULL) < 0)
+	if (count_sessions() >= max) {
+		static const char why_fmt[] = "too many CLI sessions (at most %u): try again later";
+		struct sh_msg_hdr h = {.type = SH_MSG_REFUSED};
+		char why[96];
+
+		/* one non-blocking write into an empty socket buffer: it fits */
+		snprintf(why, sizeof(why), why_fmt, max);
+		h.len = (uint32_t)strlen(why);
+		if (send(fd, &h, sizeof(h), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(h) &&
+		    send(fd, why, h.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			TLOG_DEBUG("cli: cannot tell a refused client why: %s", strerror(errno));
+		TLOG_NOTICE("cli: %s", why);
+		close(fd);
+		return;
+	}
+	if (add_session(fd, 0, NULL, NULL) < 0)
 		close(fd);
 }
 
@@ -715,6 +811,7 @@ static int listen_on(const char *path, const char *group, char *why, size_t whyl
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct group gr, *gres = NULL;
 	char grbuf[4096];
+	mode_t old_mask;
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -745,7 +842,12 @@ static int listen_on(const char *path, const char *group, char *why, size_t whyl
 		return -errno;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+	/* bind creates the file with 0777 & ~umask: under 0117 it is born 0660, so there
+	 * is no moment when a wider mode lets anyone connect (chmod after bind left one) */
+	old_mask = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc < 0 || listen(fd, 16) < 0) {
 		rc = -errno;
 		snprintf(why, whylen, "cannot listen on %s: %s", path, strerror(errno));
 		close(fd);

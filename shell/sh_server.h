@@ -27,17 +27,32 @@
 struct tula_loop;
 struct db;
 
+/*
+ * Bounds on clients (everything a client sends is hostile until HELLO identified it):
+ * a connection that has not sent HELLO within SH_HELLO_TIMEOUT_MS is closed; before
+ * HELLO no message may exceed SH_PRE_AUTH_MAX bytes; at most max_sessions sessions
+ * exist and each Unix user holds at most max_sessions_per_user — further ones are
+ * refused with a message saying so. The console (sh_server_add_fd) is never refused.
+ */
+#define SH_HELLO_TIMEOUT_MS	 5000
+#define SH_PRE_AUTH_MAX		 4096
+#define SH_SESSIONS_MAX		 64
+#define SH_SESSIONS_PER_USER_MAX 8
+
 struct sh_server_opts {
-	const char *socket_path; /* NULL: no listening socket (console / tests only) */
-	const char *group;	 /* owner group of the socket (NULL = "tula") */
-	const char *scripts_dir; /* completes file names of op / commit scripts */
-	const char *host_name;	 /* prompt fallback when system host-name is unset
+	const char *socket_path;	/* NULL: no listening socket (console / tests only) */
+	const char *group;		/* owner group of the socket (NULL = "tula") */
+	const char *scripts_dir;	/* completes file names of op / commit scripts */
+	const char *host_name;		/* prompt fallback when system host-name is unset
 				    (NULL = gethostname) */
+	unsigned max_sessions;		/* 0 = SH_SESSIONS_MAX */
+	unsigned max_sessions_per_user; /* 0 = SH_SESSIONS_PER_USER_MAX */
 };
 
 /*
  * Register the built-in commands, then listen on opts->socket_path (its directory is
- * created 0755 if missing; the socket is mode 0660, group opts->group — when that group
+ * created 0755 if missing; the socket is created mode 0660 — bound under a umask, so it
+ * is never reachable with a wider mode — then given to group opts->group — when that group
  * does not exist the group stays the daemon's and a warning is logged). A stale socket
  * file is replaced; a live one (another daemon answers) is an error.
  * Returns 0, or -errno with a sentence in why saying what to fix.

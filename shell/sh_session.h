@@ -42,6 +42,8 @@ struct sh_session {
 	char tty[32];
 	char from[64];
 	int greeted;
+	int console;			/* sh_server_add_fd: never refused by the caps */
+	struct tula_timer *hello_timer; /* closes the connection without HELLO in time */
 	int interactive;
 	uint16_t width, height;
 	time_t login, last;

@@ -186,3 +186,27 @@ int sh_wire_read_file(const char *path, size_t max, char **data, size_t *len)
 	*len = n;
 	return 0;
 }
+
+int sh_wire_write_file(const char *path, const char *data, size_t len)
+{
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}

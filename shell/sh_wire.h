@@ -42,4 +42,10 @@ int sh_wire_connect(const char *path, char *why, size_t whylen);
  */
 int sh_wire_read_file(const char *path, size_t max, char **data, size_t *len);
 
+/*
+ * Create or replace the file at path with data, as the calling user (mode 0666 less
+ * the umask for a new file). 0 or the negative errno of open/write/close.
+ */
+int sh_wire_write_file(const char *path, const char *data, size_t len);
+
 #endif

@@ -49,7 +49,7 @@ as() { local u=$1; shift; setpriv --reuid="$u" --regid=tula --init-groups "$TULA
 expect_rc "read-only may show" 0 as $RO -c 'show version'
 contains "read-only sees the output" "$OUT" "Tula version:"
 expect_rc "read-only may not request" 1 as $RO -c 'request system configuration rescue save'
-contains "read-only: permission denied names the class" "$ERR" "permission denied: 'request system configuration rescue save' needs class operator; your class is read-only"
+contains "read-only: permission denied names the class" "$ERR" "permission denied: 'request system configuration rescue save' needs class super-user; your class is read-only"
 expect_rc "read-only may not clear" 1 as $RO -c 'clear services dsr statistics'
 contains "read-only: clear refused" "$ERR" "needs class operator; your class is read-only"
 expect_rc "read-only may not configure" 1 as $RO -c configure
@@ -60,8 +60,8 @@ lacks "read-only ? does not offer request" "$OUT" "request"
 
 # operator
 expect_rc "operator may show" 0 as $OP -c 'show system uptime'
-expect_rc "operator may request" 0 as $OP -c 'request system configuration rescue save'
-contains "operator: rescue saved" "$OUT" "Rescue configuration saved"
+expect_rc "operator may not save the rescue configuration" 1 as $OP -c 'request system configuration rescue save'
+contains "operator: rescue save needs super-user" "$ERR" "needs class super-user; your class is operator"
 expect_rc "operator may clear" 0 as $OP -c 'clear services dsr statistics' -c 'clear arp'
 expect_rc "operator may not configure" 1 as $OP -c configure
 contains "operator: configure refused" "$ERR" "your class is operator"

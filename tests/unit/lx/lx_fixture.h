@@ -157,11 +157,18 @@ static void lua_result_free(struct lua_result *r)
 /* Run code as user (with that user's login class) and collect output and error. */
 static void run_as(struct lua_result *r, const char *user, const char *code)
 {
+	enum sh_level level;
 	struct lx_run run;
+	char why[256];
 
 	memset(r, 0, sizeof(*r));
-	r->rc = lx_run_init(&run, &fx.lx, user, lx_user_level(&fx.lx, user), "test.lua",
-			    LX_API_OPER, NULL, &r->err);
+	/* the class rule of every entry: a user absent from system login is refused */
+	r->rc = lx_user_level(&fx.lx, user, &level, why, sizeof(why));
+	if (r->rc < 0) {
+		tula_buf_puts(&r->err, why);
+		return;
+	}
+	r->rc = lx_run_init(&run, &fx.lx, user, level, "test.lua", LX_API_OPER, NULL, &r->err);
 	if (r->rc == 0)
 		r->rc = lx_run_exec(&run, NULL, code, strlen(code), "test.lua", NULL, NULL,
 				    &r->err);

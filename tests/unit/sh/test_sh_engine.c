@@ -593,7 +593,7 @@ static void pipes_complete_and_help(void **state)
 {
 	(void)state;
 	assert_int_equal(complete(&oper, "show version | "), 0);
-	assert_string_equal(cands, "compare count display except match no-more");
+	assert_string_equal(cands, "compare count display except match no-more save");
 	assert_int_equal(complete(&oper, "show version | display "), 0);
 	assert_string_equal(cands, "json set");
 	assert_int_equal(complete(&oper, "show version | count "), 0);
@@ -641,7 +641,15 @@ static void bad_pipes_are_syntax_errors(void **state)
 	assert_string_equal(result, "show version | frob\n"
 				    "               ^\n"
 				    "syntax error, expecting one of: compare count display except "
-				    "match no-more\n");
+				    "match no-more save\n");
+	/* the bounded matcher refuses what it cannot match in bounded time */
+	assert_int_equal(run(&oper, "show version | match \"(a)\\1\""), -EINVAL);
+	assert_non_null(strstr(result, "invalid regular expression: back-references"));
+	/* no client to write the file (the daemon never opens it itself) */
+	assert_int_equal(run(&oper, "show version | save /tmp/x"), -EINVAL);
+	assert_non_null(strstr(result, "only a CLI client (tula cli, the console) can write"));
+	assert_int_equal(run(&oper, "show version | save /tmp/x | count"), -EINVAL);
+	assert_non_null(strstr(result, "'| save' must be the last pipe"));
 	assert_int_equal(run(&oper, "configure | count"), -EINVAL);
 	assert_non_null(strstr(result, "does not take pipes"));
 }
