@@ -457,6 +457,56 @@ static void wrap_global(lua_State *L, const char *name, lua_CFunction fn)
 	lua_setglobal(L, name);
 }
 
+/*
+ * Library functions whose work happens in C, out of the count hook's sight: each is
+ * wrapped to charge its cost to the instruction budget (lx_sandbox_charge). Output
+ * functions charge after the call, by the bytes they produced (the memory cap already
+ * bounds one call; the charge stops the script that repeats them); table.sort charges
+ * its comparisons before it starts, since its time is not bounded by memory.
+ */
+#define BYTES_PER_UNIT 8 /* bytes copied in C worth one VM instruction */
+
+static int charged_by_result(lua_State *L)
+{
+	int n = lua_gettop(L);
+	size_t len = 0;
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, 1);
+	if (lua_type(L, -1) == LUA_TSTRING)
+		lua_tolstring(L, -1, &len);
+	lx_sandbox_charge(L, len / BYTES_PER_UNIT + 1);
+	return 1;
+}
+
+static int charged_sort(lua_State *L)
+{
+	lua_Integer n;
+	uint64_t cmp = 1, lg = 1;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = luaL_len(L, 1);
+	if (n > 1) {
+		while (((uint64_t)1 << lg) < (uint64_t)n && lg < 63)
+			lg++;
+		cmp = (uint64_t)n * lg; /* a quicksort's comparisons, about n log2 n */
+	}
+	lx_sandbox_charge(L, cmp);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 0);
+	return 0;
+}
+
+/* Replace lib[name] (lib on top of the stack) by fn with the original as upvalue 1. */
+static void wrap_field(lua_State *L, const char *name, lua_CFunction fn)
+{
+	lua_getfield(L, -1, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, -2, name);
+}
+
 static int setup(lua_State *L)
 {
 	static const char *const os_keep[] = {"time", "clock", "date", "difftime", NULL};
@@ -485,6 +535,15 @@ static int setup(lua_State *L)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
 	lx_pattern_install(L, -1);
+	wrap_field(L, "rep", charged_by_result);
+	wrap_field(L, "upper", charged_by_result);
+	wrap_field(L, "lower", charged_by_result);
+	wrap_field(L, "reverse", charged_by_result);
+	wrap_field(L, "format", charged_by_result);
+	lua_pop(L, 1);
+	lua_getglobal(L, LUA_TABLIBNAME);
+	wrap_field(L, "concat", charged_by_result);
+	wrap_field(L, "sort", charged_sort);
 	lua_pop(L, 1);
 
 	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);

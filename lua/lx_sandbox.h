@@ -23,7 +23,10 @@
  * overflow" (LUAI_MAXCCALLS). The string library's pattern functions (find, match,
  * gmatch, gsub) are Tula's own implementation of Lua patterns (lx_pattern.c), which
  * charges its backtracking steps to the budgets: Lua's own matcher can backtrack for
- * hours inside one call without running an instruction.
+ * hours inside one call without running an instruction. The other library functions
+ * that work long in C charge the budgets too: string.rep, upper, lower, reverse,
+ * format and table.concat by the bytes they produce, table.sort by its comparisons
+ * (n log2 n) before it starts — a script that repeats them is killed like a loop.
  *
  * Thread: the control thread only; a sandbox is never shared. Runs nest (an op script
  * whose commit runs commit scripts): each has its own state and budgets.

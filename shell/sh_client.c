@@ -321,8 +321,8 @@ static int read_file_for(struct client *c, const char *path)
 	int rc;
 
 	/* "-" is a file name here, not stdin (stdin carries the commands) */
-	st.status = sh_wire_read_file(strcmp(path, "-") == 0 ? "./-" : path, SH_FILE_MAX, &data,
-				      &len);
+	st.status =
+		sh_wire_read_file(strcmp(path, "-") == 0 ? "./-" : path, SH_FILE_MAX, &data, &len);
 	rc = send_msg(c, SH_MSG_FILE, &st, sizeof(st), data, st.status == 0 ? len : 0);
 	free(data);
 	return rc;

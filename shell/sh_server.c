@@ -697,11 +697,20 @@ static void session_free(struct sh_session *s)
 static void on_hello_timeout(struct tula_loop *loop, struct tula_timer *t, void *arg)
 {
 	struct sh_session *s = arg;
+	char c;
 
 	(void)loop;
-	(void)t; /* session_free frees it (safe from its own callback) */
+	/* A busy control thread (a long commit, start-up) can let the timer fire before
+	 * the loop read a HELLO that arrived in time: bytes waiting in the socket get one
+	 * grace period, once, so a slow sender cannot stretch it. */
+	if (!s->hello_grace &&
+	    (s->in.len > 0 || recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1)) {
+		s->hello_grace = 1;
+		tula_timer_arm(t, SH_HELLO_TIMEOUT_MS, 0);
+		return;
+	}
 	TLOG_NOTICE("cli: session %u: no HELLO within %u ms: closed", s->id, SH_HELLO_TIMEOUT_MS);
-	session_free(s);
+	session_free(s); /* frees t too (safe from its own callback) */
 }
 
 static unsigned count_sessions(void)

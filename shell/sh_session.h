@@ -44,6 +44,7 @@ struct sh_session {
 	int greeted;
 	int console;			/* sh_server_add_fd: never refused by the caps */
 	struct tula_timer *hello_timer; /* closes the connection without HELLO in time */
+	int hello_grace;		/* the timer found bytes waiting once already */
 	int interactive;
 	uint16_t width, height;
 	time_t login, last;

@@ -338,6 +338,40 @@ static void string_rep_bomb_hits_the_memory_cap(void **state)
 		   "memory limit of 8 MiB");
 }
 
+/* Work done in C counts: a script that repeats big C calls is stopped by the budget. */
+static void long_c_calls_are_charged_to_the_instruction_budget(void **state)
+{
+	static const struct lx_limits lim = {64u << 20, 20000000u, 5000u};
+	struct timespec a, b;
+	double ms;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	/* 8 MiB per call, 1000 calls: few VM instructions, 8 GiB of memset */
+	expect_err(&lim, "for i = 1, 1000 do local s = string.rep('x', 8 << 20) end", -ETIME,
+		   "instruction budget exceeded");
+	/* 1 M numbers sorted 100 times: 20 M comparisons each, none of them an instruction */
+	expect_err(&lim,
+		   "local t = {} for i = 1, 1000000 do t[i] = -i end\n"
+		   "for k = 1, 100 do table.sort(t) end",
+		   -ETIME, "instruction budget exceeded");
+	expect_err(&lim,
+		   "local t = {} for i = 1, 100000 do t[i] = 'abcdefgh' end\n"
+		   "for k = 1, 1000 do local s = table.concat(t) end",
+		   -ETIME, "instruction budget exceeded");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	/* uncharged, each would run on until the 5 s time budget (or to its end, with a
+	 * different result); charged, the three stop well within that, even on a loaded
+	 * machine */
+	if (ms > 8000)
+		fail_msg("the three scripts took %.0f ms", ms);
+	/* ordinary use stays well inside the budget */
+	expect_ok("local t = {} for i = 1, 1000 do t[i] = -i end table.sort(t)\n"
+		  "return string.rep('ab', 3) .. t[1] .. table.concat({1, 2}, ',')",
+		  "ababab-10001,2");
+}
+
 static void caught_memory_error_leaves_the_heap_usable(void **state)
 {
 	(void)state;
@@ -559,6 +593,7 @@ int main(void)
 		cmocka_unit_test(collectgarbage_keeps_only_harmless_options),
 		cmocka_unit_test(string_rep_bomb_hits_the_memory_cap),
 		cmocka_unit_test(caught_memory_error_leaves_the_heap_usable),
+		cmocka_unit_test(long_c_calls_are_charged_to_the_instruction_budget),
 		cmocka_unit_test(memory_stays_under_the_cap),
 		cmocka_unit_test(deep_lua_recursion_ends_with_stack_overflow),
 		cmocka_unit_test(deep_c_recursion_ends_with_c_stack_overflow),
