@@ -26,9 +26,9 @@ enum nkind { N_EMPTY, N_SET, N_BOL, N_EOL, N_CAT, N_ALT, N_REP };
 
 struct node {
 	enum nkind kind;
-	int a, b;	   /* N_CAT / N_ALT: children; N_REP: a = child */
-	int min, max;	   /* N_REP: max -1 = unbounded */
-	uint8_t set[32];   /* N_SET: the bytes it accepts */
+	int a, b;	 /* N_CAT / N_ALT: children; N_REP: a = child */
+	int min, max;	 /* N_REP: max -1 = unbounded */
+	uint8_t set[32]; /* N_SET: the bytes it accepts */
 };
 
 struct parser {
@@ -129,7 +129,8 @@ static int parse_bracket(struct parser *ps)
 
 			if (end == NULL)
 				return fail(ps, "unmatched '[:'");
-			if (add_class(ps, x, (const char *)p + 2, (size_t)(end - (const char *)p - 2)) < 0)
+			if (add_class(ps, x, (const char *)p + 2,
+				      (size_t)(end - (const char *)p - 2)) < 0)
 				return -1;
 			ps->p = end + 2;
 			continue;
@@ -188,8 +189,9 @@ static int parse_atom(struct parser *ps)
 		if (c == '\0')
 			return fail(ps, "trailing backslash");
 		if (c >= '1' && c <= '9')
-			return fail(ps, "back-references (\\%c) are not supported: they cannot be "
-					"matched in bounded time",
+			return fail(ps,
+				    "back-references (\\%c) are not supported: they cannot be "
+				    "matched in bounded time",
 				    c);
 		ps->p += 2;
 		break;
