@@ -66,8 +66,11 @@ enum fw_hash_mode { FW_HASH_FIVE_TUPLE = 0, FW_HASH_ADDRESSES = 1 };
 struct fw_port_def {
 	uint16_t port_id; /* DPDK port id */
 	struct rte_ether_addr mac;
-	uint16_t mtu;	    /* IP MTU of the link, e.g. 1500 */
-	uint16_t nb_queues; /* RX = TX queues; worker i polls queue i when i < nb_queues */
+	uint16_t mtu;		     /* IP MTU of the link, e.g. 1500 */
+	uint16_t nb_queues;	     /* RX = TX queues; worker i polls queue i when i < nb_queues */
+	uint8_t tx_ip_cksum_offload; /* the device fills IPv4 header checksums on TX */
+	uint8_t tx_multi_seg;	     /* the device sends chained mbufs */
+	uint8_t rx_ip_cksum_offload; /* the device checks IPv4 header checksums on RX */
 	char name[FW_STATE_NAME_MAX]; /* configuration name, "port0" */
 };
 
@@ -100,6 +103,12 @@ struct fw_state_port {
 	uint16_t mtu;
 	uint16_t nb_queues;
 	uint8_t nb_addrs;
+	/* Offloads the port was configured with (fw_port): when set, the data path may
+	 * leave the work to the device (RTE_MBUF_F_TX_IP_CKSUM, chained fragments,
+	 * RTE_MBUF_F_RX_IP_CKSUM_GOOD); when clear it does it in software. */
+	uint8_t tx_ip_cksum_offload;
+	uint8_t tx_multi_seg;
+	uint8_t rx_ip_cksum_offload;
 	struct rte_ether_addr mac;
 	uint32_t addrs[FW_STATE_MAX_ADDRS]; /* network order */
 	uint8_t plens[FW_STATE_MAX_ADDRS];

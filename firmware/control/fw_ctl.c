@@ -321,6 +321,9 @@ static int add_ports(struct build *b, struct fw_state *st, const struct db_node 
 		def.mac = p->info.mac;
 		def.mtu = p->info.mtu;
 		def.nb_queues = p->info.nb_rxq;
+		def.tx_ip_cksum_offload = p->info.tx_ip_cksum_offload;
+		def.tx_multi_seg = p->info.tx_multi_seg;
+		def.rx_ip_cksum_offload = p->info.rx_ip_cksum_offload;
 		snprintf(def.name, sizeof(def.name), "%s", name);
 		rc = fw_state_add_port(st, &def);
 		if (rc < 0) {
@@ -985,14 +988,14 @@ static int open_port(struct fw_ctl *ctl, struct ctl_port *p, const char *name, c
 		rc = -errno;
 		snprintf(why, why_len, "cannot create TAP %s for Tula's own traffic: %s", tname,
 			 strerror(errno));
-		fw_port_close(p->info.port_id);
+		fw_port_close(p->info.port_id, p->info.pool);
 		return rc;
 	}
 	rc = tula_loop_add_fd(ctl->loop, fw_tap_fd(p->tap), TULA_EV_READ, on_tap, p);
 	if (rc < 0) {
 		snprintf(why, why_len, "cannot watch TAP %s: %s", tname, strerror(-rc));
 		fw_tap_close(p->tap);
-		fw_port_close(p->info.port_id);
+		fw_port_close(p->info.port_id, p->info.pool);
 		return rc;
 	}
 	p->used = 1;
@@ -1025,7 +1028,7 @@ static void close_port(struct fw_ctl *ctl, struct ctl_port *p)
 		tula_loop_del_fd(ctl->loop, fw_tap_fd(p->tap));
 		fw_tap_close(p->tap);
 	}
-	fw_port_close(p->info.port_id);
+	fw_port_close(p->info.port_id, p->info.pool);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -92,6 +92,9 @@ int fw_state_add_port(struct fw_state *st, const struct fw_port_def *def)
 	p->mac = def->mac;
 	p->mtu = def->mtu;
 	p->nb_queues = def->nb_queues;
+	p->tx_ip_cksum_offload = def->tx_ip_cksum_offload;
+	p->tx_multi_seg = def->tx_multi_seg;
+	p->rx_ip_cksum_offload = def->rx_ip_cksum_offload;
 	snprintf(p->name, sizeof(p->name), "%s", def->name);
 	st->port_index[def->port_id] = st->nb_ports++;
 	return 0;
