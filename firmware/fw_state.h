@@ -41,6 +41,7 @@
 #include <rte_hash_crc.h>
 
 struct fw_dp;
+struct fw_state_index;
 struct rte_hash;
 struct rte_lpm;
 
@@ -144,7 +145,9 @@ struct fw_state_vip {
 	uint32_t udp_timeout_s; /* seconds: udp-timeout as configured (0 = default 30) */
 	/* the same in flow-table ticks (fw_flow.h), computed at finalize */
 	uint32_t timeout_ticks, fin_ticks;
-	uint16_t *maglev; /* [maglev_size] backend slots or FW_SLOT_NONE */
+	/* [maglev_size] backend slots or FW_SLOT_NONE; shared with the previous state
+	 * when built from the same input (never written once finalized) */
+	uint16_t *maglev;
 	uint16_t nb_backends;
 	uint16_t *backends; /* backend slots, in the order given */
 	char name[FW_STATE_NAME_MAX];
@@ -168,6 +171,11 @@ struct fw_state {
 	struct fw_dp *dp;
 	uint64_t serial; /* set by fw_dp_publish */
 	int finalized;
+	/* Settings that apply without a restart, read by a worker when it adopts the
+	 * state (fw_state_new takes them from fw_dp_conf; the control side may change
+	 * them before finalize). */
+	uint32_t new_flow_rate; /* new flows pinned per second per worker; 0 = no cap */
+	uint32_t idle_sleep_us; /* µs an idle worker sleeps; 0 = busy-poll */
 	uint32_t maglev_size;
 	uint8_t nb_ports;
 	struct fw_state_port ports[FW_STATE_MAX_PORTS];
@@ -186,6 +194,10 @@ struct fw_state {
 	struct rte_lpm *lpm; /* -> index in routes */
 	uint32_t nb_neighs, neighs_cap;
 	struct fw_state_neigh *neighs;
+
+	/* Control side only (never read by a worker): */
+	uint32_t *lpm_refs;	    /* states sharing lpm (same routes), NULL = not shared */
+	struct fw_state_index *idx; /* builder's lookup index, freed by finalize */
 };
 
 /* The VIP hash key. kind selects what the lookup means. */

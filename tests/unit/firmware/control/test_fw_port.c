@@ -33,8 +33,8 @@ static struct {
 	uint16_t reta_size;
 	uint64_t tx_capa, rx_capa;
 	int socket;
-	int reta_rc;	/* what rss_reta_update returns */
-	int fail_pool;	/* rte_pktmbuf_pool_create fails */
+	int reta_rc;   /* what rss_reta_update returns */
+	int fail_pool; /* rte_pktmbuf_pool_create fails */
 	/* asked */
 	int probed, removed, started, stopped, closed;
 	char devargs[512];
@@ -167,19 +167,16 @@ int __wrap_rte_eth_tx_queue_setup(uint16_t port_id, uint16_t q, uint16_t nb_desc
 	return 0;
 }
 
-int __wrap_rte_eth_dev_rss_reta_update(uint16_t port_id,
-				       struct rte_eth_rss_reta_entry64 *reta_conf,
+int __wrap_rte_eth_dev_rss_reta_update(uint16_t port_id, struct rte_eth_rss_reta_entry64 *reta_conf,
 				       uint16_t reta_size);
-int __wrap_rte_eth_dev_rss_reta_update(uint16_t port_id,
-				       struct rte_eth_rss_reta_entry64 *reta_conf,
+int __wrap_rte_eth_dev_rss_reta_update(uint16_t port_id, struct rte_eth_rss_reta_entry64 *reta_conf,
 				       uint16_t reta_size)
 {
 	assert_int_equal(port_id, FAKE_PORT);
 	assert_true(dev.started); /* after start: some drivers need it */
 	dev.reta_updates++;
 	dev.reta_len = reta_size;
-	memcpy(dev.reta, reta_conf,
-	       (reta_size / RTE_ETH_RETA_GROUP_SIZE) * sizeof(reta_conf[0]));
+	memcpy(dev.reta, reta_conf, (reta_size / RTE_ETH_RETA_GROUP_SIZE) * sizeof(reta_conf[0]));
 	return dev.reta_rc;
 }
 
