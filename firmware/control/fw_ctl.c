@@ -16,7 +16,6 @@
 #include "common/tula_loop.h"
 #include "db/db.h"
 #include "firmware/control/fw_dp.h"
-#include "firmware/control/fw_eal.h"
 #include "firmware/control/fw_port.h"
 #include "firmware/fw_state.h"
 #include "firmware/control/fw_tap.h"
@@ -636,10 +635,17 @@ fail:
 
 /* ---- the wire: ARP frames the control side sends ---------------------------------- */
 
-static struct rte_mbuf *arp_frame(uint16_t op, const struct rte_ether_addr *src,
+/* The control side's mbufs come from the data path's pool (fw_dp_conf.pool). */
+static struct rte_mempool *ctl_pool(const struct fw_ctl *ctl)
+{
+	return fw_dp_conf(ctl->dp)->pool;
+}
+
+static struct rte_mbuf *arp_frame(const struct fw_ctl *ctl, uint16_t op,
+				  const struct rte_ether_addr *src,
 				  const struct rte_ether_addr *dst, uint32_t sip, uint32_t tip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctl_pool(ctl));
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
 
@@ -717,7 +723,7 @@ int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
 		return -ENODEV;
 	ctl->stats.arp_requests++;
 	return send_raw(ctl, port_id,
-			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
+			arp_frame(ctl, RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
 				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
 }
 
@@ -730,7 +736,7 @@ static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_et
 		return -ENODEV;
 	ctl->stats.arp_requests++;
 	return send_raw(ctl, port_id,
-			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, hint,
+			arp_frame(ctl, RTE_ARP_OP_REQUEST, &p->info.mac, hint,
 				  source_for(ctl, (uint8_t)port_index(ctl, p), ip), ip));
 }
 
@@ -739,7 +745,7 @@ static void garp(struct fw_ctl *ctl, uint16_t port_id, const struct rte_ether_ad
 		 uint32_t addr)
 {
 	ctl->stats.garps++;
-	send_raw(ctl, port_id, arp_frame(RTE_ARP_OP_REQUEST, mac, NULL, addr, addr));
+	send_raw(ctl, port_id, arp_frame(ctl, RTE_ARP_OP_REQUEST, mac, NULL, addr, addr));
 }
 
 /* ---- publishing ------------------------------------------------------------------- */
@@ -1059,7 +1065,7 @@ static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	while (budget-- > 0) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+		struct rte_mbuf *m = rte_pktmbuf_alloc(ctl_pool(ctl));
 		ssize_t n;
 
 		if (m == NULL) {
