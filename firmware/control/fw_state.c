@@ -348,15 +348,23 @@ static uint32_t new_gen(struct fw_dp *dp)
 	return dp->next_gen;
 }
 
-/* A slot free in st, preferably also free in the published state. */
+/*
+ * A slot free in st, preferably also free in the published state. The search starts
+ * at *hint (where the last one was found), so that filling a state of N slots is O(N)
+ * and not O(N^2).
+ */
 static int free_slot(uint32_t max, int (*used)(const struct fw_state *, uint32_t),
-		     const struct fw_state *st, const struct fw_state *prev)
+		     const struct fw_state *st, const struct fw_state *prev, uint32_t *hint)
 {
-	uint32_t i;
+	uint32_t i, k;
 
-	for (i = 0; i < max; i++)
-		if (!used(st, i) && (prev == NULL || !used(prev, i)))
+	for (k = 0; k < max; k++) {
+		i = (*hint + k) % max;
+		if (!used(st, i) && (prev == NULL || !used(prev, i))) {
+			*hint = i + 1;
 			return (int)i;
+		}
+	}
 	for (i = 0; i < max; i++)
 		if (!used(st, i))
 			return (int)i;
@@ -413,7 +421,7 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
 		v = &st->vips[slot];
 		v->gen = prev->vips[slot].gen;
 	} else {
-		slot = free_slot(st->max_vips, vip_used, st, prev);
+		slot = free_slot(st->max_vips, vip_used, st, prev, &st->dp->vip_hint);
 		if (slot < 0)
 			return slot;
 		v = &st->vips[slot];
@@ -480,7 +488,7 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 		b = &st->backends[slot];
 		b->gen = prev->backends[slot].gen;
 	} else {
-		slot = free_slot(st->max_backends, be_used, st, prev);
+		slot = free_slot(st->max_backends, be_used, st, prev, &st->dp->be_hint);
 		if (slot < 0)
 			return slot;
 		b = &st->backends[slot];
