@@ -40,8 +40,11 @@ static int setup(void **state)
 {
 	struct db_open_opts o = {.seed_text = "system { host-name t; } interfaces { ctlt0 { "
 					      "device net_null0; address 10.0.0.254/24; } }"};
-	struct fw_dp_conf dc = {.nb_workers = 1, .max_vips = 4, .max_backends = 8,
-				.flow_entries = 1024, .new_flow_rate = 5};
+	struct fw_dp_conf dc = {.nb_workers = 1,
+				.max_vips = 4,
+				.max_backends = 8,
+				.flow_entries = 1024,
+				.new_flow_rate = 5};
 	struct db_diags d = DB_DIAGS_INIT;
 	char path[128];
 
@@ -57,8 +60,8 @@ static int setup(void **state)
 	assert_int_equal(db_open(&o, &F.db, NULL), 0);
 	F.dp = fw_dp_create(&dc);
 	assert_non_null(F.dp);
-	F.ctl = fw_ctl_new(&(struct fw_ctl_conf){.loop = F.loop, .db = F.db, .dp = F.dp,
-						 .nb_queues = 1});
+	F.ctl = fw_ctl_new(
+		&(struct fw_ctl_conf){.loop = F.loop, .db = F.db, .dp = F.dp, .nb_queues = 1});
 	assert_non_null(F.ctl);
 	assert_int_equal(db_activate(F.db, &d), 0);
 	assert_int_equal(db_session_open(F.db, "t", DB_CLIENT_CLI, "t", DB_MODE_SHARED, &F.s, &d),
@@ -141,8 +144,8 @@ static void test_size_change_waits_for_a_restart(void **state)
 	assert_int_equal(commit(&d, lines), 0);
 	assert_non_null(diag(&d, DB_DIAG_WARNING, "system data-path max-vips",
 			     "takes effect at the next restart"));
-	assert_non_null(diag(&d, DB_DIAG_WARNING, "system data-path max-vips",
-			     "4 in force until then"));
+	assert_non_null(
+		diag(&d, DB_DIAG_WARNING, "system data-path max-vips", "4 in force until then"));
 	assert_non_null(diag(&d, DB_DIAG_WARNING, "system data-path flows-per-worker",
 			     "1024 in force until then"));
 	fw_ctl_limits_in_force(F.ctl, &l);
@@ -155,28 +158,27 @@ static void test_size_change_waits_for_a_restart(void **state)
 
 static void test_one_vip_over_the_limit_is_refused(void **state)
 {
-	static const char *const lines[] = {
-		"set services dsr vip v0 address 10.0.0.1",
-		"set services dsr vip v0 protocol tcp",
-		"set services dsr vip v0 port 80",
-		"set services dsr vip v0 backend a address 10.0.0.101",
-		"set services dsr vip v1 address 10.0.0.2",
-		"set services dsr vip v1 protocol tcp",
-		"set services dsr vip v1 port 80",
-		"set services dsr vip v1 backend a address 10.0.0.102",
-		"set services dsr vip v2 address 10.0.0.3",
-		"set services dsr vip v2 protocol tcp",
-		"set services dsr vip v2 port 80",
-		"set services dsr vip v2 backend a address 10.0.0.103",
-		"set services dsr vip v3 address 10.0.0.4",
-		"set services dsr vip v3 protocol tcp",
-		"set services dsr vip v3 port 80",
-		"set services dsr vip v3 backend a address 10.0.0.104",
-		"set services dsr vip v4 address 10.0.0.5",
-		"set services dsr vip v4 protocol tcp",
-		"set services dsr vip v4 port 80",
-		"set services dsr vip v4 backend a address 10.0.0.105",
-		NULL};
+	static const char *const lines[] = {"set services dsr vip v0 address 10.0.0.1",
+					    "set services dsr vip v0 protocol tcp",
+					    "set services dsr vip v0 port 80",
+					    "set services dsr vip v0 backend a address 10.0.0.101",
+					    "set services dsr vip v1 address 10.0.0.2",
+					    "set services dsr vip v1 protocol tcp",
+					    "set services dsr vip v1 port 80",
+					    "set services dsr vip v1 backend a address 10.0.0.102",
+					    "set services dsr vip v2 address 10.0.0.3",
+					    "set services dsr vip v2 protocol tcp",
+					    "set services dsr vip v2 port 80",
+					    "set services dsr vip v2 backend a address 10.0.0.103",
+					    "set services dsr vip v3 address 10.0.0.4",
+					    "set services dsr vip v3 protocol tcp",
+					    "set services dsr vip v3 port 80",
+					    "set services dsr vip v3 backend a address 10.0.0.104",
+					    "set services dsr vip v4 address 10.0.0.5",
+					    "set services dsr vip v4 protocol tcp",
+					    "set services dsr vip v4 port 80",
+					    "set services dsr vip v4 backend a address 10.0.0.105",
+					    NULL};
 	static const char *const undo[] = {"delete services", NULL};
 	struct db_diags d = DB_DIAGS_INIT;
 
@@ -192,23 +194,22 @@ static void test_one_vip_over_the_limit_is_refused(void **state)
 
 static void test_one_backend_over_the_limit_is_refused(void **state)
 {
-	static const char *const lines[] = {
-		"set services dsr vip v0 address 10.0.0.1",
-		"set services dsr vip v0 protocol tcp",
-		"set services dsr vip v0 port 80",
-		"set services dsr vip v0 backend a address 10.0.0.11",
-		"set services dsr vip v0 backend b address 10.0.0.12",
-		"set services dsr vip v0 backend c address 10.0.0.13",
-		"set services dsr vip v0 backend d address 10.0.0.14",
-		"set services dsr vip v0 backend e address 10.0.0.15",
-		"set services dsr vip v1 address 10.0.0.2",
-		"set services dsr vip v1 protocol tcp",
-		"set services dsr vip v1 port 80",
-		"set services dsr vip v1 backend a address 10.0.0.11",
-		"set services dsr vip v1 backend b address 10.0.0.12",
-		"set services dsr vip v1 backend c address 10.0.0.13",
-		"set services dsr vip v1 backend d address 10.0.0.14",
-		NULL};
+	static const char *const lines[] = {"set services dsr vip v0 address 10.0.0.1",
+					    "set services dsr vip v0 protocol tcp",
+					    "set services dsr vip v0 port 80",
+					    "set services dsr vip v0 backend a address 10.0.0.11",
+					    "set services dsr vip v0 backend b address 10.0.0.12",
+					    "set services dsr vip v0 backend c address 10.0.0.13",
+					    "set services dsr vip v0 backend d address 10.0.0.14",
+					    "set services dsr vip v0 backend e address 10.0.0.15",
+					    "set services dsr vip v1 address 10.0.0.2",
+					    "set services dsr vip v1 protocol tcp",
+					    "set services dsr vip v1 port 80",
+					    "set services dsr vip v1 backend a address 10.0.0.11",
+					    "set services dsr vip v1 backend b address 10.0.0.12",
+					    "set services dsr vip v1 backend c address 10.0.0.13",
+					    "set services dsr vip v1 backend d address 10.0.0.14",
+					    NULL};
 	struct db_diags d = DB_DIAGS_INIT;
 
 	(void)state;
