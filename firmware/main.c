@@ -370,7 +370,7 @@ static int dp_init(struct daemon *d)
 	conf.flow_entries = lim.flows_per_worker;
 	conf.max_vips = (uint16_t)lim.max_vips;
 	conf.max_backends = (uint16_t)lim.max_backends;
-	conf.new_flow_rate = lim.new_flow_rate;
+	conf.new_flow_rate = lim.new_flow_rate ? lim.new_flow_rate : FW_DP_NEW_FLOW_UNCAPPED;
 	conf.idle_sleep_us = lim.idle_sleep_us;
 
 	if (conf.nb_workers == 0)

@@ -244,7 +244,9 @@ void fw_ctl_limits_in_force(const struct fw_ctl *ctl, struct fw_ctl_limits *out)
 	out->flows_per_worker = dc->flow_entries;
 	out->max_vips = dc->max_vips;
 	out->max_backends = dc->max_backends;
-	out->new_flow_rate = st != NULL ? st->new_flow_rate : dc->new_flow_rate;
+	out->new_flow_rate = st != NULL					    ? st->new_flow_rate
+			     : dc->new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0
+									    : dc->new_flow_rate;
 	out->idle_sleep_us = st != NULL ? st->idle_sleep_us : dc->idle_sleep_us;
 }
 

@@ -41,7 +41,8 @@ struct fw_state *fw_state_new(struct fw_dp *dp)
 	st->maglev_size = dp->conf.maglev_size;
 	st->max_vips = dp->conf.max_vips;
 	st->max_backends = dp->conf.max_backends;
-	st->new_flow_rate = dp->conf.new_flow_rate;
+	st->new_flow_rate =
+		dp->conf.new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0 : dp->conf.new_flow_rate;
 	st->idle_sleep_us = dp->conf.idle_sleep_us;
 	memset(st->port_index, FW_PORT_INDEX_NONE, sizeof(st->port_index));
 	st->vips = calloc(st->max_vips, sizeof(*st->vips));
