@@ -131,7 +131,80 @@ static struct db_snode s_scripts = {
 	.help = "Lua scripts",
 };
 
-static struct db_snode *const system_kids[] = {&s_host_name, &s_login, &s_commit, &s_scripts};
+/*
+ * The data path's limits. Table sizes (flows, VIPs, backends) are fixed when the
+ * daemon starts: a change is accepted with a warning and waits for a restart. The rate
+ * cap and the idle sleep apply at once.
+ */
+static struct db_snode s_dp_flows = {
+	.name = "flows-per-worker",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1024,
+	.max = 134217728,
+	.dflt = "1048576",
+	.help = "Flow-table entries per worker (takes effect at restart)",
+	.value_name = "entries",
+	.value_help = "1024..134217728",
+};
+/* VIP and backend slot numbers are 16 bits (in the Maglev tables, the flow entries and
+ * a backend's VIP), with 0xffff meaning "none": 65534 is the most slots that fit. */
+static struct db_snode s_dp_max_vips = {
+	.name = "max-vips",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 65534,
+	.dflt = "1024",
+	.help = "VIPs the data path can hold (takes effect at restart)",
+	.value_name = "count",
+	.value_help = "1..65534 (VIP numbers are 16 bits)",
+};
+static struct db_snode s_dp_max_backends = {
+	.name = "max-backends",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 65534,
+	.dflt = "65534",
+	.help = "Backends over all VIPs the data path can hold (takes effect at restart)",
+	.value_name = "count",
+	.value_help = "1..65534 (backend numbers are 16 bits)",
+};
+static struct db_snode s_dp_new_flow_rate = {
+	.name = "new-flow-rate",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 0,
+	.max = 100000000,
+	.dflt = "100000",
+	.help = "New flows pinned per second per worker; above it new flows are forwarded "
+		"but not pinned (SYN-flood protection)",
+	.value_name = "flows/s",
+	.value_help = "0..100000000, 0 = no cap",
+};
+static struct db_snode s_dp_idle_sleep = {
+	.name = "idle-sleep",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 0,
+	.max = 100000,
+	.dflt = "0",
+	.help = "Microseconds an idle worker sleeps between polls (0 = busy-poll)",
+	.value_name = "microseconds",
+	.value_help = "0..100000, 0 = busy-poll (for a production box)",
+};
+static struct db_snode *const dp_kids[] = {&s_dp_flows, &s_dp_max_vips, &s_dp_max_backends,
+					   &s_dp_new_flow_rate, &s_dp_idle_sleep};
+static struct db_snode s_data_path = {
+	.name = "data-path",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(dp_kids),
+	.help = "Data-path limits and polling",
+};
+
+static struct db_snode *const system_kids[] = {&s_host_name, &s_login, &s_commit, &s_scripts,
+					       &s_data_path};
 static struct db_snode s_system = {
 	.name = "system",
 	.kind = DB_SNODE_CONTAINER,
@@ -446,6 +519,28 @@ static struct db_snode s_vip_flow_timeout = {
 	.value_name = "seconds",
 	.value_help = "1..86400",
 };
+static struct db_snode s_vip_fin_timeout = {
+	.name = "fin-timeout",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 3600,
+	.dflt = "5",
+	.help = "Seconds a flow stays pinned after the client's FIN or RST",
+	.value_name = "seconds",
+	.value_help = "1..3600",
+};
+static struct db_snode s_vip_udp_timeout = {
+	.name = "udp-timeout",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 86400,
+	.dflt = "30",
+	.help = "Seconds an idle udp flow stays pinned to its backend",
+	.value_name = "seconds",
+	.value_help = "1..86400",
+};
 static struct db_snode s_vip_hash = {
 	.name = "hash",
 	.kind = DB_SNODE_LEAF,
@@ -466,9 +561,10 @@ static struct db_snode s_vip_tunnel_source = {
 	.value_help = "IPv4 address or network, e.g. 172.16.0.0/16",
 };
 static struct db_snode *const vip_kids[] = {
-	&s_vip_description,   &s_vip_address,	&s_vip_protocol,     &s_vip_port,
-	&s_vip_mode,	      &s_vip_interface, &s_vip_flow_timeout, &s_vip_hash,
-	&s_vip_tunnel_source, &s_backend,	&s_health,
+	&s_vip_description, &s_vip_address,   &s_vip_protocol,	    &s_vip_port,
+	&s_vip_mode,	    &s_vip_interface, &s_vip_flow_timeout,  &s_vip_fin_timeout,
+	&s_vip_udp_timeout, &s_vip_hash,      &s_vip_tunnel_source, &s_backend,
+	&s_health,
 };
 static struct db_snode s_vip = {
 	.name = "vip",

@@ -41,6 +41,7 @@
 #include <rte_hash_crc.h>
 
 struct fw_dp;
+struct fw_state_index;
 struct rte_hash;
 struct rte_lpm;
 
@@ -66,8 +67,11 @@ enum fw_hash_mode { FW_HASH_FIVE_TUPLE = 0, FW_HASH_ADDRESSES = 1 };
 struct fw_port_def {
 	uint16_t port_id; /* DPDK port id */
 	struct rte_ether_addr mac;
-	uint16_t mtu;	    /* IP MTU of the link, e.g. 1500 */
-	uint16_t nb_queues; /* RX = TX queues; worker i polls queue i when i < nb_queues */
+	uint16_t mtu;		     /* IP MTU of the link, e.g. 1500 */
+	uint16_t nb_queues;	     /* RX = TX queues; worker i polls queue i when i < nb_queues */
+	uint8_t tx_ip_cksum_offload; /* the device fills IPv4 header checksums on TX */
+	uint8_t tx_multi_seg;	     /* the device sends chained mbufs */
+	uint8_t rx_ip_cksum_offload; /* the device checks IPv4 header checksums on RX */
 	char name[FW_STATE_NAME_MAX]; /* configuration name, "port0" */
 };
 
@@ -100,6 +104,12 @@ struct fw_state_port {
 	uint16_t mtu;
 	uint16_t nb_queues;
 	uint8_t nb_addrs;
+	/* Offloads the port was configured with (fw_port): when set, the data path may
+	 * leave the work to the device (RTE_MBUF_F_TX_IP_CKSUM, chained fragments,
+	 * RTE_MBUF_F_RX_IP_CKSUM_GOOD); when clear it does it in software. */
+	uint8_t tx_ip_cksum_offload;
+	uint8_t tx_multi_seg;
+	uint8_t rx_ip_cksum_offload;
 	struct rte_ether_addr mac;
 	uint32_t addrs[FW_STATE_MAX_ADDRS]; /* network order */
 	uint8_t plens[FW_STATE_MAX_ADDRS];
@@ -135,7 +145,9 @@ struct fw_state_vip {
 	uint32_t udp_timeout_s; /* seconds: udp-timeout as configured (0 = default 30) */
 	/* the same in flow-table ticks (fw_flow.h), computed at finalize */
 	uint32_t timeout_ticks, fin_ticks;
-	uint16_t *maglev; /* [maglev_size] backend slots or FW_SLOT_NONE */
+	/* [maglev_size] backend slots or FW_SLOT_NONE; shared with the previous state
+	 * when built from the same input (never written once finalized) */
+	uint16_t *maglev;
 	uint16_t nb_backends;
 	uint16_t *backends; /* backend slots, in the order given */
 	char name[FW_STATE_NAME_MAX];
@@ -159,6 +171,11 @@ struct fw_state {
 	struct fw_dp *dp;
 	uint64_t serial; /* set by fw_dp_publish */
 	int finalized;
+	/* Settings that apply without a restart, read by a worker when it adopts the
+	 * state (fw_state_new takes them from fw_dp_conf; the control side may change
+	 * them before finalize). */
+	uint32_t new_flow_rate; /* new flows pinned per second per worker; 0 = no cap */
+	uint32_t idle_sleep_us; /* µs an idle worker sleeps; 0 = busy-poll */
 	uint32_t maglev_size;
 	uint8_t nb_ports;
 	struct fw_state_port ports[FW_STATE_MAX_PORTS];
@@ -177,6 +194,10 @@ struct fw_state {
 	struct rte_lpm *lpm; /* -> index in routes */
 	uint32_t nb_neighs, neighs_cap;
 	struct fw_state_neigh *neighs;
+
+	/* Control side only (never read by a worker): */
+	uint32_t *lpm_refs;	    /* states sharing lpm (same routes), NULL = not shared */
+	struct fw_state_index *idx; /* builder's lookup index, freed by finalize */
 };
 
 /* The VIP hash key. kind selects what the lookup means. */

@@ -358,19 +358,36 @@ static void db_fini(struct daemon *d)
 	d->db = NULL;
 }
 
+/* The data path's tables are sized from the active configuration's `system data-path`
+ * (a later change waits for a restart: fw_ctl says so at commit). */
 static int dp_init(struct daemon *d)
 {
 	struct fw_dp_conf conf = {.nb_workers = (uint16_t)fw_dp_worker_lcores()};
+	struct fw_ctl_limits lim;
 	int rc;
+
+	fw_ctl_limits(db_active_effective(d->db), &lim);
+	conf.flow_entries = lim.flows_per_worker;
+	conf.max_vips = (uint16_t)lim.max_vips;
+	conf.max_backends = (uint16_t)lim.max_backends;
+	conf.new_flow_rate = lim.new_flow_rate ? lim.new_flow_rate : FW_DP_NEW_FLOW_UNCAPPED;
+	conf.idle_sleep_us = lim.idle_sleep_us;
 
 	if (conf.nb_workers == 0)
 		conf.nb_workers = 1;
 	d->dp = fw_dp_create(&conf);
 	if (d->dp == NULL) {
-		snprintf(d->why, sizeof(d->why), "cannot create the data path: %s",
+		snprintf(d->why, sizeof(d->why),
+			 "cannot create the data path (%u workers x %u flows, %u VIPs, %u "
+			 "backends: system data-path): %s",
+			 conf.nb_workers, conf.flow_entries, conf.max_vips, conf.max_backends,
 			 strerror(errno));
 		return -errno;
 	}
+	TLOG_INFO("data path: %u workers, %u flows per worker, %u VIPs, %u backends, new-flow "
+		  "rate %u/s per worker, idle sleep %u us",
+		  conf.nb_workers, conf.flow_entries, conf.max_vips, conf.max_backends,
+		  conf.new_flow_rate, conf.idle_sleep_us);
 	if (fw_dp_worker_lcores() == 0)
 		return 0; /* warned by fw_eal_init: the data path stays idle */
 	rc = fw_dp_start(d->dp);

@@ -621,6 +621,112 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 	}
 }
 
+/* ---- show system data-path ------------------------------------------------------- */
+
+/* One limit: in force, and what the active configuration asks when that differs. */
+static void limit(struct tula_val *list, const char *name, uint32_t now, uint32_t want, int restart)
+{
+	struct tula_val *l = tula_val_map();
+
+	tula_val_map_set(l, "name", tula_val_str(name));
+	tula_val_map_set(l, "in-force", tula_val_uint(now));
+	if (want != now)
+		tula_val_map_set(l, "pending", tula_val_uint(want));
+	tula_val_map_set(l, "applies", tula_val_str(restart ? "at restart" : "at commit"));
+	tula_val_list_add(list, l);
+}
+
+static void one_dp_port(void *arg, const struct fw_ctl_port *p)
+{
+	struct tula_val *v = tula_val_map(), *off = tula_val_list();
+
+	tula_val_map_set(v, "name", tula_val_str(p->name));
+	tula_val_map_set(v, "device", tula_val_str(p->devargs));
+	tula_val_map_set(v, "queues", tula_val_uint(p->nb_queues));
+	tula_val_map_set(v, "rss-hash-fields",
+			 tula_val_strf("0x%llx", (unsigned long long)p->rss_hf));
+	tula_val_map_set(v, "reta-size", tula_val_uint(p->reta_size));
+	tula_val_map_set(v, "socket", tula_val_int(p->socket));
+	tula_val_map_set(v, "pool-mbufs", tula_val_uint(p->pool_size));
+	tula_val_map_set(v, "pool-free", tula_val_uint(p->pool_avail));
+	if (p->tx_ip_cksum_offload)
+		tula_val_list_add(off, tula_val_str("tx-ipv4-checksum"));
+	if (p->tx_multi_seg)
+		tula_val_list_add(off, tula_val_str("tx-multi-segment"));
+	if (p->rx_ip_cksum_offload)
+		tula_val_list_add(off, tula_val_str("rx-ipv4-checksum"));
+	tula_val_map_set(v, "offloads", off);
+	tula_val_list_add(arg, v);
+}
+
+static void render_data_path(const struct tula_val *v, struct tula_buf *out)
+{
+	const struct tula_val *ls = tula_val_get(v, "limits"), *ps = tula_val_get(v, "ports");
+	int pending = 0;
+
+	tula_buf_printf(out, "Workers: %llu\n\n",
+			(unsigned long long)tula_val_get_uint(v, "workers"));
+	tula_buf_printf(out, "%-18s %12s %12s  %s\n", "Limit", "In force", "Pending", "Applies");
+	for (size_t i = 0; i < tula_val_count(ls); i++) {
+		const struct tula_val *l = tula_val_at(ls, i);
+		const struct tula_val *pv = tula_val_get(l, "pending");
+		char pend[24] = "-";
+
+		if (pv != NULL) {
+			snprintf(pend, sizeof(pend), "%s", tula_val_as_str(pv));
+			pending = 1;
+		}
+		tula_buf_printf(out, "%-18s %12llu %12s  %s\n", tula_val_get_str(l, "name"),
+				(unsigned long long)tula_val_get_uint(l, "in-force"), pend,
+				tula_val_get_str(l, "applies"));
+	}
+	if (pending)
+		tula_buf_puts(out, "Pending values wait for a restart of Tula.\n");
+	tula_buf_printf(out, "\n%-10s %6s %-10s %5s %6s %10s %10s  %s\n", "Interface", "Queues",
+			"RSS", "RETA", "Socket", "Pool", "Free", "Offloads");
+	for (size_t i = 0; i < tula_val_count(ps); i++) {
+		const struct tula_val *p = tula_val_at(ps, i), *off = tula_val_get(p, "offloads");
+
+		tula_buf_printf(out, "%-10s %6llu %-10s %5llu %6s %10llu %10llu  ",
+				tula_val_get_str(p, "name"),
+				(unsigned long long)tula_val_get_uint(p, "queues"),
+				tula_val_get_str(p, "rss-hash-fields"),
+				(unsigned long long)tula_val_get_uint(p, "reta-size"),
+				tula_val_as_str(tula_val_get(p, "socket")),
+				(unsigned long long)tula_val_get_uint(p, "pool-mbufs"),
+				(unsigned long long)tula_val_get_uint(p, "pool-free"));
+		for (size_t j = 0; j < tula_val_count(off); j++)
+			tula_buf_printf(out, "%s%s", j ? "," : "",
+					tula_val_as_str(tula_val_at(off, j)));
+		tula_buf_puts(out, tula_val_count(off) ? "\n" : "none\n");
+	}
+	if (tula_val_count(ps) == 0)
+		tula_buf_puts(out, "  no interface open\n");
+}
+
+static int show_data_path(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct db *db = sh_server_db();
+	struct tula_val *v = tula_val_map(), *ls = tula_val_list(), *ps = tula_val_list();
+	struct fw_ctl_limits now, want;
+
+	(void)m;
+	(void)arg;
+	fw_ctl_limits_in_force(the_ctl, &now);
+	fw_ctl_limits(db != NULL ? db_active_effective(db) : NULL, &want);
+	limit(ls, "flows-per-worker", now.flows_per_worker, want.flows_per_worker, 1);
+	limit(ls, "max-vips", now.max_vips, want.max_vips, 1);
+	limit(ls, "max-backends", now.max_backends, want.max_backends, 1);
+	limit(ls, "new-flow-rate", now.new_flow_rate, want.new_flow_rate, 0);
+	limit(ls, "idle-sleep", now.idle_sleep_us, want.idle_sleep_us, 0);
+	tula_val_map_set(v, "workers", tula_val_uint(fw_dp_nb_workers(fw_ctl_dp(the_ctl))));
+	tula_val_map_set(v, "limits", ls);
+	fw_ctl_ports(the_ctl, one_dp_port, ps);
+	tula_val_map_set(v, "ports", ps);
+	sh_ctx_set_val(ctx, v, render_data_path);
+	return 0;
+}
+
 /* ---- show interfaces [NAME] ------------------------------------------------------ */
 
 struct if_walk {
@@ -962,7 +1068,16 @@ static const char *const h_flush[] = {
 	"Drop pinned flows (a hard drain)",	"A VIP",	"VIP name",
 	"Only the flows pinned to one backend", "Backend name", NULL};
 
+static const char *const h_data_path[] = {
+	"Show information", "Show system information",
+	"Data-path limits in force and pending, workers, queues per port, pools", NULL};
+
 static const struct sh_cmd cmds[] = {
+	{.syntax = "show system data-path",
+	 .help = h_data_path,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_data_path},
 	{.syntax = "show services dsr [vip NAME]",
 	 .help = h_dsr,
 	 .args = a_vip,

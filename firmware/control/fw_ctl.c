@@ -16,7 +16,6 @@
 #include "common/tula_loop.h"
 #include "db/db.h"
 #include "firmware/control/fw_dp.h"
-#include "firmware/control/fw_eal.h"
 #include "firmware/control/fw_port.h"
 #include "firmware/fw_state.h"
 #include "firmware/control/fw_tap.h"
@@ -31,6 +30,7 @@
 #include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -169,6 +169,15 @@ size_t fw_ctl_ports(const struct fw_ctl *ctl, void (*fn)(void *arg, const struct
 		p.port_id = cp->info.port_id;
 		p.mtu = cp->info.mtu;
 		p.mac = cp->info.mac;
+		p.nb_queues = cp->info.nb_rxq;
+		p.rss_hf = cp->info.rss_hf;
+		p.reta_size = cp->info.reta_size;
+		p.socket = cp->info.socket;
+		p.pool_size = cp->info.pool_size;
+		p.pool_avail = cp->info.pool ? rte_mempool_avail_count(cp->info.pool) : 0;
+		p.tx_ip_cksum_offload = cp->info.tx_ip_cksum_offload;
+		p.tx_multi_seg = cp->info.tx_multi_seg;
+		p.rx_ip_cksum_offload = cp->info.rx_ip_cksum_offload;
 		fn(arg, &p);
 		n++;
 	}
@@ -196,6 +205,105 @@ build_error(struct build *b, const char *path, const char *fmt, ...)
 		db_commit_error(b->c, path, "%s", msg);
 	else
 		TLOG_ERR("forwarding state rebuild: [%s] %s", path, msg);
+}
+
+/* ---- data-path limits ------------------------------------------------------------- */
+
+/* A `system data-path` leaf: as set, else the schema's default. */
+static uint32_t dp_leaf(const struct db_node *dpn, const char *leaf)
+{
+	const struct db_snode *sn = db_snode_child(db_schema_root(), "system");
+	uint64_t v = 0;
+	uint32_t u;
+
+	if (dpn != NULL && db_get_uint(dpn, leaf, &u) == 0)
+		return u;
+	sn = sn != NULL ? db_snode_child(sn, "data-path") : NULL;
+	sn = sn != NULL ? db_snode_child(sn, leaf) : NULL;
+	if (sn != NULL && db_snode_default(sn) != NULL)
+		db_parse_uint(db_snode_default(sn), UINT32_MAX, &v);
+	return (uint32_t)v;
+}
+
+void fw_ctl_limits(const struct db_node *cfg, struct fw_ctl_limits *out)
+{
+	const struct db_node *dpn = cfg != NULL ? db_node_get(cfg, "system data-path") : NULL;
+
+	out->flows_per_worker = dp_leaf(dpn, "flows-per-worker");
+	out->max_vips = dp_leaf(dpn, "max-vips");
+	out->max_backends = dp_leaf(dpn, "max-backends");
+	out->new_flow_rate = dp_leaf(dpn, "new-flow-rate");
+	out->idle_sleep_us = dp_leaf(dpn, "idle-sleep");
+}
+
+void fw_ctl_limits_in_force(const struct fw_ctl *ctl, struct fw_ctl_limits *out)
+{
+	const struct fw_dp_conf *dc = fw_dp_conf(ctl->dp);
+	const struct fw_state *st = fw_dp_state(ctl->dp);
+
+	out->flows_per_worker = dc->flow_entries;
+	out->max_vips = dc->max_vips;
+	out->max_backends = dc->max_backends;
+	out->new_flow_rate = st != NULL					    ? st->new_flow_rate
+			     : dc->new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0
+									    : dc->new_flow_rate;
+	out->idle_sleep_us = st != NULL ? st->idle_sleep_us : dc->idle_sleep_us;
+}
+
+/*
+ * Sizes fixed at start: a change is accepted and announced as waiting for a restart;
+ * more VIPs or backends than the sizes in force fail the commit, naming the limit.
+ */
+static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db_node *cfg)
+{
+	static const char why[] = "takes effect at the next restart (tables are sized when "
+				  "the data path starts)";
+	const struct db_node *dsr = db_node_get(cfg, "services dsr");
+	struct fw_ctl_limits want, now;
+	uint32_t nv = 0, nb = 0;
+	int errors = 0;
+
+	fw_ctl_limits(cfg, &want);
+	fw_ctl_limits_in_force(ctl, &now);
+	if (want.flows_per_worker != now.flows_per_worker)
+		db_commit_warning(c, "system data-path flows-per-worker",
+				  "%s: %u in force until then", why, now.flows_per_worker);
+	if (want.max_vips != now.max_vips)
+		db_commit_warning(c, "system data-path max-vips", "%s: %u in force until then", why,
+				  now.max_vips);
+	if (want.max_backends != now.max_backends)
+		db_commit_warning(c, "system data-path max-backends", "%s: %u in force until then",
+				  why, now.max_backends);
+	for (const struct db_node *v = dsr ? db_node_first(dsr, "vip") : NULL; v;
+	     v = db_node_next(v)) {
+		char path[160];
+		uint32_t k = 0;
+
+		snprintf(path, sizeof(path), "services dsr vip %s", db_node_key(v));
+		if (++nv == now.max_vips + 1) {
+			db_commit_error(
+				c, path, "more VIPs than system data-path max-vips (%u in force%s)",
+				now.max_vips,
+				want.max_vips != now.max_vips ? "; a new value needs a restart"
+							      : "");
+			errors++;
+		}
+		for (const struct db_node *be = db_node_first(v, "backend"); be;
+		     be = db_node_next(be))
+			k++;
+		if (nb < now.max_backends + 1 && nb + k > now.max_backends) {
+			db_commit_error(c, path,
+					"more backends than system data-path max-backends (%u in "
+					"force over all VIPs%s)",
+					now.max_backends,
+					want.max_backends != now.max_backends
+						? "; a new value needs a restart"
+						: "");
+			errors++;
+		}
+		nb += k;
+	}
+	return errors ? -EINVAL : 0;
 }
 
 /* ---- health and steering ---------------------------------------------------------- */
@@ -321,6 +429,9 @@ static int add_ports(struct build *b, struct fw_state *st, const struct db_node 
 		def.mac = p->info.mac;
 		def.mtu = p->info.mtu;
 		def.nb_queues = p->info.nb_rxq;
+		def.tx_ip_cksum_offload = p->info.tx_ip_cksum_offload;
+		def.tx_multi_seg = p->info.tx_multi_seg;
+		def.rx_ip_cksum_offload = p->info.rx_ip_cksum_offload;
 		snprintf(def.name, sizeof(def.name), "%s", name);
 		rc = fw_state_add_port(st, &def);
 		if (rc < 0) {
@@ -414,6 +525,10 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 								    : FW_HASH_FIVE_TUPLE;
 		if (db_get_uint(v, "flow-timeout", &u) == 0)
 			def.flow_timeout = u;
+		if (db_get_uint(v, "fin-timeout", &u) == 0)
+			def.fin_timeout_s = u;
+		if (db_get_uint(v, "udp-timeout", &u) == 0)
+			def.udp_timeout_s = u;
 		if (db_get_prefix(v, "tunnel-source", &pfx, &def.tunnel_src_len) == 0)
 			def.tunnel_src = pfx.s_addr;
 
@@ -442,7 +557,7 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 		slot = fw_state_add_vip(st, &def);
 		if (slot < 0) {
 			build_error(b, path, "%s",
-				    slot == -ENOSPC ? "too many VIPs for this data path"
+				    slot == -ENOSPC ? "more VIPs than system data-path max-vips"
 				    : slot == -EEXIST
 					    ? "another VIP has the same address, protocol "
 					      "and port"
@@ -467,7 +582,8 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 			rc = fw_state_add_backend(st, slot, &bd);
 			if (rc < 0)
 				build_error(b, bpath, "%s",
-					    rc == -ENOSPC ? "too many backends for this data path"
+					    rc == -ENOSPC ? "more backends than system data-path "
+							    "max-backends"
 					    : rc == -EEXIST
 						    ? "the same address is already a backend "
 						      "of this VIP"
@@ -485,6 +601,7 @@ static int compile(struct build *b, const struct db_node *cfg, int pending, stru
 {
 	struct fw_state *st = fw_state_new(b->ctl->dp);
 	struct neigh_add na = {st};
+	struct fw_ctl_limits lim;
 	int rc;
 
 	*out = NULL;
@@ -492,6 +609,9 @@ static int compile(struct build *b, const struct db_node *cfg, int pending, stru
 		build_error(b, "", "cannot allocate a forwarding state: %s", strerror(errno));
 		return -ENOMEM;
 	}
+	fw_ctl_limits(cfg, &lim);
+	st->new_flow_rate = lim.new_flow_rate;
+	st->idle_sleep_us = lim.idle_sleep_us;
 	if (add_ports(b, st, cfg, pending) < 0)
 		goto fail;
 	add_routes(b, st, cfg);
@@ -517,10 +637,17 @@ fail:
 
 /* ---- the wire: ARP frames the control side sends ---------------------------------- */
 
-static struct rte_mbuf *arp_frame(uint16_t op, const struct rte_ether_addr *src,
+/* The control side's mbufs come from the data path's pool (fw_dp_conf.pool). */
+static struct rte_mempool *ctl_pool(const struct fw_ctl *ctl)
+{
+	return fw_dp_conf(ctl->dp)->pool;
+}
+
+static struct rte_mbuf *arp_frame(const struct fw_ctl *ctl, uint16_t op,
+				  const struct rte_ether_addr *src,
 				  const struct rte_ether_addr *dst, uint32_t sip, uint32_t tip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctl_pool(ctl));
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
 
@@ -598,7 +725,7 @@ int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
 		return -ENODEV;
 	ctl->stats.arp_requests++;
 	return send_raw(ctl, port_id,
-			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
+			arp_frame(ctl, RTE_ARP_OP_REQUEST, &p->info.mac, NULL,
 				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
 }
 
@@ -611,7 +738,7 @@ static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_et
 		return -ENODEV;
 	ctl->stats.arp_requests++;
 	return send_raw(ctl, port_id,
-			arp_frame(RTE_ARP_OP_REQUEST, &p->info.mac, hint,
+			arp_frame(ctl, RTE_ARP_OP_REQUEST, &p->info.mac, hint,
 				  source_for(ctl, (uint8_t)port_index(ctl, p), ip), ip));
 }
 
@@ -620,7 +747,7 @@ static void garp(struct fw_ctl *ctl, uint16_t port_id, const struct rte_ether_ad
 		 uint32_t addr)
 {
 	ctl->stats.garps++;
-	send_raw(ctl, port_id, arp_frame(RTE_ARP_OP_REQUEST, mac, NULL, addr, addr));
+	send_raw(ctl, port_id, arp_frame(ctl, RTE_ARP_OP_REQUEST, mac, NULL, addr, addr));
 }
 
 /* ---- publishing ------------------------------------------------------------------- */
@@ -940,7 +1067,7 @@ static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	while (budget-- > 0) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(fw_eal_pktmbuf_pool());
+		struct rte_mbuf *m = rte_pktmbuf_alloc(ctl_pool(ctl));
 		ssize_t n;
 
 		if (m == NULL) {
@@ -985,14 +1112,14 @@ static int open_port(struct fw_ctl *ctl, struct ctl_port *p, const char *name, c
 		rc = -errno;
 		snprintf(why, why_len, "cannot create TAP %s for Tula's own traffic: %s", tname,
 			 strerror(errno));
-		fw_port_close(p->info.port_id);
+		fw_port_close(p->info.port_id, p->info.pool);
 		return rc;
 	}
 	rc = tula_loop_add_fd(ctl->loop, fw_tap_fd(p->tap), TULA_EV_READ, on_tap, p);
 	if (rc < 0) {
 		snprintf(why, why_len, "cannot watch TAP %s: %s", tname, strerror(-rc));
 		fw_tap_close(p->tap);
-		fw_port_close(p->info.port_id);
+		fw_port_close(p->info.port_id, p->info.pool);
 		return rc;
 	}
 	p->used = 1;
@@ -1025,7 +1152,7 @@ static void close_port(struct fw_ctl *ctl, struct ctl_port *p)
 		tula_loop_del_fd(ctl->loop, fw_tap_fd(p->tap));
 		fw_tap_close(p->tap);
 	}
-	fw_port_close(p->info.port_id);
+	fw_port_close(p->info.port_id, p->info.pool);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1149,6 +1276,11 @@ static int hook_prepare(struct db_commit *c, void *arg)
 	int rc;
 
 	ctl->in_commit = 1;
+	rc = check_limits(ctl, c, db_commit_new(c));
+	if (rc < 0) {
+		ctl->in_commit = 0;
+		return rc;
+	}
 	rc = prepare_ports(ctl, c, db_commit_new(c));
 	if (rc == 0)
 		rc = compile(&b, db_commit_new(c), 1, &ctl->pending);

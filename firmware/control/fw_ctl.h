@@ -29,6 +29,7 @@
 #include "firmware/control/fw_neigh.h"
 
 struct db;
+struct db_node;
 struct fw_dp;
 struct fw_ctl;
 struct fw_state;
@@ -98,6 +99,13 @@ struct fw_ctl_port {
 	uint16_t port_id;
 	uint16_t mtu;
 	struct rte_ether_addr mac;
+	uint16_t nb_queues;  /* RX = TX queue pairs (one per worker) */
+	uint64_t rss_hf;     /* RSS hash fields in use, 0 = none */
+	uint16_t reta_size;  /* redirection table entries, 0 = none set */
+	int socket;	     /* NUMA socket, -1 = any */
+	uint32_t pool_size;  /* mbufs in the port's pool */
+	uint32_t pool_avail; /* of which free now */
+	uint8_t tx_ip_cksum_offload, tx_multi_seg, rx_ip_cksum_offload;
 };
 /* Visit the open ports in configuration order. Returns the count. */
 size_t fw_ctl_ports(const struct fw_ctl *ctl, void (*fn)(void *arg, const struct fw_ctl_port *p),
@@ -108,6 +116,24 @@ const char *fw_ctl_port_name(const struct fw_ctl *ctl, uint16_t port_id);
 
 struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl);
 struct fw_dp *fw_ctl_dp(struct fw_ctl *ctl);
+
+/*
+ * The data path's limits (`system data-path`). Table sizes (flows_per_worker, max_vips,
+ * max_backends) are fixed when fw_dp is created: a commit that changes them is accepted
+ * with a warning and they wait for a restart. new_flow_rate and idle_sleep_us travel in
+ * each published state and apply at once.
+ */
+struct fw_ctl_limits {
+	uint32_t flows_per_worker;
+	uint32_t max_vips;
+	uint32_t max_backends;
+	uint32_t new_flow_rate; /* new flows pinned per second per worker, 0 = no cap */
+	uint32_t idle_sleep_us; /* 0 = busy-poll */
+};
+/* The limits cfg (an effective tree, NULL = empty) sets, schema defaults for the rest. */
+void fw_ctl_limits(const struct db_node *cfg, struct fw_ctl_limits *out);
+/* The limits in force: fw_dp's sizes, the published state's rate and sleep. */
+void fw_ctl_limits_in_force(const struct fw_ctl *ctl, struct fw_ctl_limits *out);
 
 /* Control-side counters (frames through the TAPs and what could not be passed on). */
 struct fw_ctl_stats {

@@ -131,8 +131,10 @@ static struct fw_worker *worker_new(struct fw_dp *dp, unsigned int idx)
 		worker_free(w);
 		return NULL;
 	}
-	/* new flows: a bucket of 1/10 s worth (at least one burst) */
+	/* new flows: a bucket of 1/10 s worth (at least one burst); a state carrying
+	 * another rate re-arms it when the worker adopts it (0 = no cap there) */
 	rate = dp->conf.new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0 : dp->conf.new_flow_rate;
+	w->new_flow_rate = rate;
 	fw_bucket_init(&w->new_flows, w->tsc_hz, rate, RTE_MAX(rate / 10, (uint32_t)FW_BURST),
 		       rte_rdtsc());
 	w->talk.every = FW_TALKER_SAMPLE;

@@ -34,7 +34,7 @@ struct rte_mempool;
 /* Sizes are fixed for the life of a fw_dp: tables and pools are sized at start. */
 struct fw_dp_conf {
 	uint16_t nb_workers;   /* worker contexts; 0 = one per worker lcore (at least 1) */
-	uint16_t max_vips;     /* VIP slots; 0 = 256 */
+	uint16_t max_vips;     /* VIP slots; 0 = 256 (< 65535) */
 	uint16_t max_backends; /* backend slots over all VIPs; 0 = 4096 (< 65535) */
 	uint32_t flow_entries; /* flow-table entries per worker; 0 = 1 << 20 */
 	/* New flows inserted per second per worker (a token bucket holding rate/10, at
@@ -43,6 +43,10 @@ struct fw_dp_conf {
 	 * by default. 0 = FW_DP_NEW_FLOW_RATE_DEFAULT; FW_DP_NEW_FLOW_UNCAPPED = no cap
 	 * (what the configuration's `new-flow-rate 0` maps to). */
 	uint32_t new_flow_rate;
+	/* µs an idle worker sleeps between polls; 0 = busy-poll. This and new_flow_rate
+	 * are what fw_state_new puts in a state; a worker applies a state's values when it
+	 * adopts it, so they change without a restart (fw_ctl sets them per commit). */
+	uint32_t idle_sleep_us;
 	uint32_t maglev_size;	  /* prime; 0 = 65537 */
 	uint32_t ring_size;	  /* request/inject/punt ring entries (power of 2); 0 = 1024 */
 	struct rte_mempool *pool; /* mbufs for ICMP replies and fragments; NULL = fw_eal's */

@@ -19,8 +19,9 @@ struct fw_dp {
 	struct fw_dp_conf conf;
 	struct fw_state *current; /* published; owner: dp */
 	uint64_t serial;
-	uint32_t next_gen; /* identity generations, never reused */
-	uint32_t name_seq; /* unique rte_hash / rte_lpm names */
+	uint32_t next_gen;	    /* identity generations, never reused */
+	uint32_t vip_hint, be_hint; /* where fw_state looks for a free slot first */
+	uint32_t name_seq;	    /* unique rte_hash / rte_lpm names */
 	struct rte_rcu_qsbr *qsbr;
 	unsigned int nb_workers;
 	struct fw_worker *workers[FW_DP_MAX_WORKERS];

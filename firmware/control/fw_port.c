@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: probe, configure (queues, RSS, redirection table, offloads, a pool of its
+ * own), start; close and detach. See fw_port.h.
+ */
 #include "firmware/control/fw_port.h"
 
 #include "common/tula_log.h"
 #include "firmware/control/fw_eal.h"
+#include "firmware/datapath/fw_worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,9 +19,54 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
-#define RX_DESC 1024
-#define TX_DESC 1024
+#define RX_DESC FW_PORT_RX_DESC
+#define TX_DESC FW_PORT_TX_DESC
+
+/* Pools of closed ports whose buffers may still sit in another port's TX ring. */
+#define MAX_RETIRED_POOLS 32
+static struct rte_mempool *retired_pools[MAX_RETIRED_POOLS];
+
+/* Free the retired pools none of whose buffers is in use any more. */
+static void reap_pools(void)
+{
+	for (int i = 0; i < MAX_RETIRED_POOLS; i++) {
+		if (retired_pools[i] != NULL && rte_mempool_in_use_count(retired_pools[i]) == 0) {
+			rte_mempool_free(retired_pools[i]);
+			retired_pools[i] = NULL;
+		}
+	}
+}
+
+static void retire_pool(struct rte_mempool *mp)
+{
+	if (mp == NULL)
+		return;
+	reap_pools();
+	if (rte_mempool_in_use_count(mp) == 0) {
+		rte_mempool_free(mp);
+		return;
+	}
+	for (int i = 0; i < MAX_RETIRED_POOLS; i++) {
+		if (retired_pools[i] == NULL) {
+			retired_pools[i] = mp;
+			return;
+		}
+	}
+	/* every slot taken: the pool stays allocated until the EAL is cleaned up */
+	TLOG_WARNING("packet pool %s kept: %u buffers still in use", mp->name,
+		     rte_mempool_in_use_count(mp));
+}
+
+uint32_t fw_port_pool_size(uint16_t nb_queues)
+{
+	uint32_t nq = nb_queues ? nb_queues : 1;
+
+	return nq * (RX_DESC + TX_DESC) + (nq + 1) * FW_PORT_POOL_CACHE +
+	       nq * (FW_BURST + FW_TX_BUF);
+}
 
 /*
  * Frames per af_packet ring (RX and TX each). The PMD ignores RX_DESC and defaults to
@@ -114,16 +165,128 @@ static void detach(uint16_t port_id)
 		rte_dev_remove(dev);
 }
 
+/*
+ * The device's configuration: RSS when several workers share it, the offloads it has.
+ * Kernel-interface devices spread in the kernel (see fw_port.h): no RSS asked of them.
+ */
+static int configure(uint16_t port_id, const char *name, uint16_t nq,
+		     const struct rte_eth_dev_info *dev_info, struct rte_eth_conf *eth_conf,
+		     struct fw_port_info *info, char *why, size_t why_len)
+{
+	uint64_t rss_hf = FW_PORT_RSS_WANTED & dev_info->flow_type_rss_offloads;
+	int rc;
+
+	memset(eth_conf, 0, sizeof(*eth_conf));
+	if (nq > 1 && !is_kernel_iface_pmd(name)) {
+		if (rss_hf == 0) {
+			snprintf(why, why_len,
+				 "device %s cannot spread packets over %u workers: it offers no "
+				 "RSS on IPv4/IPv6 TCP/UDP (hash fields 0x%" PRIx64
+				 "); use a device with RSS or run one worker",
+				 name, nq, dev_info->flow_type_rss_offloads);
+			return -ENOTSUP;
+		}
+		eth_conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		eth_conf->rx_adv_conf.rss_conf.rss_key = NULL; /* the device's default key */
+		eth_conf->rx_adv_conf.rss_conf.rss_hf = rss_hf;
+		info->rss_hf = rss_hf;
+	}
+	/* Outer IPv4 checksums and fragments chained to their header: asked of the device
+	 * when it has them; the data path computes them in software otherwise. */
+	if (dev_info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		eth_conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		info->tx_ip_cksum_offload = 1;
+	}
+	if (dev_info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		eth_conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		info->tx_multi_seg = 1;
+	}
+	if (dev_info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		eth_conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		info->rx_ip_cksum_offload = 1;
+	}
+	rc = rte_eth_dev_configure(port_id, nq, nq, eth_conf);
+	if (rc < 0) {
+		snprintf(why, why_len, "cannot configure %u queue pairs: %s", nq,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	info->reta_size = nq > 1 && rss_hf != 0 ? dev_info->reta_size : 0;
+	return 0;
+}
+
+/* The port's pool, on its socket; failing says how much it needed. */
+static int create_pool(uint16_t port_id, uint16_t nq, struct fw_port_info *info, char *why,
+		       size_t why_len)
+{
+	uint32_t n = fw_port_pool_size(nq);
+	int socket = rte_eth_dev_socket_id(port_id);
+	char pname[RTE_MEMPOOL_NAMESIZE];
+
+	static unsigned int seq; /* names stay unique while a retired pool drains */
+
+	info->socket = socket;
+	snprintf(pname, sizeof(pname), "tula_port%u_%u", port_id, seq++);
+	info->pool =
+		rte_pktmbuf_pool_create(pname, n, FW_PORT_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					socket < 0 ? SOCKET_ID_ANY : socket);
+	if (info->pool == NULL) {
+		uint64_t bytes =
+			(uint64_t)n * (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE);
+
+		snprintf(why, why_len,
+			 "cannot allocate its packet pool: %u mbufs (%" PRIu64
+			 " MiB) on socket %d needed (%u queue pairs x %u descriptors + caches "
+			 "+ bursts): %s (give the EAL more memory, -m)",
+			 n, (bytes + (1u << 20) - 1) >> 20, socket, nq, RX_DESC + TX_DESC,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	info->pool_size = n;
+	return 0;
+}
+
+/* The redirection table: bucket i to queue i % nq, so every worker gets its share. */
+static int spread(uint16_t port_id, uint16_t nq, const struct fw_port_info *info, char *why,
+		  size_t why_len)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t size = info->reta_size;
+	int rc;
+
+	if (size == 0)
+		return 0;
+	if (size > RTE_ETH_RSS_RETA_SIZE_512)
+		size = RTE_ETH_RSS_RETA_SIZE_512;
+	memset(reta, 0, sizeof(reta));
+	for (uint16_t i = 0; i < size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % nq;
+	}
+	rc = rte_eth_dev_rss_reta_update(port_id, reta, size);
+	if (rc == -ENOTSUP) {
+		/* the device spreads with its own table (most default to round robin) */
+		TLOG_NOTICE("port %u: redirection table not settable, the device's own is used",
+			    port_id);
+		return 0;
+	}
+	if (rc < 0)
+		snprintf(why, why_len, "cannot set the RSS redirection table (%u entries): %s",
+			 size, rte_strerror(-rc));
+	return rc;
+}
+
 int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, char *why,
 		 size_t why_len)
 {
-	struct rte_eth_conf eth_conf = {0};
+	struct rte_eth_conf eth_conf;
 	struct rte_eth_dev_info dev_info;
 	char devargs[512], name[FW_PORT_NAME_MAX], val[64];
 	uint16_t port_id, q, nq;
 	int rc, probed = 0;
 
 	why[0] = '\0';
+	memset(info, 0, sizeof(*info));
 	fw_port_devname(conf->devargs, name, sizeof(name));
 	if (name[0] == '\0') {
 		snprintf(why, why_len, "empty device name");
@@ -150,6 +313,13 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 			    devarg(conf->devargs, "framecnt", val, sizeof(val)) == NULL)
 				snprintf(devargs + n, sizeof(devargs) - n, ",framecnt=%u",
 					 AF_PACKET_FRAMES);
+		} else if (conf->nb_queues > 1 &&
+			   devarg(conf->devargs, "queue_count", val, sizeof(val)) == NULL) {
+			size_t n = strlen(devargs);
+
+			/* af_xdp: one XDP socket per worker, on the interface's queues 0..N-1 */
+			snprintf(devargs + n, sizeof(devargs) - n, ",queue_count=%u",
+				 conf->nb_queues);
 		}
 	}
 
@@ -183,14 +353,15 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 		rc = -ENOSPC;
 		goto fail;
 	}
-	rc = rte_eth_dev_configure(port_id, nq, nq, &eth_conf);
-	if (rc < 0) {
-		snprintf(why, why_len, "cannot configure: %s", rte_strerror(-rc));
+	rc = configure(port_id, name, nq, &dev_info, &eth_conf, info, why, why_len);
+	if (rc < 0)
 		goto fail;
-	}
+	rc = create_pool(port_id, nq, info, why, why_len);
+	if (rc < 0)
+		goto fail;
 	for (q = 0; q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, RX_DESC, rte_eth_dev_socket_id(port_id),
-					    NULL, fw_eal_pktmbuf_pool());
+					    NULL, info->pool);
 		if (rc < 0) {
 			snprintf(why, why_len, "cannot set up RX queue %u: %s", q,
 				 rte_strerror(-rc));
@@ -217,6 +388,12 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 		snprintf(why, why_len, "cannot start: %s", rte_strerror(-rc));
 		goto fail;
 	}
+	/* some drivers take a redirection table only once started */
+	rc = spread(port_id, nq, info, why, why_len);
+	if (rc < 0) {
+		rte_eth_dev_stop(port_id);
+		goto fail;
+	}
 	/* Some PMDs (af_packet) cannot filter; the data path checks the MAC itself. */
 	rte_eth_promiscuous_enable(port_id);
 
@@ -226,23 +403,28 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 		rte_eth_dev_stop(port_id);
 		goto fail;
 	}
-	TLOG_INFO("port %u: %s opened (%u queue pairs, MAC " RTE_ETHER_ADDR_PRT_FMT ")", port_id,
-		  name, nq, RTE_ETHER_ADDR_BYTES(&info->mac));
+	TLOG_INFO("port %u: %s opened (%u queue pairs, RSS 0x%" PRIx64 ", pool of %u mbufs on "
+		  "socket %d, MAC " RTE_ETHER_ADDR_PRT_FMT ")",
+		  port_id, name, nq, info->rss_hf, info->pool_size, info->socket,
+		  RTE_ETHER_ADDR_BYTES(&info->mac));
 	return 0;
 
 fail:
 	if (probed && rte_eth_dev_get_port_by_name(name, &port_id) == 0)
 		detach(port_id);
+	retire_pool(info->pool);
+	info->pool = NULL;
 	return rc < 0 ? rc : -EIO;
 }
 
-void fw_port_close(uint16_t port_id)
+void fw_port_close(uint16_t port_id, struct rte_mempool *pool)
 {
 	char name[RTE_ETH_NAME_MAX_LEN] = "?";
 
 	rte_eth_dev_get_name_by_port(port_id, name);
 	rte_eth_dev_stop(port_id);
 	detach(port_id);
+	retire_pool(pool);
 	TLOG_INFO("port %u: %s closed", port_id, name);
 }
 
@@ -252,8 +434,9 @@ int fw_port_query(uint16_t port_id, struct fw_port_info *info)
 	struct rte_eth_link link;
 	int rc;
 
-	memset(info, 0, sizeof(*info));
 	info->port_id = port_id;
+	info->link_up = 0;
+	info->link_speed = 0;
 	rc = rte_eth_dev_info_get(port_id, &dev_info);
 	if (rc < 0)
 		return rc;

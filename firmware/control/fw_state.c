@@ -10,6 +10,7 @@
 #include "firmware/datapath/fw_flow.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ struct fw_state *fw_state_new(struct fw_dp *dp)
 	st->maglev_size = dp->conf.maglev_size;
 	st->max_vips = dp->conf.max_vips;
 	st->max_backends = dp->conf.max_backends;
+	st->new_flow_rate =
+		dp->conf.new_flow_rate == FW_DP_NEW_FLOW_UNCAPPED ? 0 : dp->conf.new_flow_rate;
+	st->idle_sleep_us = dp->conf.idle_sleep_us;
 	memset(st->port_index, FW_PORT_INDEX_NONE, sizeof(st->port_index));
 	st->vips = calloc(st->max_vips, sizeof(*st->vips));
 	st->backends = calloc(st->max_backends, sizeof(*st->backends));
@@ -51,6 +55,143 @@ struct fw_state *fw_state_new(struct fw_dp *dp)
 	return st;
 }
 
+/*
+ * The builder's index: (address, protocol, port) -> VIP slot, address -> port index,
+ * (address, port) -> neighbour, so that adding N VIPs or neighbours is O(N) and not
+ * O(N x max): an open-addressing table of 64-bit keys (kind in the top byte, never 0).
+ */
+struct fw_state_index {
+	uint64_t *keys;
+	uint32_t *vals;
+	uint32_t cap, n; /* cap: a power of 2 */
+};
+
+enum { IK_SERVICE = 1, IK_ADDRESS = 2, IK_NEIGH = 3 };
+
+static uint64_t ikey(unsigned int kind, uint32_t hi, uint32_t addr)
+{
+	return (uint64_t)kind << 56 | (uint64_t)(hi & 0xffffffu) << 32 | addr;
+}
+
+static uint32_t ihash(const struct fw_state_index *x, uint64_t k)
+{
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 32) & (x->cap - 1);
+}
+
+static int index_get(const struct fw_state_index *x, uint64_t k, uint32_t *val)
+{
+	uint32_t i;
+
+	if (x == NULL || x->cap == 0)
+		return 0;
+	for (i = ihash(x, k); x->keys[i] != 0; i = (i + 1) & (x->cap - 1)) {
+		if (x->keys[i] == k) {
+			*val = x->vals[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int index_put(struct fw_state *st, uint64_t k, uint32_t val)
+{
+	struct fw_state_index *x = st->idx;
+	uint32_t i;
+
+	if (x == NULL) {
+		x = st->idx = calloc(1, sizeof(*x));
+		if (x == NULL)
+			return -ENOMEM;
+	}
+	if ((x->n + 1) * 2 > x->cap) {
+		struct fw_state_index y = {.cap = x->cap ? x->cap * 2 : 1024};
+
+		y.keys = calloc(y.cap, sizeof(*y.keys));
+		y.vals = calloc(y.cap, sizeof(*y.vals));
+		if (y.keys == NULL || y.vals == NULL) {
+			free(y.keys);
+			free(y.vals);
+			return -ENOMEM;
+		}
+		for (i = 0; i < x->cap; i++) {
+			uint32_t j;
+
+			if (x->keys[i] == 0)
+				continue;
+			for (j = ihash(&y, x->keys[i]); y.keys[j] != 0; j = (j + 1) & (y.cap - 1))
+				;
+			y.keys[j] = x->keys[i];
+			y.vals[j] = x->vals[i];
+		}
+		y.n = x->n;
+		free(x->keys);
+		free(x->vals);
+		*x = y;
+	}
+	for (i = ihash(x, k); x->keys[i] != 0 && x->keys[i] != k; i = (i + 1) & (x->cap - 1))
+		;
+	if (x->keys[i] == 0)
+		x->n++;
+	x->keys[i] = k;
+	x->vals[i] = val;
+	return 0;
+}
+
+static void index_free(struct fw_state *st)
+{
+	if (st->idx != NULL) {
+		free(st->idx->keys);
+		free(st->idx->vals);
+		free(st->idx);
+		st->idx = NULL;
+	}
+}
+
+/*
+ * Maglev tables are shared between successive states while their input is unchanged
+ * (same_maglev): a commit that changes one VIP of ten thousand copies no table. A table
+ * carries a reference count, touched only on the control thread (which builds and frees
+ * every state); published tables are never written.
+ */
+struct maglev_tab {
+	uint32_t refs;
+	uint32_t pad;
+	uint16_t ent[];
+};
+
+static uint16_t *maglev_new(uint32_t size)
+{
+	struct maglev_tab *t = malloc(sizeof(*t) + size * sizeof(t->ent[0]));
+
+	if (t == NULL)
+		return NULL;
+	t->refs = 1;
+	return t->ent;
+}
+
+static struct maglev_tab *maglev_tab(const uint16_t *ent)
+{
+	return (struct maglev_tab *)(uintptr_t)((const char *)ent -
+						offsetof(struct maglev_tab, ent));
+}
+
+static uint16_t *maglev_share(const uint16_t *ent)
+{
+	maglev_tab(ent)->refs++;
+	return (uint16_t *)(uintptr_t)ent;
+}
+
+static void maglev_put(uint16_t *ent)
+{
+	struct maglev_tab *t;
+
+	if (ent == NULL)
+		return;
+	t = maglev_tab(ent);
+	if (--t->refs == 0)
+		free(t);
+}
+
 void fw_state_free(struct fw_state *st)
 {
 	uint32_t i;
@@ -59,7 +200,7 @@ void fw_state_free(struct fw_state *st)
 		return;
 	if (st->vips != NULL) {
 		for (i = 0; i < st->max_vips; i++) {
-			free(st->vips[i].maglev);
+			maglev_put(st->vips[i].maglev);
 			free(st->vips[i].backends);
 		}
 	}
@@ -67,11 +208,14 @@ void fw_state_free(struct fw_state *st)
 	free(st->backends);
 	free(st->routes);
 	free(st->neighs);
+	index_free(st);
 	if (st->vip_hash != NULL)
 		rte_hash_free(st->vip_hash);
 	free(st->vip_table);
-	if (st->lpm != NULL)
+	if (st->lpm != NULL && (st->lpm_refs == NULL || --*st->lpm_refs == 0)) {
 		rte_lpm_free(st->lpm);
+		free(st->lpm_refs);
+	}
 	free(st);
 }
 
@@ -92,6 +236,9 @@ int fw_state_add_port(struct fw_state *st, const struct fw_port_def *def)
 	p->mac = def->mac;
 	p->mtu = def->mtu;
 	p->nb_queues = def->nb_queues;
+	p->tx_ip_cksum_offload = def->tx_ip_cksum_offload;
+	p->tx_multi_seg = def->tx_multi_seg;
+	p->rx_ip_cksum_offload = def->rx_ip_cksum_offload;
 	snprintf(p->name, sizeof(p->name), "%s", def->name);
 	st->port_index[def->port_id] = st->nb_ports++;
 	return 0;
@@ -175,9 +322,10 @@ int fw_state_add_neighbour(struct fw_state *st, uint16_t port_id, uint32_t addr,
 	if (port_id >= RTE_MAX_ETHPORTS || st->port_index[port_id] == FW_PORT_INDEX_NONE)
 		return -ENODEV;
 	pi = st->port_index[port_id];
-	for (i = 0; i < st->nb_neighs; i++)
-		if (st->neighs[i].addr == addr && st->neighs[i].port == pi)
-			return -EEXIST;
+	if (index_get(st->idx, ikey(IK_NEIGH, pi, addr), &i))
+		return -EEXIST;
+	if (index_put(st, ikey(IK_NEIGH, pi, addr), st->nb_neighs) < 0)
+		return -ENOMEM;
 	if (st->nb_neighs == st->neighs_cap) {
 		uint32_t cap = st->neighs_cap ? st->neighs_cap * 2 : 16;
 		struct fw_state_neigh *n = realloc(st->neighs, cap * sizeof(*n));
@@ -201,15 +349,23 @@ static uint32_t new_gen(struct fw_dp *dp)
 	return dp->next_gen;
 }
 
-/* A slot free in st, preferably also free in the published state. */
+/*
+ * A slot free in st, preferably also free in the published state. The search starts
+ * at *hint (where the last one was found), so that filling a state of N slots is O(N)
+ * and not O(N^2).
+ */
 static int free_slot(uint32_t max, int (*used)(const struct fw_state *, uint32_t),
-		     const struct fw_state *st, const struct fw_state *prev)
+		     const struct fw_state *st, const struct fw_state *prev, uint32_t *hint)
 {
-	uint32_t i;
+	uint32_t i, k;
 
-	for (i = 0; i < max; i++)
-		if (!used(st, i) && (prev == NULL || !used(prev, i)))
+	for (k = 0; k < max; k++) {
+		i = (*hint + k) % max;
+		if (!used(st, i) && (prev == NULL || !used(prev, i))) {
+			*hint = i + 1;
 			return (int)i;
+		}
+	}
 	for (i = 0; i < max; i++)
 		if (!used(st, i))
 			return (int)i;
@@ -239,26 +395,26 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
 		return -EINVAL;
 	if (def->port_id >= RTE_MAX_ETHPORTS || st->port_index[def->port_id] == FW_PORT_INDEX_NONE)
 		return -ENODEV;
-	for (i = 0; i < st->max_vips; i++) {
-		const struct fw_state_vip *o = &st->vips[i];
-
-		if (o->gen == 0 || o->addr != def->addr)
-			continue;
-		if (o->port_index != st->port_index[def->port_id])
-			return -EEXIST;
-		if (o->proto == def->proto && o->port == def->port)
-			return -EEXIST;
-	}
+	/* the address lives on one port; (address, protocol, port) is one VIP */
+	if (index_get(st->idx, ikey(IK_ADDRESS, 0, def->addr), &i) &&
+	    i != st->port_index[def->port_id])
+		return -EEXIST;
+	if (index_get(st->idx, ikey(IK_SERVICE, (uint32_t)def->proto << 16 | def->port, def->addr),
+		      &i))
+		return -EEXIST;
 	/* Same (address, protocol, port) as a published VIP: same identity. */
-	if (prev != NULL) {
-		for (i = 0; i < prev->max_vips && i < st->max_vips; i++) {
-			const struct fw_state_vip *o = &prev->vips[i];
+	if (prev != NULL && prev->vip_hash != NULL) {
+		struct fw_vip_key k = {.addr = def->addr,
+				       .port = def->port,
+				       .proto = def->proto,
+				       .kind = FW_VK_SERVICE};
+		void *data;
 
-			if (o->gen != 0 && o->addr == def->addr && o->proto == def->proto &&
-			    o->port == def->port && st->vips[i].gen == 0) {
+		if (rte_hash_lookup_data(prev->vip_hash, &k, &data) >= 0) {
+			i = (uint32_t)(uintptr_t)data;
+			if (i < prev->max_vips && i < st->max_vips && prev->vips[i].gen != 0 &&
+			    st->vips[i].gen == 0)
 				slot = (int)i;
-				break;
-			}
 		}
 	}
 	v = NULL;
@@ -266,11 +422,17 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def)
 		v = &st->vips[slot];
 		v->gen = prev->vips[slot].gen;
 	} else {
-		slot = free_slot(st->max_vips, vip_used, st, prev);
+		slot = free_slot(st->max_vips, vip_used, st, prev, &st->dp->vip_hint);
 		if (slot < 0)
 			return slot;
 		v = &st->vips[slot];
 		v->gen = new_gen(st->dp);
+	}
+	if (index_put(st, ikey(IK_SERVICE, (uint32_t)def->proto << 16 | def->port, def->addr),
+		      (uint32_t)slot) < 0 ||
+	    index_put(st, ikey(IK_ADDRESS, 0, def->addr), st->port_index[def->port_id]) < 0) {
+		v->gen = 0;
+		return -ENOMEM;
 	}
 	v->addr = def->addr;
 	v->proto = def->proto;
@@ -327,7 +489,7 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 		b = &st->backends[slot];
 		b->gen = prev->backends[slot].gen;
 	} else {
-		slot = free_slot(st->max_backends, be_used, st, prev);
+		slot = free_slot(st->max_backends, be_used, st, prev, &st->dp->be_hint);
 		if (slot < 0)
 			return slot;
 		b = &st->backends[slot];
@@ -353,10 +515,7 @@ static const struct fw_state_neigh *neigh_find(const struct fw_state *st, uint32
 {
 	uint32_t i;
 
-	for (i = 0; i < st->nb_neighs; i++)
-		if (st->neighs[i].addr == addr && st->neighs[i].port == port)
-			return &st->neighs[i];
-	return NULL;
+	return index_get(st->idx, ikey(IK_NEIGH, port, addr), &i) ? &st->neighs[i] : NULL;
 }
 
 /* The connected route holding addr, or NULL. */
@@ -389,6 +548,23 @@ int fw_state_route_lookup(const struct fw_state *st, uint32_t dst, uint32_t *nex
 	return 0;
 }
 
+static int same_routes(const struct fw_state *st, const struct fw_state *prev)
+{
+	uint32_t i;
+
+	if (prev == NULL || prev->lpm == NULL || prev->lpm_refs == NULL ||
+	    prev->nb_routes != st->nb_routes)
+		return 0;
+	for (i = 0; i < st->nb_routes; i++) {
+		const struct fw_state_route *a = &st->routes[i], *b = &prev->routes[i];
+
+		if (a->prefix != b->prefix || a->plen != b->plen || a->connected != b->connected ||
+		    a->port != b->port || a->gateway != b->gateway)
+			return 0;
+	}
+	return 1;
+}
+
 static int build_routes(struct fw_state *st)
 {
 	struct rte_lpm_config cfg = {0};
@@ -407,6 +583,19 @@ static int build_routes(struct fw_state *st)
 			return -EINVAL;
 		r->port = c->port;
 	}
+	/* The same routes as the published state: share its table (a DPDK LPM is 64 MiB
+	 * of tbl24, zeroed again when freed: building one per commit costs more than
+	 * everything else a small commit does). */
+	if (same_routes(st, st->dp->current)) {
+		st->lpm = st->dp->current->lpm;
+		st->lpm_refs = st->dp->current->lpm_refs;
+		++*st->lpm_refs;
+		return 0;
+	}
+	st->lpm_refs = malloc(sizeof(*st->lpm_refs));
+	if (st->lpm_refs == NULL)
+		return -ENOMEM;
+	*st->lpm_refs = 1;
 	cfg.max_rules = st->nb_routes + 2; /* a default route takes two rules */
 	cfg.number_tbl8s = 256;
 	snprintf(name, sizeof(name), "fwr%u", st->dp->name_seq++);
@@ -584,9 +773,10 @@ static int build_vip_hash(struct fw_state *st)
  * The Maglev table of VIP slot i in the published state, when it was built from exactly
  * the input the new state's table would be (same VIP identity, same usable backends:
  * slot, address and weight, in the same order), else NULL. Then the table is copied
- * instead of built: a commit that changes one VIP of thousands, or a neighbour or
- * health event, would otherwise rebuild every unchanged table (about a millisecond
- * each), with the control thread blocked meanwhile.
+ * shared instead of built: a commit that changes one VIP of thousands, or a neighbour
+ * or health event, would otherwise rebuild every unchanged table (about a millisecond
+ * each), with the control thread blocked meanwhile; copying them was still 128 KiB per
+ * VIP (1.3 GB of page faults and copies for 10 000 VIPs).
  */
 static const uint16_t *same_maglev(const struct fw_state *st, uint32_t i,
 				   const struct fw_maglev_backend *mb, uint32_t n)
@@ -641,9 +831,8 @@ int fw_state_finalize(struct fw_state *st)
 			continue;
 		v->timeout_ticks = fw_flow_ticks(rte_get_tsc_hz(), shift, v->flow_timeout);
 		v->fin_ticks = fw_flow_ticks(rte_get_tsc_hz(), shift, v->fin_timeout_s);
-		v->maglev = malloc(st->maglev_size * sizeof(*v->maglev));
 		mb = realloc(mb, (v->nb_backends + 1) * sizeof(*mb));
-		if (v->maglev == NULL || mb == NULL) {
+		if (mb == NULL) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -660,8 +849,13 @@ int fw_state_finalize(struct fw_state *st)
 		const uint16_t *same = same_maglev(st, i, mb, n);
 
 		if (same != NULL) {
-			memcpy(v->maglev, same, st->maglev_size * sizeof(*v->maglev));
+			v->maglev = maglev_share(same);
 			continue;
+		}
+		v->maglev = maglev_new(st->maglev_size);
+		if (v->maglev == NULL) {
+			rc = -ENOMEM;
+			goto out;
 		}
 		rc = fw_maglev_build(v->maglev, st->maglev_size, mb, n);
 		if (rc < 0)
@@ -671,6 +865,7 @@ int fw_state_finalize(struct fw_state *st)
 	rc = 0;
 out:
 	free(mb);
+	index_free(st);
 	return rc;
 }
 

@@ -92,7 +92,8 @@ struct fw_worker {
 	uint16_t idx;		      /* init: worker index = RX/TX queue index = RCU id */
 	uint16_t ip_id;		      /* worker: IP id of outer headers that may fragment */
 	struct fw_counters cnt;	      /* worker writes; control reads and sums */
-	struct fw_bucket new_flows;   /* worker: new-flow rate cap (fw_dp_conf.new_flow_rate) */
+	struct fw_bucket new_flows;   /* worker: new-flow rate cap (the adopted state's rate) */
+	uint32_t new_flow_rate;	      /* worker: the rate new_flows is set up for */
 	struct fw_bucket icmp_errors; /* worker: ICMP errors Tula generates (FW_ICMP_RATE) */
 
 	struct rte_mempool *pool;		     /* init: mbufs for replies and fragments */

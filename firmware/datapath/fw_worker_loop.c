@@ -18,6 +18,7 @@
 #include <rte_ring_elem.h>
 
 #define FLUSH_SLICE 1024 /* flow-table buckets scanned per loop during a flush */
+#define IDLE_POLLS  256	 /* empty loops in a row before an idle worker may sleep */
 
 static uint16_t eth_tx(void *arg, uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
 		       uint16_t n)
@@ -63,6 +64,12 @@ static void handle_req(struct fw_worker *w, const struct fw_req *r)
 		/* Only stored: a state retired while queued behind a newer one is never
 		 * read, because every request is drained before the state is used. */
 		w->st = r->state;
+		/* the new-flow cap changes without a restart: it travels in the state */
+		if (w->st != NULL && w->st->new_flow_rate != w->new_flow_rate) {
+			w->new_flow_rate = w->st->new_flow_rate;
+			fw_bucket_init(&w->new_flows, w->tsc_hz, w->new_flow_rate,
+				       RTE_MAX(w->new_flow_rate / 10, (uint32_t)FW_BURST), w->now);
+		}
 		break;
 	case FW_REQ_FLUSH:
 		if (w->flushing) {
@@ -119,15 +126,17 @@ int fw_worker_main(void *arg)
 {
 	struct fw_worker *w = arg;
 	struct rte_mbuf *pkts[FW_BURST];
+	uint32_t idle = 0, sleep_us;
 	uint8_t pi;
 
 	fw_worker_online(w);
 	while (!w->stop) {
 		const struct fw_state *st;
-		uint16_t n;
+		uint16_t n, got = 0;
 
 		fw_worker_begin(w, rte_rdtsc());
 		st = w->st;
+		sleep_us = 0;
 		if (st != NULL) {
 			for (pi = 0; pi < st->nb_ports; pi++) {
 				if (st->ports[pi].nb_queues <= w->idx)
@@ -135,12 +144,31 @@ int fw_worker_main(void *arg)
 				n = rte_eth_rx_burst(st->ports[pi].port_id, w->idx, pkts, FW_BURST);
 				if (n != 0)
 					fw_pipeline_burst(w, pkts, n);
+				got |= n;
 			}
+			sleep_us = st->idle_sleep_us; /* st may be freed after fw_worker_end */
 		}
-		fw_worker_inject(w);
+		got |= fw_worker_inject(w);
 		/* TX is drained every loop: with at most FW_BURST frames per port and
 		 * loop, that is l3fwd's drain timer at its shortest period. */
 		fw_worker_end(w);
+
+		/*
+		 * Idle back-off (`system data-path idle-sleep`, off by default: a production
+		 * box busy-polls). rte_delay_us_sleep is a system call (nanosleep), which a
+		 * worker otherwise never makes: acceptable only because it happens when
+		 * nothing arrived for IDLE_POLLS loops and the operator asked for it, so
+		 * several instances can share a small machine. Asleep, the worker is offline
+		 * for RCU: a commit does not wait for it (it drains its requests on waking,
+		 * before it reads a state again).
+		 */
+		if (got != 0 || sleep_us == 0 || w->flushing) {
+			idle = 0;
+		} else if (++idle >= IDLE_POLLS) {
+			fw_worker_offline(w);
+			rte_delay_us_sleep(sleep_us);
+			fw_worker_online(w);
+		}
 	}
 	fw_worker_offline(w);
 	return 0;

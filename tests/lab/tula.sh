@@ -97,7 +97,7 @@ tula_alive() { [[ -n $TULA_PID ]] && ! proc_gone "$TULA_PID"; }
 
 # tula_start CONFIG_FILE [DAEMON-OPTION...]: starts the daemon in Tula's namespace with
 # a new database seeded from CONFIG_FILE (--config), waits until its CLI answers and the
-# configuration is active. Fails the test with the log's tail if it does not come up.
+# configuration is active (TULA_START_TIMEOUT seconds, default 30). Fails the test with the log's tail if it does not come up.
 tula_start() {
 	local conf=$1
 	shift
@@ -112,7 +112,7 @@ tula_start() {
 		--socket "$TULA_SOCK" --scripts "$TULA_WORK/scripts" --config "$conf" "$@" \
 		-- $TULA_EAL_ARGS --file-prefix "${LAB_PREFIX}tula" </dev/null >"$TULA_LOG" 2>&1 &
 	TULA_PID=$!
-	if ! wait_until 30 _tula_ready; then
+	if ! wait_until "${TULA_START_TIMEOUT:-30}" _tula_ready; then
 		tula_alive || fail "tula exited at start-up: $(tail -n 20 "$TULA_LOG")"
 		fail "tula's CLI never answered on $TULA_SOCK: $(tail -n 20 "$TULA_LOG")"
 	fi

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# lab-dsr-1000-vips-20000-backends-and-the-limits: the daemon started with 1 000 VIPs of
+# 20 backends each (L3, every backend behind the router) plus one VIP served by be3/be4,
+# and `system data-path` limits set to exactly that, on the l3 lab.
+#
+#   - all 1 001 VIPs and 20 002 backends are installed (the first, middle and last usable);
+#   - forwarding: curl through the be3/be4 VIP answers; one TCP SYN to each of the 1 000
+#     VIPs (ports 1000..1999 of one address) is forwarded, each VIP counting its new flow;
+#   - the limit + 1: one more VIP is refused naming max-vips, one more backend naming
+#     max-backends;
+#   - a size change is accepted with a warning that it waits for a restart, and
+#     `show system data-path` shows it pending.
+set -euo pipefail
+. "$(dirname "$0")/tula.sh"
+require_root
+
+VIP=$LAB_VIP_L3
+W=$TULA_WORK
+lab_up l3
+{
+	echo "system { data-path { max-vips 1001; max-backends 20002; } }"
+	tula_conf_base | sed '/^system {/,/^}/d'
+	tula_conf_vip web-l3 "$VIP" 80 l3 be3 be4 | sed '$d' | sed '$d'
+	"$PY" - "$VIP" "$LAB_LB_SELF_IP" <<'EOF'
+import ipaddress, sys
+vip, src = sys.argv[1], sys.argv[2]
+base = int(ipaddress.IPv4Address("10.100.0.0"))
+for i in range(1000):
+    print(f"        vip s{i} {{ address {vip}; protocol tcp; port {1000 + i}; mode l3; "
+          f"tunnel-source {src};")
+    for j in range(20):
+        print(f"            backend b{j} {{ address {ipaddress.IPv4Address(base + i * 20 + j + 1)}; }}")
+    print("        }")
+print("    }")
+print("}")
+EOF
+} >"$W/scale.conf"
+check_eq "the configuration has 1001 VIPs" "$(grep -c '^ *vip ' "$W/scale.conf")" 1001
+check_eq "and 20002 backends" "$(grep -c '^ *backend ' "$W/scale.conf")" 20002
+t0=${EPOCHREALTIME/./}
+# start-up builds 1001 Maglev tables (about 1 ms each on an idle machine, many times
+# that on a loaded one)
+TULA_START_TIMEOUT=$((120 * ${TULA_TIME_SCALE:-1}))
+tula_start "$W/scale.conf"
+echo "figures: the daemon started and applied 1001 VIPs / 20002 backends in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+
+# (`show services dsr` of every VIP computes each backend's Maglev share: looked at per VIP)
+usable() { tula_stat "show services dsr vip $1" 'sum(1 for b in j[0]["backends"] if b["usable"])'; }
+for v in web-l3:2 s0:20 s500:20 s999:20; do
+	wait_until 60 test "$(usable "${v%:*}")" = "${v#*:}" ||
+		fail "not every backend of ${v%:*} became usable: $(usable "${v%:*}") of ${v#*:}"
+done
+ok "the backends of web-l3, s0, s500 and s999 are usable"
+tula_wait_vip "http://$VIP/"
+in_ns client curl -sS --connect-timeout 3 --max-time 5 -H 'Connection: close' \
+	-w '%{http_code}\n' "http://$VIP/info?[1-20]" >"$W/20.out" 2>&1 || true
+check_eq "20 requests through the be3/be4 VIP all answered" "$(grep -c '^200$' "$W/20.out")" 20
+
+# One SYN to every other VIP (nothing answers behind the router: the connects time out).
+in_ns client "$PY" - "$VIP" <<'EOF'
+import socket, sys, time
+for first in range(1000, 2000, 250):
+    socks = []
+    for port in range(first, first + 250):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((sys.argv[1], port))
+        socks.append(s)
+    time.sleep(0.5)
+    for s in socks:
+        s.close()
+EOF
+sleep 1
+st=$(tula_json 'show services dsr statistics')
+read -r seen flows < <(jpy '" ".join(str(x) for x in (
+	sum(1 for v in j["vips"] if v["name"].startswith("s") and v["counters"]["new-flows"] >= 1),
+	sum(v["counters"]["new-flows"] for v in j["vips"] if v["name"].startswith("s"))))' <<<"$st")
+echo "figures: $seen of 1000 VIPs forwarded a new flow ($flows new flows)"
+check_eq "every one of the 1000 VIPs forwarded its SYN to a backend" "$seen" 1000
+
+# The limit + 1.
+refused() { # STATEMENT...: the commit's answer; fails the test if it went through
+	local -a args=(-c configure)
+	local s out
+	for s; do args+=(-c "$s"); done
+	out=$(tcli "${args[@]}" -c commit 2>&1) || true
+	[[ $out != *"commit complete"* ]] || fail "commit accepted beyond the limit: $*"
+	# the candidate is shared: take the refused statements back out of it
+	tcli -c configure -c rollback >/dev/null 2>&1 || fail "rollback of the candidate failed"
+	echo "$out"
+}
+out=$(refused "set services dsr vip extra address 10.0.1.201" "set services dsr vip extra protocol tcp" \
+	"set services dsr vip extra port 80" "set services dsr vip extra mode l3" \
+	"set services dsr vip extra tunnel-source $LAB_LB_SELF_IP" \
+	"set services dsr vip extra backend x address 10.101.0.9")
+check_match "one VIP more is refused naming max-vips ($out)" "$out" "system data-path max-vips \\(1001 in force"
+out=$(refused "set services dsr vip web-l3 backend extra address 10.101.0.1")
+check_match "one backend more is refused naming max-backends ($out)" "$out" "system data-path max-backends \\(20002 in force"
+
+# A size change waits for a restart, and says so.
+out=$(tcli -c configure -c 'set system data-path max-vips 2000' -c commit 2>&1) || fail "commit refused: $out"
+check_match "the commit completes" "$out" "commit complete"
+check_match "with a warning that max-vips waits for a restart ($out)" "$out" "max-vips.*next restart"
+check_eq "show system data-path: 1001 in force" \
+	"$(tula_stat 'show system data-path' '[l["in-force"] for l in j["limits"] if l["name"] == "max-vips"][0]')" 1001
+check_eq "show system data-path: 2000 pending" \
+	"$(tula_stat 'show system data-path' '[l.get("pending") for l in j["limits"] if l["name"] == "max-vips"][0]')" 2000
+check_match "the text view says pending values wait for a restart" \
+	"$(tcli -c 'show system data-path')" "Pending values wait for a restart"
+tula_check_alive

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fw_ctl's data-path limits through real commits, without a NIC: a database, a data
+ * path of 4 VIP and 8 backend slots (its workers never started), the control side's
+ * commit hook and one port on net_null (its TAP lives in a network namespace of the
+ * test's own, so the host sees nothing). Asserted: the schema defaults, the limits in
+ * force (fw_dp's sizes, the published state's rate and sleep), a size change accepted
+ * with a warning that it waits for a restart, more VIPs or backends than in force
+ * refused naming the limit and the VIP where it is passed, and new-flow-rate /
+ * idle-sleep published at once in the state the workers read.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/tula_loop.h"
+#include "db/db.h"
+#include "firmware/control/fw_ctl.h"
+#include "firmware/control/fw_dp.h"
+#include "firmware/fw_state.h"
+#include "tt_pkt.h"
+
+static struct {
+	char dir[64];
+	struct tula_loop *loop;
+	struct db *db;
+	struct fw_dp *dp;
+	struct fw_ctl *ctl;
+	struct db_session *s;
+} F;
+
+static int setup(void **state)
+{
+	struct db_open_opts o = {.seed_text = "system { host-name t; } interfaces { ctlt0 { "
+					      "device net_null0; address 10.0.0.254/24; } }"};
+	struct fw_dp_conf dc = {.nb_workers = 1,
+				.max_vips = 4,
+				.max_backends = 8,
+				.flow_entries = 1024,
+				.new_flow_rate = 5};
+	struct db_diags d = DB_DIAGS_INIT;
+	char path[128];
+
+	(void)state;
+	tt_eal_init("0");
+	snprintf(F.dir, sizeof(F.dir), "/tmp/test-fw-ctl-XXXXXX");
+	assert_non_null(mkdtemp(F.dir));
+	snprintf(path, sizeof(path), "%s/config.db", F.dir);
+	o.path = path;
+	dc.pool = tt_pool();
+	F.loop = tula_loop_new();
+	assert_non_null(F.loop);
+	assert_int_equal(db_open(&o, &F.db, NULL), 0);
+	F.dp = fw_dp_create(&dc);
+	assert_non_null(F.dp);
+	F.ctl = fw_ctl_new(
+		&(struct fw_ctl_conf){.loop = F.loop, .db = F.db, .dp = F.dp, .nb_queues = 1});
+	assert_non_null(F.ctl);
+	assert_int_equal(db_activate(F.db, &d), 0);
+	assert_int_equal(db_session_open(F.db, "t", DB_CLIENT_CLI, "t", DB_MODE_SHARED, &F.s, &d),
+			 0);
+	db_diags_free(&d);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	db_session_close(F.s);
+	fw_ctl_free(F.ctl);
+	fw_dp_free(F.dp);
+	db_close(F.db);
+	tula_loop_free(F.loop);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", F.dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Run the statements then commit; returns commit's result, diagnostics in d. */
+static int commit(struct db_diags *d, const char *const *lines)
+{
+	for (; *lines != NULL; lines++)
+		assert_int_equal(db_exec(F.s, *lines, d), 0);
+	return db_commit(F.s, NULL, NULL, d);
+}
+
+/* The diagnostic at path whose message holds text, or NULL. */
+static const struct db_diag *diag(const struct db_diags *d, enum db_diag_level level,
+				  const char *path, const char *text)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level == level && strcmp(d->v[i].path, path) == 0 &&
+		    strstr(d->v[i].message, text) != NULL)
+			return &d->v[i];
+	for (size_t i = 0; i < d->n; i++)
+		print_message("diag [%s] %s\n", d->v[i].path, d->v[i].message);
+	return NULL;
+}
+
+static void test_defaults(void **state)
+{
+	struct fw_ctl_limits l;
+
+	(void)state;
+	fw_ctl_limits(NULL, &l);
+	assert_int_equal(l.flows_per_worker, 1048576);
+	assert_int_equal(l.max_vips, 1024);
+	assert_int_equal(l.max_backends, 65534);
+	assert_int_equal(l.new_flow_rate, 100000);
+	assert_int_equal(l.idle_sleep_us, 0);
+}
+
+static void test_in_force_are_the_data_paths_sizes(void **state)
+{
+	struct fw_ctl_limits l;
+
+	(void)state;
+	fw_ctl_limits_in_force(F.ctl, &l);
+	assert_int_equal(l.flows_per_worker, 1024);
+	assert_int_equal(l.max_vips, 4);
+	assert_int_equal(l.max_backends, 8);
+	/* the published state carries the configuration's rate (the default), not fw_dp's */
+	assert_int_equal(l.new_flow_rate, 100000);
+	assert_int_equal(fw_ctl_state(F.ctl)->new_flow_rate, 100000);
+}
+
+static void test_size_change_waits_for_a_restart(void **state)
+{
+	static const char *const lines[] = {"set system data-path max-vips 8",
+					    "set system data-path flows-per-worker 4096", NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+	struct fw_ctl_limits l;
+
+	(void)state;
+	assert_int_equal(commit(&d, lines), 0);
+	assert_non_null(diag(&d, DB_DIAG_WARNING, "system data-path max-vips",
+			     "takes effect at the next restart"));
+	assert_non_null(
+		diag(&d, DB_DIAG_WARNING, "system data-path max-vips", "4 in force until then"));
+	assert_non_null(diag(&d, DB_DIAG_WARNING, "system data-path flows-per-worker",
+			     "1024 in force until then"));
+	fw_ctl_limits_in_force(F.ctl, &l);
+	assert_int_equal(l.max_vips, 4);
+	assert_int_equal(l.flows_per_worker, 1024);
+	fw_ctl_limits(db_active_effective(F.db), &l);
+	assert_int_equal(l.max_vips, 8); /* pending */
+	db_diags_free(&d);
+}
+
+static void test_one_vip_over_the_limit_is_refused(void **state)
+{
+	static const char *const lines[] = {"set services dsr vip v0 address 10.0.0.1",
+					    "set services dsr vip v0 protocol tcp",
+					    "set services dsr vip v0 port 80",
+					    "set services dsr vip v0 backend a address 10.0.0.101",
+					    "set services dsr vip v1 address 10.0.0.2",
+					    "set services dsr vip v1 protocol tcp",
+					    "set services dsr vip v1 port 80",
+					    "set services dsr vip v1 backend a address 10.0.0.102",
+					    "set services dsr vip v2 address 10.0.0.3",
+					    "set services dsr vip v2 protocol tcp",
+					    "set services dsr vip v2 port 80",
+					    "set services dsr vip v2 backend a address 10.0.0.103",
+					    "set services dsr vip v3 address 10.0.0.4",
+					    "set services dsr vip v3 protocol tcp",
+					    "set services dsr vip v3 port 80",
+					    "set services dsr vip v3 backend a address 10.0.0.104",
+					    "set services dsr vip v4 address 10.0.0.5",
+					    "set services dsr vip v4 protocol tcp",
+					    "set services dsr vip v4 port 80",
+					    "set services dsr vip v4 backend a address 10.0.0.105",
+					    NULL};
+	static const char *const undo[] = {"delete services", NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(commit(&d, lines), -EINVAL);
+	assert_non_null(diag(&d, DB_DIAG_ERROR, "services dsr vip v4",
+			     "more VIPs than system data-path max-vips (4 in force; a new value "
+			     "needs a restart)"));
+	db_diags_free(&d);
+	assert_int_equal(db_exec(F.s, undo[0], &d), 0);
+	db_diags_free(&d);
+}
+
+static void test_one_backend_over_the_limit_is_refused(void **state)
+{
+	static const char *const lines[] = {"set services dsr vip v0 address 10.0.0.1",
+					    "set services dsr vip v0 protocol tcp",
+					    "set services dsr vip v0 port 80",
+					    "set services dsr vip v0 backend a address 10.0.0.11",
+					    "set services dsr vip v0 backend b address 10.0.0.12",
+					    "set services dsr vip v0 backend c address 10.0.0.13",
+					    "set services dsr vip v0 backend d address 10.0.0.14",
+					    "set services dsr vip v0 backend e address 10.0.0.15",
+					    "set services dsr vip v1 address 10.0.0.2",
+					    "set services dsr vip v1 protocol tcp",
+					    "set services dsr vip v1 port 80",
+					    "set services dsr vip v1 backend a address 10.0.0.11",
+					    "set services dsr vip v1 backend b address 10.0.0.12",
+					    "set services dsr vip v1 backend c address 10.0.0.13",
+					    "set services dsr vip v1 backend d address 10.0.0.14",
+					    NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(commit(&d, lines), -EINVAL);
+	assert_non_null(diag(&d, DB_DIAG_ERROR, "services dsr vip v1",
+			     "more backends than system data-path max-backends (8 in force"));
+	db_diags_free(&d);
+	assert_int_equal(db_exec(F.s, "delete services", &d), 0);
+	db_diags_free(&d);
+}
+
+static void test_rate_and_sleep_apply_at_commit(void **state)
+{
+	static const char *const lines[] = {"set system data-path new-flow-rate 777",
+					    "set system data-path idle-sleep 50", NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+	struct fw_ctl_limits l;
+
+	(void)state;
+	assert_int_equal(commit(&d, lines), 0);
+	assert_null(diag(&d, DB_DIAG_WARNING, "system data-path new-flow-rate", ""));
+	assert_int_equal(fw_ctl_state(F.ctl)->new_flow_rate, 777);
+	assert_int_equal(fw_ctl_state(F.ctl)->idle_sleep_us, 50);
+	fw_ctl_limits_in_force(F.ctl, &l);
+	assert_int_equal(l.new_flow_rate, 777);
+	assert_int_equal(l.idle_sleep_us, 50);
+	db_diags_free(&d);
+}
+
+int main(void)
+{
+	/* the port's TAP and its address stay out of the host's namespace */
+	if (unshare(CLONE_NEWNET) != 0) {
+		perror("test_fw_ctl: unshare(CLONE_NEWNET) (run as root)");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_in_force_are_the_data_paths_sizes),
+		cmocka_unit_test(test_size_change_waits_for_a_restart),
+		cmocka_unit_test(test_one_vip_over_the_limit_is_refused),
+		cmocka_unit_test(test_one_backend_over_the_limit_is_refused),
+		cmocka_unit_test(test_rate_and_sleep_apply_at_commit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
