@@ -604,7 +604,8 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 			(unsigned long long)tula_val_get_uint(w, "expired"),
 			(unsigned long long)tula_val_get_uint(w, "flushed"));
 	}
-	tula_buf_puts(out, "\nTop talkers:\n");
+	/* packets are estimated from one packet in FW_TALKER_SAMPLE (fw_flow.h) */
+	tula_buf_printf(out, "\nTop talkers (packets sampled 1 in %u):\n", FW_TALKER_SAMPLE);
 	if (tula_val_count(ts) == 0)
 		tula_buf_puts(out, "  none\n");
 	for (size_t i = 0; i < tula_val_count(ts); i++) {

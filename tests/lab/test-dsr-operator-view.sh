@@ -124,8 +124,8 @@ check "the wire shows traffic on both VIPs and all four backends" \
 text=$(tcli -c 'show services dsr statistics')
 nl=$'\n'
 while read -r name packets bytes flows; do
-	check_match "the text view shows $name: $packets packets, $bytes bytes, $flows new flows" \
-		"$text" "(^|$nl) *$name +$packets +$bytes +$flows($nl|$)"
+	check_match "the text view shows $name: $packets packets, $bytes bytes, $flows new flows, 0 capped" \
+		"$text" "(^|$nl) *$name +$packets +$bytes +$flows +0($nl|$)"
 done <<<"$seen"
 
 tula_check_alive
