@@ -13,8 +13,9 @@
  * SH_PROTO_MAX_PAYLOAD).
  *
  * The session is the fuzzer's own user, root, hence super-user: everything a
- * configuration session can do is reachable. The process works in its temporary
- * directory (removed at exit), so file names in `save`/`load` land there.
+ * configuration session can do is reachable. `load`/`save` FILE ask the client to
+ * read or write the file (READ_FILE / WRITE_FILE); this client never answers, and the
+ * process works in its temporary directory (removed at exit) all the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +123,8 @@ static void drain(int fd, struct reader *r)
 				struct sh_msg_hdr h;
 
 				memcpy(&h, r->hdr, sizeof(h));
-				if (h.type < SH_MSG_WELCOME || h.type > SH_MSG_CANDS ||
+				/* WRITE_FILE: the last daemon -> client type */
+				if (h.type < SH_MSG_WELCOME || h.type > SH_MSG_WRITE_FILE ||
 				    h.len > SH_PROTO_MAX_PAYLOAD) {
 					fprintf(stderr, "fuzz_proto: server sent type %u len %u\n",
 						h.type, h.len);
