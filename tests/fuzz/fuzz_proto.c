@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct tula_loop *loop;
 static struct db *db;
-static char dir[64];
+static char dir[4096];
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -65,12 +65,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct db_open_opts o = {0};
 	struct sh_server_opts so = {.host_name = "fuzz"};
 	struct lx_opts lo = {.limits = &lim};
-	char path[128], scripts[128], why[256];
+	char path[4200], scripts[4200], why[256];
 
 	(void)argc;
 	(void)argv;
 	tula_log_set_stderr(0); /* protocol errors are logged: expected here */
-	snprintf(dir, sizeof(dir), "/tmp/tula-fuzz-proto-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/tula-fuzz-proto-XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL || chdir(dir) != 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/config.db", dir);

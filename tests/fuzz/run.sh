@@ -27,12 +27,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 run_one() { # target
 	local t=$1 exe="$build/tests/fuzz/fuzz_$1"
 	local corpus="$build/fuzz/corpus/$t" art="$build/fuzz/artifacts/$t" log="$build/fuzz/$t.log"
-	mkdir -p "$corpus" "$art"
+	local tmp="$build/fuzz/tmp/$t"
+	mkdir -p "$corpus" "$art" "$tmp"
 	[ -x "$exe" ] || { echo "fuzz $t: $exe missing (build with -Dfuzz=true)"; return 1; }
-	# -timeout: one input taking longer than 25 s is a finding (a hang), not a slow path
-	"$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -max_len=8192 \
-		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" "$here/$t" >"$log" 2>&1
+	# -timeout: one input taking longer than 25 s is a finding (a hang), not a slow path.
+	# TMPDIR: what a target leaves when it aborts (proto's database) goes with it.
+	TMPDIR="$tmp" "$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
+		-max_len=8192 -print_final_stats=1 -artifact_prefix="$art/" "$corpus" "$here/$t" \
+		>"$log" 2>&1
 	local rc=$?
+	rm -rf "$tmp"
 	local execs cov corp time
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	time=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
