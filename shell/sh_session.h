@@ -123,10 +123,17 @@ void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);
 
 /*
- * `show services dsr backend-setup`: the commands a backend needs for a VIP, then the
- * checks for when it does not work. l3: IP-in-IP mode. port 0 = all ports.
+ * `show services dsr backend-setup`: the commands each backend needs for a VIP (once
+ * per backend, its address filled in), then the checks for when it does not work.
+ * l3: IP-in-IP mode. port 0 = all ports. nbe 0: one form with a blank for the address.
+ * The caller owns the value; sh_dsr_backend_setup_render() turns it into the text.
  */
-void sh_dsr_backend_setup(struct tula_buf *out, const char *vip, const char *address,
-			  const char *protocol, unsigned port, int l3);
+struct sh_dsr_backend {
+	const char *name, *address;
+};
+struct tula_val *sh_dsr_backend_setup(const char *vip, const char *address, const char *protocol,
+				      unsigned port, int l3, const struct sh_dsr_backend *be,
+				      size_t nbe);
+void sh_dsr_backend_setup_render(const struct tula_val *v, struct tula_buf *out);
 
 #endif
