@@ -197,6 +197,15 @@ int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 	return 0;
 }
 
+void sh_ctx_progress(struct sh_ctx *ctx)
+{
+	/* pipes filter the whole output at the end: nothing leaves before then */
+	if (ctx->pending != SH_PENDING_WAIT || ctx->progress == NULL || ctx->out.len == 0 ||
+	    (ctx->parsed != NULL && sh_parsed_npipes(ctx->parsed) > 0))
+		return;
+	ctx->progress(ctx);
+}
+
 /*
  * Keep the lines of text that match (or, with invert, do not match) re, taking the
  * matcher's steps from *budget. 0, or -ETIME when the budget ran out (text untouched).

@@ -761,12 +761,21 @@ static const struct sh_cmd oper_cmds[] = {
 
 int sh_oper_register(struct sh_engine *e)
 {
+	int rc;
+
 	if (started_at == 0)
 		started_at = time(NULL);
-	return sh_engine_add_all(e, oper_cmds, NB_OPER);
+	rc = sh_engine_add_all(e, oper_cmds, NB_OPER);
+	if (rc == 0) {
+		rc = sh_tools_register(e);
+		if (rc < 0)
+			sh_engine_remove_all(e, oper_cmds, NB_OPER);
+	}
+	return rc;
 }
 
 void sh_oper_unregister(struct sh_engine *e)
 {
+	sh_tools_unregister(e);
 	sh_engine_remove_all(e, oper_cmds, NB_OPER);
 }

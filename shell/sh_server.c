@@ -59,6 +59,11 @@ struct db *sh_server_db(void)
 	return S.db;
 }
 
+struct tula_loop *sh_loop(void)
+{
+	return S.loop;
+}
+
 const struct sh_server_opts *sh_opts(void)
 {
 	return &S.opts;
@@ -367,6 +372,19 @@ static void resumed(struct sh_ctx *ctx)
 	flush_ctx(s);
 }
 
+/* A deferred command wrote more: send it now (sh_ctx_progress). */
+static void progress(struct sh_ctx *ctx)
+{
+	struct sh_session *s = ctx->sess;
+	struct sh_output o = {.flags = SH_OUT_NO_MORE};
+
+	if (s == NULL || s->ctx != ctx || s->dead)
+		return;
+	send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+	tula_buf_reset(&ctx->out);
+	flush(s);
+}
+
 static void do_exec(struct sh_session *s, const char *line)
 {
 	struct sh_env env = env_of(s);
@@ -380,6 +398,7 @@ static void do_exec(struct sh_session *s, const char *line)
 	sh_ctx_init(s->ctx, s, 1);
 	s->ctx->can_file = 1;
 	s->ctx->resumed = resumed;
+	s->ctx->progress = progress;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
 }

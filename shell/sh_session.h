@@ -72,6 +72,8 @@ struct sh_session {
 /* The server's database and options (NULL / defaults before start). */
 struct db *sh_db(void);
 const struct sh_server_opts *sh_opts(void);
+/* The loop the server runs on (NULL before start): for commands that wait. */
+struct tula_loop *sh_loop(void);
 /* Walk every session (show system users). */
 struct sh_session *sh_sessions_first(void);
 struct sh_session *sh_sessions_next(struct sh_session *s);
@@ -118,6 +120,9 @@ void sh_revision_names(struct sh_session *s, const struct sh_match *m, struct sh
 
 /* Built-in command sets, registered into e. Return 0 or the first -errno. */
 int sh_oper_register(struct sh_engine *e);
+/* ping, traceroute (sh_tools.c); sh_oper_register() declares them too. */
+int sh_tools_register(struct sh_engine *e);
+void sh_tools_unregister(struct sh_engine *e);
 int sh_conf_register(struct sh_engine *e);
 void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);
