@@ -338,6 +338,43 @@ static int do_edit_op(struct sh_ctx *ctx, const struct sh_match *m, edit_fn fn)
 	return rc;
 }
 
+/*
+ * delete / activate / deactivate: as Junos, naming what is not there (or activating
+ * what is already active) is a warning and changes nothing, so a batch
+ * (`tula cli -c ...`) goes on.
+ */
+static int do_remove_op(struct sh_ctx *ctx, const struct sh_match *m, edit_fn fn, int activate)
+{
+	struct sh_session *s = conf_session(ctx);
+	struct db_diags d = DB_DIAGS_INIT;
+	const char *argv[ABS_MAX];
+	const struct db_node *n;
+	size_t np;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	np = abs_path(s, m, "PATH", argv);
+	if (activate) {
+		n = db_node_lookup(db_candidate(s->dbs), argv, (int)np);
+		if (n != NULL && !db_node_inactive(n)) {
+			sh_warn(ctx, "warning: statement not found (it is not inactive)");
+			return 0;
+		}
+	}
+	rc = fn(s->dbs, argv, (int)np, &d);
+	if (rc == -ENOENT) {
+		sh_warn(ctx, "warning: statement not found");
+		rc = 0;
+	} else if (rc < 0) {
+		rc = edit_failed(ctx, rc, &d);
+	} else {
+		sh_print_diags(ctx, &d, NULL);
+	}
+	db_diags_free(&d);
+	return rc;
+}
+
 static int c_set(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	(void)arg;
@@ -388,7 +425,7 @@ static int c_delete(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 		return rc == -ENOTSUP ? sh_err(ctx, "error: say what to delete") : rc;
 	}
-	return do_edit_op(ctx, m, db_delete);
+	return do_remove_op(ctx, m, db_delete, 0);
 }
 
 static int activate(struct db_session *s, const char *const *argv, int argc, struct db_diags *d)
@@ -403,7 +440,7 @@ static int deactivate(struct db_session *s, const char *const *argv, int argc, s
 
 static int c_activate(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	return do_edit_op(ctx, m, arg != NULL ? deactivate : activate);
+	return do_remove_op(ctx, m, arg != NULL ? deactivate : activate, arg == NULL);
 }
 
 static int c_annotate(struct sh_ctx *ctx, const struct sh_match *m, void *arg)

@@ -164,6 +164,12 @@ static int record(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		strncat(last, " NAME=", sizeof(last) - strlen(last) - 1);
 		strncat(last, sh_match_str(m, "NAME"), sizeof(last) - strlen(last) - 1);
 	}
+	if (sh_match_str(m, "FILE") != NULL) {
+		strncat(last, " FILE=", sizeof(last) - strlen(last) - 1);
+		strncat(last, sh_match_str(m, "FILE"), sizeof(last) - strlen(last) - 1);
+	}
+	if (sh_match_has(m, "terminal"))
+		strncat(last, " terminal", sizeof(last) - strlen(last) - 1);
 	sh_printf(ctx, "line one\nline two\nthird line\n");
 	return 0;
 }
@@ -298,7 +304,22 @@ static const struct sh_arg a_op[] = {
 static const struct sh_arg a_commit[] = {
 	{.name = "MIN", .type = SH_ARG_UINT, .min = 1, .max = 65535}, {NULL}};
 
+static const char *const h_load[] = {"Load configuration",
+				     "Merge into the candidate",
+				     "Read the text from the terminal",
+				     "A template (for the ambiguity)",
+				     "File name",
+				     NULL};
+static const struct sh_arg a_load[] = {{.name = "FILE", .display = "<filename>"}, {NULL}};
+
 static const struct sh_cmd cmds[] = {
+	{.syntax = "load merge (terminal | template | FILE)",
+	 .help = h_load,
+	 .args = a_load,
+	 .modes = SH_MODE_CONF,
+	 .level = SH_LEVEL_SUPER_USER,
+	 .fn = record,
+	 .arg = "load"},
 	{.syntax = "show services dsr backend-setup vip NAME",
 	 .help = h_show_dsr,
 	 .args = a_vip,
@@ -472,6 +493,33 @@ static void ambiguous_prefix_lists_candidates_with_help(void **state)
 				    "Possible completions:\n"
 				    "  services             Services\n"
 				    "  system               System information\n");
+}
+
+/*
+ * Junos: a unique keyword prefix wins over a placeholder that would take the word as
+ * free text; quoting makes it free text; two keyword prefixes are an ambiguity naming
+ * both keywords and the placeholder.
+ */
+static void keyword_prefix_wins_over_free_text(void **state)
+{
+	(void)state;
+	assert_int_equal(run(&conf, "load merge term"), 0);
+	assert_string_equal(last, "load terminal");
+	assert_int_equal(run(&conf, "load merge \"term\""), 0);
+	assert_string_equal(last, "load FILE=term");
+	assert_int_equal(run(&conf, "load merge backup.conf"), 0);
+	assert_string_equal(last, "load FILE=backup.conf");
+	/* a path's keyword prefix too: `set services dsr vip web add` is address */
+	assert_int_equal(run(&conf, "set serv dsr vip web add 10.0.0.1"), 0);
+	assert_string_equal(last, "set services dsr vip web address 10.0.0.1");
+	assert_int_equal(run(&conf, "load merge te"), -EINVAL);
+	assert_non_null(strstr(result, "'te' is ambiguous."));
+	assert_non_null(strstr(result, "terminal"));
+	assert_non_null(strstr(result, "template"));
+	assert_non_null(strstr(result, "<filename>"));
+	/* ? shows both kinds where both could match */
+	assert_int_equal(complete(&conf, "load merge "), 0);
+	assert_string_equal(cands, "<filename> template terminal");
 }
 
 static void syntax_error_points_at_the_bad_word(void **state)
@@ -811,6 +859,7 @@ int main(void)
 		cmocka_unit_test(full_words_parse_and_bind_placeholders),
 		cmocka_unit_test(unique_prefixes_are_expanded),
 		cmocka_unit_test(ambiguous_prefix_lists_candidates_with_help),
+		cmocka_unit_test(keyword_prefix_wins_over_free_text),
 		cmocka_unit_test(syntax_error_points_at_the_bad_word),
 		cmocka_unit_test(incomplete_command_is_an_error_at_the_end),
 		cmocka_unit_test(quoted_words_are_one_token_and_never_keywords),

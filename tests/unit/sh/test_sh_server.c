@@ -254,6 +254,50 @@ static void configuration_mode_changes_prompt_and_banner(void **state)
 	bye();
 }
 
+/*
+ * Junos: deleting or deactivating what is not there, or activating what is active, is
+ * a warning: the command succeeds (a `tula cli -c` batch goes on) and changes nothing.
+ */
+static void absent_statements_are_warnings_not_errors(void **state)
+{
+	char out[8192], err[8192];
+	struct sh_done d;
+
+	(void)state;
+	hello();
+	d = exec("configure", out, err);
+	assert_int_equal(d.status, 0);
+	d = exec("delete services dsr vip nothere", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found\n");
+	d = exec("deactivate services dsr vip nothere", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found\n");
+	d = exec("set services dsr vip w1 address 10.0.0.1", out, err);
+	assert_int_equal(d.status, 0);
+	d = exec("activate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found (it is not inactive)\n");
+	d = exec("deactivate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	d = exec("show services dsr", out, err);
+	assert_non_null(strstr(out, "inactive: vip w1 {"));
+	d = exec("activate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	d = exec("show services dsr", out, err);
+	assert_null(strstr(out, "inactive:"));
+	d = exec("delete services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	/* a path the schema does not know stays an error */
+	d = exec("delete system bogus", out, err);
+	assert_true(d.status < 0);
+	d = exec("exit configuration-mode", out, err);
+	bye();
+}
+
 /* Junos: exit returns to the level before the last edit, not to the parent level. */
 static void exit_returns_to_the_level_before_the_last_edit(void **state)
 {
@@ -594,6 +638,7 @@ int main(void)
 		cmocka_unit_test(configuration_mode_changes_prompt_and_banner),
 		cmocka_unit_test(completion_and_help_return_candidates),
 		cmocka_unit_test(exit_returns_to_the_level_before_the_last_edit),
+		cmocka_unit_test(absent_statements_are_warnings_not_errors),
 		cmocka_unit_test(exit_with_changes_asks_and_honours_the_answer),
 		cmocka_unit_test(load_terminal_asks_for_text_and_loads_it),
 		cmocka_unit_test(exit_in_operational_mode_ends_the_session),
