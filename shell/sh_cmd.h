@@ -267,6 +267,13 @@ void sh_ctx_resume(struct sh_ctx *ctx, int rc);
  * sh_ctx_resume().
  */
 void sh_ctx_progress(struct sh_ctx *ctx);
+/*
+ * A deferred command that runs until the operator stops it (`monitor interface`):
+ * stop(arg) runs on the loop when the operator presses q or ^C (the client sends it
+ * while this command's output is live); it must finish the command soon with
+ * sh_ctx_resume() from a later loop callback. Call after sh_ctx_defer().
+ */
+void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop);
 
 /* --- candidate lists (names callbacks and walkers fill them) ------------------------ */
 

@@ -197,6 +197,12 @@ int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 	return 0;
 }
 
+void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop)
+{
+	if (ctx->pending == SH_PENDING_WAIT)
+		ctx->stop_fn = stop;
+}
+
 void sh_ctx_progress(struct sh_ctx *ctx)
 {
 	/* pipes filter the whole output at the end: nothing leaves before then */

@@ -117,6 +117,7 @@ struct sh_ctx {
 	/* Set by a front end that can show output before the end (the server): sends
 	 * and empties out while the command waits (sh_ctx_progress). */
 	void (*progress)(struct sh_ctx *ctx);
+	sh_cancel_fn stop_fn; /* SH_PENDING_WAIT: the operator pressed q (sh_ctx_on_stop) */
 };
 
 void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask);

@@ -768,6 +768,11 @@ int sh_oper_register(struct sh_engine *e)
 	rc = sh_engine_add_all(e, oper_cmds, NB_OPER);
 	if (rc == 0) {
 		rc = sh_tools_register(e);
+		if (rc == 0) {
+			rc = sh_sess_register(e);
+			if (rc < 0)
+				sh_tools_unregister(e);
+		}
 		if (rc < 0)
 			sh_engine_remove_all(e, oper_cmds, NB_OPER);
 	}
@@ -776,6 +781,7 @@ int sh_oper_register(struct sh_engine *e)
 
 void sh_oper_unregister(struct sh_engine *e)
 {
+	sh_sess_unregister(e);
 	sh_tools_unregister(e);
 	sh_engine_remove_all(e, oper_cmds, NB_OPER);
 }

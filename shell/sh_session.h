@@ -48,6 +48,8 @@ struct sh_session {
 	int interactive;
 	uint16_t width, height;
 	time_t login, last;
+	int screen_length, screen_width; /* `set cli screen-*`; -1: the terminal's */
+	int idle_timeout;		 /* `set cli idle-timeout` minutes; -1: the system's */
 
 	unsigned mode; /* SH_MODE_OPER or SH_MODE_CONF */
 	struct db_session *dbs;
@@ -79,6 +81,14 @@ struct sh_session *sh_sessions_first(void);
 struct sh_session *sh_sessions_next(struct sh_session *s);
 /* The host name the prompt shows. */
 const char *sh_host_name(void);
+
+/*
+ * End session s now, telling its user why (idle timeout, `request system logout`).
+ * The session running the current command ends once its answer is sent instead.
+ */
+void sh_session_kick(struct sh_session *s, const char *why);
+/* The idle timeout in effect for s, in minutes (0: never). */
+int sh_session_idle_timeout(const struct sh_session *s);
 
 /* Ask the server to end the session after this request (exit / quit). */
 void sh_session_close_after(struct sh_session *s);
@@ -123,6 +133,9 @@ int sh_oper_register(struct sh_engine *e);
 /* ping, traceroute (sh_tools.c); sh_oper_register() declares them too. */
 int sh_tools_register(struct sh_engine *e);
 void sh_tools_unregister(struct sh_engine *e);
+/* set cli, show cli, request system logout, rescue delete (sh_sess.c); the same. */
+int sh_sess_register(struct sh_engine *e);
+void sh_sess_unregister(struct sh_engine *e);
 int sh_conf_register(struct sh_engine *e);
 void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);

@@ -8,8 +8,9 @@
  * through the data path exactly as health probes do, and the replies come back
  * through the punt path. Everything the operator types is checked first (addresses
  * must be dotted quads: no name resolution that could hang, bounded numbers), the
- * program is started without a shell, and its life is bounded twice: by its own
- * deadline option and by a kill timer. Its output is read from a pipe on the loop and
+ * program is started without a shell, and its life is bounded by a kill timer (every
+ * probe sent plus the wait for the last answer; ping's own -w would turn count into
+ * "count replies" and keep sending). Its output is read from a pipe on the loop and
  * shown line by line as it arrives (sh_ctx_progress), bounded in size; the command
  * finishes when the pipe closes and the child is reaped.
  *
@@ -83,8 +84,7 @@ static void run_finish(struct tool_run *r, int status)
 		rc = sh_err(ctx, "error: %s is not installed on this system", r->name);
 	/* ping exits 1 when replies were missing: the statistics above say so */
 	else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
-		rc = sh_err(ctx, "error: %s failed (exit status %d)", r->name,
-			    WEXITSTATUS(status));
+		rc = sh_err(ctx, "error: %s failed (exit status %d)", r->name, WEXITSTATUS(status));
 	r->pid = 0;
 	run_free(r);
 	sh_ctx_resume(ctx, rc);
@@ -153,6 +153,15 @@ static void on_kill(struct tula_loop *loop, struct tula_timer *t, void *arg)
 		kill(r->pid, SIGKILL); /* the pipe closes, on_output reaps */
 }
 
+/* q or ^C: as at a shell, SIGINT (ping then prints its statistics and exits). */
+static void run_stop(void *arg)
+{
+	struct tool_run *r = arg;
+
+	if (r->pid > 0)
+		kill(r->pid, SIGINT);
+}
+
 /* Start argv with stdout and stderr on a pipe, no other descriptor inherited. */
 static int spawn(char *const argv[], pid_t *pid, int *fd)
 {
@@ -178,8 +187,7 @@ static int spawn(char *const argv[], pid_t *pid, int *fd)
 	return 0;
 }
 
-static int start_tool(struct sh_ctx *ctx, const char *name, char *const argv[],
-		      unsigned bound_s)
+static int start_tool(struct sh_ctx *ctx, const char *name, char *const argv[], unsigned bound_s)
 {
 	struct tool_run *r;
 	int rc;
@@ -220,6 +228,7 @@ static int start_tool(struct sh_ctx *ctx, const char *name, char *const argv[],
 		return 0;
 	}
 	tula_timer_arm(r->kill_timer, (uint64_t)bound_s * 1000, 0);
+	sh_ctx_on_stop(ctx, run_stop);
 	return 0;
 }
 
@@ -237,13 +246,14 @@ static int do_ping(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const char *host = sh_match_str(m, "HOST"), *src = sh_match_str(m, "SOURCE");
 	uint64_t count = 5, size = 56, wait = 1, ttl = 0;
-	char c_count[24], c_size[24], c_deadline[24], c_wait[24], c_ttl[24], c_interval[24];
+	char c_count[24], c_size[24], c_wait[24], c_ttl[24], c_interval[24];
 	char *argv[24];
 	size_t n = 0;
 	uint64_t interval_ms = 1000;
 
 	(void)arg;
-	if (check_addr(ctx, "host", host) < 0 || (src != NULL && check_addr(ctx, "source", src) < 0))
+	if (check_addr(ctx, "host", host) < 0 ||
+	    (src != NULL && check_addr(ctx, "source", src) < 0))
 		return -EINVAL;
 	sh_match_uint(m, "COUNT", &count);
 	sh_match_uint(m, "SIZE", &size);
@@ -255,9 +265,6 @@ static int do_ping(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	snprintf(c_size, sizeof(c_size), "%llu", (unsigned long long)size);
 	snprintf(c_wait, sizeof(c_wait), "%llu", (unsigned long long)wait);
 	snprintf(c_interval, sizeof(c_interval), "%.1f", (double)interval_ms / 1000.0);
-	/* ping's own deadline: every probe sent, plus the wait for the last reply */
-	snprintf(c_deadline, sizeof(c_deadline), "%llu",
-		 (unsigned long long)(count * interval_ms / 1000 + wait + 1));
 	argv[n++] = "ping";
 	argv[n++] = "-n";
 	argv[n++] = "-c";
@@ -266,8 +273,6 @@ static int do_ping(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	argv[n++] = c_size;
 	argv[n++] = "-W";
 	argv[n++] = c_wait;
-	argv[n++] = "-w";
-	argv[n++] = c_deadline;
 	argv[n++] = "-i";
 	argv[n++] = c_interval;
 	if (src != NULL) {
@@ -285,8 +290,7 @@ static int do_ping(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	}
 	argv[n++] = (char *)host;
 	argv[n] = NULL;
-	return start_tool(ctx, "ping", argv,
-			  (unsigned)(count * interval_ms / 1000 + wait + 5));
+	return start_tool(ctx, "ping", argv, (unsigned)(count * interval_ms / 1000 + wait + 5));
 }
 
 static int do_traceroute(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
@@ -298,7 +302,8 @@ static int do_traceroute(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 	size_t n = 0;
 
 	(void)arg;
-	if (check_addr(ctx, "host", host) < 0 || (src != NULL && check_addr(ctx, "source", src) < 0))
+	if (check_addr(ctx, "host", host) < 0 ||
+	    (src != NULL && check_addr(ctx, "source", src) < 0))
 		return -EINVAL;
 	sh_match_uint(m, "TTL", &ttl);
 	sh_match_uint(m, "WAIT", &wait);

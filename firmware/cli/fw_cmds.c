@@ -13,6 +13,7 @@
 #include "firmware/cli/fw_cmds.h"
 #include "firmware/cli/fw_cmds_priv.h"
 
+#include "common/tula_loop.h"
 #include "common/tula_val.h"
 #include "db/db.h"
 #include "firmware/control/fw_ctl.h"
@@ -893,6 +894,160 @@ static int show_interfaces(struct sh_ctx *ctx, const struct sh_match *m, void *a
 
 static void interface_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out);
 
+/* ---- monitor interface NAME ------------------------------------------------------------ */
+
+#define MONITOR_PERIOD_MS 1000
+#define MONITOR_MAX_S	  3600 /* a forgotten monitor ends by itself */
+
+/* One `monitor interface` in progress: a screen a second until the operator's q. */
+struct monitor {
+	struct sh_ctx *ctx;
+	struct tula_timer *timer;
+	char name[64];
+	uint16_t port_id;
+	struct rte_eth_stats first, last;
+	uint64_t last_ms, start_ms;
+	int stopping;
+};
+
+static void find_port(void *arg, const struct fw_ctl_port *p)
+{
+	struct monitor *mo = arg;
+
+	if (strcmp(p->name, mo->name) == 0) {
+		mo->port_id = p->port_id;
+		mo->stopping = 0; /* found */
+	}
+}
+
+static double rate(uint64_t now, uint64_t then, uint64_t ms)
+{
+	return ms == 0 || now < then ? 0.0 : (double)(now - then) * 1000.0 / (double)ms;
+}
+
+static void monitor_screen(struct monitor *mo, const struct rte_eth_stats *es, uint64_t now_ms)
+{
+	uint64_t ms = now_ms - mo->last_ms;
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(mo->port_id, &link);
+	/* home and clear: the screen refreshes in place, as Junos' monitor does */
+	sh_printf(mo->ctx, "\033[H\033[2J");
+	sh_printf(mo->ctx, "Interface: %s, link %s, %u Mb/s   (q or ^C stops; %llus)\n\n", mo->name,
+		  link.link_status ? "up" : "down", link.link_speed,
+		  (unsigned long long)((now_ms - mo->start_ms) / 1000));
+	sh_printf(mo->ctx, "%-16s %20s %16s %16s\n", "", "Total", "Rate", "Since start");
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f pps %16llu\n",
+		  "Input packets:", (unsigned long long)es->ipackets,
+		  rate(es->ipackets, mo->last.ipackets, ms),
+		  (unsigned long long)(es->ipackets - mo->first.ipackets));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f bps %16llu\n",
+		  "Input bytes:", (unsigned long long)es->ibytes,
+		  8.0 * rate(es->ibytes, mo->last.ibytes, ms),
+		  (unsigned long long)(es->ibytes - mo->first.ibytes));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f pps %16llu\n",
+		  "Output packets:", (unsigned long long)es->opackets,
+		  rate(es->opackets, mo->last.opackets, ms),
+		  (unsigned long long)(es->opackets - mo->first.opackets));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f bps %16llu\n",
+		  "Output bytes:", (unsigned long long)es->obytes,
+		  8.0 * rate(es->obytes, mo->last.obytes, ms),
+		  (unsigned long long)(es->obytes - mo->first.obytes));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Input missed:", (unsigned long long)es->imissed, "",
+		  (unsigned long long)(es->imissed - mo->first.imissed));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Input errors:", (unsigned long long)es->ierrors, "",
+		  (unsigned long long)(es->ierrors - mo->first.ierrors));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Output errors:", (unsigned long long)es->oerrors, "",
+		  (unsigned long long)(es->oerrors - mo->first.oerrors));
+}
+
+static void monitor_free(struct monitor *mo)
+{
+	tula_timer_free(mo->timer);
+	free(mo);
+}
+
+static void monitor_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct monitor *mo = arg;
+	struct sh_ctx *ctx = mo->ctx;
+	struct rte_eth_stats es;
+	uint64_t now = tula_now_ms();
+
+	(void)loop;
+	(void)t;
+	if (mo->stopping || now - mo->start_ms > (uint64_t)MONITOR_MAX_S * 1000) {
+		sh_printf(ctx, "\n");
+		monitor_free(mo);
+		sh_ctx_resume(ctx, 0);
+		return;
+	}
+	if (rte_eth_stats_get(mo->port_id, &es) != 0) {
+		monitor_free(mo);
+		sh_ctx_resume(ctx, sh_err(ctx, "error: interface closed while monitored"));
+		return;
+	}
+	monitor_screen(mo, &es, now);
+	mo->last = es;
+	mo->last_ms = now;
+	sh_ctx_progress(ctx);
+}
+
+/* The operator pressed q: finish from the timer, not from the message handler. */
+static void monitor_stop(void *arg)
+{
+	struct monitor *mo = arg;
+
+	mo->stopping = 1;
+	tula_timer_arm(mo->timer, 0, 0);
+}
+
+/* The session ended first. */
+static void monitor_cancel(void *arg)
+{
+	monitor_free(arg);
+}
+
+static int monitor_interface(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct monitor *mo;
+
+	(void)arg;
+	if (!sh_session_interactive(sh_ctx_session(ctx)) || sh_server_loop() == NULL)
+		return sh_err(ctx, "error: monitor interface needs a terminal (it runs until q); "
+				   "use show interfaces for a snapshot");
+	mo = calloc(1, sizeof(*mo));
+	if (mo == NULL)
+		return -ENOMEM;
+	snprintf(mo->name, sizeof(mo->name), "%s", sh_match_str(m, "IFNAME"));
+	mo->stopping = 1; /* until find_port finds it */
+	fw_ctl_ports(the_ctl, find_port, mo);
+	if (mo->stopping) {
+		free(mo);
+		return sh_err(ctx, "error: no interface named %s is open",
+			      sh_match_str(m, "IFNAME"));
+	}
+	mo->ctx = ctx;
+	mo->timer = tula_timer_new(sh_server_loop(), monitor_tick, mo);
+	if (mo->timer == NULL || rte_eth_stats_get(mo->port_id, &mo->first) != 0) {
+		monitor_free(mo);
+		return sh_err(ctx, "error: cannot read the counters of %s", mo->name);
+	}
+	if (sh_ctx_defer(ctx, monitor_cancel, mo) < 0) {
+		monitor_free(mo);
+		return sh_err(ctx, "error: monitor interface needs a terminal (it runs until q)");
+	}
+	sh_ctx_on_stop(ctx, monitor_stop);
+	mo->last = mo->first;
+	mo->start_ms = mo->last_ms = tula_now_ms();
+	tula_timer_arm(mo->timer, MONITOR_PERIOD_MS, MONITOR_PERIOD_MS);
+	return 0;
+}
+
 /* ---- show arp, clear arp ---------------------------------------------------------------- */
 
 struct arp_walk {
@@ -1189,6 +1344,8 @@ static const char *const h_clear_stats[] = {"Clear information",
 					    "Only one VIP",
 					    "VIP name",
 					    NULL};
+static const char *const h_monitor[] = {"Show real-time information, refreshed until q",
+					"Traffic rates of an interface", "Interface name", NULL};
 static const char *const h_clear_arp[] = {"Clear information",
 					  "Forget learned MACs and resolve again", NULL};
 static const char *const h_flush[] = {
@@ -1247,6 +1404,13 @@ static const struct sh_cmd cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_OPERATOR,
 	 .fn = clear_stats},
+	{.syntax = "monitor interface IFNAME",
+	 .help = h_monitor,
+	 .args = a_if,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .flags = SH_CMD_F_NO_PIPE,
+	 .fn = monitor_interface},
 	{.syntax = "clear arp",
 	 .help = h_clear_arp,
 	 .modes = SH_MODE_OPER,

@@ -229,7 +229,7 @@ static void errors_come_as_error_messages_and_a_failed_done(void **state)
 	assert_true(d.status < 0);
 	assert_string_equal(out, "");
 	assert_string_equal(err, "show verison\n     ^\nsyntax error, expecting one of: "
-				 "configuration log services system version\n");
+				 "cli configuration log services system version\n");
 	bye();
 }
 

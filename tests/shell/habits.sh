@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The daily habits of a Junos operator through `tula cli` against the real daemon (its
+# data path idles: no interface is configured): keyword prefixes over free text,
+# warnings that let a batch go on, the views and tools that need no traffic, `set cli`,
+# `show cli`, `request system logout`, rescue delete, and an idle session logged out
+# with its exclusive lock (the slow part: the shortest timeout is one minute).
+# Usage: habits.sh TULA-BINARY
+set -u
+TULA=$1
+. "$(dirname "$0")/lib.sh"
+TMP=$(mktemp -d /tmp/tula-hb-XXXXXX)
+FIFO=$TMP/hold
+cleanup() {
+	[ -n "${HOLD:-}" ] && kill "$HOLD" 2>/dev/null
+	stop_daemon >/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+start_daemon "$TMP" || exit 1
+
+# ---- matching: a keyword prefix beats free text
+expect_rc "load merge term reads the terminal, not a file named term" 0 \
+	sh -c "echo 'system { host-name lbt; }' | '$TULA' cli --socket '$SOCK' -c configure -c 'load merge term' -c commit"
+contains "load complete" "$OUT" "load complete"
+expect_rc "the text was loaded" 0 cli -c 'show configuration system host-name'
+contains "host-name from the terminal" "$OUT" "host-name lbt;"
+expect_rc "an ambiguous word names every candidate" 1 cli -c 'show s'
+contains "ambiguity: services" "$ERR" "services"
+contains "ambiguity: system" "$ERR" "system"
+
+# ---- Junos warnings: a batch goes on
+expect_rc "delete of an absent statement warns and the batch goes on" 0 cli -c configure \
+	-c 'delete services dsr vip nothere' -c 'deactivate services dsr vip nothere' \
+	-c 'set system host-name lbw' -c 'activate system host-name' -c 'commit and-quit'
+contains "the warning is Junos'" "$ERR" "warning: statement not found"
+contains "activate of an active statement warns too" "$ERR" "warning: statement not found (it is not inactive)"
+contains "the commit after the warnings ran" "$OUT" "commit complete"
+
+# ---- views that need no traffic
+expect_rc "show interfaces terse" 0 cli -c 'show interfaces terse'
+contains "terse header" "$OUT" "Interface        Admin Link  Proto  Local"
+expect_rc "show interfaces ter (a prefix, not an interface name)" 0 cli -c 'show interfaces ter'
+contains "terse by prefix" "$OUT" "Admin Link"
+expect_rc "show arp no-resolve" 0 cli -c 'show arp no-resolve'
+contains "arp header" "$OUT" "Address         MAC"
+expect_rc "show route PREFIX with no route warns" 0 cli -c 'show route 192.0.2.1'
+contains "no covering route" "$ERR" "warning: no route covers 192.0.2.1"
+expect_rc "show route exact" 0 cli -c 'show route 192.0.2.0/24 exact | display json'
+contains "json of an empty route list" "$OUT" "[]"
+expect_rc "a bad prefix says what it expects" 1 cli -c 'show route 192.0.2.0/40'
+contains "prefix error" "$ERR" "is not an IPv4 address or prefix"
+expect_rc "show system uptime" 0 cli -c 'show system uptime'
+contains "uptime" "$OUT" "Tula started:"
+expect_rc "ping needs an address" 1 cli -c 'ping lb.example'
+contains "ping: the reason" "$ERR" "host lb.example is not an IPv4 address"
+expect_rc "? lists ping's Junos options" 0 cli -c 'ping 192.0.2.1 ?'
+for o in count source size do-not-fragment ttl wait rapid; do
+	contains "ping ? offers $o" "$OUT" "$o"
+done
+expect_rc "traceroute ? offers its options" 0 cli -c 'traceroute 192.0.2.1 ?'
+contains "traceroute ? offers source" "$OUT" "source"
+
+# ---- set cli / show cli
+expect_rc "set cli screen-length and show cli" 0 cli -c 'set cli screen-length 30' \
+	-c 'set cli screen-width 100' -c 'set cli idle-timeout 9' -c 'show cli'
+contains "screen-length" "$OUT" "CLI screen-length set to 30"
+contains "screen-width" "$OUT" "CLI screen-width set to 100"
+contains "idle-timeout" "$OUT" "CLI idle-timeout set to 9 minutes"
+expect_rc "a narrow screen-width is refused" 1 cli -c 'set cli screen-width 10'
+expect_rc "the system default idle timeout" 0 cli -c configure \
+	-c 'set system login idle-timeout 3' -c 'commit and-quit' -c 'show cli'
+contains "system default shown" "$OUT" "CLI idle-timeout set to 3 minutes (system login idle-timeout)"
+expect_rc "the system default can be removed" 0 cli -c configure \
+	-c 'delete system login idle-timeout' -c 'commit and-quit'
+
+# ---- rescue delete
+expect_rc "rescue delete after save" 0 cli -c 'request system configuration rescue save' \
+	-c 'request system configuration rescue delete'
+contains "rescue deleted" "$OUT" "Rescue configuration deleted"
+expect_rc "rescue delete with none warns" 0 cli -c 'request system configuration rescue delete'
+contains "no rescue warning" "$ERR" "warning: there is no rescue configuration"
+expect_rc "rollback rescue finds none" 1 cli -c configure -c 'rollback rescue'
+
+# ---- a held session: logged out by request, then one logged out by its idle timeout
+hold() {
+	mkfifo "$FIFO"
+	"$TULA" cli --socket "$SOCK" <"$FIFO" >"$TMP/hold.out" 2>&1 &
+	HOLD=$!
+	exec 9>"$FIFO"
+	for l in "$@"; do echo "$l" >&9; done
+	for _ in $(seq 1 100); do grep -q "Entering configuration mode" "$TMP/hold.out" && break; sleep 0.05; done
+}
+unhold() {
+	exec 9>&-
+	wait "$HOLD" 2>/dev/null
+	HOLD=
+	rm -f "$FIFO"
+}
+session_of_hold() {
+	cli -c 'show system users | display json' |
+		python3 -c 'import json,sys; print(" ".join(str(u["id"]) for u in json.load(sys.stdin) if u["mode"] == "configure exclusive"))'
+}
+
+hold "configure exclusive"
+contains "the held session holds the lock" "$(cat "$TMP/hold.out")" "Entering configuration mode (exclusive lock)"
+id=$(session_of_hold)
+[ -n "$id" ] && ok "show system users shows the held session ($id)" || not_ok "no exclusive session listed"
+expect_rc "the lock blocks another configure exclusive" 1 cli -c 'configure exclusive'
+expect_rc "request system logout session ID" 0 cli -c "request system logout session $id"
+contains "logout names the session" "$OUT" "Logging out session $id"
+expect_rc "the lock went with the session" 0 cli -c 'configure exclusive' -c 'exit'
+[ -z "$(session_of_hold)" ] && ok "the session is gone from show system users" || not_ok "still listed"
+echo "show version" >&9
+unhold
+contains "the logged-out client was told why" "$(cat "$TMP/hold.out")" "Session terminated by"
+expect_rc "logout of an unknown session is an error" 1 cli -c 'request system logout session 9999'
+
+hold "set cli idle-timeout 1" "configure exclusive"
+start=$(date +%s)
+expect_rc "while the session is fresh the lock holds" 1 cli -c 'configure exclusive'
+for _ in $(seq 1 90); do [ -z "$(session_of_hold)" ] && break; sleep 1; done
+took=$(($(date +%s) - start))
+[ -z "$(session_of_hold)" ] && ok "the idle session was logged out after ${took}s" || not_ok "still there after ${took}s"
+[ "$took" -ge 55 ] && ok "not before its minute (${took}s)" || not_ok "logged out after ${took}s, before its minute"
+expect_rc "its exclusive lock was released" 0 cli -c 'configure exclusive' -c 'set system host-name idle2' -c 'commit and-quit'
+echo "show version" >&9
+unhold
+contains "the idle client was told why" "$(cat "$TMP/hold.out")" "Session timed out: idle for 1 minute"
+
+stop_daemon
+finish
