@@ -59,13 +59,16 @@ enum sh_pipe_kind {
 	SH_PIPE_DISPLAY_JSON,
 	SH_PIPE_COMPARE,
 	SH_PIPE_SAVE, /* the output goes to a file the client writes (always the last pipe) */
+	SH_PIPE_LAST, /* the last N lines */
+	SH_PIPE_FIND, /* from the first line that matches on */
 };
 
 struct sh_pipe {
 	enum sh_pipe_kind kind;
 	int rollback;	    /* compare rollback N (-1: none) */
 	const char *file;   /* save FILE (a string of the parsed line) */
-	struct tula_re *re; /* match / except (bounded: common/tula_re.h) */
+	struct tula_re *re; /* match / except / find (bounded: common/tula_re.h) */
+	size_t last;	    /* last N */
 };
 
 /* A parsed line: the command, its words and its pipes. Owner: sh_parsed_free(). */

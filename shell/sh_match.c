@@ -760,7 +760,8 @@ void sh_parsed_free(struct sh_parsed *p)
 		free(p->strs[i]);
 	free(p->strs);
 	for (i = 0; i < p->npipes; i++)
-		if (p->pipes[i].kind == SH_PIPE_MATCH || p->pipes[i].kind == SH_PIPE_EXCEPT)
+		if (p->pipes[i].kind == SH_PIPE_MATCH || p->pipes[i].kind == SH_PIPE_EXCEPT ||
+		    p->pipes[i].kind == SH_PIPE_FIND)
 			tula_re_free(p->pipes[i].re);
 	free(p->line);
 	free(p);
@@ -780,7 +781,9 @@ static int pipe_from_match(struct sh_matcher *mt, const struct sh_match *m, size
 		pp->file = sh_match_str(m, "FILE");
 	if (pp->kind == SH_PIPE_COMPARE && sh_match_uint(m, "N", &n) == 0)
 		pp->rollback = (int)n;
-	if (pp->kind == SH_PIPE_MATCH || pp->kind == SH_PIPE_EXCEPT) {
+	if (pp->kind == SH_PIPE_LAST && sh_match_uint(m, "N", &n) == 0)
+		pp->last = (size_t)n;
+	if (pp->kind == SH_PIPE_MATCH || pp->kind == SH_PIPE_EXCEPT || pp->kind == SH_PIPE_FIND) {
 		char msg[160];
 
 		r = tula_re_compile(sh_match_str(m, "PATTERN"), &pp->re, msg, sizeof(msg));

@@ -637,11 +637,30 @@ static void pipes_filter_and_chain(void **state)
 	assert_string_equal(result, "Count: 1 lines\n");
 }
 
+/* Junos' | last N and | find RE (output from the first match on), chained. */
+static void pipes_last_and_find(void **state)
+{
+	(void)state;
+	assert_int_equal(run(&oper, "show system uptime | last 2"), 0);
+	assert_string_equal(result, "line two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | last 99"), 0);
+	assert_string_equal(result, "line one\nline two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | find tw"), 0);
+	assert_string_equal(result, "line two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | find nothing"), 0);
+	assert_string_equal(result, "");
+	assert_int_equal(run(&oper, "show system uptime | find one | last 1 | count"), 0);
+	assert_string_equal(result, "Count: 1 lines\n");
+	assert_int_equal(run(&oper, "show system uptime | last 0"), -EINVAL);
+	/* the same bounded matcher as match: no back-references */
+	assert_int_equal(run(&oper, "show system uptime | find \"(a*)\\1\""), -EINVAL);
+}
+
 static void pipes_complete_and_help(void **state)
 {
 	(void)state;
 	assert_int_equal(complete(&oper, "show version | "), 0);
-	assert_string_equal(cands, "compare count display except match no-more save");
+	assert_string_equal(cands, "compare count display except find last match no-more save");
 	assert_int_equal(complete(&oper, "show version | display "), 0);
 	assert_string_equal(cands, "json set");
 	assert_int_equal(complete(&oper, "show version | count "), 0);
@@ -689,7 +708,7 @@ static void bad_pipes_are_syntax_errors(void **state)
 	assert_string_equal(result, "show version | frob\n"
 				    "               ^\n"
 				    "syntax error, expecting one of: compare count display except "
-				    "match no-more save\n");
+				    "find last match no-more save\n");
 	/* the bounded matcher refuses what it cannot match in bounded time */
 	assert_int_equal(run(&oper, "show version | match \"(a)\\1\""), -EINVAL);
 	assert_non_null(strstr(result, "invalid regular expression: back-references"));
@@ -870,6 +889,7 @@ int main(void)
 		cmocka_unit_test(help_shows_enter_and_pipe_when_complete),
 		cmocka_unit_test(completion_after_a_bad_word_returns_the_error),
 		cmocka_unit_test(pipes_filter_and_chain),
+		cmocka_unit_test(pipes_last_and_find),
 		cmocka_unit_test(pipes_complete_and_help),
 		cmocka_unit_test(display_json_renders_structured_output),
 		cmocka_unit_test(display_set_and_compare_apply_to_configuration_only),
