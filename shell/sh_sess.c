@@ -40,8 +40,9 @@ static int set_cli(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			  v == 0 ? " (no pager)" : "");
 	} else if (sh_match_has(m, "screen-width")) {
 		if (v != 0 && v < 40)
-			return sh_err(ctx, "error: screen-width %llu: must be 0 (the terminal's) "
-					   "or 40..1024",
+			return sh_err(ctx,
+				      "error: screen-width %llu: must be 0 (the terminal's) "
+				      "or 40..1024",
 				      (unsigned long long)v);
 		s->screen_width = (int)v;
 		sh_printf(ctx, "Screen width set to %llu\n", (unsigned long long)v);
@@ -50,8 +51,8 @@ static int set_cli(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		if (v == 0)
 			sh_puts(ctx, "Idle timeout disabled for this session\n");
 		else
-			sh_printf(ctx, "Idle timeout set to %llu minute%s\n",
-				  (unsigned long long)v, v == 1 ? "" : "s");
+			sh_printf(ctx, "Idle timeout set to %llu minute%s\n", (unsigned long long)v,
+				  v == 1 ? "" : "s");
 	}
 	return 0;
 }
@@ -134,9 +135,10 @@ static int logout(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			sh_session_kick(s, why);
 	}
 	if (n == 0)
-		return user != NULL ? sh_err(ctx, "error: user %s has no CLI session", user)
-				    : sh_err(ctx, "error: no CLI session %llu (see show system users)",
-					     (unsigned long long)id);
+		return user != NULL
+			       ? sh_err(ctx, "error: user %s has no CLI session", user)
+			       : sh_err(ctx, "error: no CLI session %llu (see show system users)",
+					(unsigned long long)id);
 	return 0;
 }
 
@@ -192,8 +194,7 @@ static const char *const h_set_cli[] = {
 	"Log this session out after this many idle minutes (0: never)",
 	"Number",
 	NULL};
-static const char *const h_show_cli[] = {"Show information",
-					 "This session's CLI properties", NULL};
+static const char *const h_show_cli[] = {"Show information", "This session's CLI properties", NULL};
 static const char *const h_logout[] = {"Make system-level requests",
 				       "System requests",
 				       "End CLI sessions (their exclusive locks are released)",
@@ -202,12 +203,10 @@ static const char *const h_logout[] = {"Make system-level requests",
 				       "One session",
 				       "Session number (show system users)",
 				       NULL};
-static const char *const h_rescue_del[] = {"Make system-level requests",
-					   "System requests",
-					   "Configuration requests",
-					   "The rescue configuration",
-					   "Delete the rescue configuration",
-					   NULL};
+static const char *const h_rescue_del[] = {
+	"Make system-level requests",	   "System requests",
+	"Configuration requests",	   "The rescue configuration",
+	"Delete the rescue configuration", NULL};
 
 static const struct sh_arg a_set_cli[] = {
 	{.name = "N", .type = SH_ARG_UINT, .display = "<number>", .min = 0, .max = 10080},
@@ -245,10 +244,18 @@ static const struct sh_cmd sess_cmds[] = {
 
 int sh_sess_register(struct sh_engine *e)
 {
-	return sh_engine_add_all(e, sess_cmds, NB_SESS);
+	int rc = sh_engine_add_all(e, sess_cmds, NB_SESS);
+
+	if (rc == 0) {
+		rc = sh_help_register(e);
+		if (rc < 0)
+			sh_engine_remove_all(e, sess_cmds, NB_SESS);
+	}
+	return rc;
 }
 
 void sh_sess_unregister(struct sh_engine *e)
 {
+	sh_help_unregister(e);
 	sh_engine_remove_all(e, sess_cmds, NB_SESS);
 }

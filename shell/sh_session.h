@@ -136,6 +136,9 @@ void sh_tools_unregister(struct sh_engine *e);
 /* set cli, show cli, request system logout, rescue delete (sh_sess.c); the same. */
 int sh_sess_register(struct sh_engine *e);
 void sh_sess_unregister(struct sh_engine *e);
+/* help topic (sh_help.c); sh_sess_register() declares it. */
+int sh_help_register(struct sh_engine *e);
+void sh_help_unregister(struct sh_engine *e);
 int sh_conf_register(struct sh_engine *e);
 void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);

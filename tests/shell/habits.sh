@@ -61,6 +61,14 @@ done
 expect_rc "traceroute ? offers its options" 0 cli -c 'traceroute 192.0.2.1 ?'
 contains "traceroute ? offers source" "$OUT" "source"
 
+# ---- help topic
+expect_rc "help topic lists the topics" 0 cli -c 'help topic'
+contains "topics: dsr" "$OUT" "dsr      Direct Server Return"
+expect_rc "help topic by prefix" 0 cli -c 'help topic com'
+contains "commit topic" "$OUT" "commit confirmed N reverts"
+expect_rc "help topic ? offers the names" 0 cli -c 'help topic ?'
+contains "? lists health" "$OUT" "health"
+
 # ---- set cli / show cli
 expect_rc "set cli screen-length and show cli" 0 cli -c 'set cli screen-length 30' \
 	-c 'set cli screen-width 100' -c 'set cli idle-timeout 9' -c 'show cli'
