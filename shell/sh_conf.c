@@ -490,6 +490,57 @@ static int c_rename(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	return rc;
 }
 
+/*
+ * `copy services dsr vip A to vip B`: B gets everything A holds (backends, health
+ * check, annotations), through the same merge `load` uses; A stays. B must not exist.
+ */
+static int c_copy(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct sh_session *s = conf_session(ctx);
+	struct db_diags d = DB_DIAGS_INIT;
+	struct tula_buf text = TULA_BUF_INIT;
+	const char *argv[ABS_MAX], *dst[ABS_MAX];
+	const struct db_node *src;
+	size_t n;
+	int rc;
+
+	(void)arg;
+	if (s == NULL)
+		return -EINVAL;
+	n = abs_path(s, m, "PATH", argv);
+	if (n < 2 || strcmp(argv[n - 2], sh_match_str(m, "KEYWORD")) != 0)
+		return sh_err(ctx,
+			      "error: copy %s ... to %s NEW: the keyword after 'to' must be '%s'",
+			      n >= 2 ? argv[n - 2] : "", n >= 2 ? argv[n - 2] : "",
+			      n >= 2 ? argv[n - 2] : "");
+	src = db_node_lookup(db_candidate(s->dbs), argv, (int)n);
+	if (src == NULL)
+		return sh_err(ctx, "error: statement not found: %s %s", argv[n - 2], argv[n - 1]);
+	memcpy(dst, argv, n * sizeof(argv[0]));
+	dst[n - 1] = sh_match_str(m, "NAME");
+	if (db_node_lookup(db_candidate(s->dbs), dst, (int)n) != NULL)
+		return sh_err(ctx, "error: %s %s already exists", argv[n - 2], dst[n - 1]);
+	if (db_render(src, DB_FMT_BRACES, 0, &text) < 0) {
+		tula_buf_free(&text);
+		return -ENOMEM;
+	}
+	rc = db_set(s->dbs, dst, (int)n, &d);
+	if (rc == 0 && text.len > 0) {
+		rc = db_load(s->dbs, DB_LOAD_MERGE, tula_buf_str(&text), dst, (int)n, &d);
+		if (rc < 0) {
+			struct db_diags d2 = DB_DIAGS_INIT;
+
+			db_delete(s->dbs, dst, (int)n, &d2); /* all or nothing */
+			db_diags_free(&d2);
+		}
+	}
+	if (rc < 0)
+		rc = edit_failed(ctx, rc, &d);
+	tula_buf_free(&text);
+	db_diags_free(&d);
+	return rc;
+}
+
 static void rename_keyword(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
 {
 	const char *const *w;
@@ -876,6 +927,12 @@ static const char *const h_run[] = {"Run an operational-mode command", "The comm
 static const char *const h_activate[] = {"Remove the inactive tag from a statement", CP, NULL};
 static const char *const h_deactivate[] = {"Make a statement inactive (kept, ignored at commit)",
 					   CP, NULL};
+static const char *const h_copy[] = {"Copy a list entry under a new name (everything it holds)",
+				     CP,
+				     "Name the copy",
+				     "The same list keyword",
+				     "Name of the copy",
+				     NULL};
 static const char *const h_rename[] = {"Rename a list entry", CP,
 				       "Give the new name",   "The list keyword again",
 				       "The new name",	      NULL};
@@ -958,6 +1015,7 @@ static const struct sh_cmd conf_cmds[] = {
 	CONF_CMD("activate PATH", h_activate, a_any, NP, c_activate, NULL),
 	CONF_CMD("deactivate PATH", h_deactivate, a_any, NP, c_activate, (void *)1),
 	CONF_CMD("rename PATH to KEYWORD NAME", h_rename, a_rename, NP, c_rename, NULL),
+	CONF_CMD("copy PATH to KEYWORD NAME", h_copy, a_rename, NP, c_copy, NULL),
 	CONF_CMD("annotate PATH TEXT", h_annotate, a_annotate, NP, c_annotate, NULL),
 	CONF_CMD("commit [check] [confirmed [MIN]] [comment TEXT] [and-quit]", h_commit, a_commit,
 		 0, c_commit, NULL),
