@@ -354,6 +354,15 @@ static void render_commits(const struct tula_val *v, struct tula_buf *out)
 	const struct tula_val *list = tula_val_get(v, "revisions"), *p;
 	size_t i;
 
+	p = tula_val_get(v, "scheduled");
+	if (p != NULL) {
+		char t[64];
+
+		fmt_time(tula_val_as_int(tula_val_get(p, "time")), t, sizeof(t));
+		tula_buf_printf(
+			out, "commit at %s by %s is scheduled (clear system commit cancels it)\n",
+			t, tula_val_as_str(tula_val_get(p, "user")));
+	}
 	p = tula_val_get(v, "pending-confirm");
 	if (p != NULL) {
 		char t[64];
@@ -429,6 +438,18 @@ static int show_commit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		tula_val_map_set(p, "deadline", tula_val_int(c.deadline));
 		tula_val_map_set(p, "user", tula_val_str(c.user));
 		tula_val_map_set(v, "pending-confirm", p);
+	}
+	{
+		time_t when;
+		const char *user;
+
+		if (sh_commit_at_pending(&when, &user)) {
+			struct tula_val *p = tula_val_map();
+
+			tula_val_map_set(p, "time", tula_val_int(when));
+			tula_val_map_set(p, "user", tula_val_str(user));
+			tula_val_map_set(v, "scheduled", p);
+		}
 	}
 	tula_val_map_set(v, "revisions", l);
 	sh_ctx_set_val(ctx, v, render_commits);

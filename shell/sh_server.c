@@ -1065,6 +1065,7 @@ void sh_server_stop(void)
 		return;
 	tula_timer_free(S.idle_timer);
 	S.idle_timer = NULL;
+	sh_commit_at_stop();
 	while ((s = LIST_FIRST(&S.sessions)) != NULL) {
 		s->on_close = NULL; /* the daemon is already stopping */
 		session_free(s);

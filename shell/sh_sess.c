@@ -242,20 +242,36 @@ static const struct sh_cmd sess_cmds[] = {
 
 #define NB_SESS (sizeof(sess_cmds) / sizeof(sess_cmds[0]))
 
+/* This file's commands, then the other small sets that ride with them. */
+static const struct {
+	int (*add)(struct sh_engine *e);
+	void (*remove)(struct sh_engine *e);
+} sets[] = {
+	{sh_help_register, sh_help_unregister},
+	{sh_commit_at_register, sh_commit_at_unregister},
+	{sh_patch_register, sh_patch_unregister},
+};
+
+#define NB_SETS (sizeof(sets) / sizeof(sets[0]))
+
 int sh_sess_register(struct sh_engine *e)
 {
 	int rc = sh_engine_add_all(e, sess_cmds, NB_SESS);
+	size_t i;
 
-	if (rc == 0) {
-		rc = sh_help_register(e);
-		if (rc < 0)
-			sh_engine_remove_all(e, sess_cmds, NB_SESS);
+	for (i = 0; rc == 0 && i < NB_SETS; i++)
+		rc = sets[i].add(e);
+	if (rc < 0) {
+		while (i-- > 1)
+			sets[i - 1].remove(e);
+		sh_engine_remove_all(e, sess_cmds, NB_SESS);
 	}
 	return rc;
 }
 
 void sh_sess_unregister(struct sh_engine *e)
 {
-	sh_help_unregister(e);
+	for (size_t i = NB_SETS; i-- > 0;)
+		sets[i].remove(e);
 	sh_engine_remove_all(e, sess_cmds, NB_SESS);
 }

@@ -139,6 +139,16 @@ void sh_sess_unregister(struct sh_engine *e);
 /* help topic (sh_help.c); sh_sess_register() declares it. */
 int sh_help_register(struct sh_engine *e);
 void sh_help_unregister(struct sh_engine *e);
+/* commit at, clear system commit (sh_commit_at.c); sh_sess_register() declares them. */
+int sh_commit_at_register(struct sh_engine *e);
+void sh_commit_at_unregister(struct sh_engine *e);
+/* load patch terminal (sh_patch.c); sh_sess_register() declares it. */
+int sh_patch_register(struct sh_engine *e);
+void sh_patch_unregister(struct sh_engine *e);
+/* Drop a scheduled commit and its timer (the server is stopping). */
+void sh_commit_at_stop(void);
+/* 1 and its time and user when a commit is scheduled, else 0. */
+int sh_commit_at_pending(time_t *when, const char **user);
 int sh_conf_register(struct sh_engine *e);
 void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);

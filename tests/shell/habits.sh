@@ -82,6 +82,58 @@ contains "system default shown" "$OUT" "CLI idle-timeout set to 3 minutes (syste
 expect_rc "the system default can be removed" 0 cli -c configure \
 	-c 'delete system login idle-timeout' -c 'commit and-quit'
 
+# ---- commit at: checked now, applied at the time; clear system commit cancels
+hostname() { cli -c 'show configuration system host-name' | sed -n 's/.*host-name \(.*\);/\1/p'; }
+before=$(hostname)
+at=$(date -d '+6 seconds' '+%H:%M:%S')
+expect_rc "commit at a time today" 0 cli -c configure -c 'set system host-name at1' -c "commit at \"$at\""
+contains "the check ran now" "$OUT" "configuration check succeeds"
+contains "the time is announced" "$OUT" "commit at will be executed at"
+expect_rc "show system commit shows the schedule" 0 cli -c 'show system commit'
+contains "scheduled line" "$OUT" "is scheduled (clear system commit cancels it)"
+[ "$(hostname)" = "$before" ] && ok "nothing is active before the time" || not_ok "host-name already $(hostname)"
+for _ in $(seq 1 40); do [ "$(hostname)" = at1 ] && break; sleep 0.5; done
+now=$(date '+%H:%M:%S')
+[ "$(hostname)" = at1 ] && ok "the commit applied at $at (seen at $now)" || not_ok "host-name still $(hostname) at $now"
+[[ ! "$now" < "$at" ]] && ok "not before its time" || not_ok "applied at $now, before $at"
+expect_rc "the history records it" 0 cli -c 'show system commit'
+contains "commit at comment" "$OUT" "commit at"
+expect_rc "a time in the past is refused" 1 cli -c configure -c 'commit at "2001-01-01 00:00"'
+contains "past time reason" "$ERR" "the time must be in the future"
+expect_rc "a bad time says the format" 1 cli -c configure -c 'commit at "tomorrow"'
+contains "format reason" "$ERR" "YYYY-MM-DD HH:MM[:SS]"
+at=$(date -d '+5 seconds' '+%H:%M:%S')
+expect_rc "schedule another" 0 cli -c configure -c 'set system host-name at2' -c "commit at \"$at\""
+expect_rc "clear system commit cancels it" 0 cli -c 'clear system commit'
+contains "cleared" "$OUT" "Pending commit by"
+sleep 7
+[ "$(hostname)" = at1 ] && ok "the cleared commit never applied" || not_ok "host-name became $(hostname)"
+expect_rc "clearing with nothing scheduled warns" 0 cli -c 'clear system commit'
+contains "nothing scheduled" "$ERR" "warning: no commit is scheduled"
+expect_rc "the shared candidate still holds the change; roll it back" 0 cli -c configure -c 'rollback 0' -c 'exit'
+
+# ---- load patch terminal: a show | compare diff reproduces the change
+expect_rc "a base configuration" 0 cli -c configure -c 'set system host-name p0' \
+	-c 'set system login user bob class operator' -c 'set system login user carl class read-only' -c commit
+expect_rc "edits and their diff" 0 cli -c configure -c 'set system host-name p1' \
+	-c 'delete system login user bob' -c 'set system login user dan class super-user' \
+	-c 'set system commit history 20' -c 'show | compare'
+printf '%s\n' "$OUT" | sed -n '/^\[edit/,$p' >"$TMP/patch"
+contains "the diff removes bob" "$(cat "$TMP/patch")" "-   user bob {"
+expect_rc "the edited candidate in set form" 0 cli -c configure -c 'show | display set'
+want=$(printf '%s\n' "$OUT" | grep '^set')
+expect_rc "back to the active configuration" 0 cli -c configure -c 'rollback 0' -c exit
+expect_rc "load patch terminal applies the diff" 0 sh -c "'$TULA' cli --socket '$SOCK' -c configure -c 'load patch terminal' -c 'show | display set' <'$TMP/patch'"
+contains "patch reports its places" "$OUT" "load complete (2 places patched)"
+got=$(printf '%s\n' "$OUT" | grep '^set')
+[ "$got" = "$want" ] && ok "the patched candidate equals the edited one" ||
+	{ not_ok "patched candidate differs"; diff <(echo "$want") <(echo "$got") | sed 's/^/#   /'; }
+printf '[edit system]\n+   host-name p2;\n[edit system]\n-   nonsense here;\n' >"$TMP/bad"
+expect_rc "a patch that does not fit fails" 1 sh -c "'$TULA' cli --socket '$SOCK' -c configure -c 'rollback 0' -c 'load patch terminal' <'$TMP/bad'"
+contains "the failure names the line" "$ERR" "load patch failed at line 3 of the diff: nothing changed"
+expect_rc "nothing of the failed patch stayed" 0 cli -c configure -c 'show system host-name' -c 'rollback 0' -c exit
+lacks "host-name p2 not applied" "$OUT" "p2"
+
 # ---- rescue delete
 expect_rc "rescue delete after save" 0 cli -c 'request system configuration rescue save' \
 	-c 'request system configuration rescue delete'
