@@ -123,23 +123,27 @@ static int commit_at(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 				   "plain `configure` (a private or exclusive candidate ends with "
 				   "its session)");
 	if (at.pending)
-		return sh_err(ctx, "error: a commit is already scheduled by %s (show system commit; "
-				   "clear system commit cancels it)",
+		return sh_err(ctx,
+			      "error: a commit is already scheduled by %s (show system commit; "
+			      "clear system commit cancels it)",
 			      at.user);
 	if (parse_when(when_s, now, &when) < 0)
-		return sh_err(ctx, "error: commit at \"%s\": expected \"YYYY-MM-DD HH:MM[:SS]\" or "
-				   "\"HH:MM[:SS]\"",
+		return sh_err(ctx,
+			      "error: commit at \"%s\": expected \"YYYY-MM-DD HH:MM[:SS]\" or "
+			      "\"HH:MM[:SS]\"",
 			      when_s);
 	if (when <= now || when - now > AT_MAX_AHEAD)
-		return sh_err(ctx, "error: commit at \"%s\": the time must be in the future, within "
-				   "30 days",
+		return sh_err(ctx,
+			      "error: commit at \"%s\": the time must be in the future, within "
+			      "30 days",
 			      when_s);
 	if (comment != NULL && strlen(comment) >= sizeof(at.comment))
 		return sh_err(ctx, "error: the comment is longer than %zu characters",
 			      sizeof(at.comment) - 1);
 	rc = db_commit(s->dbs, &o, &r, &d);
 	if (rc < 0) {
-		rc = sh_print_diags(ctx, &d, "error: configuration check failed: nothing scheduled");
+		rc = sh_print_diags(ctx, &d,
+				    "error: configuration check failed: nothing scheduled");
 		db_diags_free(&d);
 		return rc < 0 ? rc : -EINVAL;
 	}

@@ -104,10 +104,10 @@ static int apply_hunk(struct db_session *s, struct db_node *tree, const struct h
 		db_tree_free(gone);
 	}
 	if (rc == 0 && h->plus.len > 0)
-		rc = tree != NULL ? db_tree_load(tree, DB_LOAD_MERGE, tula_buf_str(&h->plus), at,
-						 h->nwords, d)
-				  : db_load(s, DB_LOAD_MERGE, tula_buf_str(&h->plus), at, h->nwords,
-					    d);
+		rc = tree != NULL
+			     ? db_tree_load(tree, DB_LOAD_MERGE, tula_buf_str(&h->plus), at,
+					    h->nwords, d)
+			     : db_load(s, DB_LOAD_MERGE, tula_buf_str(&h->plus), at, h->nwords, d);
 	return rc;
 }
 
