@@ -206,6 +206,164 @@ static int patch_text(struct sh_ctx *ctx, const char *text, size_t len, void *ar
 	return 0;
 }
 
+/* ---- load replace terminal ------------------------------------------------------ */
+
+#define REPLACE_MAX_DEPTH 32
+
+/*
+ * Junos' `replace:` tag: the statement it marks replaces its counterpart instead of
+ * merging into it. Strips the tags from text into out and collects the marked
+ * statements' paths (the words of the enclosing statements, then the statement's
+ * own) as `delete` lines. One statement per line, as `show` writes it.
+ */
+static int replace_paths(const char *text, size_t len, struct tula_buf *out,
+			 struct tula_buf *deletes)
+{
+	size_t stack[REPLACE_MAX_DEPTH], depth = 0, off = 0;
+	struct tula_buf path = TULA_BUF_INIT;
+
+	while (off < len) {
+		const char *p = text + off, *nl = memchr(p, '\n', len - off);
+		size_t l = nl != NULL ? (size_t)(nl - p) : len - off, i = 0, end;
+		int marked = 0;
+
+		off += l + (nl != NULL ? 1 : 0);
+		while (i < l && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i + 8 <= l && strncmp(p + i, "replace:", 8) == 0) {
+			marked = 1;
+			tula_buf_add(out, p, i);
+			i += 8;
+			while (i < l && p[i] == ' ')
+				i++;
+		} else {
+			tula_buf_add(out, p, i);
+		}
+		tula_buf_add(out, p + i, l - i);
+		tula_buf_putc(out, '\n');
+		if (i + 9 <= l && strncmp(p + i, "inactive:", 9) == 0)
+			i += 9;
+		if (i < l && p[i] == '}') {
+			if (depth == 0)
+				goto bad;
+			path.len = stack[--depth];
+			if (path.data != NULL)
+				path.data[path.len] = '\0';
+			continue;
+		}
+		if (i >= l || p[i] == '#' || p[i] == '/' || p[i] == '*')
+			continue; /* blank line or comment */
+		end = i;
+		while (end < l && p[end] != '{' && p[end] != ';')
+			end++;
+		if (end >= l)
+			goto bad; /* not one statement per line */
+		while (end > i && p[end - 1] == ' ')
+			end--;
+		if (marked)
+			tula_buf_printf(deletes, "delete %s%s%.*s\n", tula_buf_str(&path),
+					path.len ? " " : "", (int)(end - i), p + i);
+		if (memchr(p + i, '{', l - i) != NULL) {
+			if (depth == REPLACE_MAX_DEPTH)
+				goto bad;
+			stack[depth++] = path.len;
+			tula_buf_printf(&path, "%s%.*s", path.len ? " " : "", (int)(end - i),
+					p + i);
+		}
+	}
+	tula_buf_free(&path);
+	return 0;
+bad:
+	tula_buf_free(&path);
+	return -EINVAL;
+}
+
+/* Delete each marked statement (absent is fine: it is then simply added). */
+static int run_deletes(struct db_session *s, struct db_node *tree, const char *dels,
+		       struct db_diags *d)
+{
+	char line[4200];
+	const char *p = dels;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		int rc;
+
+		if (l >= sizeof(line))
+			return -E2BIG;
+		memcpy(line, p, l);
+		line[l] = '\0';
+		rc = tree != NULL ? db_tree_exec(tree, line, d) : db_exec(s, line, d);
+		if (rc == -ENOENT) {
+			db_diags_clear(d);
+			rc = 0;
+		}
+		if (rc < 0)
+			return rc;
+		p += l + (nl != NULL ? 1 : 0);
+	}
+	return 0;
+}
+
+static int replace_text(struct sh_ctx *ctx, const char *text, size_t len, void *arg)
+{
+	struct sh_session *s = sh_ctx_session(ctx);
+	struct tula_buf body = TULA_BUF_INIT, dels = TULA_BUF_INIT;
+	struct db_diags d = DB_DIAGS_INIT;
+	struct db_node *copy = NULL;
+	int rc;
+
+	(void)arg;
+	if (s == NULL || s->dbs == NULL)
+		return sh_err(ctx, "error: not in configuration mode");
+	if (len == 1 && text[0] == '\x03')
+		return sh_err(ctx, "error: load replace abandoned (^C)");
+	if (replace_paths(text, len, &body, &dels) < 0) {
+		rc = sh_err(ctx, "error: load replace: write one statement per line, braces "
+				 "balanced, as show prints it");
+		goto out;
+	}
+	/* all or nothing: a dry run on a copy of the candidate first */
+	copy = db_tree_dup(db_candidate(s->dbs));
+	rc = copy == NULL ? -ENOMEM : run_deletes(NULL, copy, tula_buf_str(&dels), &d);
+	if (rc == 0)
+		rc = db_tree_load(copy, DB_LOAD_MERGE, tula_buf_str(&body), NULL, 0, &d);
+	if (rc == 0) {
+		rc = run_deletes(s->dbs, NULL, tula_buf_str(&dels), &d);
+		if (rc == 0)
+			rc = db_load(s->dbs, DB_LOAD_MERGE, tula_buf_str(&body), NULL, 0, &d);
+	}
+	if (rc < 0) {
+		if (d.errors > 0)
+			sh_print_diags(ctx, &d, "error: load replace failed: nothing changed");
+		else
+			sh_err(ctx, "error: load replace failed: %s", strerror(-rc));
+		rc = -EINVAL;
+	} else {
+		sh_print_diags(ctx, &d, NULL);
+		sh_puts(ctx, "load complete\n");
+	}
+out:
+	db_tree_free(copy);
+	db_diags_free(&d);
+	tula_buf_free(&body);
+	tula_buf_free(&dels);
+	return rc;
+}
+
+static int load_replace(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	int rc;
+
+	(void)m;
+	(void)arg;
+	if (sh_ctx_session(ctx) == NULL || sh_ctx_session(ctx)->dbs == NULL)
+		return sh_err(ctx, "error: not in configuration mode");
+	rc = sh_ctx_read_text(ctx, "[Type ^D at a new line to end input]", replace_text, NULL);
+	return rc == -ENOTSUP ? sh_err(ctx, "error: this session cannot send text") : rc;
+}
+
 static int load_patch(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	int rc;
@@ -222,7 +380,17 @@ static const char *const h_patch[] = {"Load configuration",
 				      "Apply a `show | compare` diff to the candidate",
 				      "Read the diff from the terminal (end with ^D)", NULL};
 
+static const char *const h_replace[] = {
+	"Load configuration", "Merge, but statements tagged replace: replace their counterparts",
+	"Read the text from the terminal (end with ^D)", NULL};
+
 static const struct sh_cmd patch_cmds[] = {
+	{.syntax = "load replace terminal",
+	 .help = h_replace,
+	 .modes = SH_MODE_CONF,
+	 .level = SH_LEVEL_SUPER_USER,
+	 .flags = SH_CMD_F_NO_PIPE,
+	 .fn = load_replace},
 	{.syntax = "load patch terminal",
 	 .help = h_patch,
 	 .modes = SH_MODE_CONF,
@@ -233,10 +401,10 @@ static const struct sh_cmd patch_cmds[] = {
 
 int sh_patch_register(struct sh_engine *e)
 {
-	return sh_engine_add_all(e, patch_cmds, 1);
+	return sh_engine_add_all(e, patch_cmds, sizeof(patch_cmds) / sizeof(patch_cmds[0]));
 }
 
 void sh_patch_unregister(struct sh_engine *e)
 {
-	sh_engine_remove_all(e, patch_cmds, 1);
+	sh_engine_remove_all(e, patch_cmds, sizeof(patch_cmds) / sizeof(patch_cmds[0]));
 }

@@ -134,6 +134,13 @@ contains "the failure names the line" "$ERR" "load patch failed at line 3 of the
 expect_rc "nothing of the failed patch stayed" 0 cli -c configure -c 'show system host-name' -c 'rollback 0' -c exit
 lacks "host-name p2 not applied" "$OUT" "p2"
 
+# ---- load replace terminal: replace: statements replace, the rest merges
+printf 'system {\n    host-name r1;\n    replace: login {\n        user erin {\n            class operator;\n        }\n    }\n}\n' >"$TMP/repl"
+expect_rc "load replace terminal" 0 sh -c "'$TULA' cli --socket '$SOCK' -c configure -c 'load replace terminal' -c 'show system | display set' -c 'rollback 0' <'$TMP/repl'"
+contains "replace: login holds only erin" "$OUT" "set system login user erin class operator"
+lacks "the replaced users are gone" "$OUT" "user carl"
+contains "the untagged statement merged" "$OUT" "set system host-name r1"
+
 # ---- rescue delete
 expect_rc "rescue delete after save" 0 cli -c 'request system configuration rescue save' \
 	-c 'request system configuration rescue delete'
