@@ -64,7 +64,17 @@ static struct db_snode s_user = {
 	.value_help = "login name",
 	.completion = DB_COMPLETE_ENTRIES,
 };
-static struct db_snode *const login_kids[] = {&s_user};
+static struct db_snode s_idle_timeout = {
+	.name = "idle-timeout",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 0,
+	.max = 10080,
+	.help = "Log out CLI sessions idle this long (`set cli idle-timeout` overrides)",
+	.value_name = "minutes",
+	.value_help = "0..10080 (0: never)",
+};
+static struct db_snode *const login_kids[] = {&s_idle_timeout, &s_user};
 static struct db_snode s_login = {
 	.name = "login",
 	.kind = DB_SNODE_CONTAINER,

@@ -311,6 +311,8 @@ int fw_state_finalize(struct fw_state *st);
 
 /* Slot of the VIP (addr, proto, port) or -ENOENT. */
 int fw_state_vip_slot(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port);
+/* 1 when addr is the address of some VIP (any protocol and port), else 0. */
+int fw_state_is_vip_addr(const struct fw_state *st, uint32_t addr);
 /* Slot of the backend addr of vip_slot or -ENOENT. */
 int fw_state_backend_slot(const struct fw_state *st, int vip_slot, uint32_t addr);
 /* Number of Maglev entries pointing at backend slot (its share of the table). */

@@ -174,9 +174,12 @@ static void pager_reset(struct client *c)
  * Print text; on a terminal stop every screenful at ---(more)---: space shows the
  * next page, enter one more line, q (or ^C) drops the rest of this command's output.
  */
-static void print_out(struct client *c, const char *text, size_t len, int no_more)
+static void print_out(struct client *c, const char *text, size_t len, int no_more,
+		      const struct sh_output *o)
 {
 	size_t i, start = 0, col = 0;
+	int rows = o->screen_length ? o->screen_length : c->height;
+	size_t cols = o->screen_width ? o->screen_width : c->width;
 
 	if (!c->interactive || no_more) {
 		fwrite(text, 1, len, c->out);
@@ -186,14 +189,14 @@ static void print_out(struct client *c, const char *text, size_t len, int no_mor
 	for (i = 0; i < len && !c->more_quit; i++) {
 		int row_done = text[i] == '\n';
 
-		if (!row_done && ++col >= c->width) /* the terminal wraps here */
+		if (!row_done && ++col >= cols) /* the terminal wraps here */
 			row_done = 1;
 		if (!row_done)
 			continue;
 		col = 0;
 		fwrite(text + start, 1, i + 1 - start, c->out);
 		start = i + 1;
-		if (++c->more_rows < c->height - 1)
+		if (++c->more_rows < rows - 1)
 			continue;
 		fputs("---(more)---", c->out);
 		fflush(c->out);
@@ -203,7 +206,7 @@ static void print_out(struct client *c, const char *text, size_t len, int no_mor
 			if (k == ' ') {
 				c->more_rows = 0;
 			} else if (k == '\r' || k == '\n') {
-				c->more_rows = c->height - 2;
+				c->more_rows = rows - 2;
 			} else if (k == 'q' || k == 'Q' || k == 3 /* ^C */) {
 				c->more_quit = 1;
 			} else {
@@ -348,12 +351,68 @@ static int write_file_for(struct client *c, const char *p, size_t len)
 	return send_msg(c, SH_MSG_FILE, &st, sizeof(st), NULL, 0);
 }
 
+/*
+ * Live output (SH_OUT_LIVE: monitor interface): the terminal goes to single keys
+ * without echo until the command ends, and q or ^C asks the daemon to stop it.
+ */
+static void live_begin(struct client *c, struct termios *saved, int *live)
+{
+	struct termios raw;
+
+	if (*live || !c->interactive || tcgetattr(STDIN_FILENO, saved) < 0)
+		return;
+	raw = *saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	*live = 1;
+}
+
+/* Wait for the daemon; while live, a q / ^C on the terminal sends STOP (once). */
+static void live_wait(struct client *c, int *stopped)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN},
+				      {.fd = STDIN_FILENO, .events = POLLIN}};
+		unsigned char ch;
+
+		if (poll(p, *stopped ? 1 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents != 0)
+			return;
+		if (read(STDIN_FILENO, &ch, 1) != 1) {
+			*stopped = 1; /* no more keys: wait for the end */
+			continue;
+		}
+		if (ch == 'q' || ch == 'Q' || ch == 3 /* ^C */) {
+			send_msg(c, SH_MSG_STOP, NULL, 0, NULL, 0);
+			*stopped = 1;
+		}
+	}
+}
+
 static int wait_done(struct client *c)
 {
+	struct termios saved;
+	int live = 0, stopped = 0;
+
 	for (;;) {
 		struct sh_msg_hdr h;
 		char *p;
-		int rc = recv_msg(c, &h, &p);
+		int rc;
+
+		if (live)
+			live_wait(c, &stopped);
+		rc = recv_msg(c, &h, &p);
+		if (rc < 0 || h.type == SH_MSG_DONE) {
+			if (live)
+				tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+			live = 0;
+		}
 
 		if (rc < 0) {
 			if (!c->console)
@@ -365,8 +424,10 @@ static int wait_done(struct client *c)
 			if (h.len >= sizeof(struct sh_output)) {
 				const struct sh_output *o = (const void *)p;
 
+				if (o->flags & SH_OUT_LIVE)
+					live_begin(c, &saved, &live);
 				print_out(c, p + sizeof(*o), h.len - sizeof(*o),
-					  (o->flags & SH_OUT_NO_MORE) != 0);
+					  (o->flags & SH_OUT_NO_MORE) != 0, o);
 			}
 			break;
 		case SH_MSG_ERROR:
@@ -418,6 +479,11 @@ static int exec_line(struct client *c, const char *line)
 
 	pager_reset(c);
 	rc = send_line(c, SH_MSG_EXEC, line, strlen(line), 0);
+	if (rc == -EPIPE || rc == -ECONNRESET) {
+		/* the daemon ended the session: show why (idle timeout, logout) */
+		wait_done(c);
+		return rc;
+	}
 	if (rc < 0)
 		return rc;
 	return wait_done(c);
@@ -513,7 +579,7 @@ static void show_cands(struct client *c, const struct sh_cands *cands, const str
 	else
 		sh_cands_format(cands, &txt);
 	pager_reset(c);
-	print_out(c, txt.data, txt.len, 0);
+	print_out(c, txt.data, txt.len, 0, &(struct sh_output){0});
 	tula_buf_free(&txt);
 }
 
@@ -822,7 +888,7 @@ static int batch_one(struct client *c, const char *line)
 			print_err(c, err.data, err.len);
 		} else {
 			sh_cands_format(&cands, &txt);
-			print_out(c, txt.data, txt.len, 1);
+			print_out(c, txt.data, txt.len, 1, &(struct sh_output){0});
 		}
 		sh_cands_free(&cands);
 		tula_buf_free(&err);

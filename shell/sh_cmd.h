@@ -260,6 +260,20 @@ int sh_ctx_write_file(struct sh_ctx *ctx, const char *path, const char *data, si
 typedef void (*sh_cancel_fn)(void *arg);
 int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg);
 void sh_ctx_resume(struct sh_ctx *ctx, int rc);
+/*
+ * While a deferred command waits: show what it wrote so far (ping's replies as they
+ * come). The front end sends and empties the output; without that ability, or when
+ * pipes follow the command (they need the whole text), the output simply waits for
+ * sh_ctx_resume().
+ */
+void sh_ctx_progress(struct sh_ctx *ctx);
+/*
+ * A deferred command that runs until the operator stops it (`monitor interface`):
+ * stop(arg) runs on the loop when the operator presses q or ^C (the client sends it
+ * while this command's output is live); it must finish the command soon with
+ * sh_ctx_resume() from a later loop callback. Call after sh_ctx_defer().
+ */
+void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop);
 
 /* --- candidate lists (names callbacks and walkers fill them) ------------------------ */
 

@@ -338,6 +338,43 @@ static int do_edit_op(struct sh_ctx *ctx, const struct sh_match *m, edit_fn fn)
 	return rc;
 }
 
+/*
+ * delete / activate / deactivate: as Junos, naming what is not there (or activating
+ * what is already active) is a warning and changes nothing, so a batch
+ * (`tula cli -c ...`) goes on.
+ */
+static int do_remove_op(struct sh_ctx *ctx, const struct sh_match *m, edit_fn fn, int activate)
+{
+	struct sh_session *s = conf_session(ctx);
+	struct db_diags d = DB_DIAGS_INIT;
+	const char *argv[ABS_MAX];
+	const struct db_node *n;
+	size_t np;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	np = abs_path(s, m, "PATH", argv);
+	if (activate) {
+		n = db_node_lookup(db_candidate(s->dbs), argv, (int)np);
+		if (n != NULL && !db_node_inactive(n)) {
+			sh_warn(ctx, "warning: statement not found (it is not inactive)");
+			return 0;
+		}
+	}
+	rc = fn(s->dbs, argv, (int)np, &d);
+	if (rc == -ENOENT) {
+		sh_warn(ctx, "warning: statement not found");
+		rc = 0;
+	} else if (rc < 0) {
+		rc = edit_failed(ctx, rc, &d);
+	} else {
+		sh_print_diags(ctx, &d, NULL);
+	}
+	db_diags_free(&d);
+	return rc;
+}
+
 static int c_set(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	(void)arg;
@@ -388,7 +425,7 @@ static int c_delete(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 		return rc == -ENOTSUP ? sh_err(ctx, "error: say what to delete") : rc;
 	}
-	return do_edit_op(ctx, m, db_delete);
+	return do_remove_op(ctx, m, db_delete, 0);
 }
 
 static int activate(struct db_session *s, const char *const *argv, int argc, struct db_diags *d)
@@ -403,7 +440,7 @@ static int deactivate(struct db_session *s, const char *const *argv, int argc, s
 
 static int c_activate(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	return do_edit_op(ctx, m, arg != NULL ? deactivate : activate);
+	return do_remove_op(ctx, m, arg != NULL ? deactivate : activate, arg == NULL);
 }
 
 static int c_annotate(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
@@ -449,6 +486,57 @@ static int c_rename(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			    sh_match_str(m, "NAME"));
 	else if (rc < 0)
 		rc = edit_failed(ctx, rc, &d);
+	db_diags_free(&d);
+	return rc;
+}
+
+/*
+ * `copy services dsr vip A to vip B`: B gets everything A holds (backends, health
+ * check, annotations), through the same merge `load` uses; A stays. B must not exist.
+ */
+static int c_copy(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct sh_session *s = conf_session(ctx);
+	struct db_diags d = DB_DIAGS_INIT;
+	struct tula_buf text = TULA_BUF_INIT;
+	const char *argv[ABS_MAX], *dst[ABS_MAX];
+	const struct db_node *src;
+	size_t n;
+	int rc;
+
+	(void)arg;
+	if (s == NULL)
+		return -EINVAL;
+	n = abs_path(s, m, "PATH", argv);
+	if (n < 2 || strcmp(argv[n - 2], sh_match_str(m, "KEYWORD")) != 0)
+		return sh_err(ctx,
+			      "error: copy %s ... to %s NEW: the keyword after 'to' must be '%s'",
+			      n >= 2 ? argv[n - 2] : "", n >= 2 ? argv[n - 2] : "",
+			      n >= 2 ? argv[n - 2] : "");
+	src = db_node_lookup(db_candidate(s->dbs), argv, (int)n);
+	if (src == NULL)
+		return sh_err(ctx, "error: statement not found: %s %s", argv[n - 2], argv[n - 1]);
+	memcpy(dst, argv, n * sizeof(argv[0]));
+	dst[n - 1] = sh_match_str(m, "NAME");
+	if (db_node_lookup(db_candidate(s->dbs), dst, (int)n) != NULL)
+		return sh_err(ctx, "error: %s %s already exists", argv[n - 2], dst[n - 1]);
+	if (db_render(src, DB_FMT_BRACES, 0, &text) < 0) {
+		tula_buf_free(&text);
+		return -ENOMEM;
+	}
+	rc = db_set(s->dbs, dst, (int)n, &d);
+	if (rc == 0 && text.len > 0) {
+		rc = db_load(s->dbs, DB_LOAD_MERGE, tula_buf_str(&text), dst, (int)n, &d);
+		if (rc < 0) {
+			struct db_diags d2 = DB_DIAGS_INIT;
+
+			db_delete(s->dbs, dst, (int)n, &d2); /* all or nothing */
+			db_diags_free(&d2);
+		}
+	}
+	if (rc < 0)
+		rc = edit_failed(ctx, rc, &d);
+	tula_buf_free(&text);
 	db_diags_free(&d);
 	return rc;
 }
@@ -839,6 +927,12 @@ static const char *const h_run[] = {"Run an operational-mode command", "The comm
 static const char *const h_activate[] = {"Remove the inactive tag from a statement", CP, NULL};
 static const char *const h_deactivate[] = {"Make a statement inactive (kept, ignored at commit)",
 					   CP, NULL};
+static const char *const h_copy[] = {"Copy a list entry under a new name (everything it holds)",
+				     CP,
+				     "Name the copy",
+				     "The same list keyword",
+				     "Name of the copy",
+				     NULL};
 static const char *const h_rename[] = {"Rename a list entry", CP,
 				       "Give the new name",   "The list keyword again",
 				       "The new name",	      NULL};
@@ -921,6 +1015,7 @@ static const struct sh_cmd conf_cmds[] = {
 	CONF_CMD("activate PATH", h_activate, a_any, NP, c_activate, NULL),
 	CONF_CMD("deactivate PATH", h_deactivate, a_any, NP, c_activate, (void *)1),
 	CONF_CMD("rename PATH to KEYWORD NAME", h_rename, a_rename, NP, c_rename, NULL),
+	CONF_CMD("copy PATH to KEYWORD NAME", h_copy, a_rename, NP, c_copy, NULL),
 	CONF_CMD("annotate PATH TEXT", h_annotate, a_annotate, NP, c_annotate, NULL),
 	CONF_CMD("commit [check] [confirmed [MIN]] [comment TEXT] [and-quit]", h_commit, a_commit,
 		 0, c_commit, NULL),

@@ -197,6 +197,21 @@ int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 	return 0;
 }
 
+void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop)
+{
+	if (ctx->pending == SH_PENDING_WAIT)
+		ctx->stop_fn = stop;
+}
+
+void sh_ctx_progress(struct sh_ctx *ctx)
+{
+	/* pipes filter the whole output at the end: nothing leaves before then */
+	if (ctx->pending != SH_PENDING_WAIT || ctx->progress == NULL || ctx->out.len == 0 ||
+	    (ctx->parsed != NULL && sh_parsed_npipes(ctx->parsed) > 0))
+		return;
+	ctx->progress(ctx);
+}
+
 /*
  * Keep the lines of text that match (or, with invert, do not match) re, taking the
  * matcher's steps from *budget. 0, or -ETIME when the budget ran out (text untouched).
@@ -228,6 +243,52 @@ static int filter_lines(struct tula_buf *text, struct tula_re *re, int invert, u
 	tula_buf_free(text);
 	*text = out;
 	return 0;
+}
+
+/*
+ * | find RE: drop the lines before the first one that matches (all when none does),
+ * with the same step budget as match. 0, or -ETIME (text untouched).
+ */
+static int find_first(struct tula_buf *text, struct tula_re *re, uint64_t *budget)
+{
+	size_t off = 0;
+
+	while (off < text->len) {
+		const char *nl = memchr(text->data + off, '\n', text->len - off);
+		size_t end = nl != NULL ? (size_t)(nl - text->data) : text->len;
+		int r = tula_re_search(re, text->data + off, end - off, budget);
+
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			memmove(text->data, text->data + off, text->len - off);
+			text->len -= off;
+			text->data[text->len] = '\0';
+			return 0;
+		}
+		off = end + 1;
+	}
+	tula_buf_reset(text);
+	return 0;
+}
+
+/* | last N: keep the last n lines. */
+static void last_lines(struct tula_buf *text, size_t n)
+{
+	size_t i = text->len, seen = 0;
+
+	if (i > 0 && text->data[i - 1] == '\n')
+		i--; /* the final newline ends the last line */
+	while (i > 0) {
+		if (text->data[i - 1] == '\n' && ++seen == n)
+			break;
+		i--;
+	}
+	if (i > 0) {
+		memmove(text->data, text->data + i, text->len - i);
+		text->len -= i;
+		text->data[text->len] = '\0';
+	}
 }
 
 static void count_lines(struct tula_buf *text)
@@ -308,6 +369,19 @@ static int finish(struct sh_ctx *ctx)
 			break;
 		case SH_PIPE_COUNT:
 			count_lines(&ctx->out);
+			break;
+		case SH_PIPE_FIND:
+			if (!ctx->failed && find_first(&ctx->out, p->pipes[i].re, &budget) < 0) {
+				tula_buf_reset(&ctx->out);
+				sh_err(ctx,
+				       "error: '| find': the pattern needs more than %llu matching "
+				       "steps on this output; narrow the command or simplify the "
+				       "pattern",
+				       (unsigned long long)SH_MATCH_BUDGET);
+			}
+			break;
+		case SH_PIPE_LAST:
+			last_lines(&ctx->out, p->pipes[i].last);
 			break;
 		case SH_PIPE_SAVE:
 			if (!ctx->failed && !ctx->out.oom)

@@ -1,24 +1,136 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * `show services dsr backend-setup vip NAME`: the Linux commands a backend needs to
- * serve a VIP in Direct Server Return, per mode (the README's table of modes), with the
- * persistent /etc/sysctl.d/99-dsr.conf lines, then the checks an operator runs when it
- * does not work. Pure text from the VIP's attributes, so it is tested without a daemon.
+ * `show services dsr backend-setup vip NAME [backend NAME]`: the Linux commands each
+ * backend needs to serve a VIP in Direct Server Return, per mode (the README's table
+ * of modes), once per backend with its address filled in, the persistent
+ * /etc/sysctl.d/99-dsr.conf lines, then the checks an operator runs when it does not
+ * work. Built as a tula_val (`| display json` gives each backend's commands as a list)
+ * from the VIP's attributes alone, so it is tested without a daemon.
  *
  * Why each step: the backend answers the client from the VIP, so it must own the VIP
  * (on lo) yet never answer ARP for it (arp_ignore=1, arp_announce=2) or the segment
  * would learn the backend's MAC for the VIP. In l3 mode packets arrive inside IP-in-IP
- * (protocol 4): the ipip module's tunl0 decapsulates them, and rp_filter must not drop
- * packets whose client source is not routed back through tunl0.
+ * (protocol 4) addressed to the backend's own address: a named tunnel `ipip0` bound to
+ * that local address (remote any: Tula's source is whichever self address routes)
+ * decapsulates them and carries the VIP, and rp_filter must not drop packets whose
+ * client source is not routed back through the tunnel.
  */
 #include "shell/sh_session.h"
 
 #include <stdio.h>
 #include <string.h>
 
-void sh_dsr_backend_setup(struct tula_buf *out, const char *vip, const char *address,
-			  const char *protocol, unsigned port, int l3)
+static void step(struct tula_val *steps, struct tula_val *flat, const char *title,
+		 const char *const *cmds)
 {
+	struct tula_val *st = tula_val_map(), *l = tula_val_list();
+
+	for (; *cmds != NULL; cmds++) {
+		tula_val_list_add(l, tula_val_str(*cmds));
+		tula_val_list_add(flat, tula_val_str(*cmds));
+	}
+	tula_val_map_set(st, "title", tula_val_str(title));
+	tula_val_map_set(st, "commands", l);
+	tula_val_list_add(steps, st);
+}
+
+static struct tula_val *one_backend(const char *name, const char *baddr, const char *vip_addr,
+				    int l3)
+{
+	struct tula_val *b = tula_val_map(), *steps = tula_val_list(), *flat = tula_val_list();
+	char lo[64], tun[160], tunaddr[64];
+	const char *c_lo[] = {lo, NULL};
+	const char *c_arp[] = {"sysctl -w net.ipv4.conf.all.arp_ignore=1",
+			       "sysctl -w net.ipv4.conf.all.arp_announce=2", NULL};
+	const char *c_tun[] = {"modprobe ipip", tun, "ip link set ipip0 up", tunaddr, NULL};
+	const char *c_rp[] = {"sysctl -w net.ipv4.conf.ipip0.rp_filter=0",
+			      "sysctl -w net.ipv4.conf.all.rp_filter=0", NULL};
+
+	snprintf(lo, sizeof(lo), "ip addr add %s/32 dev lo", vip_addr);
+	snprintf(tun, sizeof(tun), "ip link add ipip0 type ipip local %s remote any", baddr);
+	snprintf(tunaddr, sizeof(tunaddr), "ip addr add %s/32 dev ipip0", vip_addr);
+	tula_val_map_set(b, "name", tula_val_str(name));
+	tula_val_map_set(b, "address", tula_val_str(baddr));
+	step(steps, flat, "The VIP on the loopback interface", c_lo);
+	step(steps, flat, "Never answer or announce ARP for the VIP", c_arp);
+	if (l3) {
+		step(steps, flat,
+		     "Decapsulate IP-in-IP: a tunnel on this backend's address that carries "
+		     "the VIP",
+		     c_tun);
+		step(steps, flat, "Accept packets whose source is not routed back through ipip0",
+		     c_rp);
+	}
+	tula_val_map_set(b, "steps", steps);
+	tula_val_map_set(b, "commands", flat);
+	return b;
+}
+
+static void check(struct tula_val *l, const char *cmd, const char *expect)
+{
+	struct tula_val *c = tula_val_map();
+
+	tula_val_map_set(c, "command", tula_val_str(cmd));
+	tula_val_map_set(c, "expect", tula_val_str(expect));
+	tula_val_list_add(l, c);
+}
+
+struct tula_val *sh_dsr_backend_setup(const char *vip, const char *address, const char *protocol,
+				      unsigned port, int l3, const struct sh_dsr_backend *be,
+				      size_t nbe)
+{
+	struct tula_val *v = tula_val_map(), *bl = tula_val_list(), *checks = tula_val_list();
+	struct tula_buf conf = TULA_BUF_INIT;
+	char buf[160];
+
+	tula_val_map_set(v, "vip", tula_val_str(vip));
+	tula_val_map_set(v, "address", tula_val_str(address));
+	tula_val_map_set(v, "protocol", tula_val_str(protocol));
+	tula_val_map_set(v, "port", tula_val_uint(port));
+	tula_val_map_set(v, "mode", tula_val_str(l3 ? "l3" : "l2"));
+	for (size_t i = 0; i < nbe; i++)
+		tula_val_list_add(bl, one_backend(be[i].name, be[i].address, address, l3));
+	if (nbe == 0) /* no backend configured yet: the form with a blank to fill */
+		tula_val_list_add(bl, one_backend("", "<backend-address>", address, l3));
+	tula_val_map_set(v, "backends", bl);
+
+	tula_buf_puts(&conf, "net.ipv4.conf.all.arp_ignore = 1\n"
+			     "net.ipv4.conf.all.arp_announce = 2\n");
+	if (l3)
+		tula_buf_puts(&conf, "net.ipv4.conf.ipip0.rp_filter = 0\n"
+				     "net.ipv4.conf.all.rp_filter = 0\n");
+	tula_val_map_set(v, "sysctl-conf", tula_val_str(tula_buf_str(&conf)));
+	tula_buf_free(&conf);
+	if (l3)
+		tula_val_map_set(v, "modules-load", tula_val_str("ipip"));
+
+	snprintf(buf, sizeof(buf), "%s/32 must be listed", address);
+	check(checks, "ip addr show lo", buf);
+	check(checks, "sysctl net.ipv4.conf.all.arp_ignore", "must be 1");
+	check(checks, "sysctl net.ipv4.conf.all.arp_announce", "must be 2");
+	if (l3) {
+		check(checks, "lsmod | grep ipip", "the module must be loaded");
+		snprintf(buf, sizeof(buf), "up, local the backend's address, with %s/32", address);
+		check(checks, "ip -d addr show ipip0", buf);
+		check(checks, "sysctl net.ipv4.conf.ipip0.rp_filter", "must be 0 (or 2)");
+		check(checks, "iptables -I INPUT -p 4 -j ACCEPT",
+		      "IP protocol 4 (IP-in-IP) allowed here and by every firewall between Tula "
+		      "and the backend");
+	}
+	check(checks, strcmp(protocol, "udp") == 0 ? "ss -lnu" : "ss -lnt",
+	      "the service listens on the VIP (or on 0.0.0.0)");
+	tula_val_map_set(v, "checks", checks);
+	return v;
+}
+
+void sh_dsr_backend_setup_render(const struct tula_val *v, struct tula_buf *out)
+{
+	const char *address = tula_val_get_str(v, "address");
+	const char *protocol = tula_val_get_str(v, "protocol");
+	unsigned port = (unsigned)tula_val_get_uint(v, "port");
+	int l3 = strcmp(tula_val_get_str(v, "mode"), "l3") == 0;
+	const struct tula_val *bl = tula_val_get(v, "backends"),
+			      *checks = tula_val_get(v, "checks");
 	char portstr[16];
 
 	if (port == 0)
@@ -27,70 +139,52 @@ void sh_dsr_backend_setup(struct tula_buf *out, const char *vip, const char *add
 		snprintf(portstr, sizeof(portstr), "port %u", port);
 	tula_buf_printf(out,
 			"# Backend set-up for VIP %s: %s %s %s, mode %s\n#   (%s)\n"
-			"# Run on every backend of this VIP, as root.\n"
+			"# Run on each backend of this VIP, as root.\n"
 			"# Replies go from the backend straight to the client with source %s,\n"
-			"# so the backend must own %s without answering ARP for it.\n\n",
-			vip, address, protocol, portstr, l3 ? "l3" : "l2",
+			"# so the backend must own %s without answering ARP for it.\n",
+			tula_val_get_str(v, "vip"), address, protocol, portstr, l3 ? "l3" : "l2",
 			l3 ? "IP-in-IP: Tula sends packets inside an outer IPv4 header, protocol 4"
 			   : "MAC rewrite: the backend must share a layer-2 segment with Tula",
 			address, address);
+	for (size_t i = 0; i < tula_val_count(bl); i++) {
+		const struct tula_val *b = tula_val_at(bl, i), *steps = tula_val_get(b, "steps");
+
+		if (tula_val_get_str(b, "name")[0] != '\0')
+			tula_buf_printf(out, "\n# ==== backend %s (%s) ====\n",
+					tula_val_get_str(b, "name"),
+					tula_val_get_str(b, "address"));
+		else
+			tula_buf_printf(out,
+					"\n# ==== every backend (no backend is configured yet: "
+					"put its own address for <backend-address>) ====\n");
+		for (size_t j = 0; j < tula_val_count(steps); j++) {
+			const struct tula_val *st = tula_val_at(steps, j),
+					      *cmds = tula_val_get(st, "commands");
+
+			tula_buf_printf(out, "# %zu. %s\n", j + 1, tula_val_get_str(st, "title"));
+			for (size_t k = 0; k < tula_val_count(cmds); k++)
+				tula_buf_printf(out, "%s\n", tula_val_as_str(tula_val_at(cmds, k)));
+		}
+	}
 	tula_buf_printf(out,
-			"# 1. The VIP on the loopback interface\n"
-			"ip addr add %s/32 dev lo\n\n"
-			"# 2. Never answer or announce ARP for the VIP\n"
-			"sysctl -w net.ipv4.conf.all.arp_ignore=1\n"
-			"sysctl -w net.ipv4.conf.all.arp_announce=2\n\n",
-			address);
-	if (l3)
-		tula_buf_printf(
-			out,
-			"# 3. Decapsulate IP-in-IP: the ipip module and a tunnel interface\n"
-			"#    that carries the VIP\n"
-			"modprobe ipip\n"
-			"ip link set tunl0 up\n"
-			"ip addr add %s/32 dev tunl0\n"
-			"# Accept packets whose source is not routed back through tunl0\n"
-			"sysctl -w net.ipv4.conf.tunl0.rp_filter=0\n"
-			"sysctl -w net.ipv4.conf.all.rp_filter=0\n\n",
-			address);
-	tula_buf_printf(out,
-			"# %d. Keep the settings across reboots: /etc/sysctl.d/99-dsr.conf\n"
-			"cat > /etc/sysctl.d/99-dsr.conf <<'EOF'\n"
-			"net.ipv4.conf.all.arp_ignore = 1\n"
-			"net.ipv4.conf.all.arp_announce = 2\n",
-			l3 ? 4 : 3);
-	if (l3)
-		tula_buf_puts(out, "net.ipv4.conf.tunl0.rp_filter = 0\n"
-				   "net.ipv4.conf.all.rp_filter = 0\n");
-	tula_buf_puts(out, "EOF\n");
+			"\n# Keep the settings across reboots (on each backend): "
+			"/etc/sysctl.d/99-dsr.conf\n"
+			"cat > /etc/sysctl.d/99-dsr.conf <<'EOF'\n%sEOF\n",
+			tula_val_get_str(v, "sysctl-conf"));
 	if (l3)
 		tula_buf_puts(out, "echo ipip > /etc/modules-load.d/ipip.conf\n");
 	tula_buf_printf(out,
 			"# and add the VIP address (%s/32 on lo%s) to the network "
 			"configuration (ifupdown, netplan, systemd-networkd).\n\n",
-			address, l3 ? " and tunl0" : "");
-	tula_buf_printf(out,
-			"# When it does not work, check on the backend:\n"
-			"ip addr show lo                        # %s/32 must be listed\n"
-			"sysctl net.ipv4.conf.all.arp_ignore    # must be 1\n"
-			"sysctl net.ipv4.conf.all.arp_announce  # must be 2\n",
-			address);
-	if (l3)
-		tula_buf_printf(
-			out,
-			"lsmod | grep ipip                      # the module must be "
-			"loaded\n"
-			"ip addr show tunl0                     # up, with %s/32\n"
-			"sysctl net.ipv4.conf.tunl0.rp_filter   # must be 0 (or 2)\n"
-			"# IP protocol 4 (IP-in-IP) must be allowed by every firewall between "
-			"Tula and the backend,\n"
-			"# and by the backend's own (iptables -I INPUT -p 4 -j ACCEPT)\n",
-			address);
-	tula_buf_printf(out,
-			"# the service must listen on the VIP (or on 0.0.0.0) %s\n"
-			"ss -lnt%s                                 # listening sockets\n"
-			"# and from a client (not from Tula or a backend):\n",
-			portstr, strcmp(protocol, "udp") == 0 ? "u" : "");
+			address, l3 ? " and the ipip0 tunnel" : "");
+	tula_buf_puts(out, "# When it does not work, check on the backend:\n");
+	for (size_t i = 0; i < tula_val_count(checks); i++) {
+		const struct tula_val *c = tula_val_at(checks, i);
+
+		tula_buf_printf(out, "%-38s # %s\n", tula_val_get_str(c, "command"),
+				tula_val_get_str(c, "expect"));
+	}
+	tula_buf_puts(out, "# and from a client (not from Tula or a backend):\n");
 	if (strcmp(protocol, "tcp") == 0 && (port == 80 || port == 0))
 		tula_buf_printf(out, "curl -v http://%s/\n", address);
 	else if (strcmp(protocol, "tcp") == 0)

@@ -302,6 +302,13 @@ static const char *const except_help[] = {"Show only text that does not match a 
 					  "Regular expression (POSIX extended, no back-references)",
 					  NULL};
 static const char *const count_help[] = {"Count occurrences (lines)", NULL};
+static const char *const last_help[] = {"Display end of output only", "Lines", NULL};
+static const char *const find_help[] = {"Search for the first occurrence of a pattern",
+					"Regular expression (the output starts at its line)", NULL};
+static const struct sh_arg last_args[] = {
+	{.name = "N", .type = SH_ARG_UINT, .display = "<lines>", .min = 1, .max = 100000},
+	{NULL},
+};
 static const char *const nomore_help[] = {"Don't paginate output", NULL};
 static const char *const display_help[] = {"Show additional kinds of information",
 					   "Show configuration as set commands",
@@ -335,6 +342,16 @@ static const struct sh_cmd pipe_cmds[] = {
 	 .help = except_help,
 	 .args = pattern_args,
 	 .arg = (void *)SH_PIPE_EXCEPT,
+	 .modes = SH_MODE_PIPE},
+	{.syntax = "last N",
+	 .help = last_help,
+	 .args = last_args,
+	 .arg = (void *)SH_PIPE_LAST,
+	 .modes = SH_MODE_PIPE},
+	{.syntax = "find PATTERN",
+	 .help = find_help,
+	 .args = pattern_args,
+	 .arg = (void *)SH_PIPE_FIND,
 	 .modes = SH_MODE_PIPE},
 	{.syntax = "count",
 	 .help = count_help,

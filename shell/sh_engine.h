@@ -59,13 +59,16 @@ enum sh_pipe_kind {
 	SH_PIPE_DISPLAY_JSON,
 	SH_PIPE_COMPARE,
 	SH_PIPE_SAVE, /* the output goes to a file the client writes (always the last pipe) */
+	SH_PIPE_LAST, /* the last N lines */
+	SH_PIPE_FIND, /* from the first line that matches on */
 };
 
 struct sh_pipe {
 	enum sh_pipe_kind kind;
 	int rollback;	    /* compare rollback N (-1: none) */
 	const char *file;   /* save FILE (a string of the parsed line) */
-	struct tula_re *re; /* match / except (bounded: common/tula_re.h) */
+	struct tula_re *re; /* match / except / find (bounded: common/tula_re.h) */
+	size_t last;	    /* last N */
 };
 
 /* A parsed line: the command, its words and its pipes. Owner: sh_parsed_free(). */
@@ -114,6 +117,10 @@ struct sh_ctx {
 	/* Set by the front end that can wait (the server): called by sh_ctx_resume() once
 	 * the command has finished, to send its output. NULL: sh_ctx_defer is refused. */
 	void (*resumed)(struct sh_ctx *ctx);
+	/* Set by a front end that can show output before the end (the server): sends
+	 * and empties out while the command waits (sh_ctx_progress). */
+	void (*progress)(struct sh_ctx *ctx);
+	sh_cancel_fn stop_fn; /* SH_PENDING_WAIT: the operator pressed q (sh_ctx_on_stop) */
 };
 
 void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask);

@@ -459,7 +459,7 @@ int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t t
 	struct kwcs k = {0};
 	size_t j, nacc = 0;
 	const char *word = NULL;
-	int rc = 0, r;
+	int rc = 0, r, exact;
 
 	it = malloc(sizeof(*it));
 	if (it == NULL)
@@ -474,8 +474,83 @@ int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t t
 		for (j = 0; j < k.n; j++)
 			if (strcmp(k.v[j].word, t->text) == 0)
 				word = t->text;
-	/* 2. a placeholder that accepts the word */
-	if (word == NULL) {
+	exact = word != NULL;
+	/*
+	 * 2. a unique prefix of a keyword: it wins over a placeholder that would take the
+	 * word as free text (`load merge term` is terminal; quote the word for a file
+	 * named term). Two or more keywords are an ambiguity that names them, and the
+	 * placeholders that would also take the word.
+	 */
+	if (word == NULL && !t->quoted && t->text[0] != '\0') {
+		size_t tl = strlen(t->text), nprefix = 0;
+		struct sh_cands amb = {0};
+
+		for (j = 0; j < k.n; j++) {
+			if (strncmp(k.v[j].word, t->text, tl) != 0)
+				continue;
+			if (word == NULL || strcmp(word, k.v[j].word) != 0) {
+				size_t before = amb.n;
+
+				sh_cands_add(&amb, SH_CAND_KEYWORD, k.v[j].word, k.v[j].help);
+				if (amb.n > before)
+					nprefix++;
+			}
+			if (word == NULL)
+				word = k.v[j].word;
+		}
+		if (nprefix > 1) {
+			struct tula_buf b = TULA_BUF_INIT;
+
+			for (j = 0; j < it->n; j++) {
+				const struct sh_item *x = &it->v[j];
+				struct sh_walk_pos np = {0};
+
+				if (x->n->kind != SH_N_ARG)
+					continue;
+				if (sh_match_is_path(x->n))
+					r = x->n->arg->walker->step(mt->env->sess, x->n->arg,
+								    &x->pos, t->text, 0, 0, &np,
+								    tmp, sizeof(tmp));
+				else
+					r = accept_arg(x->n->arg, t, tmp, sizeof(tmp));
+				if (r > 0)
+					sh_cands_add(&amb, SH_CAND_ARG, x->n->display, x->n->help);
+			}
+
+			qsort(amb.v, amb.n, sizeof(amb.v[0]), sh_cands_cmp);
+			sh_cands_format(&amb, &b);
+			err_caret(mt, t->start, "'%s' is ambiguous.\n%.*s", t->text,
+				  (int)(b.len > 0 ? b.len - 1 : 0), tula_buf_str(&b));
+			tula_buf_free(&b);
+			sh_cands_free(&amb);
+			rc = -EINVAL;
+			goto out;
+		}
+		sh_cands_free(&amb);
+	}
+	if (word != NULL) {
+		for (j = 0; j < k.n; j++) {
+			const struct sh_item *x = &it->v[k.v[j].item];
+			struct sh_walk_pos np = {0};
+			const char *w;
+
+			if (strcmp(k.v[j].word, word) != 0)
+				continue;
+			w = keep(mt, k.v[j].word);
+			if (x->n->kind == SH_N_KW) {
+				sset_add(next, advance(x->s, x->n, 0, NULL, w));
+			} else if (x->n->arg->walker->step(mt->env->sess, x->n->arg, &x->pos, w, 1,
+							   0, &np, tmp, sizeof(tmp)) > 0) {
+				sset_add(next, advance(x->s, x->n, 1, &np, w));
+			}
+		}
+		if (next->n > 0)
+			goto out;
+		/* led nowhere: an exact keyword fits nothing else; a prefix may be free text */
+		word = NULL;
+	}
+	/* 3. a placeholder that accepts the word (no keyword took it) */
+	if (!exact) {
 		for (j = 0; j < it->n; j++) {
 			const struct sh_item *x = &it->v[j];
 			struct sh_walk_pos np = {0};
@@ -529,57 +604,6 @@ int sh_match_step(struct sh_matcher *mt, struct sh_sset *set, size_t i, size_t t
 				snprintf(why, sizeof(why), "%s", tmp);
 		}
 		if (nacc > 0)
-			goto out;
-	}
-	/* 3. a unique prefix of a keyword */
-	if (word == NULL && !t->quoted && t->text[0] != '\0') {
-		size_t tl = strlen(t->text), nprefix = 0;
-		struct sh_cands amb = {0};
-
-		for (j = 0; j < k.n; j++) {
-			if (strncmp(k.v[j].word, t->text, tl) != 0)
-				continue;
-			if (word == NULL || strcmp(word, k.v[j].word) != 0) {
-				size_t before = amb.n;
-
-				sh_cands_add(&amb, SH_CAND_KEYWORD, k.v[j].word, k.v[j].help);
-				if (amb.n > before)
-					nprefix++;
-			}
-			if (word == NULL)
-				word = k.v[j].word;
-		}
-		if (nprefix > 1) {
-			struct tula_buf b = TULA_BUF_INIT;
-
-			qsort(amb.v, amb.n, sizeof(amb.v[0]), sh_cands_cmp);
-			sh_cands_format(&amb, &b);
-			err_caret(mt, t->start, "'%s' is ambiguous.\n%.*s", t->text,
-				  (int)(b.len > 0 ? b.len - 1 : 0), tula_buf_str(&b));
-			tula_buf_free(&b);
-			sh_cands_free(&amb);
-			rc = -EINVAL;
-			goto out;
-		}
-		sh_cands_free(&amb);
-	}
-	if (word != NULL) {
-		for (j = 0; j < k.n; j++) {
-			const struct sh_item *x = &it->v[k.v[j].item];
-			struct sh_walk_pos np = {0};
-			const char *w;
-
-			if (strcmp(k.v[j].word, word) != 0)
-				continue;
-			w = keep(mt, k.v[j].word);
-			if (x->n->kind == SH_N_KW) {
-				sset_add(next, advance(x->s, x->n, 0, NULL, w));
-			} else if (x->n->arg->walker->step(mt->env->sess, x->n->arg, &x->pos, w, 1,
-							   0, &np, tmp, sizeof(tmp)) > 0) {
-				sset_add(next, advance(x->s, x->n, 1, &np, w));
-			}
-		}
-		if (next->n > 0)
 			goto out;
 	}
 	/* 4. nothing fits */
@@ -736,7 +760,8 @@ void sh_parsed_free(struct sh_parsed *p)
 		free(p->strs[i]);
 	free(p->strs);
 	for (i = 0; i < p->npipes; i++)
-		if (p->pipes[i].kind == SH_PIPE_MATCH || p->pipes[i].kind == SH_PIPE_EXCEPT)
+		if (p->pipes[i].kind == SH_PIPE_MATCH || p->pipes[i].kind == SH_PIPE_EXCEPT ||
+		    p->pipes[i].kind == SH_PIPE_FIND)
 			tula_re_free(p->pipes[i].re);
 	free(p->line);
 	free(p);
@@ -756,7 +781,9 @@ static int pipe_from_match(struct sh_matcher *mt, const struct sh_match *m, size
 		pp->file = sh_match_str(m, "FILE");
 	if (pp->kind == SH_PIPE_COMPARE && sh_match_uint(m, "N", &n) == 0)
 		pp->rollback = (int)n;
-	if (pp->kind == SH_PIPE_MATCH || pp->kind == SH_PIPE_EXCEPT) {
+	if (pp->kind == SH_PIPE_LAST && sh_match_uint(m, "N", &n) == 0)
+		pp->last = (size_t)n;
+	if (pp->kind == SH_PIPE_MATCH || pp->kind == SH_PIPE_EXCEPT || pp->kind == SH_PIPE_FIND) {
 		char msg[160];
 
 		r = tula_re_compile(sh_match_str(m, "PATTERN"), &pp->re, msg, sizeof(msg));

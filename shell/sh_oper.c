@@ -354,6 +354,15 @@ static void render_commits(const struct tula_val *v, struct tula_buf *out)
 	const struct tula_val *list = tula_val_get(v, "revisions"), *p;
 	size_t i;
 
+	p = tula_val_get(v, "scheduled");
+	if (p != NULL) {
+		char t[64];
+
+		fmt_time(tula_val_as_int(tula_val_get(p, "time")), t, sizeof(t));
+		tula_buf_printf(
+			out, "commit at %s by %s is scheduled (clear system commit cancels it)\n",
+			t, tula_val_as_str(tula_val_get(p, "user")));
+	}
 	p = tula_val_get(v, "pending-confirm");
 	if (p != NULL) {
 		char t[64];
@@ -430,6 +439,18 @@ static int show_commit(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		tula_val_map_set(p, "user", tula_val_str(c.user));
 		tula_val_map_set(v, "pending-confirm", p);
 	}
+	{
+		time_t when;
+		const char *user;
+
+		if (sh_commit_at_pending(&when, &user)) {
+			struct tula_val *p = tula_val_map();
+
+			tula_val_map_set(p, "time", tula_val_int(when));
+			tula_val_map_set(p, "user", tula_val_str(user));
+			tula_val_map_set(v, "scheduled", p);
+		}
+	}
 	tula_val_map_set(v, "revisions", l);
 	sh_ctx_set_val(ctx, v, render_commits);
 	return 0;
@@ -452,20 +473,30 @@ static int rescue_save(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	return 0;
 }
 
-/* --- show services dsr backend-setup vip NAME (text in sh_dsr.c) ---------------------- */
+/* --- show services dsr backend-setup vip NAME [backend B] (text in sh_dsr.c) ---------- */
+
+#define SETUP_MAX_BACKENDS 256
+
+static const struct db_node *active_vip(const char *name)
+{
+	return db_node_find(
+		db_node_find(db_node_find(db_active(sh_db()), "services", NULL), "dsr", NULL),
+		"vip", name);
+}
 
 static int backend_setup(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	const char *name = sh_match_str(m, "NAME"), *addr, *proto, *mode;
-	const struct db_node *vip;
+	const char *name = sh_match_str(m, "NAME"), *only = sh_match_str(m, "BACKEND");
+	const char *addr, *proto, *mode;
+	struct sh_dsr_backend be[SETUP_MAX_BACKENDS];
+	const struct db_node *vip, *b;
 	uint16_t port = 0;
+	size_t nbe = 0;
 
 	(void)arg;
 	if (need_db(ctx) < 0)
 		return -EINVAL;
-	vip = db_node_find(
-		db_node_find(db_node_find(db_active(sh_db()), "services", NULL), "dsr", NULL),
-		"vip", name);
+	vip = active_vip(name);
 	if (vip == NULL)
 		return sh_err(ctx,
 			      "error: VIP %s is not in the active configuration (services "
@@ -479,8 +510,20 @@ static int backend_setup(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 			      addr == NULL ? "address" : "protocol");
 	if (db_get_port(vip, "port", &port) < 0)
 		port = 0;
-	sh_dsr_backend_setup(sh_ctx_out(ctx), name, addr, proto, port,
-			     mode != NULL && strcmp(mode, "l3") == 0);
+	for (b = db_node_first(vip, "backend"); b != NULL && nbe < SETUP_MAX_BACKENDS;
+	     b = db_node_next(b)) {
+		if (only != NULL && strcmp(only, db_node_key(b)) != 0)
+			continue;
+		be[nbe].name = db_node_key(b);
+		be[nbe].address = db_get_str(b, "address") ? db_get_str(b, "address") : "?";
+		nbe++;
+	}
+	if (only != NULL && nbe == 0)
+		return sh_err(ctx, "error: VIP %s has no backend named %s", name, only);
+	sh_ctx_set_val(ctx,
+		       sh_dsr_backend_setup(name, addr, proto, port,
+					    mode != NULL && strcmp(mode, "l3") == 0, be, nbe),
+		       sh_dsr_backend_setup_render);
 	return 0;
 }
 
@@ -497,6 +540,21 @@ static void vip_names(struct sh_session *s, const struct sh_match *m, struct sh_
 		const char *a = db_get_str(v, "address");
 
 		sh_cands_add(out, SH_CAND_NAME, db_node_key(v), a != NULL ? a : "");
+	}
+}
+
+static void backend_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
+{
+	const struct db_node *b;
+
+	(void)s;
+	if (sh_db() == NULL)
+		return;
+	for (b = db_node_first(active_vip(sh_match_str(m, "NAME")), "backend"); b != NULL;
+	     b = db_node_next(b)) {
+		const char *a = db_get_str(b, "address");
+
+		sh_cands_add(out, SH_CAND_NAME, db_node_key(b), a != NULL ? a : "");
 	}
 }
 
@@ -618,6 +676,8 @@ static const char *const h_setup[] = {SHOW,
 				      "Show the Linux commands a backend needs",
 				      "For one VIP",
 				      "VIP name",
+				      "Only for one backend",
+				      "Backend name",
 				      NULL};
 static const char *const h_rescue[] = {"Make system-level requests",
 				       "System requests",
@@ -657,6 +717,7 @@ static const struct sh_arg a_log[] = {
 };
 static const struct sh_arg a_vip[] = {
 	{.name = "NAME", .display = "<vip-name>", .names = vip_names},
+	{.name = "BACKEND", .display = "<backend-name>", .names = backend_names},
 	{NULL},
 };
 
@@ -688,7 +749,7 @@ static const struct sh_cmd oper_cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .flags = SH_CMD_F_CONFIG,
 	 .fn = show_rollback},
-	{.syntax = "show services dsr backend-setup vip NAME",
+	{.syntax = "show services dsr backend-setup vip NAME [backend BACKEND]",
 	 .help = h_setup,
 	 .args = a_vip,
 	 .modes = SH_MODE_OPER,
@@ -721,12 +782,27 @@ static const struct sh_cmd oper_cmds[] = {
 
 int sh_oper_register(struct sh_engine *e)
 {
+	int rc;
+
 	if (started_at == 0)
 		started_at = time(NULL);
-	return sh_engine_add_all(e, oper_cmds, NB_OPER);
+	rc = sh_engine_add_all(e, oper_cmds, NB_OPER);
+	if (rc == 0) {
+		rc = sh_tools_register(e);
+		if (rc == 0) {
+			rc = sh_sess_register(e);
+			if (rc < 0)
+				sh_tools_unregister(e);
+		}
+		if (rc < 0)
+			sh_engine_remove_all(e, oper_cmds, NB_OPER);
+	}
+	return rc;
 }
 
 void sh_oper_unregister(struct sh_engine *e)
 {
+	sh_sess_unregister(e);
+	sh_tools_unregister(e);
 	sh_engine_remove_all(e, oper_cmds, NB_OPER);
 }

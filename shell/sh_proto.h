@@ -49,6 +49,7 @@ enum sh_msg_type {
 	SH_MSG_TEXT = 6,     /* raw text: reply to READ_TEXT */
 	SH_MSG_WINSIZE = 7,  /* struct sh_winsize: the terminal was resized */
 	SH_MSG_FILE = 8,     /* struct sh_file_status (+ content): reply to READ/WRITE_FILE */
+	SH_MSG_STOP = 9,     /* no payload: q / ^C during live output (monitor, ping) */
 	/*
 	 * `tula lua (FILE | -e CODE) [ARGS]`: registered by lua/ (the payload layout is
 	 * lua/'s). Request types up to SH_MSG_REQ_MAX are free for registration.
@@ -99,10 +100,12 @@ struct sh_line {
 _Static_assert(sizeof(struct sh_line) == 8, "sh_line is part of the wire format");
 
 #define SH_OUT_NO_MORE 0x1u /* `| no-more`: do not page this output */
+#define SH_OUT_LIVE    0x2u /* live output until q / ^C: the client sends STOP for those keys */
 
 struct sh_output {
-	uint32_t flags; /* SH_OUT_* */
-	uint32_t reserved;
+	uint32_t flags;		/* SH_OUT_* */
+	uint16_t screen_length; /* `set cli screen-length`: page every N rows (0: the terminal's) */
+	uint16_t screen_width;	/* `set cli screen-width`: wrap at N columns (0: the terminal's) */
 };
 _Static_assert(sizeof(struct sh_output) == 8, "sh_output is part of the wire format");
 

@@ -47,6 +47,7 @@ static struct {
 	LIST_HEAD(, sh_session) sessions;
 	struct req_reg reqs[SH_MSG_REQ_MAX + 1];
 	char host[256];
+	struct tula_timer *idle_timer; /* idle_check, every second */
 } S = {.lfd = -1};
 
 struct db *sh_db(void)
@@ -57,6 +58,21 @@ struct db *sh_db(void)
 struct db *sh_server_db(void)
 {
 	return S.db;
+}
+
+struct tula_loop *sh_loop(void)
+{
+	return S.loop;
+}
+
+struct tula_loop *sh_server_loop(void)
+{
+	return S.loop;
+}
+
+int sh_session_interactive(const struct sh_session *s)
+{
+	return s != NULL && s->interactive;
 }
 
 const struct sh_server_opts *sh_opts(void)
@@ -144,9 +160,23 @@ static void send_msg(struct sh_session *s, uint32_t type, const void *a, size_t 
 		tula_buf_add(&s->out, b, blen);
 }
 
-void sh_session_output(struct sh_session *s, const char *text, size_t len)
+/* The output header with the session's `set cli screen-*` (screen-length 0: no pager). */
+static struct sh_output out_hdr(const struct sh_session *s)
 {
 	struct sh_output o = {0};
+
+	if (s->screen_length == 0)
+		o.flags |= SH_OUT_NO_MORE;
+	else if (s->screen_length > 0)
+		o.screen_length = (uint16_t)s->screen_length;
+	if (s->screen_width > 0)
+		o.screen_width = (uint16_t)s->screen_width;
+	return o;
+}
+
+void sh_session_output(struct sh_session *s, const char *text, size_t len)
+{
+	struct sh_output o = out_hdr(s);
 
 	if (len > 0)
 		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), text, len);
@@ -299,7 +329,7 @@ static struct sh_env env_of(struct sh_session *s)
 static void flush_ctx(struct sh_session *s)
 {
 	struct sh_ctx *ctx = s->ctx;
-	struct sh_output o = {0};
+	struct sh_output o = out_hdr(s);
 
 	if (ctx->pending == SH_PENDING_ASK) {
 		struct sh_ask a = {.default_yes = (uint32_t)ctx->default_yes};
@@ -367,6 +397,21 @@ static void resumed(struct sh_ctx *ctx)
 	flush_ctx(s);
 }
 
+/* A deferred command wrote more: send it now (sh_ctx_progress). */
+static void progress(struct sh_ctx *ctx)
+{
+	struct sh_session *s = ctx->sess;
+	struct sh_output o = {.flags = SH_OUT_NO_MORE};
+
+	if (s == NULL || s->ctx != ctx || s->dead)
+		return;
+	if (ctx->stop_fn != NULL)
+		o.flags |= SH_OUT_LIVE;
+	send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+	tula_buf_reset(&ctx->out);
+	flush(s);
+}
+
 static void do_exec(struct sh_session *s, const char *line)
 {
 	struct sh_env env = env_of(s);
@@ -380,6 +425,7 @@ static void do_exec(struct sh_session *s, const char *line)
 	sh_ctx_init(s->ctx, s, 1);
 	s->ctx->can_file = 1;
 	s->ctx->resumed = resumed;
+	s->ctx->progress = progress;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
 }
@@ -535,6 +581,17 @@ static int dispatch(struct sh_session *s, uint32_t type, const void *p, size_t l
 		if (type != SH_MSG_HELLO || len < sizeof(struct sh_hello))
 			return -EPROTO;
 		do_hello(s, p);
+		return 0;
+	}
+	if (type == SH_MSG_STOP) {
+		/* late (the command just ended) or for a command that cannot stop: ignored */
+		if (s->ctx != NULL && s->ctx->pending == SH_PENDING_WAIT &&
+		    s->ctx->stop_fn != NULL) {
+			sh_cancel_fn stop = s->ctx->stop_fn;
+
+			s->ctx->stop_fn = NULL;
+			stop(s->ctx->cont_arg);
+		}
 		return 0;
 	}
 	if (s->ctx != NULL) { /* a command is waiting: only its answer may come */
@@ -694,6 +751,67 @@ static void session_free(struct sh_session *s)
 		on_close(arg);
 }
 
+void sh_session_kick(struct sh_session *s, const char *why)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "\n%s\n", why);
+
+	TLOG_INFO("cli: session %u: %s: %s", s->id, s->user, why);
+	if (s->ctx != NULL && s->ctx->pending == SH_PENDING_NONE) {
+		/* it is the session running this very command: end it after the answer */
+		sh_session_error(s, msg + 1, (size_t)n - 1);
+		sh_session_close_after(s);
+		return;
+	}
+	sh_session_error(s, msg, (size_t)n);
+	flush(s);
+	session_free(s);
+}
+
+/* The idle timeout in minutes: the session's (`set cli idle-timeout`), else the system's. */
+int sh_session_idle_timeout(const struct sh_session *s)
+{
+	uint32_t v;
+
+	if (s->idle_timeout >= 0)
+		return s->idle_timeout;
+	if (S.db != NULL && db_get_uint(db_node_get(db_active_effective(S.db), "system login"),
+					"idle-timeout", &v) == 0)
+		return (int)v;
+	return 0;
+}
+
+/*
+ * Log out sessions idle past their timeout, as Junos does (a forgotten `configure
+ * exclusive` would otherwise block every commit): the lock and a private candidate
+ * go with the session. A session whose command is still running is not idle. The
+ * console is never logged out: it is the daemon's own terminal.
+ */
+static void idle_check(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct sh_session *s, *next;
+	time_t now = time(NULL);
+
+	(void)loop;
+	(void)t;
+	(void)arg;
+	for (s = LIST_FIRST(&S.sessions); s != NULL; s = next) {
+		int min;
+
+		next = LIST_NEXT(s, link);
+		if (!s->greeted || s->in_request || s->console)
+			continue;
+		min = sh_session_idle_timeout(s);
+		if (min > 0 && now - s->last >= (time_t)min * 60) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "Session timed out: idle for %d minute%s", min,
+				 min == 1 ? "" : "s");
+			sh_session_kick(s, why);
+		}
+	}
+}
+
 static void on_hello_timeout(struct tula_loop *loop, struct tula_timer *t, void *arg)
 {
 	struct sh_session *s = arg;
@@ -742,6 +860,7 @@ static int add_session(int fd, int console, void (*on_close)(void *), void *arg)
 	s->id = ++S.next_id;
 	s->mode = SH_MODE_OPER;
 	s->login = s->last = time(NULL);
+	s->screen_length = s->screen_width = s->idle_timeout = -1; /* not set */
 	s->on_close = on_close;
 	s->on_close_arg = arg;
 	rc = tula_loop_add_fd(S.loop, fd, TULA_EV_READ, on_session, s);
@@ -931,6 +1050,9 @@ int sh_server_start(struct tula_loop *loop, struct db *db, const struct sh_serve
 			return rc;
 		}
 	}
+	S.idle_timer = tula_timer_new(loop, idle_check, NULL);
+	if (S.idle_timer != NULL)
+		tula_timer_arm(S.idle_timer, 1000, 1000);
 	S.started = 1;
 	return 0;
 }
@@ -941,6 +1063,9 @@ void sh_server_stop(void)
 
 	if (!S.started)
 		return;
+	tula_timer_free(S.idle_timer);
+	S.idle_timer = NULL;
+	sh_commit_at_stop();
 	while ((s = LIST_FIRST(&S.sessions)) != NULL) {
 		s->on_close = NULL; /* the daemon is already stopping */
 		session_free(s);

@@ -108,6 +108,10 @@ enum sh_level sh_session_level(const struct sh_session *s);
 uid_t sh_session_uid(const struct sh_session *s);
 /* The database the server was started with (NULL before sh_server_start). */
 struct db *sh_server_db(void);
+/* The loop the server runs on (NULL before sh_server_start): for commands that wait. */
+struct tula_loop *sh_server_loop(void);
+/* 1 when a person at a terminal is on the other end (prompts, pager, live output). */
+int sh_session_interactive(const struct sh_session *s);
 
 /*
  * Run an operational command without a session (Lua's tula.show): *val receives the

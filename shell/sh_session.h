@@ -48,6 +48,8 @@ struct sh_session {
 	int interactive;
 	uint16_t width, height;
 	time_t login, last;
+	int screen_length, screen_width; /* `set cli screen-*`; -1: the terminal's */
+	int idle_timeout;		 /* `set cli idle-timeout` minutes; -1: the system's */
 
 	unsigned mode; /* SH_MODE_OPER or SH_MODE_CONF */
 	struct db_session *dbs;
@@ -72,11 +74,21 @@ struct sh_session {
 /* The server's database and options (NULL / defaults before start). */
 struct db *sh_db(void);
 const struct sh_server_opts *sh_opts(void);
+/* The loop the server runs on (NULL before start): for commands that wait. */
+struct tula_loop *sh_loop(void);
 /* Walk every session (show system users). */
 struct sh_session *sh_sessions_first(void);
 struct sh_session *sh_sessions_next(struct sh_session *s);
 /* The host name the prompt shows. */
 const char *sh_host_name(void);
+
+/*
+ * End session s now, telling its user why (idle timeout, `request system logout`).
+ * The session running the current command ends once its answer is sent instead.
+ */
+void sh_session_kick(struct sh_session *s, const char *why);
+/* The idle timeout in effect for s, in minutes (0: never). */
+int sh_session_idle_timeout(const struct sh_session *s);
 
 /* Ask the server to end the session after this request (exit / quit). */
 void sh_session_close_after(struct sh_session *s);
@@ -118,15 +130,41 @@ void sh_revision_names(struct sh_session *s, const struct sh_match *m, struct sh
 
 /* Built-in command sets, registered into e. Return 0 or the first -errno. */
 int sh_oper_register(struct sh_engine *e);
+/* ping, traceroute (sh_tools.c); sh_oper_register() declares them too. */
+int sh_tools_register(struct sh_engine *e);
+void sh_tools_unregister(struct sh_engine *e);
+/* set cli, show cli, request system logout, rescue delete (sh_sess.c); the same. */
+int sh_sess_register(struct sh_engine *e);
+void sh_sess_unregister(struct sh_engine *e);
+/* help topic (sh_help.c); sh_sess_register() declares it. */
+int sh_help_register(struct sh_engine *e);
+void sh_help_unregister(struct sh_engine *e);
+/* commit at, clear system commit (sh_commit_at.c); sh_sess_register() declares them. */
+int sh_commit_at_register(struct sh_engine *e);
+void sh_commit_at_unregister(struct sh_engine *e);
+/* load patch terminal (sh_patch.c); sh_sess_register() declares it. */
+int sh_patch_register(struct sh_engine *e);
+void sh_patch_unregister(struct sh_engine *e);
+/* Drop a scheduled commit and its timer (the server is stopping). */
+void sh_commit_at_stop(void);
+/* 1 and its time and user when a commit is scheduled, else 0. */
+int sh_commit_at_pending(time_t *when, const char **user);
 int sh_conf_register(struct sh_engine *e);
 void sh_oper_unregister(struct sh_engine *e);
 void sh_conf_unregister(struct sh_engine *e);
 
 /*
- * `show services dsr backend-setup`: the commands a backend needs for a VIP, then the
- * checks for when it does not work. l3: IP-in-IP mode. port 0 = all ports.
+ * `show services dsr backend-setup`: the commands each backend needs for a VIP (once
+ * per backend, its address filled in), then the checks for when it does not work.
+ * l3: IP-in-IP mode. port 0 = all ports. nbe 0: one form with a blank for the address.
+ * The caller owns the value; sh_dsr_backend_setup_render() turns it into the text.
  */
-void sh_dsr_backend_setup(struct tula_buf *out, const char *vip, const char *address,
-			  const char *protocol, unsigned port, int l3);
+struct sh_dsr_backend {
+	const char *name, *address;
+};
+struct tula_val *sh_dsr_backend_setup(const char *vip, const char *address, const char *protocol,
+				      unsigned port, int l3, const struct sh_dsr_backend *be,
+				      size_t nbe);
+void sh_dsr_backend_setup_render(const struct tula_val *v, struct tula_buf *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "firmware/cli/fw_cmds.h"
 #include "firmware/cli/fw_cmds_priv.h"
 
+#include "common/tula_loop.h"
 #include "common/tula_val.h"
 #include "db/db.h"
 #include "firmware/control/fw_ctl.h"
@@ -25,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -734,7 +736,38 @@ struct if_walk {
 	const char *only;
 	struct tula_val *list;
 	const struct fw_state *st;
+	int extensive; /* add the driver's extended statistics (DPDK xstats) */
 };
+
+/*
+ * The driver's extended statistics, by name, as the PMD reports them. The count can
+ * change between the two calls (a hot-plugged queue): take the smaller one.
+ */
+static struct tula_val *port_xstats(uint16_t port_id)
+{
+	struct tula_val *v = tula_val_map();
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int n = rte_eth_xstats_get_names(port_id, NULL, 0), got, gotn;
+
+	if (n <= 0)
+		return v;
+	names = calloc((size_t)n, sizeof(*names));
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (names == NULL || vals == NULL)
+		goto out;
+	gotn = rte_eth_xstats_get_names(port_id, names, (unsigned int)n);
+	got = rte_eth_xstats_get(port_id, vals, (unsigned int)n);
+	if (gotn <= 0 || got <= 0)
+		goto out;
+	for (int i = 0; i < got && i < gotn && i < n; i++)
+		if (vals[i].id < (uint64_t)gotn)
+			tula_val_map_set(v, names[vals[i].id].name, tula_val_uint(vals[i].value));
+out:
+	free(names);
+	free(vals);
+	return v;
+}
 
 static void one_interface(void *arg, const struct fw_ctl_port *p)
 {
@@ -776,6 +809,8 @@ static void one_interface(void *arg, const struct fw_ctl_port *p)
 		tula_val_map_set(v, "tx-errors", tula_val_uint(es.oerrors));
 		tula_val_map_set(v, "rx-no-mbuf", tula_val_uint(es.rx_nombuf));
 	}
+	if (w->extensive)
+		tula_val_map_set(v, "xstats", port_xstats(p->port_id));
 	tula_val_list_add(w->list, v);
 }
 
@@ -812,12 +847,40 @@ static void render_interfaces(const struct tula_val *v, struct tula_buf *out)
 				(unsigned long long)tula_val_get_uint(p, "tx-packets"),
 				(unsigned long long)tula_val_get_uint(p, "tx-bytes"),
 				(unsigned long long)tula_val_get_uint(p, "tx-errors"));
+		if (tula_val_get(p, "xstats") != NULL) {
+			const struct tula_val *x = tula_val_get(p, "xstats");
+
+			tula_buf_printf(out, "  Driver statistics (%zu):\n", tula_val_count(x));
+			for (size_t j = 0; j < tula_val_count(x); j++)
+				tula_buf_printf(
+					out, "    %-36s %llu\n", tula_val_key_at(x, j),
+					(unsigned long long)tula_val_as_uint(tula_val_at(x, j)));
+		}
+	}
+}
+
+/* Junos' terse table: one line per interface, then one per further address. */
+static void render_terse(const struct tula_val *v, struct tula_buf *out)
+{
+	tula_buf_printf(out, "%-16s %-5s %-5s %-6s %s\n", "Interface", "Admin", "Link", "Proto",
+			"Local");
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *p = tula_val_at(v, i), *addrs = tula_val_get(p, "addresses");
+		size_t na = tula_val_count(addrs);
+
+		tula_buf_printf(out, "%-16s %-5s %-5s %-6s %s\n", tula_val_get_str(p, "name"), "up",
+				tula_val_get_str(p, "link"), na ? "inet" : "",
+				na ? tula_val_as_str(tula_val_at(addrs, 0)) : "");
+		for (size_t j = 1; j < na; j++)
+			tula_buf_printf(out, "%-16s %-5s %-5s %-6s %s\n", "", "", "", "inet",
+					tula_val_as_str(tula_val_at(addrs, j)));
 	}
 }
 
 static int show_interfaces(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	struct if_walk w = {sh_match_str(m, "IFNAME"), tula_val_list(), fw_ctl_state(the_ctl)};
+	struct if_walk w = {sh_match_str(m, "IFNAME"), tula_val_list(), fw_ctl_state(the_ctl),
+			    sh_match_has(m, "extensive")};
 
 	(void)arg;
 	fw_ctl_ports(the_ctl, one_interface, &w);
@@ -825,11 +888,165 @@ static int show_interfaces(struct sh_ctx *ctx, const struct sh_match *m, void *a
 		tula_val_free(w.list);
 		return sh_err(ctx, "error: no interface named %s is open", w.only);
 	}
-	sh_ctx_set_val(ctx, w.list, render_interfaces);
+	sh_ctx_set_val(ctx, w.list, sh_match_has(m, "terse") ? render_terse : render_interfaces);
 	return 0;
 }
 
 static void interface_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out);
+
+/* ---- monitor interface NAME ------------------------------------------------------------ */
+
+#define MONITOR_PERIOD_MS 1000
+#define MONITOR_MAX_S	  3600 /* a forgotten monitor ends by itself */
+
+/* One `monitor interface` in progress: a screen a second until the operator's q. */
+struct monitor {
+	struct sh_ctx *ctx;
+	struct tula_timer *timer;
+	char name[64];
+	uint16_t port_id;
+	struct rte_eth_stats first, last;
+	uint64_t last_ms, start_ms;
+	int stopping;
+};
+
+static void find_port(void *arg, const struct fw_ctl_port *p)
+{
+	struct monitor *mo = arg;
+
+	if (strcmp(p->name, mo->name) == 0) {
+		mo->port_id = p->port_id;
+		mo->stopping = 0; /* found */
+	}
+}
+
+static double rate(uint64_t now, uint64_t then, uint64_t ms)
+{
+	return ms == 0 || now < then ? 0.0 : (double)(now - then) * 1000.0 / (double)ms;
+}
+
+static void monitor_screen(struct monitor *mo, const struct rte_eth_stats *es, uint64_t now_ms)
+{
+	uint64_t ms = now_ms - mo->last_ms;
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(mo->port_id, &link);
+	/* home and clear: the screen refreshes in place, as Junos' monitor does */
+	sh_printf(mo->ctx, "\033[H\033[2J");
+	sh_printf(mo->ctx, "Interface: %s, link %s, %u Mb/s   (q or ^C stops; %llus)\n\n", mo->name,
+		  link.link_status ? "up" : "down", link.link_speed,
+		  (unsigned long long)((now_ms - mo->start_ms) / 1000));
+	sh_printf(mo->ctx, "%-16s %20s %16s %16s\n", "", "Total", "Rate", "Since start");
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f pps %16llu\n",
+		  "Input packets:", (unsigned long long)es->ipackets,
+		  rate(es->ipackets, mo->last.ipackets, ms),
+		  (unsigned long long)(es->ipackets - mo->first.ipackets));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f bps %16llu\n",
+		  "Input bytes:", (unsigned long long)es->ibytes,
+		  8.0 * rate(es->ibytes, mo->last.ibytes, ms),
+		  (unsigned long long)(es->ibytes - mo->first.ibytes));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f pps %16llu\n",
+		  "Output packets:", (unsigned long long)es->opackets,
+		  rate(es->opackets, mo->last.opackets, ms),
+		  (unsigned long long)(es->opackets - mo->first.opackets));
+	sh_printf(mo->ctx, "%-16s %20llu %12.0f bps %16llu\n",
+		  "Output bytes:", (unsigned long long)es->obytes,
+		  8.0 * rate(es->obytes, mo->last.obytes, ms),
+		  (unsigned long long)(es->obytes - mo->first.obytes));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Input missed:", (unsigned long long)es->imissed, "",
+		  (unsigned long long)(es->imissed - mo->first.imissed));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Input errors:", (unsigned long long)es->ierrors, "",
+		  (unsigned long long)(es->ierrors - mo->first.ierrors));
+	sh_printf(mo->ctx, "%-16s %20llu %16s %16llu\n",
+		  "Output errors:", (unsigned long long)es->oerrors, "",
+		  (unsigned long long)(es->oerrors - mo->first.oerrors));
+}
+
+static void monitor_free(struct monitor *mo)
+{
+	tula_timer_free(mo->timer);
+	free(mo);
+}
+
+static void monitor_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct monitor *mo = arg;
+	struct sh_ctx *ctx = mo->ctx;
+	struct rte_eth_stats es;
+	uint64_t now = tula_now_ms();
+
+	(void)loop;
+	(void)t;
+	if (mo->stopping || now - mo->start_ms > (uint64_t)MONITOR_MAX_S * 1000) {
+		sh_printf(ctx, "\n");
+		monitor_free(mo);
+		sh_ctx_resume(ctx, 0);
+		return;
+	}
+	if (rte_eth_stats_get(mo->port_id, &es) != 0) {
+		monitor_free(mo);
+		sh_ctx_resume(ctx, sh_err(ctx, "error: interface closed while monitored"));
+		return;
+	}
+	monitor_screen(mo, &es, now);
+	mo->last = es;
+	mo->last_ms = now;
+	sh_ctx_progress(ctx);
+}
+
+/* The operator pressed q: finish from the timer, not from the message handler. */
+static void monitor_stop(void *arg)
+{
+	struct monitor *mo = arg;
+
+	mo->stopping = 1;
+	tula_timer_arm(mo->timer, 0, 0);
+}
+
+/* The session ended first. */
+static void monitor_cancel(void *arg)
+{
+	monitor_free(arg);
+}
+
+static int monitor_interface(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct monitor *mo;
+
+	(void)arg;
+	if (!sh_session_interactive(sh_ctx_session(ctx)) || sh_server_loop() == NULL)
+		return sh_err(ctx, "error: monitor interface needs a terminal (it runs until q); "
+				   "use show interfaces for a snapshot");
+	mo = calloc(1, sizeof(*mo));
+	if (mo == NULL)
+		return -ENOMEM;
+	snprintf(mo->name, sizeof(mo->name), "%s", sh_match_str(m, "IFNAME"));
+	mo->stopping = 1; /* until find_port finds it */
+	fw_ctl_ports(the_ctl, find_port, mo);
+	if (mo->stopping) {
+		free(mo);
+		return sh_err(ctx, "error: no interface named %s is open",
+			      sh_match_str(m, "IFNAME"));
+	}
+	mo->ctx = ctx;
+	mo->timer = tula_timer_new(sh_server_loop(), monitor_tick, mo);
+	if (mo->timer == NULL || rte_eth_stats_get(mo->port_id, &mo->first) != 0) {
+		monitor_free(mo);
+		return sh_err(ctx, "error: cannot read the counters of %s", mo->name);
+	}
+	if (sh_ctx_defer(ctx, monitor_cancel, mo) < 0) {
+		monitor_free(mo);
+		return sh_err(ctx, "error: monitor interface needs a terminal (it runs until q)");
+	}
+	sh_ctx_on_stop(ctx, monitor_stop);
+	mo->last = mo->first;
+	mo->start_ms = mo->last_ms = tula_now_ms();
+	tula_timer_arm(mo->timer, MONITOR_PERIOD_MS, MONITOR_PERIOD_MS);
+	return 0;
+}
 
 /* ---- show arp, clear arp ---------------------------------------------------------------- */
 
@@ -913,16 +1130,69 @@ static void render_route(const struct tula_val *v, struct tula_buf *out)
 	}
 }
 
+/* "10.0.0.0/24" or "10.0.0.1" (a /32): 0, or -EINVAL. */
+static int parse_prefix(const char *s, uint32_t *addr, unsigned *plen)
+{
+	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
+	struct in_addr a;
+	unsigned long l = 32;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash++ = '\0';
+		l = strtoul(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || l > 32)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	*addr = a.s_addr;
+	*plen = (unsigned)l;
+	return 0;
+}
+
+static uint32_t plen_mask(unsigned plen)
+{
+	return plen == 0 ? 0 : htonl(~0u << (32 - plen));
+}
+
+/*
+ * Junos: `show route P` lists the routes that cover P (the longest first: the one
+ * forwarding uses); `show route P exact` only the route for exactly P.
+ */
+static int route_wanted(const struct fw_state_route *r, uint32_t addr, unsigned plen, int exact)
+{
+	if (exact)
+		return r->plen == plen && r->prefix == (addr & plen_mask(plen));
+	return r->plen <= plen && (addr & plen_mask(r->plen)) == r->prefix;
+}
+
 static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const struct fw_state *st = fw_ctl_state(the_ctl);
-	struct tula_val *list = tula_val_list();
+	const char *want = sh_match_str(m, "PREFIX");
+	int exact = sh_match_has(m, "exact");
+	uint32_t waddr = 0, order[256];
+	unsigned wplen = 0, norder = 0;
+	struct tula_val *list;
 	char b[INET_ADDRSTRLEN];
 
-	(void)m;
 	(void)arg;
-	for (uint32_t i = 0; st != NULL && i < st->nb_routes; i++) {
-		const struct fw_state_route *r = &st->routes[i];
+	if (want != NULL && parse_prefix(want, &waddr, &wplen) < 0)
+		return sh_err(ctx, "error: %s is not an IPv4 address or prefix (A.B.C.D[/LEN])",
+			      want);
+	list = tula_val_list();
+	/* longest prefix first, so the route forwarding uses leads */
+	for (int len = 32; len >= 0 && st != NULL; len--)
+		for (uint32_t i = 0; i < st->nb_routes && norder < 256; i++)
+			if (st->routes[i].plen == len &&
+			    (want == NULL || route_wanted(&st->routes[i], waddr, wplen, exact)))
+				order[norder++] = i;
+	for (unsigned k = 0; k < norder; k++) {
+		const struct fw_state_route *r = &st->routes[order[k]];
 		struct tula_val *v = tula_val_map();
 		int known = r->port < st->nb_ports;
 
@@ -940,6 +1210,8 @@ static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 								    st->ports[r->port].port_id)));
 		tula_val_list_add(list, v);
 	}
+	if (want != NULL && norder == 0)
+		sh_warn(ctx, "warning: no route %s %s", exact ? "for exactly" : "covers", want);
 	sh_ctx_set_val(ctx, list, render_route);
 	return 0;
 }
@@ -1032,6 +1304,10 @@ static const struct sh_arg a_if[] = {
 	{.name = "IFNAME", .display = "<interface-name>", .names = interface_names},
 	{NULL},
 };
+static const struct sh_arg a_prefix[] = {
+	{.name = "PREFIX", .display = "<destination>"},
+	{NULL},
+};
 
 static const char *const h_dsr[] = {
 	"Show information", "Services", "Direct Server Return: VIPs, backends, health, hash share",
@@ -1050,11 +1326,17 @@ static const char *const h_flows[] = {"Show information",
 				      "Only one VIP",
 				      "VIP name",
 				      NULL};
-static const char *const h_ifs[] = {
-	"Show information", "Ports: link, MAC, addresses, packet counters", "Interface name", NULL};
-static const char *const h_arp[] = {"Show information", "Neighbour table (backends and next hops)",
+static const char *const h_ifs[] = {"Show information",
+				    "Ports: link, MAC, addresses, packet counters",
+				    "Interface name",
+				    "One line per interface: link and addresses",
+				    "Add the driver's extended statistics (DPDK xstats)",
 				    NULL};
-static const char *const h_route[] = {"Show information", "Connected and static routes", NULL};
+static const char *const h_arp[] = {"Show information", "Neighbour table (backends and next hops)",
+				    "Addresses only (Tula never resolves names)", NULL};
+static const char *const h_route[] = {"Show information", "Connected and static routes",
+				      "Routes covering an address or prefix (A.B.C.D[/LEN])",
+				      "Only the route for exactly this prefix", NULL};
 static const char *const h_clear_stats[] = {"Clear information",
 					    "Services",
 					    "Direct Server Return",
@@ -1062,6 +1344,8 @@ static const char *const h_clear_stats[] = {"Clear information",
 					    "Only one VIP",
 					    "VIP name",
 					    NULL};
+static const char *const h_monitor[] = {"Show real-time information, refreshed until q",
+					"Traffic rates of an interface", "Interface name", NULL};
 static const char *const h_clear_arp[] = {"Clear information",
 					  "Forget learned MACs and resolve again", NULL};
 static const char *const h_flush[] = {
@@ -1097,19 +1381,20 @@ static const struct sh_cmd cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_READ_ONLY,
 	 .fn = show_flows},
-	{.syntax = "show interfaces [IFNAME]",
+	{.syntax = "show interfaces [IFNAME] [terse | extensive]",
 	 .help = h_ifs,
 	 .args = a_if,
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_READ_ONLY,
 	 .fn = show_interfaces},
-	{.syntax = "show arp",
+	{.syntax = "show arp [no-resolve]",
 	 .help = h_arp,
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_READ_ONLY,
 	 .fn = show_arp},
-	{.syntax = "show route",
+	{.syntax = "show route [PREFIX [exact]]",
 	 .help = h_route,
+	 .args = a_prefix,
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_READ_ONLY,
 	 .fn = show_route},
@@ -1119,6 +1404,13 @@ static const struct sh_cmd cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_OPERATOR,
 	 .fn = clear_stats},
+	{.syntax = "monitor interface IFNAME",
+	 .help = h_monitor,
+	 .args = a_if,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .flags = SH_CMD_F_NO_PIPE,
+	 .fn = monitor_interface},
 	{.syntax = "clear arp",
 	 .help = h_clear_arp,
 	 .modes = SH_MODE_OPER,

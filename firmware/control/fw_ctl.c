@@ -29,6 +29,7 @@
 
 #include <rte_arp.h>
 #include <rte_ethdev.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
@@ -1011,6 +1012,50 @@ static void punt_soon(struct fw_ctl *ctl)
 	}
 }
 
+/*
+ * The kernel pings a VIP (the operator's `ping VIP`): answer it here, as the workers
+ * answer a client's echo to a VIP, and hand the reply back to the TAP. Sent out of the
+ * port it would reach nobody who answers for the VIP (backends keep it silent). Returns
+ * 1 when m was consumed.
+ */
+static int echo_to_vip(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	size_t ihl = rte_ipv4_hdr_len(ip);
+	struct rte_icmp_hdr *icmp;
+	struct rte_ether_addr mac;
+	uint32_t a, sum;
+
+	if (m->nb_segs != 1 || ip->next_proto_id != IPPROTO_ICMP ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eth) + ihl + sizeof(*icmp) ||
+	    (ip->fragment_offset & htons(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0)
+		return 0;
+	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0 ||
+	    !fw_state_is_vip_addr(fw_dp_state(ctl->dp), ip->dst_addr))
+		return 0;
+	mac = eth->src_addr;
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = mac;
+	a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a; /* swapping keeps the header checksum right */
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	/* RFC 1624: the type byte went from 8 to 0 */
+	sum = (uint32_t)(~ntohs(icmp->icmp_cksum) & 0xffff) + (uint32_t)(~0x0800u & 0xffff);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	icmp->icmp_cksum = htons((uint16_t)~sum);
+	if (p->tap == NULL ||
+	    fw_tap_write(p->tap, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m)) < 0)
+		ctl->stats.dropped++;
+	else
+		ctl->stats.to_kernel++;
+	rte_pktmbuf_free(m);
+	return 1;
+}
+
 /* A frame the kernel sent on a TAP: out of the port, probes to a VIP through DSR. */
 static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
 {
@@ -1028,6 +1073,8 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 		return;
 	}
 	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	if (ip->next_proto_id == IPPROTO_ICMP && echo_to_vip(ctl, p, m))
+		return;
 	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) {
 		send_raw(ctl, p->info.port_id, m);
 		return;

@@ -882,6 +882,14 @@ int fw_state_vip_slot(const struct fw_state *st, uint32_t addr, uint8_t proto, u
 	return -ENOENT;
 }
 
+int fw_state_is_vip_addr(const struct fw_state *st, uint32_t addr)
+{
+	for (uint32_t i = 0; i < st->max_vips; i++)
+		if (st->vips[i].gen != 0 && st->vips[i].addr == addr)
+			return 1;
+	return 0;
+}
+
 int fw_state_backend_slot(const struct fw_state *st, int vip_slot, uint32_t addr)
 {
 	const struct fw_state_vip *v;

@@ -14,12 +14,22 @@
 
 #include "shell/sh_session.h"
 
-static char *setup_text(const char *proto, unsigned port, int l3)
+static const struct sh_dsr_backend two[] = {{"be1", "10.0.2.11"}, {"be2", "10.0.2.12"}};
+
+static char *setup_text_be(const char *proto, unsigned port, int l3,
+			   const struct sh_dsr_backend *be, size_t nbe)
 {
 	struct tula_buf b = TULA_BUF_INIT;
+	struct tula_val *v = sh_dsr_backend_setup("web", "10.0.1.100", proto, port, l3, be, nbe);
 
-	sh_dsr_backend_setup(&b, "web", "10.0.1.100", proto, port, l3);
+	sh_dsr_backend_setup_render(v, &b);
+	tula_val_free(v);
 	return tula_buf_steal(&b);
+}
+
+static char *setup_text(const char *proto, unsigned port, int l3)
+{
+	return setup_text_be(proto, port, l3, NULL, 0);
 }
 
 /* needle appears, and after the previous one */
@@ -63,17 +73,57 @@ static void l3_adds_ipip_tunnel_rp_filter_and_protocol_4(void **state)
 	p = in_order(t, NULL, "ip addr add 10.0.1.100/32 dev lo\n");
 	p = in_order(t, p, "sysctl -w net.ipv4.conf.all.arp_ignore=1\n");
 	p = in_order(t, p, "modprobe ipip\n");
-	p = in_order(t, p, "ip link set tunl0 up\n");
-	p = in_order(t, p, "ip addr add 10.0.1.100/32 dev tunl0\n");
-	p = in_order(t, p, "sysctl -w net.ipv4.conf.tunl0.rp_filter=0\n");
+	p = in_order(t, p, "ip link add ipip0 type ipip local <backend-address> remote any\n");
+	p = in_order(t, p, "ip link set ipip0 up\n");
+	p = in_order(t, p, "ip addr add 10.0.1.100/32 dev ipip0\n");
+	p = in_order(t, p, "sysctl -w net.ipv4.conf.ipip0.rp_filter=0\n");
 	p = in_order(t, p, "/etc/sysctl.d/99-dsr.conf");
-	p = in_order(t, p, "net.ipv4.conf.tunl0.rp_filter = 0\n");
+	p = in_order(t, p, "net.ipv4.conf.ipip0.rp_filter = 0\n");
 	p = in_order(t, p, "When it does not work");
 	p = in_order(t, p, "ip addr show lo");
 	p = in_order(t, p, "lsmod | grep ipip");
 	p = in_order(t, p, "IP protocol 4");
 	p = in_order(t, p, "curl -v http://10.0.1.100/\n");
+	assert_null(strstr(t, "tunl0"));
 	free(t);
+}
+
+/* The guide's form once per backend, each with its own address as the tunnel's local. */
+static void l3_form_is_written_once_per_backend(void **state)
+{
+	char *t = setup_text_be("tcp", 80, 1, two, 2);
+	const char *p;
+
+	(void)state;
+	p = in_order(t, NULL, "backend be1 (10.0.2.11)");
+	p = in_order(t, p, "ip addr add 10.0.1.100/32 dev lo\n");
+	p = in_order(t, p, "ip link add ipip0 type ipip local 10.0.2.11 remote any\n");
+	p = in_order(t, p, "ip addr add 10.0.1.100/32 dev ipip0\n");
+	p = in_order(t, p, "backend be2 (10.0.2.12)");
+	p = in_order(t, p, "ip link add ipip0 type ipip local 10.0.2.12 remote any\n");
+	p = in_order(t, p, "When it does not work");
+	assert_null(strstr(t, "<backend-address>"));
+	free(t);
+}
+
+/* `| display json`: every backend carries its commands as a list of strings. */
+static void json_lists_commands_per_backend(void **state)
+{
+	struct tula_val *v = sh_dsr_backend_setup("web", "10.0.1.100", "tcp", 80, 1, two, 2);
+	const struct tula_val *bl = tula_val_get(v, "backends"), *cmds;
+
+	(void)state;
+	assert_int_equal(tula_val_count(bl), 2);
+	assert_string_equal(tula_val_get_str(tula_val_at(bl, 1), "name"), "be2");
+	cmds = tula_val_get(tula_val_at(bl, 1), "commands");
+	assert_int_equal(tula_val_type(cmds), TULA_VAL_LIST);
+	assert_string_equal(tula_val_as_str(tula_val_at(cmds, 0)),
+			    "ip addr add 10.0.1.100/32 dev lo");
+	assert_string_equal(tula_val_as_str(tula_val_at(cmds, 4)),
+			    "ip link add ipip0 type ipip local 10.0.2.12 remote any");
+	assert_int_equal(tula_val_count(cmds), 9);
+	assert_string_equal(tula_val_get_str(v, "mode"), "l3");
+	tula_val_free(v);
 }
 
 static void port_and_protocol_shape_the_client_check(void **state)
@@ -100,6 +150,8 @@ int main(void)
 		cmocka_unit_test(l2_gives_loopback_vip_arp_sysctls_and_checks),
 		cmocka_unit_test(l3_adds_ipip_tunnel_rp_filter_and_protocol_4),
 		cmocka_unit_test(port_and_protocol_shape_the_client_check),
+		cmocka_unit_test(l3_form_is_written_once_per_backend),
+		cmocka_unit_test(json_lists_commands_per_backend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,6 +164,12 @@ static int record(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		strncat(last, " NAME=", sizeof(last) - strlen(last) - 1);
 		strncat(last, sh_match_str(m, "NAME"), sizeof(last) - strlen(last) - 1);
 	}
+	if (sh_match_str(m, "FILE") != NULL) {
+		strncat(last, " FILE=", sizeof(last) - strlen(last) - 1);
+		strncat(last, sh_match_str(m, "FILE"), sizeof(last) - strlen(last) - 1);
+	}
+	if (sh_match_has(m, "terminal"))
+		strncat(last, " terminal", sizeof(last) - strlen(last) - 1);
 	sh_printf(ctx, "line one\nline two\nthird line\n");
 	return 0;
 }
@@ -298,7 +304,22 @@ static const struct sh_arg a_op[] = {
 static const struct sh_arg a_commit[] = {
 	{.name = "MIN", .type = SH_ARG_UINT, .min = 1, .max = 65535}, {NULL}};
 
+static const char *const h_load[] = {"Load configuration",
+				     "Merge into the candidate",
+				     "Read the text from the terminal",
+				     "A template (for the ambiguity)",
+				     "File name",
+				     NULL};
+static const struct sh_arg a_load[] = {{.name = "FILE", .display = "<filename>"}, {NULL}};
+
 static const struct sh_cmd cmds[] = {
+	{.syntax = "load merge (terminal | template | FILE)",
+	 .help = h_load,
+	 .args = a_load,
+	 .modes = SH_MODE_CONF,
+	 .level = SH_LEVEL_SUPER_USER,
+	 .fn = record,
+	 .arg = "load"},
 	{.syntax = "show services dsr backend-setup vip NAME",
 	 .help = h_show_dsr,
 	 .args = a_vip,
@@ -474,6 +495,33 @@ static void ambiguous_prefix_lists_candidates_with_help(void **state)
 				    "  system               System information\n");
 }
 
+/*
+ * Junos: a unique keyword prefix wins over a placeholder that would take the word as
+ * free text; quoting makes it free text; two keyword prefixes are an ambiguity naming
+ * both keywords and the placeholder.
+ */
+static void keyword_prefix_wins_over_free_text(void **state)
+{
+	(void)state;
+	assert_int_equal(run(&conf, "load merge term"), 0);
+	assert_string_equal(last, "load terminal");
+	assert_int_equal(run(&conf, "load merge \"term\""), 0);
+	assert_string_equal(last, "load FILE=term");
+	assert_int_equal(run(&conf, "load merge backup.conf"), 0);
+	assert_string_equal(last, "load FILE=backup.conf");
+	/* a path's keyword prefix too: `set services dsr vip web add` is address */
+	assert_int_equal(run(&conf, "set serv dsr vip web add 10.0.0.1"), 0);
+	assert_string_equal(last, "set services dsr vip web address 10.0.0.1");
+	assert_int_equal(run(&conf, "load merge te"), -EINVAL);
+	assert_non_null(strstr(result, "'te' is ambiguous."));
+	assert_non_null(strstr(result, "terminal"));
+	assert_non_null(strstr(result, "template"));
+	assert_non_null(strstr(result, "<filename>"));
+	/* ? shows both kinds where both could match */
+	assert_int_equal(complete(&conf, "load merge "), 0);
+	assert_string_equal(cands, "<filename> template terminal");
+}
+
 static void syntax_error_points_at_the_bad_word(void **state)
 {
 	(void)state;
@@ -589,11 +637,30 @@ static void pipes_filter_and_chain(void **state)
 	assert_string_equal(result, "Count: 1 lines\n");
 }
 
+/* Junos' | last N and | find RE (output from the first match on), chained. */
+static void pipes_last_and_find(void **state)
+{
+	(void)state;
+	assert_int_equal(run(&oper, "show system uptime | last 2"), 0);
+	assert_string_equal(result, "line two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | last 99"), 0);
+	assert_string_equal(result, "line one\nline two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | find tw"), 0);
+	assert_string_equal(result, "line two\nthird line\n");
+	assert_int_equal(run(&oper, "show system uptime | find nothing"), 0);
+	assert_string_equal(result, "");
+	assert_int_equal(run(&oper, "show system uptime | find one | last 1 | count"), 0);
+	assert_string_equal(result, "Count: 1 lines\n");
+	assert_int_equal(run(&oper, "show system uptime | last 0"), -EINVAL);
+	/* the same bounded matcher as match: no back-references */
+	assert_int_equal(run(&oper, "show system uptime | find \"(a*)\\1\""), -EINVAL);
+}
+
 static void pipes_complete_and_help(void **state)
 {
 	(void)state;
 	assert_int_equal(complete(&oper, "show version | "), 0);
-	assert_string_equal(cands, "compare count display except match no-more save");
+	assert_string_equal(cands, "compare count display except find last match no-more save");
 	assert_int_equal(complete(&oper, "show version | display "), 0);
 	assert_string_equal(cands, "json set");
 	assert_int_equal(complete(&oper, "show version | count "), 0);
@@ -641,7 +708,7 @@ static void bad_pipes_are_syntax_errors(void **state)
 	assert_string_equal(result, "show version | frob\n"
 				    "               ^\n"
 				    "syntax error, expecting one of: compare count display except "
-				    "match no-more save\n");
+				    "find last match no-more save\n");
 	/* the bounded matcher refuses what it cannot match in bounded time */
 	assert_int_equal(run(&oper, "show version | match \"(a)\\1\""), -EINVAL);
 	assert_non_null(strstr(result, "invalid regular expression: back-references"));
@@ -811,6 +878,7 @@ int main(void)
 		cmocka_unit_test(full_words_parse_and_bind_placeholders),
 		cmocka_unit_test(unique_prefixes_are_expanded),
 		cmocka_unit_test(ambiguous_prefix_lists_candidates_with_help),
+		cmocka_unit_test(keyword_prefix_wins_over_free_text),
 		cmocka_unit_test(syntax_error_points_at_the_bad_word),
 		cmocka_unit_test(incomplete_command_is_an_error_at_the_end),
 		cmocka_unit_test(quoted_words_are_one_token_and_never_keywords),
@@ -821,6 +889,7 @@ int main(void)
 		cmocka_unit_test(help_shows_enter_and_pipe_when_complete),
 		cmocka_unit_test(completion_after_a_bad_word_returns_the_error),
 		cmocka_unit_test(pipes_filter_and_chain),
+		cmocka_unit_test(pipes_last_and_find),
 		cmocka_unit_test(pipes_complete_and_help),
 		cmocka_unit_test(display_json_renders_structured_output),
 		cmocka_unit_test(display_set_and_compare_apply_to_configuration_only),

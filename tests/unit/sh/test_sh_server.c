@@ -229,7 +229,7 @@ static void errors_come_as_error_messages_and_a_failed_done(void **state)
 	assert_true(d.status < 0);
 	assert_string_equal(out, "");
 	assert_string_equal(err, "show verison\n     ^\nsyntax error, expecting one of: "
-				 "configuration log services system version\n");
+				 "cli configuration log services system version\n");
 	bye();
 }
 
@@ -251,6 +251,80 @@ static void configuration_mode_changes_prompt_and_banner(void **state)
 	d = exec("exit configuration-mode", out, err);
 	assert_string_equal(d.prompt + strlen(d.prompt) - 2, "> ");
 	assert_string_equal(d.banner, "");
+	bye();
+}
+
+/*
+ * Junos: deleting or deactivating what is not there, or activating what is active, is
+ * a warning: the command succeeds (a `tula cli -c` batch goes on) and changes nothing.
+ */
+static void absent_statements_are_warnings_not_errors(void **state)
+{
+	char out[8192], err[8192];
+	struct sh_done d;
+
+	(void)state;
+	hello();
+	d = exec("configure", out, err);
+	assert_int_equal(d.status, 0);
+	d = exec("delete services dsr vip nothere", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found\n");
+	d = exec("deactivate services dsr vip nothere", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found\n");
+	d = exec("set services dsr vip w1 address 10.0.0.1", out, err);
+	assert_int_equal(d.status, 0);
+	d = exec("activate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "warning: statement not found (it is not inactive)\n");
+	d = exec("deactivate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	d = exec("show services dsr", out, err);
+	assert_non_null(strstr(out, "inactive: vip w1 {"));
+	d = exec("activate services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	d = exec("show services dsr", out, err);
+	assert_null(strstr(out, "inactive:"));
+	d = exec("delete services dsr vip w1", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	/* a path the schema does not know stays an error */
+	d = exec("delete system bogus", out, err);
+	assert_true(d.status < 0);
+	d = exec("exit configuration-mode", out, err);
+	bye();
+}
+
+/* copy services dsr vip A to vip B: B holds all of A (backends included), A stays. */
+static void copy_clones_a_list_entry(void **state)
+{
+	char out[8192], err[8192];
+	struct sh_done d;
+
+	(void)state;
+	hello();
+	d = exec("configure", out, err);
+	d = exec("set services dsr vip c1 address 10.0.0.7", out, err);
+	d = exec("set services dsr vip c1 backend b1 address 10.0.0.21", out, err);
+	assert_int_equal(d.status, 0);
+	d = exec("copy services dsr vip c1 to vip c2", out, err);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(err, "");
+	d = exec("show services dsr vip c2 | display set", out, err);
+	assert_non_null(strstr(out, "set services dsr vip c2 address 10.0.0.7"));
+	assert_non_null(strstr(out, "set services dsr vip c2 backend b1 address 10.0.0.21"));
+	d = exec("show services dsr vip c1 | display set", out, err);
+	assert_non_null(strstr(out, "set services dsr vip c1 backend b1 address 10.0.0.21"));
+	d = exec("copy services dsr vip c1 to vip c2", out, err);
+	assert_true(d.status < 0);
+	assert_string_equal(err, "error: vip c2 already exists\n");
+	d = exec("copy services dsr vip nope to vip c3", out, err);
+	assert_true(d.status < 0);
+	d = exec("delete services dsr", out, err);
+	d = exec("exit configuration-mode", out, err);
 	bye();
 }
 
@@ -594,6 +668,8 @@ int main(void)
 		cmocka_unit_test(configuration_mode_changes_prompt_and_banner),
 		cmocka_unit_test(completion_and_help_return_candidates),
 		cmocka_unit_test(exit_returns_to_the_level_before_the_last_edit),
+		cmocka_unit_test(absent_statements_are_warnings_not_errors),
+		cmocka_unit_test(copy_clones_a_list_entry),
 		cmocka_unit_test(exit_with_changes_asks_and_honours_the_answer),
 		cmocka_unit_test(load_terminal_asks_for_text_and_loads_it),
 		cmocka_unit_test(exit_in_operational_mode_ends_the_session),
