@@ -27,12 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct fw_bird *the_b;	      /* set by fw_bgp_cmds_register; control thread */
-static struct tula_loop *the_loop;    /* for the drain's wait */
+static struct fw_bird *the_b;	   /* set by fw_bgp_cmds_register; control thread */
+static struct tula_loop *the_loop; /* for the drain's wait */
 
-#define DRAIN_IDLE_MS	 2000  /* no VIP packet for this long: drained */
-#define DRAIN_POLL_MS	 250
-#define DRAIN_TIMEOUT_S	 60
+#define DRAIN_IDLE_MS	2000 /* no VIP packet for this long: drained */
+#define DRAIN_POLL_MS	250
+#define DRAIN_TIMEOUT_S 60
 
 static struct tula_val *ip_val(uint32_t a)
 {
@@ -67,8 +67,8 @@ static int proto_row(const char *text, struct tula_val *m)
 	char name[80], proto[32], table[32], state[16], since[32];
 	int used = 0;
 
-	if (sscanf(text, "%79s %31s %31s %15s %31s %n", name, proto, table, state, since,
-		   &used) < 5)
+	if (sscanf(text, "%79s %31s %31s %15s %31s %n", name, proto, table, state, since, &used) <
+	    5)
 		return -EINVAL;
 	tula_val_map_set(m, "protocol", tula_val_str(name));
 	tula_val_map_set(m, "state", tula_val_str(state));
@@ -350,11 +350,10 @@ static void one_adv(void *arg, const struct fw_bird_vip *v)
 	if (!sent)
 		tula_val_map_set(
 			m, "reason",
-			tula_val_str(v->why[0] ? v->why
-				     : v->announced
-					     ? "announced to BIRD, not sent on this session "
-					       "(session not established)"
-					     : "withdrawn"));
+			tula_val_str(v->why[0]	    ? v->why
+				     : v->announced ? "announced to BIRD, not sent on this session "
+						      "(session not established)"
+						    : "withdrawn"));
 	tula_val_list_add(w->list, m);
 }
 
@@ -363,7 +362,8 @@ static void render_adv(const struct tula_val *v, struct tula_buf *out)
 	const struct tula_val *l = tula_val_get(v, "routes");
 
 	tula_buf_printf(out, "Routes advertised to %s:\n", tula_val_get_str(v, "neighbor"));
-	tula_buf_printf(out, "  %-18s %-16s %-10s %s\n", "Prefix", "VIP", "Sent", "MED / communities / why not");
+	tula_buf_printf(out, "  %-18s %-16s %-10s %s\n", "Prefix", "VIP", "Sent",
+			"MED / communities / why not");
 	for (size_t i = 0; i < tula_val_count(l); i++) {
 		const struct tula_val *r = tula_val_at(l, i);
 		int sent = tula_val_as_bool(tula_val_get(r, "advertised"));
@@ -546,12 +546,9 @@ static const char *const h_summary[] = {"Show information", "Border Gateway Prot
 static const char *const h_neighbor[] = {"Show information", "Border Gateway Protocol",
 					 "One neighbour in detail (all when none is given)",
 					 "Neighbour address", NULL};
-static const char *const h_adv[] = {"Show information",
-				    "Routing table",
-				    "Routes sent to a neighbour",
-				    "Border Gateway Protocol",
-				    "Neighbour address",
-				    NULL};
+static const char *const h_adv[] = {"Show information",		  "Routing table",
+				    "Routes sent to a neighbour", "Border Gateway Protocol",
+				    "Neighbour address",	  NULL};
 static const char *const h_drain[] = {
 	"Make a system-level request",
 	"System",

@@ -41,10 +41,10 @@
 #include "firmware/fw_counters.h"
 #include "firmware/fw_state.h"
 
-#define TICK_MS		 100   /* announce state checked this often */
-#define RESTART_MS	 1000  /* a BIRD that died is started again after this */
-#define CHECK_MS	 5000  /* longest `bird -p` run at commit */
-#define STOP_MS		 3000  /* longest wait for BIRD to close its sessions */
+#define TICK_MS		 100  /* announce state checked this often */
+#define RESTART_MS	 1000 /* a BIRD that died is started again after this */
+#define CHECK_MS	 5000 /* longest `bird -p` run at commit */
+#define STOP_MS		 3000 /* longest wait for BIRD to close its sessions */
 #define REPLY_MAX	 (4u << 20)
 #define MAX_RENDER_LINES 4096
 #define NAME_MAX_LEN	 64
@@ -178,13 +178,14 @@ static uint32_t connected_self(const struct db_node *cfg, uint32_t addr, uint32_
 	const struct db_node *ifs = db_node_first(cfg, "interfaces");
 
 	for (const struct db_node *i = ifs; i != NULL; i = db_node_next(i))
-		for (const struct db_node *a = db_node_first(i, "address"); a; a = db_node_next(a)) {
+		for (const struct db_node *a = db_node_first(i, "address"); a;
+		     a = db_node_next(a)) {
 			struct in_addr ia;
 			uint8_t plen;
 			uint32_t mask;
 
-			if (db_parse_prefix(db_node_key(a) ? db_node_key(a) : db_node_value(a),
-					    &ia, &plen) < 0)
+			if (db_parse_prefix(db_node_key(a) ? db_node_key(a) : db_node_value(a), &ia,
+					    &plen) < 0)
 				continue;
 			if (first != NULL && *first == 0)
 				*first = ia.s_addr;
@@ -318,7 +319,8 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 		if (pw != NULL && (strpbrk(pw, "\"\\\n") != NULL || strlen(pw) > 80 || !*pw))
 			return bad(why_path, why, path,
 				   "password: 1..80 characters without quote or backslash");
-		for (const struct db_node *n = db_node_first(g, "neighbor"); n; n = db_node_next(n)) {
+		for (const struct db_node *n = db_node_first(g, "neighbor"); n;
+		     n = db_node_next(n)) {
 			struct in_addr na;
 			char npath[FW_BIRD_PATH_MAX + 32];
 
@@ -352,7 +354,8 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 				emit(&r, path, "\tbfd on;");
 			if (pw != NULL)
 				emit(&r, path, "\tpassword \"%s\";", pw);
-			emit(&r, NULL, "\tipv4 { import none; export filter tula_export; next hop self; };");
+			emit(&r, NULL,
+			     "\tipv4 { import none; export filter tula_export; next hop self; };");
 			emit(&r, npath, "}");
 		}
 	}
@@ -405,9 +408,8 @@ int fw_bird_parse(const char *buf, size_t len, struct fw_bird_reply *r)
 				return rc;
 			continue;
 		}
-		if (ll < 5 || l[0] < '0' || l[0] > '9' || l[1] < '0' || l[1] > '9' ||
-		    l[2] < '0' || l[2] > '9' || l[3] < '0' || l[3] > '9' ||
-		    (l[4] != '-' && l[4] != ' '))
+		if (ll < 5 || l[0] < '0' || l[0] > '9' || l[1] < '0' || l[1] > '9' || l[2] < '0' ||
+		    l[2] > '9' || l[3] < '0' || l[3] > '9' || (l[4] != '-' && l[4] != ' '))
 			return -EPROTO;
 		code = (l[0] - '0') * 1000 + (l[1] - '0') * 100 + (l[2] - '0') * 10 + (l[3] - '0');
 		rc = add_rline(r, code, l + 5, ll - 5);
@@ -768,7 +770,8 @@ static void bird_start(struct fw_bird *b)
 	}
 	b->pid = pid;
 	b->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (b->pidfd < 0 || tula_loop_add_fd(b->loop, b->pidfd, TULA_EV_READ, on_bird_exit, b) < 0) {
+	if (b->pidfd < 0 ||
+	    tula_loop_add_fd(b->loop, b->pidfd, TULA_EV_READ, on_bird_exit, b) < 0) {
 		TLOG_ERR("bgp: cannot watch BIRD (pid %d): %s", (int)pid, strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -905,7 +908,8 @@ static void load_model(struct fw_bird *b, const struct db_node *cfg)
 		db_get_port(v, "port", &e->port);
 		e->no_announce = db_get_flag(v, "no-announce") || bgp == NULL;
 		e->has_med = db_get_uint(v, "med", &e->med) == 0;
-		for (const struct db_node *c = db_node_first(v, "community"); c; c = db_node_next(c))
+		for (const struct db_node *c = db_node_first(v, "community"); c;
+		     c = db_node_next(c))
 			snprintf(e->comms + strlen(e->comms), sizeof(e->comms) - strlen(e->comms),
 				 "%s%s", e->comms[0] ? " " : "", db_node_key(c));
 		/* A VIP keeps its state across commits; a new one starts withdrawn. */
@@ -919,7 +923,8 @@ static void load_model(struct fw_bird *b, const struct db_node *cfg)
 		uint32_t pas = 0;
 
 		db_get_uint(g, "peer-as", &pas);
-		for (const struct db_node *n = db_node_first(g, "neighbor"); n; n = db_node_next(n)) {
+		for (const struct db_node *n = db_node_first(g, "neighbor"); n;
+		     n = db_node_next(n)) {
 			struct peer_ent *e = &peers[np++];
 			struct in_addr a = {0};
 
@@ -1034,7 +1039,8 @@ static int hook_prepare(struct db_commit *c, void *arg)
 		}
 		msg[strcspn(msg, "\n")] = '\0';
 		rc = db_commit_error(c,
-				     line >= 1 && line <= MAX_RENDER_LINES && lines[line - 1].path[0]
+				     line >= 1 && line <= MAX_RENDER_LINES &&
+						     lines[line - 1].path[0]
 					     ? lines[line - 1].path
 					     : "protocols bgp",
 				     "BIRD refuses it: %s", what);
@@ -1140,8 +1146,8 @@ size_t fw_bird_peers(const struct fw_bird *b, void (*fn)(void *arg, const struct
 {
 	for (size_t i = 0; fn != NULL && i < b->npeers; i++) {
 		const struct peer_ent *e = &b->peers[i];
-		struct fw_bird_peer p = {e->addr, e->proto, e->group, e->peer_as, b->local_as,
-					 e->bfd};
+		struct fw_bird_peer p = {e->addr,    e->proto,	  e->group,
+					 e->peer_as, b->local_as, e->bfd};
 
 		fn(arg, &p);
 	}

@@ -47,8 +47,8 @@ struct fw_health;
 struct tula_buf;
 struct tula_loop;
 
-#define FW_BIRD_IO_MS 2000 /* longest wait for BIRD's answer to one command */
-#define FW_BIRD_NAME_MAX 72 /* BIRD protocol names Tula makes (with the NUL) */
+#define FW_BIRD_IO_MS	 2000 /* longest wait for BIRD's answer to one command */
+#define FW_BIRD_NAME_MAX 72   /* BIRD protocol names Tula makes (with the NUL) */
 
 struct fw_bird_conf {
 	struct tula_loop *loop;
@@ -108,7 +108,7 @@ struct fw_bird_reply {
 	struct fw_bird_rline {
 		int code;
 		char *text;
-	} *v;
+	} * v;
 	int last_code; /* the final line's: 0xxx done, 8xxx/9xxx error */
 };
 void fw_bird_reply_free(struct fw_bird_reply *r);
@@ -139,7 +139,7 @@ unsigned fw_bird_restarts(const struct fw_bird *b);
 /* One VIP as the announcer sees it. */
 struct fw_bird_vip {
 	const char *name;
-	uint32_t addr; /* network order */
+	uint32_t addr;	   /* network order */
 	const char *proto; /* BIRD static protocol name */
 	int announced;	   /* enabled in BIRD now */
 	const char *why;   /* why not ("" when announced) */
