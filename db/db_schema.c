@@ -360,7 +360,29 @@ static struct db_snode s_grp_bfd = {
 	.name = "bfd",
 	.kind = DB_SNODE_LEAF,
 	.type = DB_TYPE_FLAG,
-	.help = "BFD on every neighbour of the group (100 ms x 3: a dead box is seen in 0.3 s)",
+	.help = "BFD on every neighbour of the group (a dead box is seen in interval x multiplier)",
+};
+static struct db_snode s_grp_bfd_interval = {
+	.name = "bfd-interval",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 10,
+	.max = 10000,
+	.dflt = "100",
+	.help = "BFD transmit and receive interval, milliseconds",
+	.value_name = "ms",
+	.value_help = "10..10000",
+};
+static struct db_snode s_grp_bfd_multiplier = {
+	.name = "bfd-multiplier",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 2,
+	.max = 255,
+	.dflt = "3",
+	.help = "BFD packets missed before the neighbour is declared down",
+	.value_name = "count",
+	.value_help = "2..255",
 };
 static struct db_snode s_grp_password = {
 	.name = "password",
@@ -379,8 +401,9 @@ static struct db_snode s_grp_neighbor = {
 	.value_help = "IPv4 address",
 	.completion = DB_COMPLETE_ENTRIES,
 };
-static struct db_snode *const grp_kids[] = {&s_grp_peer_as, &s_grp_hold_time, &s_grp_bfd,
-					    &s_grp_password, &s_grp_neighbor};
+static struct db_snode *const grp_kids[] = {
+	&s_grp_peer_as,	       &s_grp_hold_time, &s_grp_bfd,	 &s_grp_bfd_interval,
+	&s_grp_bfd_multiplier, &s_grp_password,	 &s_grp_neighbor};
 static struct db_snode s_bgp_group = {
 	.name = "group",
 	.kind = DB_SNODE_LIST,

@@ -95,6 +95,8 @@ struct fw_bird {
 	unsigned restarts;
 	int stopping, draining;
 	int staged; /* prepare wrote new_path */
+	int pump_until_exit;
+	uint64_t pump_deadline;
 	struct tula_timer *tick, *restart;
 };
 
@@ -293,15 +295,14 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 		emit(&r, "protocols bgp router-id", "router id %s;", ip_str(rid.s_addr, ip));
 	emit(&r, NULL, "protocol device { scan time 10; }");
 
+	/* BFD per group: one interface block per group would clash (all TAPs are tula-*),
+	 * so the sessions of each neighbour carry their group's timers (BIRD's per-session
+	 * `bfd { ... }` options in the BGP protocol). */
 	for (const struct db_node *g = db_node_first(bgp, "group"); g; g = db_node_next(g))
 		any_bfd |= db_get_flag(g, "bfd");
 	if (any_bfd) {
-		/* 100 ms x 3: a dead box is noticed within a third of a second (the sessions
-		 * run over the TAPs, whose names all start with tula-). */
 		emit(&r, NULL, "protocol bfd tula_bfd {");
-		emit(&r, NULL, "\tinterface \"tula-*\" {");
-		emit(&r, NULL, "\t\tmin rx interval 100 ms; min tx interval 100 ms; multiplier 3;");
-		emit(&r, NULL, "\t};");
+		emit(&r, NULL, "\tinterface \"tula-*\" { };");
 		emit(&r, NULL, "}");
 	}
 
@@ -350,8 +351,17 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 			emit(&r, NULL, "\terror wait time 1, 10;");
 			/* A dead box must lose its routes at once, not keep them as stale. */
 			emit(&r, NULL, "\tgraceful restart off;");
-			if (db_get_flag(g, "bfd"))
-				emit(&r, path, "\tbfd on;");
+			if (db_get_flag(g, "bfd")) {
+				uint32_t iv = 100, mult = 3;
+
+				db_get_uint(g, "bfd-interval", &iv);
+				db_get_uint(g, "bfd-multiplier", &mult);
+				/* a dead box is noticed after iv x mult */
+				emit(&r, path,
+				     "\tbfd { min rx interval %u ms; min tx interval %u ms; "
+				     "multiplier %u; };",
+				     iv, iv, mult);
+			}
 			if (pw != NULL)
 				emit(&r, path, "\tpassword \"%s\";", pw);
 			emit(&r, NULL,
@@ -664,7 +674,9 @@ static void on_bird_stderr(struct tula_loop *loop, int fd, uint32_t events, void
 
 static void reap(struct fw_bird *b, int status)
 {
-	if (WIFEXITED(status))
+	if (b->stopping || !b->configured)
+		TLOG_NOTICE("bgp: BIRD (pid %d) stopped", (int)b->pid);
+	else if (WIFEXITED(status))
 		TLOG_ERR("bgp: BIRD (pid %d) exited with status %d", (int)b->pid,
 			 WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
@@ -700,6 +712,12 @@ static void on_restart(struct tula_loop *loop, struct tula_timer *t, void *arg)
 
 	(void)loop;
 	(void)t;
+	if (b->pid != 0 && !b->configured) {
+		TLOG_WARNING("bgp: BIRD (pid %d) did not stop in %d ms: killing it", (int)b->pid,
+			     STOP_MS);
+		kill(b->pid, SIGKILL);
+		return; /* on_bird_exit reaps it */
+	}
 	if (b->pid == 0 && b->configured && !b->stopping) {
 		b->restarts++;
 		bird_start(b);
@@ -797,47 +815,67 @@ retry:
 	tula_timer_arm(b->restart, RESTART_MS, 0);
 }
 
-/* Withdraw everything, ask BIRD to close its sessions (Cease: the peers withdraw at
- * once), wait a little for it, then make sure it is gone. */
-static void bird_stop(struct fw_bird *b)
+static void on_pump(struct tula_loop *loop, struct tula_timer *t, void *arg)
 {
-	uint64_t deadline;
-	int status;
+	struct fw_bird *b = arg;
 
+	(void)t;
+	if (b->pump_until_exit && b->pid != 0 && tula_now_ms() < b->pump_deadline)
+		return;
+	tula_loop_stop(loop);
+}
+
+/*
+ * Shutdown only (the event loop has returned): run it again for up to ms, so that what
+ * BIRD sends — withdrawals, its Cease, the FIN — leaves through the TAP, which the loop
+ * serves. With until_exit, stop as soon as BIRD has exited (on_bird_exit reaps it).
+ */
+static void pump(struct fw_bird *b, uint64_t ms, int until_exit)
+{
+	struct tula_timer *t = tula_timer_new(b->loop, on_pump, b);
+
+	if (t == NULL)
+		return;
+	b->pump_until_exit = until_exit;
+	b->pump_deadline = tula_now_ms() + ms;
+	tula_timer_arm(t, until_exit ? 10 : ms, until_exit ? 10 : 0);
+	tula_loop_run(b->loop);
+	tula_timer_free(t);
+}
+
+/*
+ * Ask BIRD to close its sessions (a Cease: the peers withdraw at once) and exit. At
+ * shutdown (pumping) the VIPs' withdrawals go out first and this waits for BIRD;
+ * otherwise (protocols bgp removed) on_bird_exit reaps it later and on_restart kills it
+ * if it takes longer than STOP_MS.
+ */
+static void bird_stop(struct fw_bird *b, int pumping)
+{
 	if (b->restart != NULL)
 		tula_timer_disarm(b->restart);
 	if (b->pid == 0)
 		return;
-	if (b->ready)
-		bird_do(b, "down");
-	else
+	if (pumping && b->ready)
+		pump(b, 300, 0);
+	if (!b->ready || bird_do(b, "down") < 0)
 		kill(b->pid, SIGTERM);
-	deadline = tula_now_ms() + STOP_MS;
-	while (waitpid(b->pid, &status, WNOHANG) == 0) {
-		if (tula_now_ms() >= deadline) {
-			TLOG_WARNING("bgp: BIRD (pid %d) did not stop in %d ms: killing it",
-				     (int)b->pid, STOP_MS);
-			kill(b->pid, SIGKILL);
-			waitpid(b->pid, &status, 0);
-			break;
-		}
-		usleep(10000);
+	if (!pumping) {
+		tula_timer_arm(b->restart, STOP_MS, 0);
+		return;
 	}
-	TLOG_NOTICE("bgp: BIRD (pid %d) stopped", (int)b->pid);
-	tula_loop_del_fd(b->loop, b->pidfd);
-	close(b->pidfd);
-	b->pidfd = -1;
-	b->pid = 0;
-	b->ready = 0;
-	if (b->errfd >= 0) {
-		on_bird_stderr(b->loop, b->errfd, 0, b); /* its last words */
-		if (b->errfd >= 0) {
-			tula_loop_del_fd(b->loop, b->errfd);
-			close(b->errfd);
-			b->errfd = -1;
-		}
+	pump(b, STOP_MS, 1);
+	if (b->pid == 0) {
+		pump(b, 200, 0);
+		return;
 	}
-	unlink(b->sock_path);
+	TLOG_WARNING("bgp: BIRD (pid %d) did not stop in %d ms: killing it", (int)b->pid, STOP_MS);
+	kill(b->pid, SIGKILL);
+	{
+		int status;
+
+		waitpid(b->pid, &status, 0);
+		reap(b, status);
+	}
 }
 
 static void on_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
@@ -1073,7 +1111,8 @@ static void hook_apply(struct db_commit *c, void *arg)
 	if (!b->configured) {
 		if (b->pid != 0) {
 			TLOG_NOTICE("bgp: protocols bgp removed: stopping BIRD");
-			bird_stop(b);
+			sync_vips(b, 0);
+			bird_stop(b, 0);
 		}
 		return;
 	}
@@ -1260,7 +1299,7 @@ void fw_bird_free(struct fw_bird *b)
 		return;
 	b->stopping = 1;
 	sync_vips(b, 0); /* withdraw (logged) while the workers still forward */
-	bird_stop(b);
+	bird_stop(b, 1);
 	if (b->db != NULL)
 		db_commit_hook_unregister(b->db, &hook, b);
 	tula_timer_free(b->tick);

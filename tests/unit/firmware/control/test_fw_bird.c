@@ -87,7 +87,9 @@ static void test_render_has_one_static_per_announced_vip_and_one_bgp_per_neighbo
 	assert_non_null(strstr(out.data, "neighbor 10.0.1.1 as 65000;"));
 	assert_non_null(strstr(out.data, "local as 65001;"));
 	assert_non_null(strstr(out.data, "hold time 9; keepalive time 3;"));
-	assert_non_null(strstr(out.data, "bfd on;"));
+	assert_non_null(
+		strstr(out.data,
+		       "bfd { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };"));
 	assert_non_null(strstr(out.data, "graceful restart off;"));
 	assert_non_null(strstr(out.data, "protocol bfd tula_bfd"));
 	assert_non_null(strstr(out.data, "interface \"tula-*\""));
