@@ -188,8 +188,8 @@ int main(int argc, char **argv)
 		{"check", no_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
-	char *eal[] = {argv[0], "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-		       "--log-level", "1", NULL};
+	char *eal[] = {argv[0],	   "-l",	  "0",		 "--no-huge", "-m", "64",
+		       "--no-pci", "--no-shconf", "--log-level", "1",	      NULL};
 	struct sim s = {.nboxes = 64, .nbe = 10000, .nflows = 10000000, .m = 65537};
 	struct result res[8];
 	uint32_t *box_before;
@@ -276,13 +276,13 @@ int main(int argc, char **argv)
 	victim = (uint16_t)(s.nbe / 3);
 	added = (uint16_t)s.nbe;
 
-#define RECORD_BOXES()                                                                 \
-	do {                                                                           \
-		struct fw_flow_key k_;                                                 \
-		for (uint32_t i = 0; i < s.nflows; i++) {                              \
-			flow_key(i, &k_);                                              \
-			box_before[i] = ecmp(&s, &k_);                                 \
-		}                                                                      \
+#define RECORD_BOXES()                                    \
+	do {                                              \
+		struct fw_flow_key k_;                    \
+		for (uint32_t i = 0; i < s.nflows; i++) { \
+			flow_key(i, &k_);                 \
+			box_before[i] = ecmp(&s, &k_);    \
+		}                                         \
 	} while (0)
 
 	/* 1. a box dies */
