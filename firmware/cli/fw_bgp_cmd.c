@@ -420,13 +420,14 @@ static int show_adv(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	if (sent == NULL)
 		return -ENOMEM;
 	rc = fw_bird_pid(the_b) ? exported(f.proto, sent, 65536) : -ENOTCONN;
-	if (rc == -ENOTCONN) {
-		strcpy(sent, " ");
-		rc = 0;
-	}
 	if (rc < 0) {
-		free(sent);
-		return bird_down_err(ctx, rc);
+		/* Tula's side of the story still holds: what it wants announced and why not */
+		if (rc == -ENOTCONN)
+			sh_warn(ctx, "warning: BIRD is not running: nothing is sent to %s", addr);
+		else
+			sh_warn(ctx, "warning: BIRD did not say what it sends to %s (%s)", addr,
+				strerror(-rc));
+		strcpy(sent, " ");
 	}
 	w.sent = sent;
 	w.list = tula_val_list();
