@@ -45,7 +45,7 @@
 #include "firmware/datapath/fw_flow.h"
 
 #define VIP_ADDR 0x0a000164u /* 10.0.1.100 */
-#define NEVER	 (UINT64_MAX / 4)
+#define NEVER	 0x7fffffffu /* expiry tick far ahead of the tick (1) used */
 
 struct sim {
 	uint32_t nboxes, nbe, nflows, m;
@@ -99,15 +99,17 @@ static uint16_t pick(struct sim *s, uint32_t box, const struct fw_flow_key *k,
 		     const uint16_t *table)
 {
 	uint32_t h = fw_flow_hash(k);
-	struct fw_flow_entry *e = fw_flow_lookup(s->ft[box], k, h);
+	uint64_t id = fw_flow_id(0, k->src, k->sport); /* one VIP: slot 0 */
+	struct fw_flow_entry *e = fw_flow_lookup(s->ft[box], id, h);
 	int ev = 0;
 
 	if (e != NULL && s->be_alive[e->be])
 		return e->be;
 	if (e == NULL) {
-		e = fw_flow_insert(s->ft[box], k, h, 1, NEVER, &ev);
+		e = fw_flow_insert(s->ft[box], id, h, 1, &ev);
 		s->evicted += (uint64_t)ev;
 	}
+	e->expire = NEVER; /* nothing expires during the simulation */
 	e->be = table[h % s->m];
 	return e->be;
 }
@@ -127,7 +129,7 @@ static void establish(struct sim *s)
 
 	for (uint32_t b = 0; b < s->nboxes; b++) {
 		fw_flow_free(s->ft[b]);
-		s->ft[b] = fw_flow_create(4 * (s->nflows / s->nboxes + 1024), 0);
+		s->ft[b] = fw_flow_create(8 * (s->nflows / s->nboxes + 1024), 0);
 		if (s->ft[b] == NULL) {
 			fprintf(stderr, "fleet_sim: no memory for the flow tables\n");
 			exit(2);
