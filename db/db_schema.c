@@ -704,10 +704,10 @@ static struct db_snode s_vip_community = {
 	.completion = DB_COMPLETE_ENTRIES,
 };
 static struct db_snode *const vip_kids[] = {
-	&s_vip_description,  &s_vip_address,   &s_vip_protocol,	    &s_vip_port,
-	&s_vip_mode,	     &s_vip_interface, &s_vip_flow_timeout,  &s_vip_fin_timeout,
-	&s_vip_udp_timeout,  &s_vip_hash,      &s_vip_tunnel_source, &s_vip_no_announce,
-	&s_vip_med,	     &s_vip_community, &s_backend,	    &s_health,
+	&s_vip_description, &s_vip_address,   &s_vip_protocol,	    &s_vip_port,
+	&s_vip_mode,	    &s_vip_interface, &s_vip_flow_timeout,  &s_vip_fin_timeout,
+	&s_vip_udp_timeout, &s_vip_hash,      &s_vip_tunnel_source, &s_vip_no_announce,
+	&s_vip_med,	    &s_vip_community, &s_backend,	    &s_health,
 };
 static struct db_snode s_vip = {
 	.name = "vip",
