@@ -56,9 +56,11 @@ static const struct {
 	{"dpdk: ", "dpdk"},	   {"db: ", "db"},	  {"cli: ", "cli"},
 	{"shell: ", "cli"},	   {"console: ", "cli"},  {"health: ", "health"},
 	{"commit script ", "lua"}, {"op script ", "lua"}, {"lua: ", "lua"},
+	{"bgp: ", "bgp"},	   {"bird: ", "bgp"}, /* fw_bird, and what its BIRD says */
 };
 
-const char *const tula_log_module_names[] = {"cli", "db", "dpdk", "health", "lua", "system", NULL};
+const char *const tula_log_module_names[] = {"bgp",    "cli", "db",	"dpdk",
+					     "health", "lua", "system", NULL};
 
 const char *tula_log_level_name(enum tula_log_level level)
 {

@@ -321,6 +321,124 @@ static struct db_snode s_routing_options = {
 	.help = "Routing",
 };
 
+/* --- protocols bgp ----------------------------------------------------------------- */
+/* Rendered into BIRD 2's configuration (firmware/control/fw_bird.c), which checks what
+ * the schema cannot (its own parser runs at commit check). */
+
+static struct db_snode s_bgp_local_as = {
+	.name = "local-as",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 4294967295u,
+	.flags = DB_SF_MANDATORY,
+	.help = "This box's autonomous system number",
+	.value_name = "as",
+	.value_help = "1..4294967295",
+};
+static struct db_snode s_bgp_router_id = {
+	.name = "router-id",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_IPV4,
+	.help = "BGP identifier (default: the first self address)",
+	.value_name = "address",
+	.value_help = "IPv4 address",
+};
+static struct db_snode s_grp_peer_as = {
+	.name = "peer-as",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 1,
+	.max = 4294967295u,
+	.flags = DB_SF_MANDATORY,
+	.help = "The neighbours' autonomous system number",
+	.value_name = "as",
+	.value_help = "1..4294967295",
+};
+static struct db_snode s_grp_hold_time = {
+	.name = "hold-time",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 3,
+	.max = 65535,
+	.dflt = "90",
+	.help = "Seconds without a message before a session is declared down (keepalive: a third)",
+	.value_name = "seconds",
+	.value_help = "3..65535",
+};
+static struct db_snode s_grp_bfd = {
+	.name = "bfd",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_FLAG,
+	.help = "BFD on every neighbour of the group (a dead box is seen in interval x multiplier)",
+};
+static struct db_snode s_grp_bfd_interval = {
+	.name = "bfd-interval",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 10,
+	.max = 10000,
+	.dflt = "100",
+	.help = "BFD transmit and receive interval, milliseconds",
+	.value_name = "ms",
+	.value_help = "10..10000",
+};
+static struct db_snode s_grp_bfd_multiplier = {
+	.name = "bfd-multiplier",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 2,
+	.max = 255,
+	.dflt = "3",
+	.help = "BFD packets missed before the neighbour is declared down",
+	.value_name = "count",
+	.value_help = "2..255",
+};
+static struct db_snode s_grp_password = {
+	.name = "password",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_STRING,
+	.help = "TCP MD5 signature key (RFC 2385) shared with the neighbours",
+	.value_name = "key",
+	.value_help = "1..80 characters, no quote or backslash",
+};
+static struct db_snode s_grp_neighbor = {
+	.name = "neighbor",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_IPV4,
+	.help = "A BGP peer on a connected subnet of a data port",
+	.value_name = "address",
+	.value_help = "IPv4 address",
+	.completion = DB_COMPLETE_ENTRIES,
+};
+static struct db_snode *const grp_kids[] = {
+	&s_grp_peer_as,	       &s_grp_hold_time, &s_grp_bfd,	 &s_grp_bfd_interval,
+	&s_grp_bfd_multiplier, &s_grp_password,	 &s_grp_neighbor};
+static struct db_snode s_bgp_group = {
+	.name = "group",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_NAME,
+	KIDS(grp_kids),
+	.help = "Neighbours sharing their settings",
+	.value_name = "name",
+	.value_help = "group name",
+	.completion = DB_COMPLETE_ENTRIES,
+};
+static struct db_snode *const bgp_kids[] = {&s_bgp_local_as, &s_bgp_router_id, &s_bgp_group};
+static struct db_snode s_bgp = {
+	.name = "bgp",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(bgp_kids),
+	.help = "Announce the VIPs over BGP (BIRD 2, driven by Tula)",
+};
+static struct db_snode *const protocols_kids[] = {&s_bgp};
+static struct db_snode s_protocols = {
+	.name = "protocols",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(protocols_kids),
+	.help = "Routing protocols",
+};
+
 /* --- services dsr ----------------------------------------------------------------- */
 
 static const struct db_enum protocols[] = {
@@ -570,11 +688,36 @@ static struct db_snode s_vip_tunnel_source = {
 	.value_name = "address",
 	.value_help = "IPv4 address or network, e.g. 172.16.0.0/16",
 };
+static struct db_snode s_vip_no_announce = {
+	.name = "no-announce",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_FLAG,
+	.help = "Keep this VIP out of BGP",
+};
+static struct db_snode s_vip_med = {
+	.name = "med",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_UINT,
+	.min = 0,
+	.max = 4294967295u,
+	.help = "BGP multi-exit discriminator sent with the VIP's route",
+	.value_name = "metric",
+	.value_help = "0..4294967295",
+};
+static struct db_snode s_vip_community = {
+	.name = "community",
+	.kind = DB_SNODE_LIST,
+	.type = DB_TYPE_STRING,
+	.help = "BGP community sent with the VIP's route",
+	.value_name = "community",
+	.value_help = "AS:VALUE, each 0..65535, e.g. 65000:100",
+	.completion = DB_COMPLETE_ENTRIES,
+};
 static struct db_snode *const vip_kids[] = {
 	&s_vip_description, &s_vip_address,   &s_vip_protocol,	    &s_vip_port,
 	&s_vip_mode,	    &s_vip_interface, &s_vip_flow_timeout,  &s_vip_fin_timeout,
-	&s_vip_udp_timeout, &s_vip_hash,      &s_vip_tunnel_source, &s_backend,
-	&s_health,
+	&s_vip_udp_timeout, &s_vip_hash,      &s_vip_tunnel_source, &s_vip_no_announce,
+	&s_vip_med,	    &s_vip_community, &s_backend,	    &s_health,
 };
 static struct db_snode s_vip = {
 	.name = "vip",
@@ -605,7 +748,7 @@ static struct db_snode s_services = {
 /* --- root ---------------------------------------------------------------------------- */
 
 static struct db_snode *const root_kids[] = {&s_system, &s_interfaces, &s_routing_options,
-					     &s_services};
+					     &s_protocols, &s_services};
 static struct db_snode s_root = {
 	.name = "",
 	.kind = DB_SNODE_CONTAINER,

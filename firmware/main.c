@@ -20,6 +20,7 @@
 #include "common/tula_notify.h"
 #include "db/db.h"
 #include "firmware/cli/fw_cmds.h"
+#include "firmware/control/fw_bird.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_dp.h"
 #include "firmware/control/fw_eal.h"
@@ -53,6 +54,7 @@ struct daemon {
 	struct fw_dp *dp;
 	struct fw_ctl *ctl;
 	struct fw_health *health;
+	struct fw_bird *bird;
 	char why[512]; /* the reason a module failed to start */
 };
 
@@ -455,6 +457,47 @@ static void health_fini(struct daemon *d)
 	d->health = NULL;
 }
 
+/* The routing plane (BIRD): registered after the health checks, so its commit hook
+ * sees the state they and the control side publish; stopped before them, so every VIP
+ * is withdrawn while the workers still forward. BIRD's files live beside the CLI
+ * socket, in Tula's runtime directory. */
+static int bgp_init(struct daemon *d)
+{
+	char dir[4096], tmp[4096];
+	struct fw_bird_conf conf = {
+		.loop = d->loop,
+		.db = d->db,
+		.ctl = d->ctl,
+		.dp = d->dp,
+		.health = d->health,
+		.run_dir = dir,
+		.bird = getenv("TULA_BIRD"),
+	};
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s", d->socket_path);
+	snprintf(dir, sizeof(dir), "%s", dirname(tmp));
+	d->bird = fw_bird_new(&conf);
+	if (d->bird == NULL) {
+		snprintf(d->why, sizeof(d->why),
+			 "cannot start the routing plane (runtime directory %s): %s", dir,
+			 strerror(errno));
+		return -errno;
+	}
+	rc = fw_bgp_cmds_register(d->bird);
+	if (rc < 0)
+		snprintf(d->why, sizeof(d->why), "cannot declare the BGP commands: %s",
+			 strerror(-rc));
+	return rc;
+}
+
+static void bgp_fini(struct daemon *d)
+{
+	fw_bgp_cmds_unregister();
+	fw_bird_free(d->bird);
+	d->bird = NULL;
+}
+
 /* Apply the active configuration: open its ports and publish its forwarding state. */
 static int activate_init(struct daemon *d)
 {
@@ -593,6 +636,7 @@ static const struct module modules[] = {
 	{"data path", dp_init, dp_fini},
 	{"control", ctl_init, ctl_fini},
 	{"health checks", health_init, health_fini},
+	{"bgp", bgp_init, bgp_fini},
 	{"lua", lua_init, lua_fini},
 	{"configuration", activate_init, NULL},
 	{"commit confirmed", confirm_init, NULL},

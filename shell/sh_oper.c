@@ -254,7 +254,7 @@ static int show_log(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		if (tula_log_module_names[i] == NULL)
 			return sh_err(ctx,
 				      "error: show log module %s: no such module (one of "
-				      "cli, db, dpdk, health, lua, system)",
+				      "bgp, cli, db, dpdk, health, lua, system)",
 				      f.module);
 	}
 	f.list = tula_val_list();

@@ -19,6 +19,7 @@
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_dp.h"
 #include "firmware/control/fw_health.h"
+#include "firmware/control/fw_maglev.h"
 #include "firmware/fw_state.h"
 #include "shell/sh_cmd.h"
 #include "shell/sh_server.h"
@@ -234,6 +235,13 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	return bv;
 }
 
+static uint32_t backend_addr(const void *arg, uint16_t slot)
+{
+	const struct fw_state *st = arg;
+
+	return st->backends[slot].addr;
+}
+
 static struct tula_val *vip_view(const struct fw_state *st, const struct db_node *v)
 {
 	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
@@ -279,6 +287,15 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 		tula_val_map_set(vv, "arp-conflicts", cw.list);
 	}
 	tula_val_map_set(vv, "usable-backends", tula_val_uint((uint64_t)usable));
+	if (slot >= 0) {
+		/* compare across boxes: equal means they pick the same backend for a flow */
+		uint64_t fp = fw_maglev_fingerprint(st->vips[slot].maglev, st->maglev_size,
+						    backend_addr, st);
+
+		tula_val_map_set(vv, "maglev-size", tula_val_uint(st->maglev_size));
+		tula_val_map_set(vv, "maglev-fingerprint",
+				 tula_val_strf("%016llx", (unsigned long long)fp));
+	}
 	tula_val_map_set(vv, "backends", bes);
 	return vv;
 }
@@ -327,6 +344,10 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 				(unsigned long long)tula_val_get_uint(vv, "flow-timeout"),
 				tula_val_get(vv, "tunnel-source") ? ", tunnel source " : "",
 				tula_val_get_str(vv, "tunnel-source"));
+		if (tula_val_get(vv, "maglev-fingerprint") != NULL)
+			tula_buf_printf(out, "  Maglev table %llu entries, fingerprint %s\n",
+					(unsigned long long)tula_val_get_uint(vv, "maglev-size"),
+					tula_val_get_str(vv, "maglev-fingerprint"));
 		tula_buf_printf(out, "  %-14s %-15s %6s %-10s %-9s %-15s %-11s %6s\n", "Backend",
 				"Address", "Weight", "Health", "Changed", "Next hop", "Neighbour",
 				"Share");

@@ -269,6 +269,11 @@ void fw_dp_stop(struct fw_dp *dp)
 	dp->running = 0;
 }
 
+int fw_dp_running(const struct fw_dp *dp)
+{
+	return dp != NULL && dp->running;
+}
+
 /* ---- publish / reclaim ------------------------------------------------------------- */
 
 static void sum_obj(struct fw_dp *dp, int vip, unsigned int slot, struct fw_obj_counters *out)

@@ -80,6 +80,8 @@ unsigned int fw_dp_worker_lcores(void);
 int fw_dp_start(struct fw_dp *dp);
 /* Ask the workers to stop and wait for them. */
 void fw_dp_stop(struct fw_dp *dp);
+/* 1 while the workers run (between fw_dp_start and fw_dp_stop), else 0. */
+int fw_dp_running(const struct fw_dp *dp);
 
 /*
  * Publish st (finalized, built for dp): dp takes ownership. The counters of slots that

@@ -114,3 +114,21 @@ int fw_maglev_build(uint16_t *table, uint32_t size, const struct fw_maglev_backe
 	free(p);
 	return 0;
 }
+
+uint64_t fw_maglev_fingerprint(const uint16_t *table, uint32_t size,
+			       uint32_t (*addr_of)(const void *arg, uint16_t id), const void *arg)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 offset basis */
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint32_t a =
+			table[i] == FW_MAGLEV_NONE ? 0 : rte_be_to_cpu_32(addr_of(arg, table[i]));
+
+		/* the address's value, most significant byte first: the same on any CPU */
+		for (int k = 24; k >= 0; k -= 8) {
+			h ^= (a >> k) & 0xffu;
+			h *= 0x100000001b3ull; /* FNV 64 prime */
+		}
+	}
+	return h;
+}

@@ -35,4 +35,14 @@ int fw_maglev_is_prime(uint32_t n);
  */
 int fw_maglev_build(uint16_t *table, uint32_t size, const struct fw_maglev_backend *be, uint32_t n);
 
+/*
+ * A 64-bit fingerprint of a table as the data path sees it: FNV-1a over the backend
+ * address of every entry in order (addr_of(arg, id) gives the address, network order,
+ * of table id; FW_MAGLEV_NONE entries count as 0.0.0.0). Ids and names do not enter
+ * it, so boxes behind one ECMP router that would pick the same backend for every flow
+ * show the same fingerprint, whatever their configuration order or names.
+ */
+uint64_t fw_maglev_fingerprint(const uint16_t *table, uint32_t size,
+			       uint32_t (*addr_of)(const void *arg, uint16_t id), const void *arg);
+
 #endif

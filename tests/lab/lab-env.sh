@@ -47,6 +47,9 @@ export LAB_VIP_L2_PORTS="80 8080"
 export LAB_VIP_L3=10.0.1.200
 export LAB_VIP_L3_PORT=80
 export LAB_TUN_IF=tun-ipip
+# bgp topology: the client sits on segment B, behind the router; the Tula boxes lb1..lb3
+# have self addresses 10.0.1.21..23 (lab_node_ip lb1) and peer with the router.
+export LAB_BGP_CLIENT_IP=10.0.2.2
 export LAB_BIG_SIZE=$((20 * 1024 * 1024))
 
 export LAB_NS_SW=$LAB_PREFIX-sw

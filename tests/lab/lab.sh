@@ -17,6 +17,8 @@
 #   l2    sw client lb be1..beN (N = --backends, default 2, on segment A)
 #   l3    sw client lb rt be3 be4 (be3/be4 on segment B behind the router)
 #   full  sw client lb rt be1 be2 be3 be4 (the demo's)
+#   bgp   sw client rt lb1 lb2 lb3 be1 be2: three Tula namespaces (lb0 in each, self
+#         addresses 10.0.1.21..23) behind the router, the client on segment B
 # Addresses and names: lab-env.sh. LAB_PREFIX (default tula) names the namespaces
 # (<P>-client, ...) so a test run and the demo do not collide. Needs root.
 #
@@ -38,7 +40,7 @@ SELF=$LAB_DIR/lab.sh
 . "$LAB_DIR/lab-env.sh"
 
 RUN=$LAB_RUN_DIR
-NODE_RE="^$LAB_PREFIX-(sw|client|lb|rt|be[0-9]+)\$"
+NODE_RE="^$LAB_PREFIX-(sw|client|lb[0-9]*|rt|be[0-9]+)\$"
 MAX_BACKENDS=16
 
 die() {
@@ -170,7 +172,7 @@ cmd_down() {
 		kill_ns_processes "${nss[@]}"
 		# A veth in the root namespace whose peer lives in the lab would outlive it.
 		ip -o link show type veth 2>/dev/null |
-			awk -v re="link-netns $LAB_PREFIX-(sw|client|lb|rt|be[0-9]+)( |$)" \
+			awk -v re="link-netns $LAB_PREFIX-(sw|client|lb[0-9]*|rt|be[0-9]+)( |$)" \
 				'$0 ~ re { sub(/@.*/, "", $2); print "link del " $2 }' |
 			ip -force -batch - 2>/dev/null || true
 		printf 'netns del %s\n' "${nss[@]}" | ip -force -batch - 2>/dev/null || true
@@ -188,8 +190,20 @@ plan() {
 	local topo=$1 n=$2 i
 	{
 		echo "sw - - - switch"
-		echo "client A $LAB_CLIENT_IP $LAB_GW_A client"
-		echo "lb A - - lb"
+		if [[ $topo == bgp ]]; then
+			# ECMP: the client reaches the VIP through the router, which has one
+			# next hop per Tula box (learnt over BGP).
+			echo "client B $LAB_BGP_CLIENT_IP $LAB_GW_B client"
+			echo "rt A $LAB_RT_A_IP - router"
+			for ((i = 1; i <= 3; i++)); do
+				echo "lb$i A 10.0.1.$((20 + i)) - lbn"
+			done
+			echo "be1 A $LAB_BE1_IP $LAB_GW_A l2"
+			echo "be2 A $LAB_BE2_IP $LAB_GW_A l2"
+		else
+			echo "client A $LAB_CLIENT_IP $LAB_GW_A client"
+			echo "lb A - - lb"
+		fi
 		case $topo in
 		l2)
 			for ((i = 1; i <= n; i++)); do
@@ -228,6 +242,11 @@ topology_batch() {
 		lb)
 			echo "link add $LAB_LB_IF netns $p-lb address $LAB_LB_MAC type veth" \
 				"peer name lb netns $sw"
+			;;
+		lbn)
+			lab_mac_v mac "$ip"
+			echo "link add $LAB_LB_IF netns $p-$node address $mac type veth" \
+				"peer name $node netns $sw"
 			;;
 		router)
 			lab_mac_v mac "$LAB_RT_A_IP"
@@ -400,7 +419,7 @@ setup_node() {
 		# The switch's own ports need no ethtool: the frames it forwards were finished
 		# (checksummed, not GSO) by the node that sent them.
 		;;
-	lb)
+	lb | lbn)
 		# Tula's namespace: no address on lb0, no forwarding, nothing the kernel would
 		# say on the wire. Tula opens lb0 with net_af_packet0,iface=lb0.
 		wire "$LAB_LB_IF"
@@ -408,6 +427,8 @@ setup_node() {
 		;;
 	router)
 		sys net.ipv4.ip_forward 1
+		# ECMP routes (bgp topology) choose the next hop by the L4 hash of the flow.
+		sys net.ipv4.fib_multipath_hash_policy 1
 		# DSR answers from the VIP (segment A's subnet) arrive from segment B.
 		local f
 		for f in all default eth0 eth1; do
@@ -484,8 +505,8 @@ up_exit() {
 
 cmd_up() {
 	local topo=${1:-} n=2 node t0 t1 nodes=() i failed=0
-	[[ $topo == l2 || $topo == l3 || $topo == full ]] ||
-		die "up: topology must be l2, l3 or full (got '${topo}')"
+	[[ $topo == l2 || $topo == l3 || $topo == full || $topo == bgp ]] ||
+		die "up: topology must be l2, l3, full or bgp (got '${topo}')"
 	shift
 	while (($#)); do
 		case $1 in

@@ -153,6 +153,8 @@ static void each_line_carries_the_module_its_prefix_names(void **state)
 		{"console: cannot wake", "cli"},
 		{"shell: cannot declare", "cli"},
 		{"health: be1 is down", "health"},
+		{"bgp: VIP web (10.0.1.100/32) withdrawn: drained", "bgp"},
+		{"bird: <INFO> Started", "bgp"},
 		{"commit script check.lua: fine", "lua"},
 		{"port 0: net_af_packet0 opened", "system"},
 		{"dbx: not a module prefix", "system"},

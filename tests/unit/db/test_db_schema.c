@@ -28,16 +28,16 @@ static const struct db_snode *sn_at(const char *path)
 static void root_lists_the_cli_md_hierarchy_in_order(void **state)
 {
 	const struct db_snode *r = db_schema_root();
-	const char *want[] = {"system", "interfaces", "routing-options", "services"};
+	const char *want[] = {"system", "interfaces", "routing-options", "protocols", "services"};
 	size_t i;
 
 	(void)state;
 	assert_string_equal(db_snode_name(r), "");
 	assert_null(db_snode_parent(r));
-	assert_int_equal(db_snode_child_count(r), 4);
-	for (i = 0; i < 4; i++)
+	assert_int_equal(db_snode_child_count(r), 5);
+	for (i = 0; i < 5; i++)
 		assert_string_equal(db_snode_name(db_snode_child_at(r, i)), want[i]);
-	assert_null(db_snode_child_at(r, 4));
+	assert_null(db_snode_child_at(r, 5));
 }
 
 static void every_node_has_help_and_a_parent_link(void **state)

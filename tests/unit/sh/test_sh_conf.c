@@ -137,7 +137,7 @@ static void completion_comes_from_the_schema(void **state)
 {
 	(void)state;
 	assert_int_equal(complete(&conf, "set ", 0), 0);
-	assert_string_equal(text, "interfaces routing-options services system");
+	assert_string_equal(text, "interfaces protocols routing-options services system");
 	assert_int_equal(complete(&conf, "set services dsr vip web pro", 0), 0);
 	assert_string_equal(text, "protocol");
 	assert_int_equal(complete(&conf, "set services dsr vip web protocol ", 0), 0);

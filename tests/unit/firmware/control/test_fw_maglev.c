@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Maglev tables: balance, weights, minimal disruption, independence from the order
- * backends are given in, and the build time for 1000 backends (printed, not asserted).
+ * backends are given in, the table fingerprint boxes compare, and the build time for
+ * 1000 backends (printed, not asserted).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -153,6 +154,58 @@ static void test_table_is_identical_whatever_the_backend_order(void **state)
 	assert_memory_equal(table, table2, sizeof(table));
 }
 
+/* Table ids index these addresses (network order). */
+static uint32_t addr_by_id[1000];
+
+static uint32_t addr_of(const void *arg, uint16_t id)
+{
+	(void)arg;
+	return addr_by_id[id];
+}
+
+/*
+ * Two boxes with the same backends (addresses, weights) given in another order and with
+ * other ids (the slots their configurations happened to give) build tables that differ
+ * in ids but pick the same address everywhere: their fingerprints are equal. A changed
+ * weight or a missing backend changes it.
+ */
+static void test_fingerprint_is_equal_across_boxes_with_the_same_backends(void **state)
+{
+	static struct fw_maglev_backend a[100], b[100];
+	static uint32_t addr_a[100], addr_b[100];
+	uint64_t fa, fb, fc, fd;
+	uint32_t i;
+
+	(void)state;
+	make(a, 100, 0);
+	for (i = 0; i < 100; i++) {
+		a[i].weight = 1 + i % 3;
+		/* box B: reverse order, ids shifted */
+		b[99 - i] = a[i];
+		b[99 - i].id = (uint16_t)((i + 37) % 100);
+	}
+	for (i = 0; i < 100; i++) {
+		addr_a[a[i].id] = a[i].addr;
+		addr_b[b[i].id] = b[i].addr;
+	}
+	assert_int_equal(fw_maglev_build(table, M, a, 100), 0);
+	assert_int_equal(fw_maglev_build(table2, M, b, 100), 0);
+	assert_memory_not_equal(table, table2, sizeof(table)); /* ids differ... */
+	memcpy(addr_by_id, addr_a, sizeof(addr_a));
+	fa = fw_maglev_fingerprint(table, M, addr_of, NULL);
+	memcpy(addr_by_id, addr_b, sizeof(addr_b));
+	fb = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	assert_true(fa == fb); /* ...the chosen addresses do not */
+
+	b[5].weight += 1;
+	assert_int_equal(fw_maglev_build(table2, M, b, 100), 0);
+	fc = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	assert_true(fc != fa);
+	assert_int_equal(fw_maglev_build(table2, M, b, 99), 0);
+	fd = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	assert_true(fd != fa && fd != fc);
+}
+
 static void test_weight_zero_takes_nothing_and_all_zero_means_none(void **state)
 {
 	struct fw_maglev_backend be[3];
@@ -191,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_weights_are_honoured_within_one_percent),
 		cmocka_unit_test(test_removing_one_backend_moves_at_most_one_percent_of_the_rest),
 		cmocka_unit_test(test_table_is_identical_whatever_the_backend_order),
+		cmocka_unit_test(test_fingerprint_is_equal_across_boxes_with_the_same_backends),
 		cmocka_unit_test(test_weight_zero_takes_nothing_and_all_zero_means_none),
 		cmocka_unit_test(test_bad_input_is_refused),
 	};

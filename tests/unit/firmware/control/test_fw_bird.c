@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The BIRD driver's pure parts: the configuration Tula renders from `protocols bgp`
+ * (and that BIRD's own parser accepts it), where each rendered line came from, what
+ * it refuses before BIRD sees it, the protocol names, and the control-socket reply
+ * parser.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/tula_buf.h"
+#include "db/db.h"
+#include "firmware/control/fw_bird.h"
+
+static const char *const base =
+	"interfaces { port0 { device \"net_null0\"; address 10.0.1.21/24; } }\n"
+	"protocols { bgp { local-as 65001; group up { peer-as 65000; hold-time 9; bfd;\n"
+	"  neighbor 10.0.1.1; neighbor 10.0.1.2; } } }\n"
+	"services { dsr {\n"
+	"  vip web { address 10.0.1.100; protocol tcp; port 80; med 20;\n"
+	"    community 65000:100; community 65000:7; backend a { address 10.0.1.11; } }\n"
+	"  vip quiet { address 10.0.1.101; protocol tcp; port 80; no-announce;\n"
+	"    backend a { address 10.0.1.11; } }\n"
+	"} }\n";
+
+static struct db_node *parse(const char *text)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+	struct db_node *t = db_tree_parse(text, &d);
+
+	assert_non_null(t);
+	assert_int_equal(d.n, 0);
+	db_diags_free(&d);
+	return t;
+}
+
+static int web_announced(void *arg, const char *vip)
+{
+	(void)arg;
+	return strcmp(vip, "web") == 0;
+}
+
+/* The line of out containing needle, as a number from 1, or 0. */
+static size_t line_of(const struct tula_buf *out, const char *needle)
+{
+	const char *p = strstr(out->data, needle);
+	size_t n = 1;
+
+	if (p == NULL)
+		return 0;
+	for (const char *q = out->data; q < p; q++)
+		n += *q == '\n';
+	return n;
+}
+
+static void test_render_has_one_static_per_announced_vip_and_one_bgp_per_neighbour(void **state)
+{
+	struct db_node *t = parse(base);
+	struct tula_buf out = TULA_BUF_INIT;
+	static struct fw_bird_line lines[512];
+	char wp[FW_BIRD_PATH_MAX], why[FW_BIRD_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(fw_bird_render(t, web_announced, NULL, &out, lines, 512, wp, why), 0);
+	assert_non_null(strstr(out.data, "router id 10.0.1.21;")); /* first self address */
+	assert_non_null(strstr(out.data, "protocol static vip_web {"));
+	assert_non_null(strstr(out.data, "route 10.0.1.100/32 blackhole;"));
+	assert_non_null(strstr(out.data, "disabled no;"));
+	/* no-announce: no static, nothing exported */
+	assert_null(strstr(out.data, "vip_quiet"));
+	assert_null(strstr(out.data, "10.0.1.101"));
+	assert_non_null(strstr(out.data, "bgp_med = 20;"));
+	assert_non_null(strstr(out.data, "bgp_community.add((65000, 100));"));
+	assert_non_null(strstr(out.data, "bgp_community.add((65000, 7));"));
+	assert_non_null(strstr(out.data, "protocol bgp peer_10_0_1_1 {"));
+	assert_non_null(strstr(out.data, "protocol bgp peer_10_0_1_2 {"));
+	assert_non_null(strstr(out.data, "neighbor 10.0.1.1 as 65000;"));
+	assert_non_null(strstr(out.data, "local as 65001;"));
+	assert_non_null(strstr(out.data, "hold time 9; keepalive time 3;"));
+	assert_non_null(
+		strstr(out.data,
+		       "bfd { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };"));
+	assert_non_null(strstr(out.data, "graceful restart off;"));
+	assert_non_null(strstr(out.data, "protocol bfd tula_bfd"));
+	assert_non_null(strstr(out.data, "interface \"tula-*\""));
+	/* every line knows its configuration path */
+	assert_string_equal(lines[line_of(&out, "neighbor 10.0.1.2 as") - 1].path,
+			    "protocols bgp group up neighbor 10.0.1.2");
+	assert_string_equal(lines[line_of(&out, "hold time 9") - 1].path, "protocols bgp group up");
+	assert_string_equal(lines[line_of(&out, "bgp_community.add((65000, 7))") - 1].path,
+			    "services dsr vip web community 65000:7");
+	assert_string_equal(lines[line_of(&out, "route 10.0.1.100/32") - 1].path,
+			    "services dsr vip web");
+	tula_buf_free(&out);
+	db_tree_free(t);
+}
+
+/* BIRD's own parser accepts what Tula renders (bird2 is a test dependency). */
+static void test_bird_parser_accepts_the_rendered_configuration(void **state)
+{
+	struct db_node *t = parse(base);
+	struct tula_buf out = TULA_BUF_INIT;
+	char path[] = "/tmp/test_fw_bird.XXXXXX", cmd[256];
+	int fd, rc;
+
+	(void)state;
+	assert_int_equal(fw_bird_render(t, NULL, NULL, &out, NULL, 0, NULL, NULL), 0);
+	assert_non_null(strstr(out.data, "disabled yes;")); /* nothing announced */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, out.data, out.len), (ssize_t)out.len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "bird -p -c %s 2>&1 || /usr/sbin/bird -p -c %s", path, path);
+	rc = system(cmd);
+	unlink(path);
+	assert_true(WIFEXITED(rc));
+	assert_int_equal(WEXITSTATUS(rc), 0);
+	tula_buf_free(&out);
+	db_tree_free(t);
+}
+
+static void refused(const char *text, const char *want_path, const char *want_why)
+{
+	struct db_node *t = parse(text);
+	struct tula_buf out = TULA_BUF_INIT;
+	char wp[FW_BIRD_PATH_MAX] = "", why[FW_BIRD_WHY_MAX] = "";
+
+	assert_int_equal(fw_bird_render(t, NULL, NULL, &out, NULL, 0, wp, why), -EINVAL);
+	assert_string_equal(wp, want_path);
+	if (strstr(why, want_why) == NULL)
+		fail_msg("reason '%s' lacks '%s'", why, want_why);
+	tula_buf_free(&out);
+	db_tree_free(t);
+}
+
+static void test_what_bgp_cannot_use_is_refused_with_its_path(void **state)
+{
+	(void)state;
+	refused("interfaces { port0 { address 10.0.1.21/24; } }\n"
+		"protocols { bgp { local-as 1; group g { peer-as 2; neighbor 192.168.9.9; } } }\n",
+		"protocols bgp group g neighbor 192.168.9.9", "no subnet of an interface");
+	refused("interfaces { port0 { address 10.0.1.21/24; } }\n"
+		"protocols { bgp { local-as 1; group g { peer-as 2; neighbor 10.0.1.1; }\n"
+		"  group h { peer-as 3; neighbor 10.0.1.1; } } }\n",
+		"protocols bgp group h neighbor 10.0.1.1", "also in group g");
+	refused("interfaces { port0 { address 10.0.1.21/24; } }\n"
+		"protocols { bgp { local-as 1; } }\n"
+		"services { dsr { vip w { address 10.0.1.100; protocol tcp; port 80;\n"
+		"  community 70000:1; } } }\n",
+		"services dsr vip w community 70000:1", "each 0..65535");
+	refused("interfaces { port0 { address 10.0.1.21/24; } }\n"
+		"protocols { bgp { local-as 1; group g { peer-as 2; password \"a\\\"b\";\n"
+		"  neighbor 10.0.1.1; } } }\n",
+		"protocols bgp group g", "password");
+}
+
+static void test_no_bgp_renders_nothing(void **state)
+{
+	struct db_node *t = parse("interfaces { port0 { address 10.0.1.21/24; } }\n");
+	struct tula_buf out = TULA_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(fw_bird_render(t, NULL, NULL, &out, NULL, 0, NULL, NULL), -ENOENT);
+	tula_buf_free(&out);
+	db_tree_free(t);
+}
+
+static void test_protocol_names_are_distinct_for_distinct_vips(void **state)
+{
+	char a[FW_BIRD_NAME_MAX], b[FW_BIRD_NAME_MAX], c[FW_BIRD_NAME_MAX];
+
+	(void)state;
+	fw_bird_vip_proto("a-b", a, sizeof(a));
+	fw_bird_vip_proto("a_b", b, sizeof(b));
+	fw_bird_vip_proto("a.b", c, sizeof(c));
+	assert_string_equal(a, "vip_a_db");
+	assert_string_equal(b, "vip_a__b");
+	assert_string_equal(c, "vip_a_pb");
+	fw_bird_peer_proto(htonl(0x0a000101), a, sizeof(a));
+	assert_string_equal(a, "peer_10_0_1_1");
+}
+
+/* Replies as BIRD 2.0 writes them: "-" continues, a blank continues the same code,
+ * the first "DDDD " line ends the reply. */
+static void test_reply_lines_are_parsed_across_chunks(void **state)
+{
+	struct fw_bird_reply r = {0};
+	const char *c1 = "2002-Name       Proto      Table      State  Since         Info\n"
+			 "1002-device1    Device     ---        up     13:21:31.568  \n";
+	const char *c2 = " peer_10_0_1_1 BGP        ---        up     13:22:04.891  Established\n"
+			 "0000 \n";
+
+	(void)state;
+	assert_int_equal(fw_bird_parse(c1, strlen(c1), &r), 0);
+	assert_int_equal(fw_bird_parse(c2, strlen(c2), &r), 1);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.v[0].code, 2002);
+	assert_int_equal(r.v[1].code, 1002);
+	assert_int_equal(r.v[2].code, 1002); /* continuation keeps the code */
+	assert_non_null(strstr(r.v[2].text, "Established"));
+	assert_int_equal(r.last_code, 0);
+	fw_bird_reply_free(&r);
+
+	assert_int_equal(fw_bird_parse("9001 syntax error\n", 18, &r), 1);
+	assert_int_equal(r.last_code, 9001);
+	assert_string_equal(r.v[0].text, "syntax error");
+	fw_bird_reply_free(&r);
+
+	assert_int_equal(fw_bird_parse("HTTP/1.1 200 OK\n", 16, &r), -EPROTO);
+	fw_bird_reply_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			test_render_has_one_static_per_announced_vip_and_one_bgp_per_neighbour),
+		cmocka_unit_test(test_bird_parser_accepts_the_rendered_configuration),
+		cmocka_unit_test(test_what_bgp_cannot_use_is_refused_with_its_path),
+		cmocka_unit_test(test_no_bgp_renders_nothing),
+		cmocka_unit_test(test_protocol_names_are_distinct_for_distinct_vips),
+		cmocka_unit_test(test_reply_lines_are_parsed_across_chunks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
