@@ -84,7 +84,8 @@ char *fw_metrics_render(const struct fw_obs *o, size_t *len)
 		const char *suffix, *help;
 	} obj[] = {
 		[F_PACKETS] = {"packets_total", "Packets the data path forwarded"},
-		[F_BYTES] = {"bytes_total", "Bytes (Ethernet frames as received) the data path forwarded"},
+		[F_BYTES] = {"bytes_total",
+			     "Bytes (Ethernet frames as received) the data path forwarded"},
 		[F_FLOWS] = {"new_flows_total", "Flows the data path pinned"},
 	};
 	struct tula_buf b = TULA_BUF_INIT;
@@ -119,7 +120,8 @@ char *fw_metrics_render(const struct fw_obs *o, size_t *len)
 		}
 	}
 	family(&b, "tula_backend_up", "gauge",
-	       "1 when health checks let the backend take traffic (label health: the check's state)");
+	       "1 when health checks let the backend take traffic (label health: the check's "
+	       "state)");
 	for (i = 0; i < o->nb_backends; i++) {
 		tula_buf_puts(&b, "tula_backend_up{");
 		label(&b, "vip", o->vips[o->backends[i].vip].name, 1);

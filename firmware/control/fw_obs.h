@@ -54,15 +54,15 @@ struct fw_obs_backend {
 	char name[FW_STATE_NAME_MAX];
 	uint32_t addr;
 	uint32_t weight;
-	uint8_t up;	       /* health lets it take traffic */
-	uint8_t usable;	       /* up and its next hop resolved */
-	const char *health;    /* "up", "down", "unchecked", "disabled" (static strings) */
+	uint8_t up;	    /* health lets it take traffic */
+	uint8_t usable;	    /* up and its next hop resolved */
+	const char *health; /* "up", "down", "unchecked", "disabled" (static strings) */
 	struct fw_obj_counters c;
 	struct fw_rate r;
 };
 
 struct fw_obs_worker {
-	uint64_t rx, tx, drops;			     /* since the worker started */
+	uint64_t rx, tx, drops;				     /* since the worker started */
 	uint64_t flows_used, flows_capacity, flows_inserted; /* its flow table */
 };
 

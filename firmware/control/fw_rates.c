@@ -40,8 +40,8 @@ static void tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
 		r->on_tick(r->arg);
 }
 
-struct fw_rates *fw_rates_new(struct tula_loop *loop, struct fw_dp *dp,
-			      void (*on_tick)(void *arg), void *arg)
+struct fw_rates *fw_rates_new(struct tula_loop *loop, struct fw_dp *dp, void (*on_tick)(void *arg),
+			      void *arg)
 {
 	const struct fw_dp_conf *c = fw_dp_conf(dp);
 	struct fw_rates *r = calloc(1, sizeof(*r));
@@ -55,7 +55,8 @@ struct fw_rates *fw_rates_new(struct tula_loop *loop, struct fw_dp *dp,
 	r->nb_bes = c->max_backends;
 	r->vips = calloc(r->nb_vips, sizeof(*r->vips));
 	r->bes = calloc(r->nb_bes, sizeof(*r->bes));
-	if (r->vips == NULL || r->bes == NULL || (r->timer = tula_timer_new(loop, tick, r)) == NULL) {
+	if (r->vips == NULL || r->bes == NULL ||
+	    (r->timer = tula_timer_new(loop, tick, r)) == NULL) {
 		fw_rates_free(r);
 		errno = ENOMEM;
 		return NULL;

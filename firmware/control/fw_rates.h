@@ -34,8 +34,8 @@ struct fw_rate {
  * Start sampling dp's counters every second on loop. on_tick (may be NULL) runs after
  * each sample (observers that publish snapshots hang there). Returns NULL with errno.
  */
-struct fw_rates *fw_rates_new(struct tula_loop *loop, struct fw_dp *dp,
-			      void (*on_tick)(void *arg), void *arg);
+struct fw_rates *fw_rates_new(struct tula_loop *loop, struct fw_dp *dp, void (*on_tick)(void *arg),
+			      void *arg);
 void fw_rates_free(struct fw_rates *r);
 
 /* Take a sample now (tests; the timer calls it every second). */

@@ -3,9 +3,12 @@
  * Telemetry commands (see fw_telemetry.h). The picture is double-buffered: the control
  * thread fills `back` without a lock, then swaps it with `front` under T.mu; a callback
  * formats `front` while holding T.mu, so the control thread waits at most one
- * formatting (microseconds) at a swap. The telemetry library caps an answer at 16 KB
- * and a dictionary at 256 entries: lists stop at LIST_MAX entries and say how many
- * were left out ("_truncated"); the one-VIP command has no such limit.
+ * formatting (microseconds) at a swap.
+ *
+ * Lists are columns (a dictionary of arrays: "name": [...], "packets": [...]) because
+ * the library nests only arrays in a dictionary and takes as keys only letters, digits,
+ * '_' and '/' (a VIP name may hold '-' or '.'). An answer is capped at 16 KB: lists stop
+ * at LIST_MAX entries and say how many were left out ("truncated").
  */
 #include "firmware/control/fw_telemetry.h"
 
@@ -36,36 +39,34 @@ static struct {
 	int registered;
 } T = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static const char *const vip_fields[] = {"packets", "bytes", "new_flows", "packets_per_second",
-					 "bits_per_second"};
-static const char *const be_fields[] = {"packets",	   "bytes", "new_flows", "packets_per_second",
-					"bits_per_second", "up",    "usable",	 "weight"};
-static const char *const worker_fields[] = {"rx_packets", "tx_packets", "drops", "flows_used",
-					    "flows_capacity", "flows_inserted"};
-
-/* A "_fields" entry naming the columns of the arrays that follow. */
-static int add_fields(struct rte_tel_data *d, const char *const *names, size_t n)
+/* A column: one array value per VIP / backend / worker, under a fixed key. */
+static struct rte_tel_data *column(int strings)
 {
 	struct rte_tel_data *a = rte_tel_data_alloc();
 
-	if (a == NULL)
-		return -ENOMEM;
-	rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
-	for (size_t i = 0; i < n; i++)
-		rte_tel_data_add_array_string(a, names[i]);
-	return rte_tel_data_add_dict_container(d, "_fields", a, 0);
+	if (a != NULL)
+		rte_tel_data_start_array(a, strings ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	return a;
 }
 
-static int add_u64s(struct rte_tel_data *d, const char *key, const uint64_t *v, size_t n)
+/* Add the columns (NULL ones are skipped: out of memory) to d, which takes them. */
+static void add_columns(struct rte_tel_data *d, const char *const *keys, struct rte_tel_data **cols,
+			size_t n)
 {
-	struct rte_tel_data *a = rte_tel_data_alloc();
-
-	if (a == NULL)
-		return -ENOMEM;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
 	for (size_t i = 0; i < n; i++)
-		rte_tel_data_add_array_u64(a, v[i]);
-	return rte_tel_data_add_dict_container(d, key, a, 0);
+		if (cols[i] != NULL)
+			rte_tel_data_add_dict_container(d, keys[i], cols[i], 0);
+}
+
+/* Drop and event names as dictionary keys: the library takes only letters, digits,
+ * '_' and '/', so "no-usable-backend" is given as "no_usable_backend". */
+static void key_of(const char *name, char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		key[i] = name[i] == '-' ? '_' : name[i];
+	key[i] = '\0';
 }
 
 /* Lock and return the picture, or NULL (unlocked) when there is none. */
@@ -104,7 +105,12 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 static int cmd_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	static const char *const keys[] = {"name",	     "address",	  "packets",
+					   "bytes",	     "new_flows", "packets_per_second",
+					   "bits_per_second"};
+	struct rte_tel_data *c[RTE_DIM(keys)];
 	const struct fw_obs *o;
+	char addr[INET_ADDRSTRLEN];
 	uint32_t i;
 
 	(void)cmd;
@@ -112,16 +118,22 @@ static int cmd_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	add_fields(d, vip_fields, RTE_DIM(vip_fields));
+	for (i = 0; i < RTE_DIM(keys); i++)
+		c[i] = column(i < 2);
 	for (i = 0; i < o->nb_vips && i < LIST_MAX; i++) {
 		const struct fw_obs_vip *v = &o->vips[i];
-		uint64_t a[] = {v->c.packets, v->c.bytes, v->c.new_flows, (uint64_t)(v->r.pps + 0.5),
-				(uint64_t)(v->r.bps + 0.5)};
+		uint64_t u[] = {v->c.packets, v->c.bytes, v->c.new_flows,
+				(uint64_t)(v->r.pps + 0.5), (uint64_t)(v->r.bps + 0.5)};
 
-		add_u64s(d, v->name, a, RTE_DIM(a));
+		rte_tel_data_add_array_string(c[0], v->name);
+		rte_tel_data_add_array_string(c[1],
+					      inet_ntop(AF_INET, &v->addr, addr, sizeof(addr)));
+		for (size_t k = 0; k < RTE_DIM(u); k++)
+			rte_tel_data_add_array_u64(c[2 + k], u[k]);
 	}
+	add_columns(d, keys, c, RTE_DIM(keys));
 	if (i < o->nb_vips)
-		rte_tel_data_add_dict_u64(d, "_truncated", o->nb_vips - i);
+		rte_tel_data_add_dict_u64(d, "truncated", o->nb_vips - i);
 	front_unlock();
 	return 0;
 }
@@ -148,7 +160,8 @@ static int cmd_vip(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", v->name);
-	rte_tel_data_add_dict_string(d, "address", inet_ntop(AF_INET, &v->addr, addr, sizeof(addr)));
+	rte_tel_data_add_dict_string(d, "address",
+				     inet_ntop(AF_INET, &v->addr, addr, sizeof(addr)));
 	rte_tel_data_add_dict_string(d, "protocol", fw_obs_proto_name(v->proto));
 	if (v->port == 0)
 		rte_tel_data_add_dict_string(d, "port", "*");
@@ -177,18 +190,33 @@ static int cmd_vip(const char *cmd, const char *params, struct rte_tel_data *d)
 
 static int cmd_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	static const char *const keys[] = {"vip",
+					   "name",
+					   "address",
+					   "health",
+					   "packets",
+					   "bytes",
+					   "new_flows",
+					   "packets_per_second",
+					   "bits_per_second",
+					   "up",
+					   "usable",
+					   "weight"};
+	struct rte_tel_data *c[RTE_DIM(keys)];
 	const struct fw_obs *o;
+	char addr[INET_ADDRSTRLEN];
 	uint32_t i, n = 0, left = 0;
 
 	(void)cmd;
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	add_fields(d, be_fields, RTE_DIM(be_fields));
+	for (i = 0; i < RTE_DIM(keys); i++)
+		c[i] = column(i < 4);
 	for (i = 0; i < o->nb_backends; i++) {
 		const struct fw_obs_backend *b = &o->backends[i];
 		const char *vip = o->vips[b->vip].name;
-		uint64_t a[] = {b->c.packets,
+		uint64_t u[] = {b->c.packets,
 				b->c.bytes,
 				b->c.new_flows,
 				(uint64_t)(b->r.pps + 0.5),
@@ -196,7 +224,6 @@ static int cmd_backends(const char *cmd, const char *params, struct rte_tel_data
 				b->up,
 				b->usable,
 				b->weight};
-		char key[RTE_TEL_MAX_STRING_LEN];
 
 		if (params != NULL && params[0] != '\0' && strcmp(params, vip) != 0)
 			continue;
@@ -204,35 +231,51 @@ static int cmd_backends(const char *cmd, const char *params, struct rte_tel_data
 			left++;
 			continue;
 		}
-		snprintf(key, sizeof(key), "%s/%s", vip, b->name);
-		add_u64s(d, key, a, RTE_DIM(a));
+		rte_tel_data_add_array_string(c[0], vip);
+		rte_tel_data_add_array_string(c[1], b->name);
+		rte_tel_data_add_array_string(c[2],
+					      inet_ntop(AF_INET, &b->addr, addr, sizeof(addr)));
+		rte_tel_data_add_array_string(c[3], b->health);
+		for (size_t k = 0; k < RTE_DIM(u); k++)
+			rte_tel_data_add_array_u64(c[4 + k], u[k]);
 		n++;
 	}
+	add_columns(d, keys, c, RTE_DIM(keys));
 	if (left != 0)
-		rte_tel_data_add_dict_u64(d, "_truncated", left);
+		rte_tel_data_add_dict_u64(d, "truncated", left);
 	front_unlock();
 	return 0;
 }
 
 static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	static const char *const keys[] = {"worker",	 "rx_packets",	   "tx_packets",    "drops",
+					   "flows_used", "flows_capacity", "flows_inserted"};
+	struct rte_tel_data *c[RTE_DIM(keys)];
 	const struct fw_obs *o;
+	uint32_t i;
 
 	(void)cmd;
 	(void)params;
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	add_fields(d, worker_fields, RTE_DIM(worker_fields));
-	for (uint32_t i = 0; i < o->nb_workers; i++) {
+	for (i = 0; i < RTE_DIM(keys); i++)
+		c[i] = column(0);
+	for (i = 0; i < o->nb_workers; i++) {
 		const struct fw_obs_worker *w = &o->workers[i];
-		uint64_t a[] = {w->rx,	       w->tx,		  w->drops,
-				w->flows_used, w->flows_capacity, w->flows_inserted};
-		char key[16];
+		uint64_t u[] = {i,
+				w->rx,
+				w->tx,
+				w->drops,
+				w->flows_used,
+				w->flows_capacity,
+				w->flows_inserted};
 
-		snprintf(key, sizeof(key), "%u", i);
-		add_u64s(d, key, a, RTE_DIM(a));
+		for (size_t k = 0; k < RTE_DIM(u); k++)
+			rte_tel_data_add_array_u64(c[k], u[k]);
 	}
+	add_columns(d, keys, c, RTE_DIM(keys));
 	front_unlock();
 	return 0;
 }
@@ -246,8 +289,12 @@ static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < FW_DROP_MAX; i++)
-		rte_tel_data_add_dict_u64(d, fw_drop_name(i), o->drop[i]);
+	for (unsigned int i = 0; i < FW_DROP_MAX; i++) {
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		key_of(fw_drop_name(i), key, sizeof(key));
+		rte_tel_data_add_dict_u64(d, key, o->drop[i]);
+	}
 	front_unlock();
 	return 0;
 }
@@ -261,8 +308,12 @@ static int cmd_events(const char *cmd, const char *params, struct rte_tel_data *
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < FW_EV_MAX; i++)
-		rte_tel_data_add_dict_u64(d, fw_event_name(i), o->ev[i]);
+	for (unsigned int i = 0; i < FW_EV_MAX; i++) {
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		key_of(fw_event_name(i), key, sizeof(key));
+		rte_tel_data_add_dict_u64(d, key, o->ev[i]);
+	}
 	front_unlock();
 	return 0;
 }
@@ -272,11 +323,16 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } cmds[] = {
-	{"/tula/info", cmd_info, "Tula: active configuration revision, age of these figures. No parameters"},
-	{"/tula/vips", cmd_vips, "Tula: per VIP packets, bytes, new flows, packets/s, bits/s. No parameters"},
-	{"/tula/vip", cmd_vip, "Tula: one VIP's settings, state, counters and rates. Parameter: VIP name"},
-	{"/tula/backends", cmd_backends, "Tula: per backend counters, rates, health, weight. Parameter: VIP name (optional)"},
-	{"/tula/workers", cmd_workers, "Tula: per worker rx, tx, drops, flow-table use. No parameters"},
+	{"/tula/info", cmd_info,
+	 "Tula: active configuration revision, age of these figures. No parameters"},
+	{"/tula/vips", cmd_vips,
+	 "Tula: per VIP packets, bytes, new flows, packets/s, bits/s. No parameters"},
+	{"/tula/vip", cmd_vip,
+	 "Tula: one VIP's settings, state, counters and rates. Parameter: VIP name"},
+	{"/tula/backends", cmd_backends,
+	 "Tula: per backend counters, rates, health, weight. Parameter: VIP name (optional)"},
+	{"/tula/workers", cmd_workers,
+	 "Tula: per worker rx, tx, drops, flow-table use. No parameters"},
 	{"/tula/drops", cmd_drops, "Tula: data-path drops by reason. No parameters"},
 	{"/tula/events", cmd_events, "Tula: data-path events. No parameters"},
 };

@@ -4,13 +4,16 @@
  * `dpdk-telemetry.py -f PREFIX`):
  *
  *   /tula/info          revision of the active configuration, age of the picture
- *   /tula/vips          per VIP: packets, bytes, new flows, packets/s, bits/s
+ *   /tula/vips          per VIP: name, address, packets, bytes, new flows, packets/s,
+ *                       bits/s (columns: {"name": [...], "packets": [...], ...})
  *   /tula/vip,NAME      one VIP: address, protocol, port, mode, state, counters, rates,
  *                       its backends' names
- *   /tula/backends[,VIP] per backend ("vip/backend"): counters, rates, health, weight
- *   /tula/workers       per worker: rx, tx, drops, flow-table use
- *   /tula/drops         drops by reason (every reason, zeros included)
- *   /tula/events        data-path events
+ *   /tula/backends[,VIP] per backend (columns): vip, name, address, health, counters,
+ *                       rates, up, usable, weight
+ *   /tula/workers       per worker (columns): rx, tx, drops, flow-table use
+ *   /tula/drops         drops by reason, every reason, zeros included (the CLI's names
+ *                       with '_' for '-': telemetry keys allow no '-')
+ *   /tula/events        data-path events (named the same way)
  *
  * Callbacks run on DPDK's telemetry thread, never on the control thread: they read only
  * a picture (fw_obs) that the control thread takes every second and swaps in under a
