@@ -20,11 +20,13 @@
 #include "common/tula_notify.h"
 #include "db/db.h"
 #include "firmware/cli/fw_cmds.h"
+#include "firmware/cli/fw_monitor_cmd.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_dp.h"
 #include "firmware/control/fw_eal.h"
 #include "firmware/control/fw_health.h"
 #include "firmware/control/fw_metrics.h"
+#include "firmware/control/fw_monitor.h"
 #include "firmware/control/fw_rates.h"
 #include "firmware/control/fw_telemetry.h"
 #include "lua/lx.h"
@@ -59,6 +61,7 @@ struct daemon {
 	struct fw_rates *rates;
 	struct fw_telemetry *telemetry;
 	struct fw_metrics *metrics;
+	struct fw_monitor *monitor;
 	char why[512]; /* the reason a module failed to start */
 };
 
@@ -410,6 +413,25 @@ static void dp_fini(struct daemon *d)
 	d->dp = NULL;
 }
 
+/* `monitor traffic`: its rings outlive the workers (freed after the control side has
+ * stopped them, so this module starts before it). */
+static int capture_init(struct daemon *d)
+{
+	d->monitor = fw_monitor_new(d->loop, d->dp);
+	if (d->monitor == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot create the capture rings: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void capture_fini(struct daemon *d)
+{
+	fw_monitor_free(d->monitor);
+	d->monitor = NULL;
+}
+
 static int ctl_init(struct daemon *d)
 {
 	struct fw_ctl_conf conf = {
@@ -564,8 +586,14 @@ static void cli_fini(struct daemon *d)
 static int cmds_init(struct daemon *d)
 {
 	int rc = fw_cmds_register(d->ctl, d->health);
+	char dir[4096], tmp[4096];
 
 	fw_cmds_set_rates(d->rates);
+	/* captures go next to the database: /var/lib/tula/captures by default */
+	snprintf(tmp, sizeof(tmp), "%s", d->db_path);
+	snprintf(dir, sizeof(dir), "%s/captures", dirname(tmp));
+	if (rc == 0)
+		rc = fw_monitor_cmds_register(d->ctl, d->monitor, dir);
 
 	if (rc < 0)
 		snprintf(d->why, sizeof(d->why), "cannot declare the firmware's commands: %s",
@@ -576,6 +604,7 @@ static int cmds_init(struct daemon *d)
 static void cmds_fini(struct daemon *d)
 {
 	(void)d;
+	fw_monitor_cmds_unregister();
 	fw_cmds_set_rates(NULL);
 	fw_cmds_unregister();
 }
@@ -648,6 +677,7 @@ static const struct module modules[] = {
 	{"dpdk", eal_init, eal_fini},
 	{"database", db_init, db_fini},
 	{"data path", dp_init, dp_fini},
+	{"capture", capture_init, capture_fini},
 	{"control", ctl_init, ctl_fini},
 	{"health checks", health_init, health_fini},
 	{"observability", obs_init, obs_fini},

@@ -187,6 +187,13 @@ int sh_ctx_write_file(struct sh_ctx *ctx, const char *path, const char *data, si
 	return 0;
 }
 
+int sh_ctx_stream(struct sh_ctx *ctx)
+{
+	if (ctx->pending != SH_PENDING_WAIT || ctx->streamed == NULL)
+		return -ENOTSUP;
+	return ctx->streamed(ctx);
+}
+
 int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 {
 	if (ctx->resumed == NULL || ctx->pending != SH_PENDING_NONE)

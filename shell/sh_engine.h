@@ -114,6 +114,9 @@ struct sh_ctx {
 	/* Set by the front end that can wait (the server): called by sh_ctx_resume() once
 	 * the command has finished, to send its output. NULL: sh_ctx_defer is refused. */
 	void (*resumed)(struct sh_ctx *ctx);
+	/* Set by the same front end: sends what out holds now, while the command waits
+	 * (sh_ctx_stream). Returns 0, or -EAGAIN when the client is behind. */
+	int (*streamed)(struct sh_ctx *ctx);
 };
 
 void sh_ctx_init(struct sh_ctx *ctx, struct sh_session *sess, int can_ask);

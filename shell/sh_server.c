@@ -367,6 +367,23 @@ static void resumed(struct sh_ctx *ctx)
 	flush_ctx(s);
 }
 
+/* A deferred command's output so far (sh_ctx_stream): sent unless the client lags. */
+static int streamed(struct sh_ctx *ctx)
+{
+	struct sh_session *s = ctx->sess;
+	struct sh_output o = {.flags = SH_OUT_NO_MORE};
+
+	if (s == NULL || s->ctx != ctx || s->dead)
+		return -EAGAIN;
+	if (s->out.len - s->out_off > SH_STREAM_BACKLOG)
+		return -EAGAIN;
+	if (ctx->out.len > 0)
+		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+	tula_buf_reset(&ctx->out);
+	flush(s);
+	return 0;
+}
+
 static void do_exec(struct sh_session *s, const char *line)
 {
 	struct sh_env env = env_of(s);
@@ -380,6 +397,7 @@ static void do_exec(struct sh_session *s, const char *line)
 	sh_ctx_init(s->ctx, s, 1);
 	s->ctx->can_file = 1;
 	s->ctx->resumed = resumed;
+	s->ctx->streamed = streamed;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
 }
