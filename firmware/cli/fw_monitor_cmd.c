@@ -70,8 +70,8 @@ static void summary(struct run *r, const struct fw_monitor_result *res)
 {
 	if (r->path[0] != '\0')
 		sh_printf(r->ctx, "%llu packets written to %s (%llu bytes), %s\n",
-			  (unsigned long long)res->packets, r->path,
-			  (unsigned long long)res->bytes, res->why);
+			  (unsigned long long)res->packets, r->path, (unsigned long long)res->bytes,
+			  res->why);
 	else
 		sh_printf(r->ctx, "%llu packets shown, %s\n", (unsigned long long)res->packets,
 			  res->why);

@@ -68,9 +68,8 @@ static int ask(struct fw_monitor *m, unsigned int i, struct rte_ring *ring)
 			   .be = m->o.port_id,
 			   .capture = ring};
 
-	return rte_ring_sp_enqueue_elem(fw_dp_worker(m->dp, i)->req, &r, sizeof(r)) == 0
-		       ? 0
-		       : -ENOBUFS;
+	return rte_ring_sp_enqueue_elem(fw_dp_worker(m->dp, i)->req, &r, sizeof(r)) == 0 ? 0
+											 : -ENOBUFS;
 }
 
 static void drain_all(struct fw_monitor *m)
@@ -105,8 +104,8 @@ static void decode(struct fw_monitor *m, const struct rte_mbuf *c, struct tula_b
 	sec = (time_t)(ns / 1000000000u);
 	localtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	tula_buf_printf(out, "%s.%06llu %s In ", ts,
-			(unsigned long long)(ns % 1000000000u / 1000u), m->o.port_name);
+	tula_buf_printf(out, "%s.%06llu %s In ", ts, (unsigned long long)(ns % 1000000000u / 1000u),
+			m->o.port_name);
 	p = rte_pktmbuf_read(c, hlen, RTE_MIN(caplen, (uint32_t)sizeof(buf)), buf);
 	if (p == NULL || caplen < sizeof(struct rte_ether_hdr)) {
 		tula_buf_printf(out, "truncated frame, %u bytes\n", origlen);
@@ -124,9 +123,9 @@ static void decode(struct fw_monitor *m, const struct rte_mbuf *c, struct tula_b
 			tula_buf_printf(out, "ARP, Request who-has %s tell %s, length %u\n", dst,
 					src, origlen);
 		else
-			tula_buf_printf(out, "ARP, Reply %s is-at " RTE_ETHER_ADDR_PRT_FMT
-					", length %u\n",
-					src, RTE_ETHER_ADDR_BYTES(&a->arp_data.arp_sha), origlen);
+			tula_buf_printf(
+				out, "ARP, Reply %s is-at " RTE_ETHER_ADDR_PRT_FMT ", length %u\n",
+				src, RTE_ETHER_ADDR_BYTES(&a->arp_data.arp_sha), origlen);
 		return;
 	}
 	if (type == RTE_ETHER_TYPE_IPV4 && caplen >= sizeof(struct rte_ipv4_hdr)) {
@@ -136,7 +135,8 @@ static void decode(struct fw_monitor *m, const struct rte_mbuf *c, struct tula_b
 
 		inet_ntop(AF_INET, &ip->src_addr, src, sizeof(src));
 		inet_ntop(AF_INET, &ip->dst_addr, dst, sizeof(dst));
-		if (ip->next_proto_id == IPPROTO_TCP && caplen >= ihl + sizeof(struct rte_tcp_hdr)) {
+		if (ip->next_proto_id == IPPROTO_TCP &&
+		    caplen >= ihl + sizeof(struct rte_tcp_hdr)) {
 			const struct rte_tcp_hdr *t = (const void *)l4;
 			static const char fl[] = "FSRPAU";
 			char flags[8];
@@ -191,9 +191,9 @@ static const char *take(struct fw_monitor *m)
 		unsigned int taken = 0, n;
 
 		while (taken < DRAIN_MAX && why == NULL &&
-		       (n = rte_ring_sc_dequeue_burst(m->rings[i], (void **)pkts,
-						      RTE_MIN(64u, (unsigned int)(max - m->res.packets)),
-						      NULL)) > 0) {
+		       (n = rte_ring_sc_dequeue_burst(
+				m->rings[i], (void **)pkts,
+				RTE_MIN(64u, (unsigned int)(max - m->res.packets)), NULL)) > 0) {
 			taken += n;
 			m->res.packets += n;
 			if (m->pcapng != NULL) {
@@ -309,8 +309,7 @@ int fw_monitor_start(struct fw_monitor *m, const struct fw_monitor_opts *opts)
 		return -EBUSY;
 	}
 	for (i = 0; i < m->nb_rings; i++)
-		if (m->stop_pending[i] ||
-		    rte_ring_free_count(fw_dp_worker(m->dp, i)->req) < 1)
+		if (m->stop_pending[i] || rte_ring_free_count(fw_dp_worker(m->dp, i)->req) < 1)
 			break;
 	if (i < m->nb_rings) {
 		if (opts->fd >= 0)

@@ -41,9 +41,9 @@ struct fw_monitor_result {
 
 struct fw_monitor_opts {
 	uint16_t port_id;
-	int vip_slot;	/* -1: every packet of the port */
-	uint64_t count; /* stop after this many packets; 0 = FW_MONITOR_MAX_PACKETS */
-	int fd;		/* pcapng to this file (the monitor closes it); -1: decode */
+	int vip_slot;	       /* -1: every packet of the port */
+	uint64_t count;	       /* stop after this many packets; 0 = FW_MONITOR_MAX_PACKETS */
+	int fd;		       /* pcapng to this file (the monitor closes it); -1: decode */
 	const char *port_name; /* decoded lines name the interface */
 	/* decode: the lines of one drain; returns 0, or -EAGAIN when they were dropped */
 	int (*text)(void *arg, const char *text, size_t len);
