@@ -73,8 +73,9 @@ static void summary(struct run *r, const struct fw_monitor_result *res)
 			  (unsigned long long)res->packets, r->path, (unsigned long long)res->bytes,
 			  res->why);
 	else
-		sh_printf(r->ctx, "%llu packets shown, %s\n", (unsigned long long)res->packets,
-			  res->why);
+		sh_printf(r->ctx, "%llu packets captured, %llu shown, %s\n",
+			  (unsigned long long)res->packets,
+			  (unsigned long long)(res->packets - res->lost_text), res->why);
 	sh_printf(r->ctx,
 		  "%llu packets not captured (the capture ring was full: the data path went on)\n",
 		  (unsigned long long)res->lost);

@@ -25,12 +25,16 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define RING_SIZE  1024 /* copies waiting per worker */
+/* Copies waiting per worker: RING_MAX, and together at most a quarter of the packet
+ * pool (the copies are its mbufs: a stalled capture never starves reception). */
+#define RING_MAX   8191
+#define POOL_SHARE 4
 #define POLL_MS	   10
 #define DRAIN_MAX  512 /* copies taken per worker and poll: bounds a loop turn */
 #define MAX_WORKER 64
@@ -251,16 +255,19 @@ struct fw_monitor *fw_monitor_new(struct tula_loop *loop, struct fw_dp *dp)
 {
 	struct fw_monitor *m = calloc(1, sizeof(*m));
 	char name[RTE_RING_NAMESIZE];
+	unsigned int size;
 
 	if (m == NULL)
 		return NULL;
 	m->loop = loop;
 	m->dp = dp;
 	m->nb_rings = RTE_MIN(fw_dp_nb_workers(dp), (unsigned int)MAX_WORKER);
+	size = fw_dp_conf(dp)->pool != NULL ? fw_dp_conf(dp)->pool->size : RING_MAX;
+	size = RTE_MAX(RTE_MIN(size / POOL_SHARE / RTE_MAX(m->nb_rings, 1u), RING_MAX), 64u);
 	for (unsigned int i = 0; i < m->nb_rings; i++) {
 		snprintf(name, sizeof(name), "fwcap_%u", i);
-		m->rings[i] = rte_ring_create(name, RING_SIZE, (int)rte_socket_id(),
-					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		m->rings[i] = rte_ring_create(name, size, (int)rte_socket_id(),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (m->rings[i] == NULL) {
 			fw_monitor_free(m);
 			errno = ENOMEM;

@@ -5,9 +5,9 @@
  * worker; drains the rings every POLL_MS on the control loop; writes the copies as
  * pcapng (rte_pcapng: tcpdump and tshark read it) or hands them over as decoded lines.
  *
- * Bounded everywhere: one capture at a time; each worker's ring holds RING_SIZE copies
- * (mbufs of the packet pool, so a capture can hold at most RING_SIZE per worker of
- * them); what finds the ring full is lost and counted by the worker
+ * Bounded everywhere: one capture at a time; each worker's ring holds at most 8191
+ * copies, and all rings together at most a quarter of the packet pool (the copies are
+ * its mbufs); what finds the ring full is lost and counted by the worker
  * (capture-copies-lost), never waited for; a capture stops at its packet count, or at
  * FW_MONITOR_MAX_PACKETS packets / FW_MONITOR_MAX_BYTES bytes of file.
  *
