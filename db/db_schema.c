@@ -226,7 +226,7 @@ static struct db_snode s_sys_services = {
 	.help = "Services Tula offers on its own addresses",
 };
 
-static struct db_snode *const system_kids[] = {&s_host_name, &s_login,     &s_commit,
+static struct db_snode *const system_kids[] = {&s_host_name, &s_login,	   &s_commit,
 					       &s_scripts,   &s_data_path, &s_sys_services};
 static struct db_snode s_system = {
 	.name = "system",

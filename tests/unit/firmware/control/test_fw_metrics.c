@@ -45,14 +45,26 @@ static struct fw_obs *picture(void)
 	vips[0].up = 1;
 	snprintf(vips[1].name, sizeof(vips[1].name), "odd\"na\\me");
 	vips[1].c = (struct fw_obj_counters){.packets = 1, .bytes = 60, .new_flows = 1};
-	bes[0] = (struct fw_obs_backend){.vip = 0, .weight = 100, .up = 1, .usable = 1,
-					 .health = "up", .c = {200, 30000, 5}};
+	bes[0] = (struct fw_obs_backend){.vip = 0,
+					 .weight = 100,
+					 .up = 1,
+					 .usable = 1,
+					 .health = "up",
+					 .c = {200, 30000, 5}};
 	snprintf(bes[0].name, sizeof(bes[0].name), "be1");
-	bes[1] = (struct fw_obs_backend){.vip = 0, .weight = 0, .up = 0, .usable = 0,
-					 .health = "down", .c = {100, 15000, 2}};
+	bes[1] = (struct fw_obs_backend){.vip = 0,
+					 .weight = 0,
+					 .up = 0,
+					 .usable = 0,
+					 .health = "down",
+					 .c = {100, 15000, 2}};
 	snprintf(bes[1].name, sizeof(bes[1].name), "be2");
-	bes[2] = (struct fw_obs_backend){.vip = 1, .weight = 1, .up = 1, .usable = 1,
-					 .health = "unchecked", .c = {1, 60, 1}};
+	bes[2] = (struct fw_obs_backend){.vip = 1,
+					 .weight = 1,
+					 .up = 1,
+					 .usable = 1,
+					 .health = "unchecked",
+					 .c = {1, 60, 1}};
 	snprintf(bes[2].name, sizeof(bes[2].name), "be3");
 	o.vips = vips;
 	o.nb_vips = o.cap_vips = 2;
@@ -83,7 +95,8 @@ static void counters_gauges_and_labels_are_rendered(void **state)
 	assert_non_null(strstr(t, "\ntula_vip_up{vip=\"web\"} 1\n"));
 	/* label values are escaped as the format asks */
 	assert_non_null(strstr(t, "\ntula_vip_packets_total{vip=\"odd\\\"na\\\\me\"} 1\n"));
-	assert_non_null(strstr(t, "\ntula_backend_packets_total{vip=\"web\",backend=\"be2\"} 100\n"));
+	assert_non_null(
+		strstr(t, "\ntula_backend_packets_total{vip=\"web\",backend=\"be2\"} 100\n"));
 	assert_non_null(
 		strstr(t, "\ntula_backend_up{vip=\"web\",backend=\"be2\",health=\"down\"} 0\n"));
 	assert_non_null(strstr(t, "\ntula_backend_weight{vip=\"web\",backend=\"be1\"} 100\n"));
