@@ -213,8 +213,31 @@ static struct db_snode s_data_path = {
 	.help = "Data-path limits and polling",
 };
 
-static struct db_snode *const system_kids[] = {&s_host_name, &s_login, &s_commit, &s_scripts,
-					       &s_data_path};
+static struct db_snode s_metrics_listen = {
+	.name = "listen",
+	.kind = DB_SNODE_LEAF,
+	.type = DB_TYPE_ENDPOINT,
+	.help = "Address and port of the Prometheus endpoint (GET /metrics)",
+	.value_name = "address:port",
+	.value_help = "a self address of an interface and a TCP port, e.g. 10.0.1.10:9100",
+};
+static struct db_snode *const metrics_kids[] = {&s_metrics_listen};
+static struct db_snode s_metrics = {
+	.name = "metrics",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(metrics_kids),
+	.help = "Prometheus metrics over HTTP",
+};
+static struct db_snode *const sys_services_kids[] = {&s_metrics};
+static struct db_snode s_sys_services = {
+	.name = "services",
+	.kind = DB_SNODE_CONTAINER,
+	KIDS(sys_services_kids),
+	.help = "Services Tula offers on its own addresses",
+};
+
+static struct db_snode *const system_kids[] = {&s_host_name, &s_login,	   &s_commit,
+					       &s_scripts,   &s_data_path, &s_sys_services};
 static struct db_snode s_system = {
 	.name = "system",
 	.kind = DB_SNODE_CONTAINER,
@@ -1213,6 +1236,23 @@ int db_snode_check(const struct db_snode *sn, const char *tok, char *reason, siz
 			return fail(reason, rsize, -EINVAL,
 				    "expected an absolute URL path such as /healthz");
 		break;
+	case DB_TYPE_ENDPOINT: {
+		const char *colon = strrchr(tok, ':');
+		char host[INET_ADDRSTRLEN];
+
+		if (colon == NULL || (size_t)(colon - tok) >= sizeof(host))
+			return fail(reason, rsize, -EINVAL,
+				    "expected an address and a port, e.g. 10.0.1.10:9100");
+		memcpy(host, tok, (size_t)(colon - tok));
+		host[colon - tok] = '\0';
+		if (db_parse_ipv4(host, &a) != 0)
+			return fail(reason, rsize, -EINVAL,
+				    "invalid IPv4 address before ':' (expected a.b.c.d:port)");
+		rc = db_parse_uint(colon + 1, 65535, &v);
+		if (rc != 0 || v == 0)
+			return fail(reason, rsize, -EINVAL, "expected a port 1..65535 after ':'");
+		break;
+	}
 	}
 	if (canon != NULL && csize > 0)
 		snprintf(canon, csize, "%s", tok);

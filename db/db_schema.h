@@ -58,6 +58,7 @@ enum db_type {
 	DB_TYPE_REF,		 /* the key of an entry of another list (db_snode_ref()) */
 	DB_TYPE_FILE,		 /* a file name (no '/'), completed from a directory */
 	DB_TYPE_PATH,		 /* an absolute URL path such as /healthz */
+	DB_TYPE_ENDPOINT,	 /* IPv4 address and port: a.b.c.d:port, port 1..65535 */
 };
 
 /* Where TAB and `?` find candidates for a value position. */

@@ -68,7 +68,9 @@
 	X(NEW_FLOW_CAPPED, "new-flows-over-rate-cap")     \
 	X(FLOW_EVICTED, "flows-evicted")                  \
 	X(FLOW_EXPIRED, "flows-expired")                  \
-	X(FLOW_REPINNED, "flows-repinned")
+	X(FLOW_REPINNED, "flows-repinned")                \
+	X(CAPTURED, "capture-copies")                     \
+	X(CAPTURE_LOST, "capture-copies-lost")
 
 #define FW_ENUM_DROP(e, s) FW_DROP_##e,
 #define FW_ENUM_EV(e, s)   FW_EV_##e,

@@ -25,12 +25,19 @@
 struct fw_state;
 
 /* A request to one worker; a plain message, copied into the ring. */
-enum fw_req_type { FW_REQ_ADOPT = 1, FW_REQ_FLUSH = 2 };
+enum fw_req_type { FW_REQ_ADOPT = 1, FW_REQ_FLUSH = 2, FW_REQ_CAPTURE = 3 };
 struct fw_req {
 	uint32_t type;
-	uint16_t vip;		/* FLUSH: VIP slot */
-	uint16_t be;		/* FLUSH: backend slot or FW_SLOT_NONE for the whole VIP */
-	struct fw_state *state; /* ADOPT */
+	uint16_t vip; /* FLUSH: VIP slot; CAPTURE: VIP slot to keep, FW_SLOT_NONE = all */
+	uint16_t be;  /* FLUSH: backend slot or FW_SLOT_NONE for the whole VIP;
+		       * CAPTURE: DPDK port id whose received packets are copied */
+	union {
+		struct fw_state *state; /* ADOPT */
+		/* CAPTURE: where the copies go (`monitor traffic`), NULL = stop copying.
+		 * Owned by the control side and never freed while workers run; the worker
+		 * is its only producer, the control thread its only consumer. */
+		struct rte_ring *capture;
+	};
 };
 _Static_assert(sizeof(struct fw_req) == 16, "fw_req is a 16-byte ring element");
 

@@ -21,10 +21,15 @@
 #include "db/db.h"
 #include "firmware/cli/fw_cmds.h"
 #include "firmware/control/fw_bird.h"
+#include "firmware/cli/fw_monitor_cmd.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_dp.h"
 #include "firmware/control/fw_eal.h"
 #include "firmware/control/fw_health.h"
+#include "firmware/control/fw_metrics.h"
+#include "firmware/control/fw_monitor.h"
+#include "firmware/control/fw_rates.h"
+#include "firmware/control/fw_telemetry.h"
 #include "lua/lx.h"
 #include "shell/sh_server.h"
 
@@ -55,6 +60,10 @@ struct daemon {
 	struct fw_ctl *ctl;
 	struct fw_health *health;
 	struct fw_bird *bird;
+	struct fw_rates *rates;
+	struct fw_telemetry *telemetry;
+	struct fw_metrics *metrics;
+	struct fw_monitor *monitor;
 	char why[512]; /* the reason a module failed to start */
 };
 
@@ -66,29 +75,30 @@ struct module {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: tula [OPTIONS] [-- EAL-OPTIONS]\n"
-		"       tula cli [--socket PATH] [-c COMMAND]...\n"
-		"       tula lua [--socket PATH] (FILE | -e CODE) [ARGS]...\n"
-		"\n"
-		"Tula, a Direct Server Return (L2 and IP-in-IP) load balancer on DPDK.\n"
-		"\n"
-		"Daemon options:\n"
-		"  --db FILE        configuration database (default /var/lib/tula/config.db)\n"
-		"  --socket PATH    CLI socket for `tula cli` (default /run/tula/cli.sock)\n"
-		"  --scripts DIR    Lua op and commit scripts (default /etc/tula/scripts)\n"
-		"  --config FILE    commit FILE (Junos braces text) as the first revision when\n"
-		"                   the database is new\n"
-		"  --log FILE       also append log lines to FILE\n"
-		"  --no-console     do not run the console shell even on a terminal\n"
-		"  -h, --help       this text\n"
-		"  -V, --version    print the version and exit\n"
-		"\n"
-		"EAL options (after --) are DPDK's own, e.g. `-- -l 0-1 --no-huge -m 512`.\n"
-		"Without them Tula uses `-m 512 --no-pci --in-memory`, or `--no-huge --no-shconf`\n"
-		"instead of `--in-memory` when no hugepages are free. PCI NICs need `-a ADDR`.\n"
-		"Ports come from the configuration (interfaces NAME device DEVARGS), not from\n"
-		"--vdev. Every lcore but the first is a worker.\n");
+	fprintf(f, "Usage: tula [OPTIONS] [-- EAL-OPTIONS]\n"
+		   "       tula cli [--socket PATH] [-c COMMAND]...\n"
+		   "       tula lua [--socket PATH] (FILE | -e CODE) [ARGS]...\n"
+		   "\n"
+		   "Tula, a Direct Server Return (L2 and IP-in-IP) load balancer on DPDK.\n"
+		   "\n"
+		   "Daemon options:\n"
+		   "  --db FILE        configuration database (default /var/lib/tula/config.db)\n"
+		   "  --socket PATH    CLI socket for `tula cli` (default /run/tula/cli.sock)\n"
+		   "  --scripts DIR    Lua op and commit scripts (default /etc/tula/scripts)\n"
+		   "  --config FILE    commit FILE (Junos braces text) as the first revision when\n"
+		   "                   the database is new\n"
+		   "  --log FILE       also append log lines to FILE\n"
+		   "  --no-console     do not run the console shell even on a terminal\n"
+		   "  -h, --help       this text\n"
+		   "  -V, --version    print the version and exit\n"
+		   "\n"
+		   "EAL options (after --) are DPDK's own, e.g. `-- -l 0-1 --no-huge -m 512`.\n"
+		   "Without them Tula uses `-m 512 --no-pci --file-prefix tula --in-memory`, or\n"
+		   "`--no-huge --no-shconf` instead of `--in-memory` when no hugepages are free.\n"
+		   "PCI NICs need `-a ADDR`. DPDK telemetry: dpdk-telemetry.py -f PREFIX (tula\n"
+		   "by default).\n"
+		   "Ports come from the configuration (interfaces NAME device DEVARGS), not from\n"
+		   "--vdev. Every lcore but the first is a worker.\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -405,6 +415,25 @@ static void dp_fini(struct daemon *d)
 	d->dp = NULL;
 }
 
+/* `monitor traffic`: its rings outlive the workers (freed after the control side has
+ * stopped them, so this module starts before it). */
+static int capture_init(struct daemon *d)
+{
+	d->monitor = fw_monitor_new(d->loop, d->dp);
+	if (d->monitor == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot create the capture rings: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void capture_fini(struct daemon *d)
+{
+	fw_monitor_free(d->monitor);
+	d->monitor = NULL;
+}
+
 static int ctl_init(struct daemon *d)
 {
 	struct fw_ctl_conf conf = {
@@ -496,6 +525,51 @@ static void bgp_fini(struct daemon *d)
 	fw_bgp_cmds_unregister();
 	fw_bird_free(d->bird);
 	d->bird = NULL;
+/* What watches the data path from outside the CLI: rates (a 1 s sampler whose tick also
+ * refreshes the telemetry picture), DPDK telemetry commands, the Prometheus endpoint
+ * (its commit hook must be registered before the configuration is applied). */
+static void obs_tick(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->telemetry != NULL)
+		fw_telemetry_refresh(d->telemetry);
+}
+
+static int obs_init(struct daemon *d)
+{
+	struct fw_obs_src src = {.ctl = d->ctl, .health = d->health, .db = d->db};
+
+	d->rates = fw_rates_new(d->loop, d->dp, obs_tick, d);
+	if (d->rates == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot start the rate sampler: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	src.rates = d->rates;
+	d->telemetry = fw_telemetry_new(&src);
+	if (d->telemetry == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot start the telemetry commands: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	d->metrics = fw_metrics_new(d->loop, &src);
+	if (d->metrics == NULL) {
+		snprintf(d->why, sizeof(d->why), "cannot start the metrics endpoint: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void obs_fini(struct daemon *d)
+{
+	fw_metrics_free(d->metrics);
+	d->metrics = NULL;
+	fw_telemetry_free(d->telemetry);
+	d->telemetry = NULL;
+	fw_rates_free(d->rates);
+	d->rates = NULL;
 }
 
 /* Apply the active configuration: open its ports and publish its forwarding state. */
@@ -553,6 +627,14 @@ static void cli_fini(struct daemon *d)
 static int cmds_init(struct daemon *d)
 {
 	int rc = fw_cmds_register(d->ctl, d->health);
+	char dir[4096], tmp[4096];
+
+	fw_cmds_set_rates(d->rates);
+	/* captures go next to the database: /var/lib/tula/captures by default */
+	snprintf(tmp, sizeof(tmp), "%s", d->db_path);
+	snprintf(dir, sizeof(dir), "%s/captures", dirname(tmp));
+	if (rc == 0)
+		rc = fw_monitor_cmds_register(d->ctl, d->monitor, dir);
 
 	if (rc < 0)
 		snprintf(d->why, sizeof(d->why), "cannot declare the firmware's commands: %s",
@@ -563,6 +645,8 @@ static int cmds_init(struct daemon *d)
 static void cmds_fini(struct daemon *d)
 {
 	(void)d;
+	fw_monitor_cmds_unregister();
+	fw_cmds_set_rates(NULL);
 	fw_cmds_unregister();
 }
 
@@ -634,9 +718,11 @@ static const struct module modules[] = {
 	{"dpdk", eal_init, eal_fini},
 	{"database", db_init, db_fini},
 	{"data path", dp_init, dp_fini},
+	{"capture", capture_init, capture_fini},
 	{"control", ctl_init, ctl_fini},
 	{"health checks", health_init, health_fini},
 	{"bgp", bgp_init, bgp_fini},
+	{"observability", obs_init, obs_fini},
 	{"lua", lua_init, lua_fini},
 	{"configuration", activate_init, NULL},
 	{"commit confirmed", confirm_init, NULL},

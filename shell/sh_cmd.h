@@ -274,6 +274,16 @@ void sh_ctx_progress(struct sh_ctx *ctx);
  * sh_ctx_resume() from a later loop callback. Call after sh_ctx_defer().
  */
 void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop);
+/*
+ * While deferred: send what the command has written so far to the client now, unpaged
+ * and past the pipes (`monitor traffic` prints a line per packet until stopped). The
+ * text is sent or, when the client has not read the last SH_STREAM_BACKLOG bytes yet,
+ * left in ctx's output for the caller to drop (a slow terminal never makes the daemon
+ * buffer without bound). Returns 0 (sent), -EAGAIN (the client is behind), -ENOTSUP
+ * (not deferred, or the front end cannot stream).
+ */
+#define SH_STREAM_BACKLOG (256u * 1024)
+int sh_ctx_stream(struct sh_ctx *ctx);
 
 /* --- candidate lists (names callbacks and walkers fill them) ------------------------ */
 

@@ -187,6 +187,13 @@ int sh_ctx_write_file(struct sh_ctx *ctx, const char *path, const char *data, si
 	return 0;
 }
 
+int sh_ctx_stream(struct sh_ctx *ctx)
+{
+	if (ctx->pending != SH_PENDING_WAIT || ctx->streamed == NULL)
+		return -ENOTSUP;
+	return ctx->streamed(ctx);
+}
+
 int sh_ctx_defer(struct sh_ctx *ctx, sh_cancel_fn cancel, void *arg)
 {
 	if (ctx->resumed == NULL || ctx->pending != SH_PENDING_NONE)
@@ -206,10 +213,11 @@ void sh_ctx_on_stop(struct sh_ctx *ctx, sh_cancel_fn stop)
 void sh_ctx_progress(struct sh_ctx *ctx)
 {
 	/* pipes filter the whole output at the end: nothing leaves before then */
-	if (ctx->pending != SH_PENDING_WAIT || ctx->progress == NULL || ctx->out.len == 0 ||
+	if (ctx->pending != SH_PENDING_WAIT || ctx->streamed == NULL || ctx->out.len == 0 ||
 	    (ctx->parsed != NULL && sh_parsed_npipes(ctx->parsed) > 0))
 		return;
-	ctx->progress(ctx);
+	/* a client that is behind gets the text with the next call or at the end */
+	(void)ctx->streamed(ctx);
 }
 
 /*

@@ -117,9 +117,10 @@ struct sh_ctx {
 	/* Set by the front end that can wait (the server): called by sh_ctx_resume() once
 	 * the command has finished, to send its output. NULL: sh_ctx_defer is refused. */
 	void (*resumed)(struct sh_ctx *ctx);
-	/* Set by a front end that can show output before the end (the server): sends
-	 * and empties out while the command waits (sh_ctx_progress). */
-	void (*progress)(struct sh_ctx *ctx);
+	/* Set by a front end that can show output before the end (the server): sends what
+	 * out holds now while the command waits (sh_ctx_progress, sh_ctx_stream). Returns
+	 * 0, or -EAGAIN when the client is behind (out keeps the text). */
+	int (*streamed)(struct sh_ctx *ctx);
 	sh_cancel_fn stop_fn; /* SH_PENDING_WAIT: the operator pressed q (sh_ctx_on_stop) */
 };
 

@@ -397,19 +397,27 @@ static void resumed(struct sh_ctx *ctx)
 	flush_ctx(s);
 }
 
-/* A deferred command wrote more: send it now (sh_ctx_progress). */
-static void progress(struct sh_ctx *ctx)
+/*
+ * A deferred command's output so far (sh_ctx_progress, sh_ctx_stream): sent now unless
+ * the client has not read the last SH_STREAM_BACKLOG bytes yet; marked live while the
+ * operator can stop the command with q (sh_ctx_on_stop).
+ */
+static int streamed(struct sh_ctx *ctx)
 {
 	struct sh_session *s = ctx->sess;
 	struct sh_output o = {.flags = SH_OUT_NO_MORE};
 
 	if (s == NULL || s->ctx != ctx || s->dead)
-		return;
+		return -EAGAIN;
+	if (s->out.len - s->out_off > SH_STREAM_BACKLOG)
+		return -EAGAIN;
 	if (ctx->stop_fn != NULL)
 		o.flags |= SH_OUT_LIVE;
-	send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+	if (ctx->out.len > 0)
+		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
 	tula_buf_reset(&ctx->out);
 	flush(s);
+	return 0;
 }
 
 static void do_exec(struct sh_session *s, const char *line)
@@ -425,7 +433,7 @@ static void do_exec(struct sh_session *s, const char *line)
 	sh_ctx_init(s->ctx, s, 1);
 	s->ctx->can_file = 1;
 	s->ctx->resumed = resumed;
-	s->ctx->progress = progress;
+	s->ctx->streamed = streamed;
 	sh_engine_exec(sh_engine_default(), &env, line, s->ctx);
 	flush_ctx(s);
 }

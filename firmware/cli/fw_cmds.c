@@ -20,6 +20,7 @@
 #include "firmware/control/fw_dp.h"
 #include "firmware/control/fw_health.h"
 #include "firmware/control/fw_maglev.h"
+#include "firmware/control/fw_rates.h"
 #include "firmware/fw_state.h"
 #include "shell/sh_cmd.h"
 #include "shell/sh_server.h"
@@ -38,6 +39,7 @@
 /* Set by fw_cmds_register; the commands run on the control thread that owns them. */
 static struct fw_ctl *the_ctl;
 static struct fw_health *the_health; /* may be NULL (no health checks) */
+static struct fw_rates *the_rates;   /* may be NULL (no rates shown) */
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -409,6 +411,21 @@ static struct tula_val *obj_counters(const struct fw_obj_counters *c)
 	return v;
 }
 
+/* Rates of a slot: the last second and the 10 s average (fw_rates.h). */
+static struct tula_val *rate_val(int vip, int slot)
+{
+	struct tula_val *v = tula_val_map();
+	struct fw_rate r = {0};
+
+	if (slot >= 0)
+		(vip ? fw_rates_vip : fw_rates_backend)(the_rates, (unsigned int)slot, &r);
+	tula_val_map_set(v, "packets-per-second", tula_val_double(r.pps));
+	tula_val_map_set(v, "bits-per-second", tula_val_double(r.bps));
+	tula_val_map_set(v, "packets-per-second-average", tula_val_double(r.pps_avg));
+	tula_val_map_set(v, "bits-per-second-average", tula_val_double(r.bps_avg));
+	return v;
+}
+
 static struct tula_val *vip_stats(const struct fw_state *st, const struct db_node *v)
 {
 	struct fw_dp *dp = fw_ctl_dp(the_ctl);
@@ -420,6 +437,8 @@ static struct tula_val *vip_stats(const struct fw_state *st, const struct db_nod
 	if (slot >= 0)
 		fw_dp_counters_vip(dp, (unsigned int)slot, &c);
 	tula_val_map_set(vv, "counters", obj_counters(&c));
+	if (the_rates != NULL)
+		tula_val_map_set(vv, "rates", rate_val(1, slot));
 	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b)) {
 		struct tula_val *bv = tula_val_map();
 		struct fw_obj_counters bc = {0};
@@ -433,6 +452,8 @@ static struct tula_val *vip_stats(const struct fw_state *st, const struct db_nod
 			fw_dp_counters_backend(dp, (unsigned int)bs, &bc);
 		tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
 		tula_val_map_set(bv, "counters", obj_counters(&bc));
+		if (the_rates != NULL)
+			tula_val_map_set(bv, "rates", rate_val(0, bs));
 		tula_val_list_add(bes, bv);
 	}
 	tula_val_map_set(vv, "backends", bes);
@@ -447,6 +468,49 @@ static void render_counters_line(struct tula_buf *out, const char *indent, const
 			(unsigned long long)tula_val_get_uint(c, "bytes"),
 			(unsigned long long)tula_val_get_uint(c, "new-flows"),
 			(unsigned long long)tula_val_get_uint(c, "new-flows-capped"));
+}
+
+/* "1.23k", "45.6M": rates in a column of fixed width. */
+static void si(double x, char *buf, size_t len)
+{
+	static const char *const unit[] = {"", "k", "M", "G", "T"};
+	unsigned int u = 0;
+
+	while (x >= 1000 && u < 4) {
+		x /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u == 0 ? "%.0f" : "%.2f%s", x, unit[u]);
+}
+
+static void render_rate_line(struct tula_buf *out, const char *indent, const char *name,
+			     const struct tula_val *r)
+{
+	static const char *const keys[] = {"packets-per-second", "bits-per-second",
+					   "packets-per-second-average", "bits-per-second-average"};
+	char f[4][16];
+
+	for (unsigned int i = 0; i < 4; i++)
+		si(tula_val_as_double(tula_val_get(r, keys[i])), f[i], sizeof(f[i]));
+	tula_buf_printf(out, "%s%-16s %12s %12s %12s %12s\n", indent, name, f[0], f[1], f[2], f[3]);
+}
+
+static void render_rates(const struct tula_val *vips, struct tula_buf *out)
+{
+	if (tula_val_count(vips) == 0 || tula_val_get(tula_val_at(vips, 0), "rates") == NULL)
+		return;
+	tula_buf_printf(out, "\nRates (last second, and %ds average):\n", FW_RATES_TAU_S);
+	tula_buf_printf(out, "%-18s %12s %12s %12s %12s\n", "VIP / backend", "Packets/s", "Bits/s",
+			"Avg pkts/s", "Avg bits/s");
+	for (size_t i = 0; i < tula_val_count(vips); i++) {
+		const struct tula_val *vv = tula_val_at(vips, i),
+				      *bes = tula_val_get(vv, "backends");
+
+		render_rate_line(out, "", tula_val_get_str(vv, "name"), tula_val_get(vv, "rates"));
+		for (size_t j = 0; j < tula_val_count(bes); j++)
+			render_rate_line(out, "  ", tula_val_get_str(tula_val_at(bes, j), "name"),
+					 tula_val_get(tula_val_at(bes, j), "rates"));
+	}
 }
 
 static void render_stats(const struct tula_val *v, struct tula_buf *out)
@@ -468,6 +532,7 @@ static void render_stats(const struct tula_val *v, struct tula_buf *out)
 					     tula_val_get_str(tula_val_at(bes, j), "name"),
 					     tula_val_get(tula_val_at(bes, j), "counters"));
 	}
+	render_rates(vips, out);
 	if (events != NULL) {
 		tula_buf_puts(out, "\nData path events:\n");
 		for (size_t i = 0; i < tula_val_count(events); i++)
@@ -1459,6 +1524,11 @@ int fw_cmds_register(struct fw_ctl *ctl, struct fw_health *health)
 		the_health = NULL;
 	}
 	return rc;
+}
+
+void fw_cmds_set_rates(struct fw_rates *rates)
+{
+	the_rates = rates;
 }
 
 void fw_cmds_unregister(void)

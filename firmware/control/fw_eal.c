@@ -102,7 +102,7 @@ static int free_hugepages(void)
 int fw_eal_init(int argc, char **argv)
 {
 	cookie_io_functions_t io = {.write = log_write};
-	char *defaults[10];
+	char *defaults[12];
 	int n = 0, rc;
 
 	E.stream = fopencookie(NULL, "w", io);
@@ -118,6 +118,10 @@ int fw_eal_init(int argc, char **argv)
 		/* No PCI scan: a kernel-owned NIC must never be taken by surprise. PCI ports
 		 * are given explicitly (-a ADDRESS) by whoever owns the machine. */
 		defaults[n++] = "--no-pci";
+		/* Our own runtime directory, <run>/dpdk/tula: the telemetry socket sits
+		 * there (dpdk-telemetry.py -f tula), apart from other DPDK programs'. */
+		defaults[n++] = "--file-prefix";
+		defaults[n++] = "tula";
 		if (free_hugepages() < 256) {
 			defaults[n++] = "--no-huge";
 			defaults[n++] = "--no-shconf"; /* --in-memory needs hugepages */

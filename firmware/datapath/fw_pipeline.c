@@ -8,6 +8,7 @@
 #include "firmware/datapath/fw_pipeline.h"
 
 #include "firmware/fw_proto.h"
+#include "firmware/datapath/fw_capture.h"
 #include "firmware/datapath/fw_flow.h"
 #include "firmware/fw_state.h"
 #include "firmware/datapath/fw_worker.h"
@@ -905,6 +906,8 @@ uint16_t fw_pipeline_burst(struct fw_worker *w, struct rte_mbuf **pkts, uint16_t
 	uint16_t done = 0, q = 0;
 
 	w->cnt.ev[FW_EV_RX] += n;
+	if (unlikely(w->cap_ring != NULL)) /* `monitor traffic` */
+		fw_capture_burst(w, pkts, n);
 	if (unlikely(st == NULL)) {
 		w->cnt.drop[FW_DROP_NO_STATE] += n;
 		rte_pktmbuf_free_bulk(pkts, n);

@@ -109,6 +109,10 @@ struct fw_worker {
 	uint64_t flush_base;
 
 	struct fw_talkers talk; /* worker: top-talkers sketch (every: init) */
+	/* `monitor traffic` (FW_REQ_CAPTURE): worker. cap_ring NULL = not capturing. */
+	struct rte_ring *cap_ring;
+	uint16_t cap_port; /* DPDK port id whose received packets are copied */
+	uint16_t cap_vip;  /* VIP slot, or FW_SLOT_NONE for every packet of the port */
 
 	fw_tx_fn tx; /* init (tests may replace it before driving the context) */
 	void *tx_arg;

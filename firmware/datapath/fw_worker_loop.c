@@ -84,6 +84,11 @@ static void handle_req(struct fw_worker *w, const struct fw_req *r)
 		w->flush_next = 0;
 		w->flush_base = w->flows->st.flushed;
 		break;
+	case FW_REQ_CAPTURE:
+		w->cap_ring = r->capture;
+		w->cap_port = r->be;
+		w->cap_vip = r->vip;
+		break;
 	default:
 		break;
 	}

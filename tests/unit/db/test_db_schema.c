@@ -208,6 +208,12 @@ static void value_checks_give_operator_reasons(void **state)
 	check("system scripts commit file", "../x.lua", -EINVAL, "expected a file name");
 	check("interfaces disable", "yes", -EINVAL, "takes no value");
 	check("services dsr vip interface", "port0", 0, NULL);
+	check("system services metrics listen", "10.0.1.10:9100", 0, NULL);
+	check("system services metrics listen", "10.0.1.10", -EINVAL, "address and a port");
+	check("system services metrics listen", "10.0.1:9100", -EINVAL, "invalid IPv4 address");
+	check("system services metrics listen", "10.0.1.10:0", -EINVAL, "port 1..65535");
+	check("system services metrics listen", "10.0.1.10:65536", -EINVAL, "port 1..65535");
+	check("system services metrics listen", "10.0.1.10:http", -EINVAL, "port 1..65535");
 }
 
 static void overlong_values_are_refused(void **state)
