@@ -122,7 +122,7 @@ static void drain(int fd, struct reader *r)
 				struct sh_msg_hdr h;
 
 				memcpy(&h, r->hdr, sizeof(h));
-				if (h.type < SH_MSG_WELCOME || h.type > SH_MSG_CANDS ||
+				if (h.type < SH_MSG_WELCOME || h.type > SH_MSG_WRITE_FILE ||
 				    h.len > SH_PROTO_MAX_PAYLOAD) {
 					fprintf(stderr, "fuzz_proto: server sent type %u len %u\n",
 						h.type, h.len);
