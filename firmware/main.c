@@ -525,6 +525,8 @@ static void bgp_fini(struct daemon *d)
 	fw_bgp_cmds_unregister();
 	fw_bird_free(d->bird);
 	d->bird = NULL;
+}
+
 /* What watches the data path from outside the CLI: rates (a 1 s sampler whose tick also
  * refreshes the telemetry picture), DPDK telemetry commands, the Prometheus endpoint
  * (its commit hook must be registered before the configuration is applied). */
