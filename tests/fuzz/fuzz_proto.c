@@ -124,10 +124,7 @@ static void drain(int fd, struct reader *r)
 				struct sh_msg_hdr h;
 
 				memcpy(&h, r->hdr, sizeof(h));
-<<<<<<< HEAD
 				/* WRITE_FILE: the last daemon -> client type */
-=======
->>>>>>> h1
 				if (h.type < SH_MSG_WELCOME || h.type > SH_MSG_WRITE_FILE ||
 				    h.len > SH_PROTO_MAX_PAYLOAD) {
 					fprintf(stderr, "fuzz_proto: server sent type %u len %u\n",
