@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,42 +281,38 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
-static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+/* A dict of named counters: names from name_of(i), values v[0..n). */
+static int named_counters(struct rte_tel_data *d, const char *(*name_of)(unsigned int), size_t off,
+			  unsigned int n)
 {
 	const struct fw_obs *o;
 
-	(void)cmd;
-	(void)params;
 	if ((o = front_lock()) == NULL)
 		return -1;
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < FW_DROP_MAX; i++) {
+	for (unsigned int i = 0; i < n; i++) {
+		const uint64_t *v = (const uint64_t *)((const char *)o + off);
 		char key[RTE_TEL_MAX_STRING_LEN];
 
-		key_of(fw_drop_name(i), key, sizeof(key));
-		rte_tel_data_add_dict_u64(d, key, o->drop[i]);
+		key_of(name_of(i), key, sizeof(key));
+		rte_tel_data_add_dict_u64(d, key, v[i]);
 	}
 	front_unlock();
 	return 0;
 }
 
-static int cmd_events(const char *cmd, const char *params, struct rte_tel_data *d)
+static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct fw_obs *o;
-
 	(void)cmd;
 	(void)params;
-	if ((o = front_lock()) == NULL)
-		return -1;
-	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < FW_EV_MAX; i++) {
-		char key[RTE_TEL_MAX_STRING_LEN];
+	return named_counters(d, fw_drop_name, offsetof(struct fw_obs, drop), FW_DROP_MAX);
+}
 
-		key_of(fw_event_name(i), key, sizeof(key));
-		rte_tel_data_add_dict_u64(d, key, o->ev[i]);
-	}
-	front_unlock();
-	return 0;
+static int cmd_events(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return named_counters(d, fw_event_name, offsetof(struct fw_obs, ev), FW_EV_MAX);
 }
 
 static const struct {
