@@ -413,7 +413,8 @@ static int streamed(struct sh_ctx *ctx)
 		return -EAGAIN;
 	if (ctx->stop_fn != NULL)
 		o.flags |= SH_OUT_LIVE;
-	if (ctx->out.len > 0)
+	/* an empty live message still tells the client to read the operator's keys */
+	if (ctx->out.len > 0 || (o.flags & SH_OUT_LIVE))
 		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
 	tula_buf_reset(&ctx->out);
 	flush(s);

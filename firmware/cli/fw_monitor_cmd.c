@@ -10,6 +10,7 @@
 #include "firmware/cli/fw_cmds_priv.h"
 
 #include "common/tula_buf.h"
+#include "common/tula_loop.h"
 #include "db/db.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_monitor.h"
@@ -36,7 +37,8 @@ static char the_dir[PATH_MAX];
 /* One running `monitor traffic` (at most one: fw_monitor runs one capture). */
 struct run {
 	struct sh_ctx *ctx;
-	char path[PATH_MAX]; /* the file, "" when decoding */
+	struct tula_timer *stop_timer; /* the operator pressed q or ^C: finish from the loop */
+	char path[PATH_MAX];	       /* the file, "" when decoding */
 	char port[FW_STATE_NAME_MAX];
 };
 
@@ -98,13 +100,20 @@ static int on_text(void *arg, const char *text, size_t len)
 	return 0;
 }
 
+static void run_free(struct run *r)
+{
+	tula_timer_free(r->stop_timer);
+	free(r);
+}
+
 static void on_done(void *arg, const struct fw_monitor_result *res)
 {
 	struct run *r = arg;
+	struct sh_ctx *ctx = r->ctx;
 
 	summary(r, res);
-	sh_ctx_resume(r->ctx, 0);
-	free(r);
+	run_free(r);
+	sh_ctx_resume(ctx, 0);
 }
 
 /* The session went away (the client stopped): stop the capture, close the file. */
@@ -113,7 +122,33 @@ static void on_cancel(void *arg)
 	struct run *r = arg;
 
 	fw_monitor_stop(the_mon, NULL);
-	free(r);
+	run_free(r);
+}
+
+/* After the operator's q / ^C: stop the capture, say what it caught, end the command. */
+static void stop_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct run *r = arg;
+	struct sh_ctx *ctx = r->ctx;
+	struct fw_monitor_result res;
+
+	(void)loop;
+	(void)t;
+	fw_monitor_stop(the_mon, &res);
+	summary(r, &res);
+	run_free(r);
+	sh_ctx_resume(ctx, 0);
+}
+
+/* The operator pressed q or ^C (sh_ctx_on_stop): finish from a loop callback. */
+static void on_stop(void *arg)
+{
+	struct run *r = arg;
+
+	if (r->stop_timer == NULL)
+		r->stop_timer = tula_timer_new(sh_server_loop(), stop_tick, r);
+	if (r->stop_timer != NULL)
+		tula_timer_arm(r->stop_timer, 0, 0);
 }
 
 static int monitor_traffic(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
@@ -206,10 +241,14 @@ static int monitor_traffic(struct sh_ctx *ctx, const struct sh_match *m, void *a
 		return sh_err(ctx, "error: monitor traffic needs a CLI session (it runs until "
 				   "stopped)");
 	}
+	/* q or ^C on the operator's terminal stops it (the client reads keys while the
+	 * output is live, which the first line below announces at once) */
+	sh_ctx_on_stop(ctx, on_stop);
 	if (r->path[0] == '\0')
 		sh_printf(ctx, "listening on %s%s%s, decoded lines%s\n", pw.name,
 			  vip ? ", VIP " : "", vip ? db_node_key(vip) : "",
-			  count ? "" : " until interrupted (Ctrl-C)");
+			  count ? "" : " until interrupted (q or Ctrl-C)");
+	sh_ctx_stream(ctx);
 	return 0;
 }
 
