@@ -160,6 +160,29 @@ static void send_msg(struct sh_session *s, uint32_t type, const void *a, size_t 
 		tula_buf_add(&s->out, b, blen);
 }
 
+/*
+ * Command output: one OUTPUT message per SH_OUTPUT_CHUNK bytes, so a large view (a
+ * thousand VIPs in JSON) never exceeds the protocol's message limit; the client prints
+ * the pieces in order.
+ */
+#define SH_OUTPUT_CHUNK (1u << 20)
+static void send_output(struct sh_session *s, const struct sh_output *o, const char *text,
+			size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0) {
+		send_msg(s, SH_MSG_OUTPUT, o, sizeof(*o), NULL, 0);
+		return;
+	}
+	do {
+		size_t n = len - off > SH_OUTPUT_CHUNK ? SH_OUTPUT_CHUNK : len - off;
+
+		send_msg(s, SH_MSG_OUTPUT, o, sizeof(*o), text + off, n);
+		off += n;
+	} while (off < len);
+}
+
 /* The output header with the session's `set cli screen-*` (screen-length 0: no pager). */
 static struct sh_output out_hdr(const struct sh_session *s)
 {
@@ -179,7 +202,7 @@ void sh_session_output(struct sh_session *s, const char *text, size_t len)
 	struct sh_output o = out_hdr(s);
 
 	if (len > 0)
-		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), text, len);
+		send_output(s, &o, text, len);
 }
 
 void sh_session_error(struct sh_session *s, const char *text, size_t len)
@@ -336,7 +359,7 @@ static void flush_ctx(struct sh_session *s)
 
 		snprintf(a.question, sizeof(a.question), "%s", ctx->question);
 		if (ctx->out.len > 0) /* what the command printed before asking */
-			send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+			send_output(s, &o, ctx->out.data, ctx->out.len);
 		tula_buf_reset(&ctx->out);
 		send_msg(s, SH_MSG_ASK, &a, sizeof(a), NULL, 0);
 		flush(s);
@@ -346,7 +369,7 @@ static void flush_ctx(struct sh_session *s)
 		return; /* the handler finishes later: sh_ctx_resume() calls resumed() */
 	if (ctx->pending == SH_PENDING_TEXT) {
 		if (ctx->out.len > 0)
-			send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+			send_output(s, &o, ctx->out.data, ctx->out.len);
 		tula_buf_reset(&ctx->out);
 		send_msg(s, SH_MSG_READ_TEXT, ctx->question, strlen(ctx->question), NULL, 0);
 		flush(s);
@@ -354,7 +377,7 @@ static void flush_ctx(struct sh_session *s)
 	}
 	if (ctx->pending == SH_PENDING_READ_FILE || ctx->pending == SH_PENDING_WRITE_FILE) {
 		if (ctx->out.len > 0)
-			send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+			send_output(s, &o, ctx->out.data, ctx->out.len);
 		tula_buf_reset(&ctx->out);
 		if (ctx->pending == SH_PENDING_READ_FILE) {
 			send_msg(s, SH_MSG_READ_FILE, ctx->question, strlen(ctx->question), NULL,
@@ -376,7 +399,7 @@ static void flush_ctx(struct sh_session *s)
 		o.flags |= SH_OUT_NO_MORE;
 	sh_session_error(s, ctx->warn.data, ctx->warn.len);
 	if (ctx->out.len > 0)
-		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+		send_output(s, &o, ctx->out.data, ctx->out.len);
 	if (ctx->failed)
 		sh_session_error(s, ctx->err.data, ctx->err.len);
 	if (s->dbs != NULL)
@@ -415,7 +438,7 @@ static int streamed(struct sh_ctx *ctx)
 		o.flags |= SH_OUT_LIVE;
 	/* an empty live message still tells the client to read the operator's keys */
 	if (ctx->out.len > 0 || (o.flags & SH_OUT_LIVE))
-		send_msg(s, SH_MSG_OUTPUT, &o, sizeof(o), ctx->out.data, ctx->out.len);
+		send_output(s, &o, ctx->out.data, ctx->out.len);
 	tula_buf_reset(&ctx->out);
 	flush(s);
 	return 0;
