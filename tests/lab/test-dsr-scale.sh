@@ -71,7 +71,7 @@ for first in range(1000, 2000, 250):
         s.close()
 EOF
 sleep 1
-st=$(tcli -c "show services dsr statistics | display json" 2>&1) || fail "show services dsr statistics failed: $(head -c 600 <<<"$st")"
+st=$(tula_json 'show services dsr statistics')
 read -r seen flows < <(jpy '" ".join(str(x) for x in (
 	sum(1 for v in j["vips"] if v["name"].startswith("s") and v["counters"]["new-flows"] >= 1),
 	sum(v["counters"]["new-flows"] for v in j["vips"] if v["name"].startswith("s"))))' <<<"$st")
