@@ -64,6 +64,6 @@ check_match "a non-backend is refused" "$out" "client is not a backend"
 if out=$(lab up l3 --backends 4 2>&1); then fail "--backends with l3 accepted"; fi
 check_match "--backends outside l2 is refused" "$out" "applies to the l2 topology"
 if out=$(lab up star 2>&1); then fail "unknown topology accepted"; fi
-check_match "an unknown topology is refused" "$out" "must be l2, l3 or full"
+check_match "an unknown topology is refused" "$out" "must be l2, l3, full or bgp"
 if out=$(LAB_PREFIX=Bad-Name lab status 2>&1); then fail "a bad prefix accepted"; fi
 check_match "a prefix that could clash is refused" "$out" "LAB_PREFIX"
