@@ -16,6 +16,9 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# a test killed by meson (timeout) or by hand still removes its users and daemon
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 start_daemon "$TMP" || exit 1
 
