@@ -212,9 +212,10 @@ static int monitor_traffic(struct sh_ctx *ctx, const struct sh_match *m, void *a
 		o.fd = open(r->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 		if (o.fd < 0) {
 			rc = errno;
+			rc = sh_err(ctx, "error: write-file %s: cannot create %s: %s", file,
+				    r->path, rc == EEXIST ? "it exists already" : strerror(rc));
 			free(r);
-			return sh_err(ctx, "error: write-file %s: cannot create %s: %s", file,
-				      r->path, rc == EEXIST ? "it exists already" : strerror(rc));
+			return rc;
 		}
 	}
 	o.port_id = (uint16_t)pw.port_id;
