@@ -370,6 +370,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)s.evicted, differ ? "NO" : "yes", now_s() - t_start);
 	for (uint32_t b = 0; b < s.nboxes; b++)
 		fw_flow_free(s.ft[b]);
+	free(s.be);
+	free(s.t0);
+	free(s.t1);
+	free(s.be_alive);
+	free(s.ft);
+	free(s.alive);
+	free(s.be0);
+	free(box_before);
 	rte_eal_cleanup();
 	return check && bad ? 1 : 0;
 }
