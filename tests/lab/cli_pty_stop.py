@@ -11,29 +11,12 @@ import json
 import os
 import pty
 import re
-import select
 import signal
 import sys
 import time
 
-
-def read_for(fd, seconds, until=None):
-    out = b""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
-        if not r:
-            break
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-        if until is not None and re.search(until, out):
-            break
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_pty import read_for  # noqa: E402  (the same bounded pty reader)
 
 
 def main():
