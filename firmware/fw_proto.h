@@ -55,10 +55,14 @@ _Static_assert(sizeof(struct fw_resp) == 16, "fw_resp is a 16-byte ring element"
  * on inject, what to do with the frame; on punt, where it came from and why.
  */
 enum fw_meta_kind {
-	FW_META_RAW = 1,	/* inject: send the frame as is on port_id */
-	FW_META_DSR = 2,	/* inject: DSR rewrite to backend (vip, be, be_gen), like data */
-	FW_META_PUNT_ARP = 3,	/* punt: an ARP frame the control side wants (replies) */
-	FW_META_PUNT_LOCAL = 4, /* punt: IPv4 for a self address */
+	FW_META_RAW = 1,	 /* inject: send the frame as is on port_id */
+	FW_META_DSR = 2,	 /* inject: DSR rewrite to backend (vip, be, be_gen), like data */
+	FW_META_PUNT_ARP = 3,	 /* punt: an ARP frame the control side wants (replies) */
+	FW_META_PUNT_LOCAL = 4,	 /* punt: IPv4 for a self address */
+	FW_META_PUNT_NDP = 5,	 /* punt: an ICMPv6 Neighbor Advertisement or Solicitation
+				 * (with its Ethernet header) the control side wants: NAs
+				 * for backend resolution, NSs from backends for conflicts */
+	FW_META_PUNT_LOCAL6 = 6, /* punt: IPv6 for a self address (to the TAP) */
 };
 struct fw_mbuf_meta {
 	uint8_t kind;

@@ -21,7 +21,11 @@
  * Counters are indexed by slot; when a slot changes hands, fw_dp_publish rebases its
  * counters, so a new VIP or backend starts at zero.
  *
- * Addresses are IPv4 in network byte order (as on the wire) everywhere in this API.
+ * Addresses are in network byte order (as on the wire) everywhere in this API. IPv4 ones
+ * are a uint32_t; IPv6 ones a struct fw_ip6 (16 bytes). Every object that can be either
+ * carries a `family` (FW_AF_INET or FW_AF_INET6) and uses the matching field; the v4
+ * fields, code and lookups are unchanged by IPv6 (v6 has its own route table, neighbour
+ * list and VIP map, looked up only for IPv6 packets).
  *
  * Build one state at a time and publish (or free) it before building the next: the
  * identities are taken from the state published when fw_state_new() is called.
@@ -44,6 +48,7 @@ struct fw_dp;
 struct fw_state_index;
 struct rte_hash;
 struct rte_lpm;
+struct rte_lpm6;
 
 #define FW_STATE_MAX_PORTS 16
 #define FW_STATE_MAX_ADDRS 8 /* self addresses per port */
@@ -58,6 +63,19 @@ static inline uint32_t fw_netmask(uint8_t plen)
 {
 	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
 }
+
+/* An IPv6 address, network order; assignable and comparable with memcmp. */
+struct fw_ip6 {
+	uint8_t b[16];
+};
+
+static inline int fw_ip6_eq(const struct fw_ip6 *a, const struct fw_ip6 *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* Address families of the state (0 means IPv4, so zeroed v4 definitions stay valid). */
+enum fw_family { FW_AF_INET = 0, FW_AF_INET6 = 1 };
 
 enum fw_vip_mode { FW_MODE_L2 = 0, FW_MODE_L3 = 1 };
 enum fw_hash_mode { FW_HASH_FIVE_TUPLE = 0, FW_HASH_ADDRESSES = 1 };
@@ -88,13 +106,22 @@ struct fw_vip_def {
 	uint32_t udp_timeout_s; /* udp VIP: idle timeout, over flow_timeout; 0 = 30 */
 	uint32_t tunnel_src;	/* L3: outer source prefix (network order); 0 = port address */
 	uint8_t tunnel_src_len; /* 32 = a single address; < 32 = per-flow address from prefix */
+	/* IPv6 VIP (family FW_AF_INET6): addr6 instead of addr; L3 mode tunnels IPv6 in
+	 * IPv6 from tunnel_src6/tunnel_src6_len (all zero = the port's v6 address; 128 = a
+	 * single address; < 128 = per-flow address from the prefix). */
+	uint8_t family;
+	struct fw_ip6 addr6;
+	struct fw_ip6 tunnel_src6;
+	uint8_t tunnel_src6_len;
 };
 
 struct fw_backend_def {
 	char name[FW_STATE_NAME_MAX];
-	uint32_t addr;	 /* network order */
-	uint32_t weight; /* 0 = drain: no new flows, pinned flows stay */
-	uint8_t up;	 /* 0 = down (health): never chosen, pinned flows re-chosen */
+	uint8_t family;	     /* must be the VIP's family */
+	struct fw_ip6 addr6; /* FW_AF_INET6 */
+	uint32_t addr;	     /* network order */
+	uint32_t weight;     /* 0 = drain: no new flows, pinned flows stay */
+	uint8_t up;	     /* 0 = down (health): never chosen, pinned flows re-chosen */
 };
 
 /* ---- the state (read-only once published) ------------------------------------------ */
@@ -113,6 +140,10 @@ struct fw_state_port {
 	struct rte_ether_addr mac;
 	uint32_t addrs[FW_STATE_MAX_ADDRS]; /* network order */
 	uint8_t plens[FW_STATE_MAX_ADDRS];
+	uint8_t nb_addrs6;
+	uint8_t plens6[FW_STATE_MAX_ADDRS];
+	struct fw_ip6 addrs6[FW_STATE_MAX_ADDRS]; /* global IPv6 self addresses */
+	struct fw_ip6 link_local;		  /* fe80::/64 + modified EUI-64 of mac */
 	char name[FW_STATE_NAME_MAX];
 };
 
@@ -127,6 +158,9 @@ struct fw_state_backend {
 	uint32_t weight;
 	uint32_t nexthop;	   /* L2: addr; L3: route's gateway or addr when connected */
 	struct rte_ether_addr mac; /* destination MAC on the wire (backend or next hop) */
+	uint8_t family;		   /* the VIP's */
+	struct fw_ip6 addr6;	   /* FW_AF_INET6: addr and nexthop are 0, these hold them */
+	struct fw_ip6 nexthop6;
 	char name[FW_STATE_NAME_MAX];
 };
 
@@ -150,6 +184,10 @@ struct fw_state_vip {
 	uint16_t *maglev;
 	uint16_t nb_backends;
 	uint16_t *backends; /* backend slots, in the order given */
+	uint8_t family;	    /* FW_AF_INET6: addr and tunnel_src are 0, these hold them */
+	uint8_t tunnel_src6_len;
+	struct fw_ip6 addr6;
+	struct fw_ip6 tunnel_src6;
 	char name[FW_STATE_NAME_MAX];
 };
 
@@ -165,6 +203,28 @@ struct fw_state_neigh {
 	uint32_t addr;
 	uint8_t port;
 	struct rte_ether_addr mac;
+};
+
+struct fw_state_route6 {
+	struct fw_ip6 prefix;
+	uint8_t plen;
+	uint8_t connected;
+	uint8_t port;
+	struct fw_ip6 gateway; /* all zero for connected */
+};
+
+struct fw_state_neigh6 {
+	struct fw_ip6 addr;
+	uint8_t port;
+	struct rte_ether_addr mac;
+};
+
+/* The IPv6 VIP map's key (rte_hash, 20 bytes): the same kinds as fw_vip_key. */
+struct fw_vip6_key {
+	struct fw_ip6 addr;
+	uint16_t port; /* host order */
+	uint8_t proto;
+	uint8_t kind; /* enum fw_vip_key_kind */
 };
 
 struct fw_state {
@@ -194,6 +254,15 @@ struct fw_state {
 	struct rte_lpm *lpm; /* -> index in routes */
 	uint32_t nb_neighs, neighs_cap;
 	struct fw_state_neigh *neighs;
+
+	/* IPv6, looked up only for IPv6 packets. vip6_hash maps struct fw_vip6_key to the
+	 * same data as vip_hash (rte_hash_lookup_data; read-only once published). */
+	struct rte_hash *vip6_hash;
+	uint32_t nb_routes6, routes6_cap;
+	struct fw_state_route6 *routes6;
+	struct rte_lpm6 *lpm6; /* -> index in routes6 */
+	uint32_t nb_neighs6, neighs6_cap;
+	struct fw_state_neigh6 *neighs6;
 
 	/* Control side only (never read by a worker): */
 	uint32_t *lpm_refs;	    /* states sharing lpm (same routes), NULL = not shared */
@@ -307,6 +376,15 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
  */
 int fw_state_finalize(struct fw_state *st);
 
+/* IPv6 counterparts of the calls above (same returns; plen up to 128). A VIP or backend
+ * of either family is added with fw_state_add_vip / fw_state_add_backend. */
+int fw_state_add_address6(struct fw_state *st, uint16_t port_id, const struct fw_ip6 *addr,
+			  uint8_t plen);
+int fw_state_add_route6(struct fw_state *st, const struct fw_ip6 *prefix, uint8_t plen,
+			const struct fw_ip6 *gateway);
+int fw_state_add_neighbour6(struct fw_state *st, uint16_t port_id, const struct fw_ip6 *addr,
+			    const struct rte_ether_addr *mac);
+
 /* Control-side helpers (any thread holding the state). */
 
 /* Slot of the VIP (addr, proto, port) or -ENOENT. */
@@ -323,5 +401,13 @@ uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot);
  */
 int fw_state_route_lookup(const struct fw_state *st, uint32_t dst, uint32_t *nexthop,
 			  uint8_t *port_index);
+
+/* IPv6 counterparts of the helpers above. */
+int fw_state_vip6_slot(const struct fw_state *st, const struct fw_ip6 *addr, uint8_t proto,
+		       uint16_t port);
+int fw_state_is_vip6_addr(const struct fw_state *st, const struct fw_ip6 *addr);
+int fw_state_backend6_slot(const struct fw_state *st, int vip_slot, const struct fw_ip6 *addr);
+int fw_state_route6_lookup(const struct fw_state *st, const struct fw_ip6 *dst,
+			   struct fw_ip6 *nexthop, uint8_t *port_index);
 
 #endif

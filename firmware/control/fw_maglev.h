@@ -19,7 +19,9 @@
 #define FW_MAGLEV_NONE 0xffffu
 
 struct fw_maglev_backend {
-	uint32_t addr;	 /* network order: the permutation's seed */
+	uint32_t addr;	/* network order: the permutation's seed (IPv4) */
+	uint8_t family; /* FW_AF_INET6 (fw_state.h): addr6 is the seed instead */
+	uint8_t addr6[16];
 	uint32_t weight; /* 0 = takes no entries */
 	uint16_t id;	 /* written into the table (e.g. a backend slot), < FW_MAGLEV_NONE */
 };
