@@ -266,6 +266,7 @@ struct fw_state {
 
 	/* Control side only (never read by a worker): */
 	uint32_t *lpm_refs;	    /* states sharing lpm (same routes), NULL = not shared */
+	uint32_t *lpm6_refs;	    /* the same for lpm6 */
 	struct fw_state_index *idx; /* builder's lookup index, freed by finalize */
 };
 

@@ -237,11 +237,12 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	return bv;
 }
 
-static uint32_t backend_addr(const void *arg, uint16_t slot)
+static const uint8_t *backend_addr(const void *arg, uint16_t slot)
 {
 	const struct fw_state *st = arg;
+	const struct fw_state_backend *b = &st->backends[slot];
 
-	return st->backends[slot].addr;
+	return b->family == FW_AF_INET6 ? b->addr6.b : (const uint8_t *)&b->addr;
 }
 
 static struct tula_val *vip_view(const struct fw_state *st, const struct db_node *v)
@@ -292,7 +293,7 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 	if (slot >= 0) {
 		/* compare across boxes: equal means they pick the same backend for a flow */
 		uint64_t fp = fw_maglev_fingerprint(st->vips[slot].maglev, st->maglev_size,
-						    backend_addr, st);
+						    st->vips[slot].family, backend_addr, st);
 
 		tula_val_map_set(vv, "maglev-size", tula_val_uint(st->maglev_size));
 		tula_val_map_set(vv, "maglev-fingerprint",

@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 
 #include "firmware/control/fw_maglev.h"
+#include "firmware/fw_state.h"
 
 #define M 65537
 
@@ -32,6 +33,29 @@ static void make(struct fw_maglev_backend *be, uint32_t n, uint32_t w)
 	for (i = 0; i < n; i++) {
 		be[i].addr = rte_cpu_to_be_32(
 			RTE_IPV4(10, (i >> 16) & 255, (i >> 8) & 255, i & 255) + 1);
+		be[i].family = FW_AF_INET;
+		be[i].weight = w;
+		be[i].id = (uint16_t)i;
+	}
+}
+
+/* n backends on 2001:db8:0:1::<i + 1> (or, with spread, addresses differing in every
+ * byte) with ids 0..n-1 and weight w. */
+static void make6(struct fw_maglev_backend *be, uint32_t n, uint32_t w, int spread)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		static const uint8_t base[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1};
+
+		memset(&be[i], 0, sizeof(be[i]));
+		be[i].family = FW_AF_INET6;
+		memcpy(be[i].addr6, base, sizeof(base));
+		be[i].addr6[14] = (uint8_t)((i + 1) >> 8);
+		be[i].addr6[15] = (uint8_t)(i + 1);
+		if (spread)
+			for (int k = 4; k < 14; k++)
+				be[i].addr6[k] = (uint8_t)(i * 37 + k * 11);
 		be[i].weight = w;
 		be[i].id = (uint16_t)i;
 	}
@@ -157,10 +181,18 @@ static void test_table_is_identical_whatever_the_backend_order(void **state)
 /* Table ids index these addresses (network order). */
 static uint32_t addr_by_id[1000];
 
-static uint32_t addr_of(const void *arg, uint16_t id)
+static const uint8_t *addr_of(const void *arg, uint16_t id)
 {
 	(void)arg;
-	return addr_by_id[id];
+	return (const uint8_t *)&addr_by_id[id];
+}
+
+/* The same for IPv6 tables: arg is the backend array, indexed by id. */
+static const uint8_t *addr6_of(const void *arg, uint16_t id)
+{
+	const struct fw_maglev_backend *be = arg;
+
+	return be[id].addr6;
 }
 
 /*
@@ -192,18 +224,111 @@ static void test_fingerprint_is_equal_across_boxes_with_the_same_backends(void *
 	assert_int_equal(fw_maglev_build(table2, M, b, 100), 0);
 	assert_memory_not_equal(table, table2, sizeof(table)); /* ids differ... */
 	memcpy(addr_by_id, addr_a, sizeof(addr_a));
-	fa = fw_maglev_fingerprint(table, M, addr_of, NULL);
+	fa = fw_maglev_fingerprint(table, M, FW_AF_INET, addr_of, NULL);
 	memcpy(addr_by_id, addr_b, sizeof(addr_b));
-	fb = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	fb = fw_maglev_fingerprint(table2, M, FW_AF_INET, addr_of, NULL);
 	assert_true(fa == fb); /* ...the chosen addresses do not */
 
 	b[5].weight += 1;
 	assert_int_equal(fw_maglev_build(table2, M, b, 100), 0);
-	fc = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	fc = fw_maglev_fingerprint(table2, M, FW_AF_INET, addr_of, NULL);
 	assert_true(fc != fa);
 	assert_int_equal(fw_maglev_build(table2, M, b, 99), 0);
-	fd = fw_maglev_fingerprint(table2, M, addr_of, NULL);
+	fd = fw_maglev_fingerprint(table2, M, FW_AF_INET, addr_of, NULL);
 	assert_true(fd != fa && fd != fc);
+}
+
+/* FNV-1a over the table's ids: equal means the tables are bit-identical. */
+static uint64_t ids_hash(const uint16_t *t)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t i = 0; i < M; i++) {
+		h ^= t[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/*
+ * IPv4 tables and fingerprints are what they were before IPv6 backends existed (values
+ * recorded from the IPv4-only build): boxes running either version agree.
+ */
+static void test_ipv4_tables_and_fingerprints_are_unchanged(void **state)
+{
+	static struct fw_maglev_backend be[100];
+	uint32_t i;
+
+	(void)state;
+	make(be, 100, 0);
+	for (i = 0; i < 100; i++) {
+		be[i].weight = 1 + i % 3;
+		addr_by_id[i] = be[i].addr;
+	}
+	assert_int_equal(fw_maglev_build(table, M, be, 100), 0);
+	assert_true(ids_hash(table) == 0xcd3cde1a1f28b28bull);
+	assert_true(fw_maglev_fingerprint(table, M, FW_AF_INET, addr_of, NULL) ==
+		    0xb63d1c4b233a32baull);
+}
+
+/*
+ * IPv6 backends: the permutation comes from the 16-byte address, so two boxes given
+ * the same backends in different orders (and with other ids) build tables that pick
+ * the same address everywhere, with equal fingerprints; the shares stay balanced.
+ */
+static void test_ipv6_tables_do_not_depend_on_the_backend_order(void **state)
+{
+	static struct fw_maglev_backend a[200], b[200], byid_b[200];
+	static uint32_t c[200];
+	uint64_t fa, fb, fc;
+	uint32_t i, lo = UINT32_MAX, hi = 0;
+
+	(void)state;
+	make6(a, 200, 100, 1);
+	for (i = 0; i < 200; i++) {
+		/* box B: reverse order, ids shifted */
+		b[199 - i] = a[i];
+		b[199 - i].id = (uint16_t)((i + 71) % 200);
+	}
+	for (i = 0; i < 200; i++)
+		byid_b[b[i].id] = b[i];
+	assert_int_equal(fw_maglev_build(table, M, a, 200), 0);
+	assert_int_equal(fw_maglev_build(table2, M, b, 200), 0);
+	for (i = 0; i < M; i++)
+		assert_memory_equal(a[table[i]].addr6, byid_b[table2[i]].addr6, 16);
+	fa = fw_maglev_fingerprint(table, M, FW_AF_INET6, addr6_of, a);
+	fb = fw_maglev_fingerprint(table2, M, FW_AF_INET6, addr6_of, byid_b);
+	assert_true(fa == fb);
+	count(table, c, 200);
+	for (i = 0; i < 200; i++) {
+		lo = c[i] < lo ? c[i] : lo;
+		hi = c[i] > hi ? c[i] : hi;
+	}
+	assert_true(hi - lo <= 1);
+	/* a byte far from the end of one address changes the table and the fingerprint */
+	a[17].addr6[5] ^= 0x40;
+	assert_int_equal(fw_maglev_build(table2, M, a, 200), 0);
+	fc = fw_maglev_fingerprint(table2, M, FW_AF_INET6, addr6_of, a);
+	assert_true(fc != fa);
+	assert_memory_not_equal(table, table2, sizeof(table));
+}
+
+/* An IPv6 fingerprint covers all 16 bytes: backends that differ only in the upper 96
+ * bits still give different fingerprints (a 4-byte fingerprint would not see it). */
+static void test_ipv6_fingerprints_cover_the_whole_address(void **state)
+{
+	static struct fw_maglev_backend a[4], b[4];
+	uint64_t fa, fb;
+
+	(void)state;
+	make6(a, 4, 1, 0);
+	memcpy(b, a, sizeof(a));
+	for (int i = 0; i < 4; i++)
+		b[i].addr6[2] = 0x0c; /* 2001:cb8::... instead of 2001:db8::... */
+	assert_int_equal(fw_maglev_build(table, M, a, 4), 0);
+	fa = fw_maglev_fingerprint(table, M, FW_AF_INET6, addr6_of, a);
+	fb = fw_maglev_fingerprint(table, M, FW_AF_INET6, addr6_of, b);
+	assert_true(fa != fb);
 }
 
 static void test_weight_zero_takes_nothing_and_all_zero_means_none(void **state)
@@ -233,6 +358,12 @@ static void test_bad_input_is_refused(void **state)
 	assert_int_equal(fw_maglev_build(table, 65536, be, 2), -EINVAL); /* not prime */
 	be[1].addr = be[0].addr;
 	assert_int_equal(fw_maglev_build(table, M, be, 2), -EINVAL); /* duplicate */
+	make6(be, 2, 1, 0);
+	assert_int_equal(fw_maglev_build(table, M, be, 2), 0);
+	memcpy(be[1].addr6, be[0].addr6, 16);
+	assert_int_equal(fw_maglev_build(table, M, be, 2), -EINVAL); /* duplicate v6 */
+	be[1].family = 7;
+	assert_int_equal(fw_maglev_build(table, M, be, 2), -EINVAL); /* no such family */
 	assert_true(fw_maglev_is_prime(65537));
 	assert_false(fw_maglev_is_prime(65535));
 }
@@ -245,6 +376,9 @@ int main(void)
 		cmocka_unit_test(test_removing_one_backend_moves_at_most_one_percent_of_the_rest),
 		cmocka_unit_test(test_table_is_identical_whatever_the_backend_order),
 		cmocka_unit_test(test_fingerprint_is_equal_across_boxes_with_the_same_backends),
+		cmocka_unit_test(test_ipv4_tables_and_fingerprints_are_unchanged),
+		cmocka_unit_test(test_ipv6_tables_do_not_depend_on_the_backend_order),
+		cmocka_unit_test(test_ipv6_fingerprints_cover_the_whole_address),
 		cmocka_unit_test(test_weight_zero_takes_nothing_and_all_zero_means_none),
 		cmocka_unit_test(test_bad_input_is_refused),
 	};
