@@ -138,10 +138,11 @@ static int index_put(struct fw_state *st, uint64_t k, uint32_t val)
 			y.keys[j] = x->keys[i];
 			y.vals[j] = x->vals[i];
 		}
-		y.n = x->n;
 		free(x->keys);
 		free(x->vals);
-		*x = y;
+		x->keys = y.keys; /* the v6 table stays as it is */
+		x->vals = y.vals;
+		x->cap = y.cap;
 	}
 	for (i = ihash(x, k); x->keys[i] != 0 && x->keys[i] != k; i = (i + 1) & (x->cap - 1))
 		;
