@@ -256,7 +256,10 @@ struct fw_state {
 	struct fw_state_neigh *neighs;
 
 	/* IPv6, looked up only for IPv6 packets. vip6_hash maps struct fw_vip6_key to the
-	 * same data as vip_hash (rte_hash_lookup_data; read-only once published). */
+	 * same data as vip_hash (rte_hash_lookup_data; read-only once published), every
+	 * port's link_local included as a self address (FW_VK_ADDRESS -> port index |
+	 * FW_VK_SELF_BIT). It is NULL when the state has no global v6 self address and no
+	 * v6 VIP (nothing v6 is Tula's then); lpm6 is NULL without a v6 route. */
 	struct rte_hash *vip6_hash;
 	uint32_t nb_routes6, routes6_cap;
 	struct fw_state_route6 *routes6;
@@ -377,8 +380,11 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
  */
 int fw_state_finalize(struct fw_state *st);
 
-/* IPv6 counterparts of the calls above (same returns; plen up to 128). A VIP or backend
- * of either family is added with fw_state_add_vip / fw_state_add_backend. */
+/* IPv6 counterparts of the calls above (same returns; plen up to 128; :: and multicast
+ * addresses are -EINVAL). A VIP or backend of either family is added with
+ * fw_state_add_vip / fw_state_add_backend (a backend of the other family than its VIP
+ * is -EINVAL). A static route's gateway must sit on a connected v6 subnet (a
+ * link-local gateway cannot: no port would say where it is). */
 int fw_state_add_address6(struct fw_state *st, uint16_t port_id, const struct fw_ip6 *addr,
 			  uint8_t plen);
 int fw_state_add_route6(struct fw_state *st, const struct fw_ip6 *prefix, uint8_t plen,

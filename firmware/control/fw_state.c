@@ -27,6 +27,8 @@
 
 /* Maglev tables are published as is: their empty entry is the state's "no slot". */
 _Static_assert(FW_MAGLEV_NONE == FW_SLOT_NONE, "Maglev's empty entry is FW_SLOT_NONE");
+/* vip6_hash compares keys with memcmp: no padding byte may differ between equal keys. */
+_Static_assert(sizeof(struct fw_vip6_key) == 20, "struct fw_vip6_key has no padding");
 
 #define DEFAULT_TIMEOUT	    300
 #define DEFAULT_FIN_TIMEOUT 5  /* after the client's FIN/RST, and for a half-open flow */

@@ -36,7 +36,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fw_ip6 A6(const char *s)
+static struct fw_ip6 a6(const char *s)
 {
 	struct fw_ip6 a;
 
@@ -44,8 +44,8 @@ static struct fw_ip6 A6(const char *s)
 	return a;
 }
 
-/* A6 as a pointer to a temporary (block-scope compound literal). */
-#define P6(s) (&(struct fw_ip6[]){A6(s)}[0])
+/* a6 as a pointer to a temporary (block-scope compound literal). */
+#define P6(s) (&(struct fw_ip6[]){a6(s)}[0])
 
 static const struct rte_ether_addr PORT_MAC = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
 static const struct rte_ether_addr GW_MAC = {{2, 0, 0, 0, 0, 0xfe}};
@@ -54,10 +54,9 @@ static const struct rte_ether_addr BE_MAC = {{2, 0, 0, 0, 0, 0x11}};
 /* A state with one port; with addr6 it has 2001:db8:1::10/64 on it. */
 static struct fw_state *with_port6(struct tt_topo *t, int addr6)
 {
-	struct fw_port_def pd = {
-		.port_id = TT_PORT, .mac = PORT_MAC, .mtu = 1500, .nb_queues = 1};
+	struct fw_port_def pd = {.port_id = TT_PORT, .mac = PORT_MAC, .mtu = 1500, .nb_queues = 1};
 	struct fw_state *st = fw_state_new(t->dp);
-	struct fw_ip6 a = A6("2001:db8:1::10");
+	struct fw_ip6 a = a6("2001:db8:1::10");
 
 	assert_non_null(st);
 	assert_int_equal(fw_state_add_port(st, &pd), 0);
@@ -69,7 +68,7 @@ static struct fw_state *with_port6(struct tt_topo *t, int addr6)
 static struct fw_vip_def vip6(const char *addr, uint16_t port, uint8_t mode)
 {
 	struct fw_vip_def vd = {.family = FW_AF_INET6,
-				.addr6 = A6(addr),
+				.addr6 = a6(addr),
 				.proto = IPPROTO_TCP,
 				.port = port,
 				.mode = mode,
@@ -81,8 +80,7 @@ static struct fw_vip_def vip6(const char *addr, uint16_t port, uint8_t mode)
 
 static struct fw_backend_def be6(const char *addr)
 {
-	struct fw_backend_def bd = {
-		.family = FW_AF_INET6, .addr6 = A6(addr), .weight = 1, .up = 1};
+	struct fw_backend_def bd = {.family = FW_AF_INET6, .addr6 = a6(addr), .weight = 1, .up = 1};
 
 	return bd;
 }
@@ -91,7 +89,7 @@ static struct fw_backend_def be6(const char *addr)
 static long lookup6(const struct fw_state *st, const char *addr, uint8_t proto, uint16_t port,
 		    uint8_t kind)
 {
-	struct fw_vip6_key k = {.addr = A6(addr), .port = port, .proto = proto, .kind = kind};
+	struct fw_vip6_key k = {.addr = a6(addr), .port = port, .proto = proto, .kind = kind};
 	void *data;
 
 	assert_non_null(st->vip6_hash);
@@ -103,7 +101,7 @@ static long lookup6(const struct fw_state *st, const char *addr, uint8_t proto, 
 static void test_the_link_local_address_is_the_modified_eui64_of_the_port_mac(void **state)
 {
 	struct fw_state *st = with_port6(*state, 0);
-	struct fw_ip6 want = A6("fe80::5054:ff:fe12:3456"); /* 0x52 ^ 0x02 = 0x50 */
+	struct fw_ip6 want = a6("fe80::5054:ff:fe12:3456"); /* 0x52 ^ 0x02 = 0x50 */
 
 	assert_memory_equal(&st->ports[0].link_local, &want, sizeof(want));
 	fw_state_free(st);
@@ -121,8 +119,8 @@ static void test_a_v4_only_state_has_no_v6_map_and_no_v6_routes(void **state)
 static void test_v6_addresses_routes_and_neighbours_are_checked_and_looked_up(void **state)
 {
 	struct fw_state *st = with_port6(*state, 1);
-	struct fw_ip6 a = A6("2001:db8:1::10"), b = A6("2001:db8:1::11"), nh, gw;
-	struct fw_ip6 pfx = A6("2001:db8:2::"), any = A6("::"), mc = A6("ff02::1");
+	struct fw_ip6 a = a6("2001:db8:1::10"), b = a6("2001:db8:1::11"), nh, gw;
+	struct fw_ip6 pfx = a6("2001:db8:2::"), any = a6("::"), mc = a6("ff02::1");
 	uint8_t pi = 0xaa;
 
 	assert_int_equal(fw_state_add_address6(st, TT_PORT, &a, 64), -EEXIST);
@@ -134,7 +132,7 @@ static void test_v6_addresses_routes_and_neighbours_are_checked_and_looked_up(vo
 	assert_int_equal(fw_state_add_address6(st, TT_PORT, &b, 64), 0);
 	assert_int_equal(st->nb_routes6, 1);
 	assert_int_equal(st->ports[0].nb_addrs6, 2);
-	gw = A6("2001:db8:1::1");
+	gw = a6("2001:db8:1::1");
 	assert_int_equal(fw_state_add_route6(st, &a, 64, &gw), -EINVAL); /* host bits set */
 	assert_int_equal(fw_state_add_route6(st, &pfx, 48, &gw), 0);
 	assert_int_equal(fw_state_add_route6(st, &pfx, 48, &gw), -EEXIST);
@@ -166,7 +164,7 @@ static void test_v6_addresses_routes_and_neighbours_are_checked_and_looked_up(vo
 static void test_a_static_v6_route_needs_a_connected_gateway(void **state)
 {
 	struct fw_state *st = with_port6(*state, 1);
-	struct fw_ip6 pfx = A6("2001:db8:2::"), gw = A6("2001:db8:9::1");
+	struct fw_ip6 pfx = a6("2001:db8:2::"), gw = a6("2001:db8:9::1");
 
 	assert_int_equal(fw_state_add_route6(st, &pfx, 64, &gw), 0);
 	assert_int_equal(fw_state_finalize(st), -EINVAL);
@@ -176,7 +174,7 @@ static void test_a_static_v6_route_needs_a_connected_gateway(void **state)
 static void test_a_default_v6_route_covers_the_whole_space(void **state)
 {
 	struct fw_state *st = with_port6(*state, 1);
-	struct fw_ip6 any = A6("::"), gw = A6("2001:db8:1::1"), nh;
+	struct fw_ip6 any = a6("::"), gw = a6("2001:db8:1::1"), nh;
 	uint8_t pi;
 
 	/* rte_lpm6 has no depth 0: ::/0 must still cover both halves of the space */
@@ -226,7 +224,7 @@ static void test_l3_v6_backends_resolve_through_a_route_and_need_a_source(void *
 {
 	struct tt_topo *t = *state;
 	struct fw_state *st = with_port6(t, 1);
-	struct fw_ip6 pfx = A6("2001:db8:2::"), gw = A6("2001:db8:1::1");
+	struct fw_ip6 pfx = a6("2001:db8:2::"), gw = a6("2001:db8:1::1");
 	struct fw_vip_def vd = vip6("2001:db8:1::200", 443, FW_MODE_L3);
 	struct fw_backend_def routed = be6("2001:db8:2::7"), lost = be6("2001:db8:3::7");
 	int v, r, l;
@@ -241,7 +239,7 @@ static void test_l3_v6_backends_resolve_through_a_route_and_need_a_source(void *
 	assert_true(st->backends[r].usable);
 	assert_memory_equal(&st->backends[r].nexthop6, &gw, 16);
 	assert_memory_equal(&st->backends[r].mac, &GW_MAC, 6);
-	assert_false(st->backends[l].resolved); /* no route */
+	assert_false(st->backends[l].resolved);		  /* no route */
 	assert_int_equal(st->vips[v].tunnel_src6_len, 0); /* the port's address */
 	fw_state_free(st);
 }
@@ -263,7 +261,7 @@ static void test_a_v6_tunnel_source_is_kept_as_a_prefix(void **state)
 
 		assert_int_equal(fw_state_add_neighbour6(st, TT_PORT, &bd.addr6, &BE_MAC), 0);
 		if (src[i] != NULL)
-			vd.tunnel_src6 = A6(src[i]);
+			vd.tunnel_src6 = a6(src[i]);
 		vd.tunnel_src6_len = len[i];
 		v = fw_state_add_vip(st, &vd);
 		b = fw_state_add_backend(st, v, &bd);
@@ -366,8 +364,8 @@ static void test_v6_vips_are_found_in_the_workers_map_and_by_the_helpers(void **
 }
 
 /* Build the v6 service (VIP 2001:db8:1::100 port vport, backends addrs) and publish it. */
-static const struct fw_state *publish6(struct tt_topo *t, uint16_t vport, const char **addrs,
-				       int n, int *vip)
+static const struct fw_state *publish6(struct tt_topo *t, uint16_t vport, const char **addrs, int n,
+				       int *vip)
 {
 	struct fw_state *st = with_port6(t, 1);
 	struct fw_vip_def vd = vip6("2001:db8:1::100", vport, FW_MODE_L2);
@@ -390,7 +388,7 @@ static void test_v6_identities_carry_over_by_vip_key_and_backend_address(void **
 	struct tt_topo *t = *state;
 	const char *first[] = {"2001:db8:1::21", "2001:db8:1::22"};
 	const char *second[] = {"2001:db8:1::23", "2001:db8:1::22"};
-	struct fw_ip6 kept = A6("2001:db8:1::22"), added = A6("2001:db8:1::23");
+	struct fw_ip6 kept = a6("2001:db8:1::22"), added = a6("2001:db8:1::23");
 	const struct fw_state *st;
 	uint32_t vgen, bgen;
 	int v, v2, b;
@@ -418,7 +416,7 @@ static void test_v6_identities_carry_over_by_vip_key_and_backend_address(void **
 static void test_unchanged_v6_routes_share_one_lpm6_between_states(void **state)
 {
 	struct tt_topo *t = *state;
-	struct fw_ip6 pfx = A6("2001:db8:2::"), gw = A6("2001:db8:1::1");
+	struct fw_ip6 pfx = a6("2001:db8:2::"), gw = a6("2001:db8:1::1");
 	struct fw_state *a = with_port6(t, 1), *b;
 	const struct rte_lpm6 *first;
 
