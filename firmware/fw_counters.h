@@ -34,6 +34,16 @@
 	X(IP_CHECKSUM, "ip-bad-checksum")               \
 	X(IP_TTL, "ip-ttl-expired")                     \
 	X(IP_NOT_OURS, "ip-not-for-us")                 \
+	X(IP6_TRUNCATED, "ipv6-truncated")              \
+	X(IP6_VERSION, "ipv6-bad-version")              \
+	X(IP6_LENGTH, "ipv6-bad-length")                \
+	X(IP6_EXT_TRUNCATED, "ipv6-truncated-ext")      \
+	X(IP6_EXT_TOO_MANY, "ipv6-too-many-ext")        \
+	X(IP6_EXT_BAD, "ipv6-bad-ext")                  \
+	X(IP6_HOP_LIMIT, "ipv6-hop-limit-expired")      \
+	X(IP6_FRAGMENT, "ipv6-fragment")                \
+	X(IP6_NOT_OURS, "ipv6-not-for-us")              \
+	X(NDP_BAD, "ndp-malformed")                     \
 	X(L4_TRUNCATED, "l4-truncated")                 \
 	X(ICMP_CHECKSUM, "icmp-bad-checksum")           \
 	X(ICMP_UNHANDLED, "icmp-type-unhandled")        \
@@ -58,6 +68,9 @@
 	X(ARP_REPLY, "arp-replies-sent")                  \
 	X(ICMP_ECHO_REPLY, "icmp-echo-replies-sent")      \
 	X(PTB_SENT, "icmp-frag-needed-sent")              \
+	X(NDP_ADVERT, "ndp-advertisements-sent")          \
+	X(ICMP6_ECHO_REPLY, "icmpv6-echo-replies-sent")   \
+	X(PTB6_SENT, "icmpv6-packet-too-big-sent")        \
 	X(ICMP_RATE_LIMITED, "icmp-errors-rate-limited")  \
 	X(ICMP_ERROR_FORWARDED, "icmp-errors-to-backend") \
 	X(FRAGMENT_FORWARDED, "fragments-forwarded")      \

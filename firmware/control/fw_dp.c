@@ -98,6 +98,7 @@ static void worker_free(struct fw_worker *w)
 	rte_ring_free(w->inject);
 	rte_ring_free(w->punt);
 	fw_flow_free(w->flows);
+	fw_flow6_free(w->flows6);
 	rte_free(w->cnt.vip);
 	rte_free(w->cnt.be);
 	rte_free(w);
@@ -122,12 +123,13 @@ static struct fw_worker *worker_new(struct fw_dp *dp, unsigned int idx)
 	w->cnt.be = rte_zmalloc_socket("fw_cnt_be", dp->conf.max_backends * sizeof(*w->cnt.be),
 				       RTE_CACHE_LINE_SIZE, socket);
 	w->flows = fw_flow_create(dp->conf.flow_entries, socket);
+	w->flows6 = fw_flow6_create(dp->conf.flow6_entries, socket);
 	w->req = ring(dp, "q", idx, sizeof(struct fw_req));
 	w->resp = ring(dp, "r", idx, sizeof(struct fw_resp));
 	w->inject = ring(dp, "i", idx, sizeof(void *));
 	w->punt = ring(dp, "p", idx, sizeof(void *));
-	if (w->cnt.vip == NULL || w->cnt.be == NULL || w->flows == NULL || w->req == NULL ||
-	    w->resp == NULL || w->inject == NULL || w->punt == NULL) {
+	if (w->cnt.vip == NULL || w->cnt.be == NULL || w->flows == NULL || w->flows6 == NULL ||
+	    w->req == NULL || w->resp == NULL || w->inject == NULL || w->punt == NULL) {
 		worker_free(w);
 		return NULL;
 	}
@@ -162,6 +164,8 @@ struct fw_dp *fw_dp_create(const struct fw_dp_conf *conf)
 		dp->conf.max_backends = 4096;
 	if (dp->conf.flow_entries == 0)
 		dp->conf.flow_entries = 1u << 20;
+	if (dp->conf.flow6_entries == 0)
+		dp->conf.flow6_entries = RTE_MAX(dp->conf.flow_entries / 2, 1u);
 	if (dp->conf.new_flow_rate == 0)
 		dp->conf.new_flow_rate = FW_DP_NEW_FLOW_RATE_DEFAULT;
 	if (dp->conf.maglev_size == 0)

@@ -37,6 +37,9 @@ struct fw_dp_conf {
 	uint16_t max_vips;     /* VIP slots; 0 = 256 (< 65535) */
 	uint16_t max_backends; /* backend slots over all VIPs; 0 = 4096 (< 65535) */
 	uint32_t flow_entries; /* flow-table entries per worker; 0 = 1 << 20 */
+	/* IPv6 flow-table entries per worker (fw_flow6.h); 0 = flow_entries / 2, which
+	 * takes the same memory as the IPv4 table (64 bytes per flow instead of 32) */
+	uint32_t flow6_entries;
 	/* New flows inserted per second per worker (a token bucket holding rate/10, at
 	 * least FW_BURST); above it new flows go by Maglev alone, uninserted, and are
 	 * counted (new-flows-over-rate-cap, per VIP `capped`): SYN-flood protection, on

@@ -31,9 +31,7 @@ uint32_t fw_flow_hash(const struct fw_flow_key *k)
 
 #define HUGE_2M ((size_t)2 << 20)
 
-/* An anonymous mapping of len bytes (a multiple of 2 MiB) aligned on 2 MiB, so that
- * all of it can be backed by transparent huge pages; NULL on failure. */
-static void *map_aligned(size_t len)
+void *fw_flow_map(size_t len)
 {
 	uint8_t *p = mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
@@ -82,7 +80,7 @@ struct fw_flow_table *fw_flow_create(uint32_t entries, int socket)
 	 * 4 KiB pages every lookup would also miss the TLB (the EAL's own memory is 4 KiB
 	 * pages when it runs with --no-huge). */
 	t->bytes = RTE_ALIGN_CEIL((size_t)nb * sizeof(*t->b), HUGE_2M);
-	t->b = map_aligned(t->bytes);
+	t->b = fw_flow_map(t->bytes);
 	(void)socket;
 	if (t->b == NULL) {
 		rte_free(t);

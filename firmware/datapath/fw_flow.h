@@ -34,11 +34,11 @@
  * closest to expiry (balls into bins: E[max(X - 4, 0)] / 2 for X ~ Poisson(2));
  * tests/unit/firmware/datapath/test_fw_flow.c measures it.
  *
- * IPv6 later: a v6 flow needs 16 bytes of client address, so v6 flows get a table of
- * their own with 32-byte entries (two per line: the same key word with the low 32 bits
- * of the address, the other 96 bits, expiry, backend), looked up only for IPv6 packets.
- * The v4 entry stays 16 bytes and its lookup unchanged; the key word keeps the VIP slot
- * in its top 16 bits in both, so a flush by VIP or backend works the same way.
+ * IPv6: a v6 flow needs 16 bytes of client address, so v6 flows have a table of their
+ * own (fw_flow6.h) with 32-byte entries (this entry, then the other 96 bits of the
+ * address), looked up only for IPv6 packets. The v4 entry stays 16 bytes and its lookup
+ * unchanged; the key word keeps the VIP slot in its top 16 bits in both, so a flush by
+ * VIP or backend works the same way.
  *
  * TCP state, two bits per entry: SYN (only a SYN without ACK seen yet: a half-open flow,
  * kept only for the VIP's fin-timeout until the client's next packet, so that a SYN
@@ -172,6 +172,11 @@ static inline uint32_t fw_flow_ticks(uint64_t hz, uint8_t shift, uint32_t secs)
  */
 struct fw_flow_table *fw_flow_create(uint32_t entries, int socket);
 void fw_flow_free(struct fw_flow_table *t);
+
+/* An anonymous mapping of len bytes (a multiple of 2 MiB) aligned on 2 MiB, so that all
+ * of it can be backed by transparent huge pages (both flow tables' buckets); NULL on
+ * failure; munmap(p, len) frees it. Control side. */
+void *fw_flow_map(size_t len);
 
 /*
  * The entry of key (fw_flow_id) in the bucket of hash, live or expired (check

@@ -10,6 +10,7 @@
 #include "firmware/fw_proto.h"
 #include "firmware/datapath/fw_capture.h"
 #include "firmware/datapath/fw_flow.h"
+#include "firmware/datapath/fw_pipeline_priv.h"
 #include "firmware/fw_state.h"
 #include "firmware/datapath/fw_worker.h"
 
@@ -53,20 +54,6 @@ struct pkt {
 	struct fw_flow_key key;
 };
 
-static int punt(struct fw_worker *w, struct rte_mbuf *m, uint8_t kind)
-{
-	struct fw_mbuf_meta *meta = fw_mbuf_meta(m);
-
-	meta->kind = kind;
-	meta->port_id = m->port;
-	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
-		fw_drop(w, m, FW_DROP_PUNT_FULL);
-		return 0;
-	}
-	w->cnt.ev[FW_EV_PUNTED]++;
-	return 0;
-}
-
 static inline int vip_lookup(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port,
 			     uint8_t kind, uintptr_t *data)
 {
@@ -86,133 +73,26 @@ static inline int vip_service(const struct fw_state *st, uint32_t addr, uint8_t 
 	return -1;
 }
 
-static inline void new_flow(struct fw_worker *w, uint16_t vip, uint16_t be)
-{
-	w->cnt.ev[FW_EV_NEW_FLOWS]++;
-	w->cnt.vip[vip].new_flows++;
-	w->cnt.be[be].new_flows++;
-}
-
-/* TCP flags that end a flow (RFC 9293 3.5, 3.6). */
-#define END_FLAGS (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)
-
-/* The state bits of a new entry for a packet with TCP flags tf (0 for udp): a SYN
- * without ACK opens a half-open flow, a FIN or RST a closing one. */
-static inline uint16_t first_state(uint32_t be_gen, uint8_t tf)
-{
-	uint16_t g = (uint16_t)(be_gen & FW_FLOW_GEN_MASK);
-
-	if (unlikely(tf & END_FLAGS))
-		return g | FW_FLOW_FIN;
-	if (unlikely((tf & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG))
-		return g | FW_FLOW_SYN;
-	return g;
-}
-
-/* The state bits after a packet with TCP flags tf: a FIN or RST closes the flow for
- * good; anything but a SYN completes a half-open one. */
-static inline uint16_t next_state(uint16_t gen, uint8_t tf)
-{
-	if (unlikely(tf & END_FLAGS))
-		return (uint16_t)((gen & ~FW_FLOW_SYN) | FW_FLOW_FIN);
-	if (unlikely(gen & FW_FLOW_SYN) && !(tf & RTE_TCP_SYN_FLAG))
-		return (uint16_t)(gen & ~FW_FLOW_SYN);
-	return gen;
-}
-
-/* The timeout of an entry in state gen: a closing or half-open flow keeps the VIP's
- * fin-timeout, an established one its idle timeout. */
-static inline uint32_t lifetime(const struct fw_state_vip *v, uint16_t gen)
-{
-	return (gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks;
-}
-
-/* The expiry written for a lifetime life from tick now: life and 1/16 more, so that
- * the next write is due only once the flow has used that 1/16 (a flow idles out between
- * its timeout and 17/16 of it after its last packet). */
-static inline uint32_t expiry(uint32_t life, uint32_t now)
-{
-	return now + life + (life >> 4);
-}
-
 /*
- * The backend slot for flow id (fw_flow_id) of VIP vip, or -1 (no usable backend). A
- * pinned flow stays on its backend while that backend exists (same generation) and is
- * usable, even with weight 0 (drain). With learn (a packet from the client, tf its TCP
- * flags), the entry is refreshed and new flows are inserted within the rate cap.
+ * The backend slot for flow id (fw_flow_id) of VIP vip, or -1 (no usable backend): the
+ * flow's entry, else Maglev (fw_pipe_choose_hit / fw_pipe_choose_miss say the rules).
+ * With learn (a packet from the client, tf its TCP flags), the entry is refreshed and
+ * new flows are inserted within the rate cap.
  */
 static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, uint64_t id,
 		  uint32_t hash, uint8_t tf, int learn)
 {
-	const struct fw_state_vip *v = &st->vips[vip];
 	struct fw_flow_entry *e = fw_flow_lookup(w->flows, id, hash);
-	uint16_t be, g;
-	int evicted;
+	int be, evicted;
 
-	if (likely(e != NULL)) {
-		int old = fw_flow_expired(e, w->tick);
-
-		if (likely(!old)) {
-			const struct fw_state_backend *b = &st->backends[e->be];
-
-			if (likely(((b->gen ^ e->gen) & FW_FLOW_GEN_MASK) == 0 && b->usable &&
-				   b->vip == vip)) {
-				if (learn) {
-					/* Written only when the state changes or less than
-					 * the timeout is left: once per 1/16 of the timeout
-					 * per flow, not per packet (the line stays clean). */
-					uint32_t life;
-
-					g = next_state(e->gen, tf);
-					life = lifetime(v, g);
-					if (unlikely(g != e->gen)) {
-						e->gen = g;
-						e->expire = expiry(life, w->tick);
-					} else if ((int32_t)(e->expire - (w->tick + life)) < 0) {
-						e->expire = expiry(life, w->tick);
-					}
-				}
-				return e->be;
-			}
-		}
-		be = v->maglev[hash % st->maglev_size];
-		if (be == FW_SLOT_NONE || !learn)
-			return be == FW_SLOT_NONE ? -1 : be;
-		/* Idle past its timeout (a new flow), or its backend went away. */
-		if (old) {
-			w->cnt.ev[FW_EV_FLOW_EXPIRED]++;
-			new_flow(w, vip, be);
-			g = first_state(st->backends[be].gen, tf);
-		} else {
-			w->cnt.ev[FW_EV_FLOW_REPINNED]++;
-			g = next_state((uint16_t)((st->backends[be].gen & FW_FLOW_GEN_MASK) |
-						  (e->gen & ~FW_FLOW_GEN_MASK)),
-				       tf);
-		}
-		e->be = be;
-		e->gen = g;
-		e->expire = expiry(lifetime(v, g), w->tick);
+	if (likely(e != NULL))
+		return fw_pipe_choose_hit(w, st, vip, e, hash, tf, learn);
+	be = fw_pipe_choose_miss(w, st, vip, hash, learn);
+	if (be < 0 || !(be & FW_PIPE_INSERT))
 		return be;
-	}
-	be = v->maglev[hash % st->maglev_size];
-	if (be == FW_SLOT_NONE)
-		return -1;
-	if (!learn)
-		return be;
-	if (!fw_bucket_take(&w->new_flows, w->now)) {
-		/* Over the cap (a SYN flood): forwarded by hash alone, nothing evicted. */
-		w->cnt.ev[FW_EV_NEW_FLOW_CAPPED]++;
-		w->cnt.vip[vip].capped++;
-		w->cnt.be[be].capped++;
-		return be;
-	}
+	be &= ~FW_PIPE_INSERT;
 	e = fw_flow_insert(w->flows, id, hash, w->tick, &evicted);
-	e->be = be;
-	e->gen = first_state(st->backends[be].gen, tf);
-	e->expire = expiry(lifetime(v, e->gen), w->tick);
-	if (evicted)
-		w->cnt.ev[FW_EV_FLOW_EVICTED]++;
-	new_flow(w, vip, be);
+	fw_pipe_choose_fill(w, st, vip, e, (uint16_t)be, tf, evicted);
 	return be;
 }
 
@@ -486,7 +366,7 @@ static int arp_input(struct fw_worker *w, const struct fw_state *st, struct pkt 
 		return 0;
 	}
 	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
-		return punt(w, m, FW_META_PUNT_ARP); /* neighbour resolution */
+		return fw_pipe_punt(w, m, FW_META_PUNT_ARP); /* neighbour resolution */
 	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
 		fw_drop(w, m, FW_DROP_ARP_BAD);
 		return 0;
@@ -495,7 +375,7 @@ static int arp_input(struct fw_worker *w, const struct fw_state *st, struct pkt 
 	if (vip_lookup(st, tip, 0, 0, FW_VK_ADDRESS, &d) != 0 || (uint8_t)(d & 0xff) != p->pi) {
 		/* A gratuitous ARP updates neighbours: the control side wants it. */
 		if (a->arp_data.arp_sip == tip)
-			return punt(w, m, FW_META_PUNT_ARP);
+			return fw_pipe_punt(w, m, FW_META_PUNT_ARP);
 		fw_drop(w, m, FW_DROP_ARP_NOT_OURS);
 		return 0;
 	}
@@ -839,7 +719,7 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 		return 0;
 	}
 	if (d & FW_VK_SELF_BIT)
-		return punt(w, p->m, FW_META_PUNT_LOCAL); /* the kernel (TAP) answers */
+		return fw_pipe_punt(w, p->m, FW_META_PUNT_LOCAL); /* the kernel (TAP) answers */
 	switch (p->ip->next_proto_id) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -863,7 +743,8 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 		      uint16_t n)
 {
 	struct pkt ps[FW_BURST];
-	uint16_t i, nd = 0, q = 0;
+	struct fw_pkt6 ps6[FW_BURST];
+	uint16_t i, nd = 0, nd6 = 0, q = 0;
 
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -891,12 +772,28 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			}
 		} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			q += (uint16_t)arp_input(w, st, p);
+		} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+			struct fw_pkt6 *p6 = &ps6[nd6];
+
+			p6->m = p->m;
+			p6->eth = p->eth;
+			p6->l2_len = p->l2_len;
+			p6->pi = p->pi;
+			r = fw_ipv6_input(w, st, p6);
+			if (r < 0) {
+				fw_flow6_prefetch(w->flows6, p6->hash);
+				nd6++;
+			} else {
+				q += (uint16_t)r;
+			}
 		} else {
 			fw_drop(w, p->m, FW_DROP_ETHERTYPE);
 		}
 	}
 	for (i = 0; i < nd; i++)
 		q += (uint16_t)l4_forward(w, st, &ps[i]);
+	for (i = 0; i < nd6; i++)
+		q += (uint16_t)fw_ipv6_forward(w, st, &ps6[i]);
 	return q;
 }
 
@@ -948,8 +845,15 @@ static int inject_dsr(struct fw_worker *w, const struct fw_state *st, struct rte
 	p.eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	p.pi = b->port;
 	p.l2_len = sizeof(struct rte_ether_hdr);
-	if (rte_pktmbuf_data_len(m) < p.l2_len ||
-	    p.eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+	if (rte_pktmbuf_data_len(m) < p.l2_len) {
+		fw_drop(w, m, FW_DROP_INJECT_BAD);
+		return 0;
+	}
+	/* The frame's family must be the VIP's (a v4 header tunnelled to a v6 backend's
+	 * zero v4 address would leave for 0.0.0.0). */
+	if (p.eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && v->family == FW_AF_INET6)
+		return fw_ipv6_inject_dsr(w, st, m, meta->vip, meta->be);
+	if (p.eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || v->family != FW_AF_INET) {
 		fw_drop(w, m, FW_DROP_INJECT_BAD);
 		return 0;
 	}

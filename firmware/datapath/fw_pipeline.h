@@ -6,7 +6,10 @@
  *   replies) | IPv4 (version, IHL, total length, checksum, TTL) -> self address: punt
  *   | VIP address: ICMP echo reply, ICMP error -> the quoted flow's backend, TCP/UDP ->
  *   VIP (address, protocol, port | *) -> flow table -> Maglev -> L2 rewrite or
- *   IP-in-IP (MTU: fragmentation-needed to the client, or outer fragmentation).
+ *   IP-in-IP (MTU: fragmentation-needed to the client, or outer fragmentation)
+ *   | IPv6 (fw_pipeline6.c, fw_icmp6.c: the same stages with the IPv6 flow table,
+ *   Neighbor Discovery instead of ARP, IPv6-in-IPv6 and Packet Too Big, never
+ *   fragmenting).
  *
  * Every mbuf given is consumed: queued on the worker's TX buffers, punted to the
  * control side, or freed with a counted drop reason. Nothing here allocates memory

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "firmware/datapath/fw_flow.h"
+#include "firmware/datapath/fw_flow6.h"
 #include "firmware/fw_counters.h"
 #include "firmware/fw_state.h"
 
@@ -85,16 +86,17 @@ struct fw_txbuf {
  */
 struct fw_worker {
 	/* hot: read per packet */
-	const struct fw_state *st;    /* worker (adopted from FW_REQ_ADOPT) */
-	struct fw_flow_table *flows;  /* init; entries: worker */
-	uint64_t now;		      /* worker: TSC at fw_worker_begin */
-	uint32_t tick;		      /* worker: now in flow-table ticks (fw_flow.h) */
-	uint16_t idx;		      /* init: worker index = RX/TX queue index = RCU id */
-	uint16_t ip_id;		      /* worker: IP id of outer headers that may fragment */
-	struct fw_counters cnt;	      /* worker writes; control reads and sums */
-	struct fw_bucket new_flows;   /* worker: new-flow rate cap (the adopted state's rate) */
-	uint32_t new_flow_rate;	      /* worker: the rate new_flows is set up for */
-	struct fw_bucket icmp_errors; /* worker: ICMP errors Tula generates (FW_ICMP_RATE) */
+	const struct fw_state *st;     /* worker (adopted from FW_REQ_ADOPT) */
+	struct fw_flow_table *flows;   /* init; entries: worker */
+	struct fw_flow6_table *flows6; /* init; entries: worker (IPv6 flows) */
+	uint64_t now;		       /* worker: TSC at fw_worker_begin */
+	uint32_t tick;		       /* worker: now in flow-table ticks (fw_flow.h) */
+	uint16_t idx;		       /* init: worker index = RX/TX queue index = RCU id */
+	uint16_t ip_id;		       /* worker: IP id of outer headers that may fragment */
+	struct fw_counters cnt;	       /* worker writes; control reads and sums */
+	struct fw_bucket new_flows;    /* worker: new-flow rate cap (the adopted state's rate) */
+	uint32_t new_flow_rate;	       /* worker: the rate new_flows is set up for */
+	struct fw_bucket icmp_errors;  /* worker: ICMP errors Tula generates (FW_ICMP_RATE) */
 
 	struct rte_mempool *pool;		     /* init: mbufs for replies and fragments */
 	struct rte_ring *req, *resp, *inject, *punt; /* init; see fw_proto.h for sides */
@@ -102,11 +104,12 @@ struct fw_worker {
 	uint64_t tsc_hz;			     /* init */
 	int online;				     /* worker: reports quiescence */
 
-	/* flush in progress (FW_REQ_FLUSH), scanned in slices: worker */
+	/* flush in progress (FW_REQ_FLUSH), scanned in slices: worker. flush_next counts
+	 * the IPv4 table's buckets, then the IPv6 table's. */
 	int flushing;
 	uint16_t flush_vip, flush_be;
 	uint32_t flush_next;
-	uint64_t flush_base;
+	uint64_t flush_base, flush_base6;
 
 	struct fw_talkers talk; /* worker: top-talkers sketch (every: init) */
 	/* `monitor traffic` (FW_REQ_CAPTURE): worker. cap_ring NULL = not capturing. */

@@ -7,6 +7,7 @@
 #include "firmware/datapath/fw_worker_loop.h"
 
 #include "firmware/datapath/fw_flow.h"
+#include "firmware/datapath/fw_flow6.h"
 #include "firmware/datapath/fw_pipeline.h"
 #include "firmware/fw_proto.h"
 
@@ -17,7 +18,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#define FLUSH_SLICE 1024 /* flow-table buckets scanned per loop during a flush */
+#define FLUSH_SLICE 1024 /* buckets of each flow table scanned per loop during a flush */
 #define IDLE_POLLS  256	 /* empty loops in a row before an idle worker may sleep */
 
 static uint16_t eth_tx(void *arg, uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
@@ -45,12 +46,28 @@ void fw_worker_offline(struct fw_worker *w)
 	rte_rcu_qsbr_thread_offline(w->qsbr, w->idx);
 }
 
+/* Scan buckets [flush_next, flush_next + count) of both flow tables side by side (the
+ * IPv6 table has at most as many buckets as the IPv4 one by default, so a flush takes as
+ * many loops as before it existed). Returns the next bucket, 0 when both are done. */
+static uint32_t flush_slice(struct fw_worker *w, uint32_t count)
+{
+	uint32_t n4 = fw_flow_buckets(w->flows), n6 = fw_flow6_buckets(w->flows6);
+	uint64_t next = (uint64_t)w->flush_next + count;
+
+	if (w->flush_next < n4)
+		fw_flow_flush_slice(w->flows, w->flush_vip, w->flush_be, w->flush_next, count);
+	if (w->flush_next < n6)
+		fw_flow6_flush_slice(w->flows6, w->flush_vip, w->flush_be, w->flush_next, count);
+	return next >= RTE_MAX(n4, n6) ? 0 : (uint32_t)next;
+}
+
 static void flush_done(struct fw_worker *w)
 {
 	struct fw_resp resp = {.type = FW_RESP_FLUSHED,
 			       .worker = w->idx,
 			       .vip = w->flush_vip,
-			       .count = w->flows->st.flushed - w->flush_base};
+			       .count = w->flows->st.flushed - w->flush_base +
+					w->flows6->st.flushed - w->flush_base6};
 
 	w->flushing = 0;
 	/* The response ring has room for one response per request. */
@@ -74,8 +91,7 @@ static void handle_req(struct fw_worker *w, const struct fw_req *r)
 	case FW_REQ_FLUSH:
 		if (w->flushing) {
 			/* One flush at a time: finish the current one at once. */
-			fw_flow_flush_slice(w->flows, w->flush_vip, w->flush_be, w->flush_next,
-					    UINT32_MAX);
+			flush_slice(w, UINT32_MAX);
 			flush_done(w);
 		}
 		w->flushing = 1;
@@ -83,6 +99,7 @@ static void handle_req(struct fw_worker *w, const struct fw_req *r)
 		w->flush_be = r->be;
 		w->flush_next = 0;
 		w->flush_base = w->flows->st.flushed;
+		w->flush_base6 = w->flows6->st.flushed;
 		break;
 	case FW_REQ_CAPTURE:
 		w->cap_ring = r->capture;
@@ -103,8 +120,7 @@ void fw_worker_begin(struct fw_worker *w, uint64_t now)
 	while (rte_ring_sc_dequeue_elem(w->req, &r, sizeof(r)) == 0)
 		handle_req(w, &r);
 	if (w->flushing) {
-		w->flush_next = fw_flow_flush_slice(w->flows, w->flush_vip, w->flush_be,
-						    w->flush_next, FLUSH_SLICE);
+		w->flush_next = flush_slice(w, FLUSH_SLICE);
 		if (w->flush_next == 0)
 			flush_done(w);
 	}

@@ -610,7 +610,7 @@ static const struct bad bads[] = {
 	{"truncated 802.1Q tag", FW_DROP_ETH_TRUNCATED, m_vlan_trunc, 0},
 	{"stacked VLAN tags", FW_DROP_VLAN_STACKED, m_vlan_stacked, 0},
 	{"unicast to another MAC", FW_DROP_NOT_OUR_MAC, m_not_our_mac, 0},
-	{"IPv6 EtherType", FW_DROP_ETHERTYPE, m_ipv6, 0},
+	{"IPv4 header under the IPv6 EtherType", FW_DROP_IP6_VERSION, m_ipv6, 0},
 	{"EtherType 0", FW_DROP_ETHERTYPE, m_ethertype0, 0},
 	{"802.1Q tag, inner EtherType 0", FW_DROP_ETHERTYPE, m_vlan_ethertype0, 0},
 	{"truncated ARP", FW_DROP_ARP_TRUNCATED, m_arp_trunc, 0},

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the IPv4 pipeline (fw_pipeline.c) and the IPv6 one (fw_pipeline6.c, fw_icmp6.c)
+ * share, inline because it runs per packet: the punt, the TCP state bits of a flow
+ * entry, and the choice of a backend once the flow's entry has been looked up in the
+ * family's table (a v6 entry begins with a v4 one, fw_flow6.h, so the rules are written
+ * once). And the entry points of the IPv6 pipeline that the burst loop calls.
+ *
+ * Thread: the worker owning w.
+ */
+#ifndef FW_PIPELINE_PRIV_H
+#define FW_PIPELINE_PRIV_H
+
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+
+#include "firmware/datapath/fw_flow.h"
+#include "firmware/datapath/fw_flow6.h"
+#include "firmware/datapath/fw_worker.h"
+#include "firmware/fw_proto.h"
+#include "firmware/fw_state.h"
+
+/* Hand m to the control side (kind: FW_META_PUNT_*). Returns 0 (nothing queued for TX). */
+static inline int fw_pipe_punt(struct fw_worker *w, struct rte_mbuf *m, uint8_t kind)
+{
+	struct fw_mbuf_meta *meta = fw_mbuf_meta(m);
+
+	meta->kind = kind;
+	meta->port_id = m->port;
+	if (unlikely(rte_ring_sp_enqueue(w->punt, m) != 0)) {
+		fw_drop(w, m, FW_DROP_PUNT_FULL);
+		return 0;
+	}
+	w->cnt.ev[FW_EV_PUNTED]++;
+	return 0;
+}
+
+static inline void fw_pipe_new_flow(struct fw_worker *w, uint16_t vip, uint16_t be)
+{
+	w->cnt.ev[FW_EV_NEW_FLOWS]++;
+	w->cnt.vip[vip].new_flows++;
+	w->cnt.be[be].new_flows++;
+}
+
+/* TCP flags that end a flow (RFC 9293 3.5, 3.6). */
+#define FW_PIPE_END_FLAGS (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)
+
+/* The state bits of a new entry for a packet with TCP flags tf (0 for udp): a SYN
+ * without ACK opens a half-open flow, a FIN or RST a closing one. */
+static inline uint16_t fw_pipe_first_state(uint32_t be_gen, uint8_t tf)
+{
+	uint16_t g = (uint16_t)(be_gen & FW_FLOW_GEN_MASK);
+
+	if (unlikely(tf & FW_PIPE_END_FLAGS))
+		return g | FW_FLOW_FIN;
+	if (unlikely((tf & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG))
+		return g | FW_FLOW_SYN;
+	return g;
+}
+
+/* The state bits after a packet with TCP flags tf: a FIN or RST closes the flow for
+ * good; anything but a SYN completes a half-open one. */
+static inline uint16_t fw_pipe_next_state(uint16_t gen, uint8_t tf)
+{
+	if (unlikely(tf & FW_PIPE_END_FLAGS))
+		return (uint16_t)((gen & ~FW_FLOW_SYN) | FW_FLOW_FIN);
+	if (unlikely(gen & FW_FLOW_SYN) && !(tf & RTE_TCP_SYN_FLAG))
+		return (uint16_t)(gen & ~FW_FLOW_SYN);
+	return gen;
+}
+
+/* The timeout of an entry in state gen: a closing or half-open flow keeps the VIP's
+ * fin-timeout, an established one its idle timeout. */
+static inline uint32_t fw_pipe_lifetime(const struct fw_state_vip *v, uint16_t gen)
+{
+	return (gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks;
+}
+
+/* The expiry written for a lifetime life from tick now: life and 1/16 more, so that
+ * the next write is due only once the flow has used that 1/16 (a flow idles out between
+ * its timeout and 17/16 of it after its last packet). */
+static inline uint32_t fw_pipe_expiry(uint32_t life, uint32_t now)
+{
+	return now + life + (life >> 4);
+}
+
+/*
+ * The backend for a flow of VIP vip whose entry e was found (live or expired): a pinned
+ * flow stays on its backend while that backend exists (same generation) and is usable,
+ * even with weight 0 (drain); otherwise Maglev picks again. With learn (a packet from
+ * the client, tf its TCP flags) the entry is refreshed or re-pinned. Returns the backend
+ * slot or -1 (no usable backend).
+ */
+static inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+				     struct fw_flow_entry *e, uint32_t hash, uint8_t tf, int learn)
+{
+	const struct fw_state_vip *v = &st->vips[vip];
+	int old = fw_flow_expired(e, w->tick);
+	uint16_t be, g;
+
+	if (likely(!old)) {
+		const struct fw_state_backend *b = &st->backends[e->be];
+
+		if (likely(((b->gen ^ e->gen) & FW_FLOW_GEN_MASK) == 0 && b->usable &&
+			   b->vip == vip)) {
+			if (learn) {
+				/* Written only when the state changes or less than the
+				 * timeout is left: once per 1/16 of the timeout per flow,
+				 * not per packet (the line stays clean). */
+				uint32_t life;
+
+				g = fw_pipe_next_state(e->gen, tf);
+				life = fw_pipe_lifetime(v, g);
+				if (unlikely(g != e->gen)) {
+					e->gen = g;
+					e->expire = fw_pipe_expiry(life, w->tick);
+				} else if ((int32_t)(e->expire - (w->tick + life)) < 0) {
+					e->expire = fw_pipe_expiry(life, w->tick);
+				}
+			}
+			return e->be;
+		}
+	}
+	be = v->maglev[hash % st->maglev_size];
+	if (be == FW_SLOT_NONE || !learn)
+		return be == FW_SLOT_NONE ? -1 : be;
+	/* Idle past its timeout (a new flow), or its backend went away. */
+	if (old) {
+		w->cnt.ev[FW_EV_FLOW_EXPIRED]++;
+		fw_pipe_new_flow(w, vip, be);
+		g = fw_pipe_first_state(st->backends[be].gen, tf);
+	} else {
+		w->cnt.ev[FW_EV_FLOW_REPINNED]++;
+		g = fw_pipe_next_state((uint16_t)((st->backends[be].gen & FW_FLOW_GEN_MASK) |
+						  (e->gen & ~FW_FLOW_GEN_MASK)),
+				       tf);
+	}
+	e->be = be;
+	e->gen = g;
+	e->expire = fw_pipe_expiry(fw_pipe_lifetime(v, g), w->tick);
+	return be;
+}
+
+#define FW_PIPE_INSERT 0x10000 /* fw_pipe_choose_miss: insert an entry for the backend */
+
+/*
+ * The backend for a flow of VIP vip that has no entry: Maglev's. Returns -1 (no usable
+ * backend), the slot (forward without an entry: not learning, or over the new-flow cap),
+ * or the slot | FW_PIPE_INSERT: the caller inserts an entry and fills it with
+ * fw_pipe_choose_fill.
+ */
+static inline int fw_pipe_choose_miss(struct fw_worker *w, const struct fw_state *st,
+				      uint16_t vip, uint32_t hash, int learn)
+{
+	uint16_t be = st->vips[vip].maglev[hash % st->maglev_size];
+
+	if (be == FW_SLOT_NONE)
+		return -1;
+	if (!learn)
+		return be;
+	if (!fw_bucket_take(&w->new_flows, w->now)) {
+		/* Over the cap (a SYN flood): forwarded by hash alone, nothing evicted. */
+		w->cnt.ev[FW_EV_NEW_FLOW_CAPPED]++;
+		w->cnt.vip[vip].capped++;
+		w->cnt.be[be].capped++;
+		return be;
+	}
+	return be | FW_PIPE_INSERT;
+}
+
+/* A new entry e of VIP vip pinned to backend be (evicted: the insert pushed out a live
+ * entry). */
+static inline void fw_pipe_choose_fill(struct fw_worker *w, const struct fw_state *st,
+				       uint16_t vip, struct fw_flow_entry *e, uint16_t be,
+				       uint8_t tf, int evicted)
+{
+	e->be = be;
+	e->gen = fw_pipe_first_state(st->backends[be].gen, tf);
+	e->expire = fw_pipe_expiry(fw_pipe_lifetime(&st->vips[vip], e->gen), w->tick);
+	if (evicted)
+		w->cnt.ev[FW_EV_FLOW_EVICTED]++;
+	fw_pipe_new_flow(w, vip, be);
+}
+
+/* ---- the IPv6 pipeline (fw_pipeline6.c), called by the burst loop ------------------- */
+
+/* What the IPv6 parser learned about one frame. */
+struct fw_pkt6 {
+	struct rte_mbuf *m;
+	struct rte_ether_hdr *eth;
+	uint8_t *ip; /* the IPv6 header (struct rte_ipv6_hdr) */
+	uint16_t l2_len;
+	uint16_t l3_len; /* IPv6 header and extension headers: the upper layer's offset */
+	uint16_t tot;	 /* 40 + payload length */
+	uint8_t pi;	 /* ingress port index */
+	uint8_t proto;	 /* upper-layer protocol (after the extension headers) */
+	uint8_t frag;	 /* a fragment (fragment header with M or an offset) */
+	uint8_t first;	 /* no fragment header, or offset 0 */
+	uint8_t tflags;	 /* TCP flags (0 for udp and fragments) */
+	uint16_t vip;
+	uint32_t hash;
+	struct fw_flow_key6 key;
+};
+
+/* An IPv6 frame (0x86DD) parsed up to L2 in p (m, eth, l2_len, pi). Returns the frames
+ * queued, or -1 when p waits for the flow stage (fw_ipv6_forward; its bucket is to be
+ * prefetched: p->hash is set). */
+int fw_ipv6_input(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p);
+
+/* The flow stage of a packet fw_ipv6_input left waiting. Returns the frames queued. */
+int fw_ipv6_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p);
+
+/* FW_META_DSR for an IPv6 frame (a health probe to [VIP]:port): the DSR rewrite to the
+ * backend slot be of VIP slot vip (both checked by the caller). Returns frames queued. */
+int fw_ipv6_inject_dsr(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf *m,
+		       uint16_t vip, uint16_t be);
+
+/* ---- between fw_pipeline6.c and fw_icmp6.c ------------------------------------------ */
+
+#define FW_IP6_HDR 40 /* sizeof(struct rte_ipv6_hdr) */
+
+/* What a destination address is to Tula (fw_icmp6_input's dst). */
+enum fw_ip6_dst { FW_IP6_DST_MCAST, FW_IP6_DST_VIP, FW_IP6_DST_SELF };
+
+/* rte_hash_lookup_data of (addr, proto, port, kind) in the IPv6 VIP map: 0 and *data, or
+ * -1. */
+int fw_ip6_vip_find(const struct fw_state *st, const uint8_t *addr, uint8_t proto, uint16_t port,
+		    uint8_t kind, uintptr_t *data);
+
+/* The VIP slot for (addr, proto, port), falling back to `port *`; -1 if none. */
+int fw_ip6_vip_service(const struct fw_state *st, const uint8_t *addr, uint8_t proto,
+		       uint16_t port);
+
+/* 1 when addr is a global or the link-local IPv6 address of port index pi. */
+int fw_ip6_is_self(const struct fw_state *st, uint8_t pi, const uint8_t *addr);
+
+/* The flow key of a packet src -> dst of VIP v (ports zeroed in addresses-hash mode). */
+void fw_ip6_flow_key(struct fw_flow_key6 *k, const struct fw_state_vip *v, const uint8_t *src,
+		     const uint8_t *dst, uint8_t proto, uint16_t sport, uint16_t dport);
+
+/* The backend slot of the flow (vip, src, sport) of hash, or -1 (as choose() for IPv4). */
+int fw_ip6_choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+		  const struct fw_ip6 *src, uint16_t sport, uint32_t hash, uint8_t tf, int learn);
+
+/* The DSR rewrite of p to backend be of VIP vip (L2 MAC rewrite, or IPv6-in-IPv6 with
+ * Packet Too Big when it no longer fits); count: add to the VIP's and backend's
+ * packets and bytes. Returns frames queued. */
+int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
+		       uint16_t vip, uint16_t be, uint32_t hash, int count);
+
+/*
+ * Walk the extension headers of an IPv6 packet at ip (have bytes readable, at least 40)
+ * from the header's next-header field (RFC 8200 4). Sets *proto (upper layer), *off (its
+ * offset), *frag and *first. Returns 0 or the drop reason.
+ */
+unsigned int fw_ip6_ext_walk(const uint8_t *ip, uint16_t have, uint8_t *proto, uint16_t *off,
+			     uint8_t *frag, uint8_t *first);
+
+/* The ICMPv6 checksum field for a message l4[len] carried by the IPv6 header ip (RFC 4443
+ * 2.3: pseudo-header of RFC 8200 8.1), or 0xffff... as the sum: see fw_ip6_cksum_ok. */
+uint16_t fw_ip6_cksum(const uint8_t *ip, const void *l4, uint32_t len);
+/* 1 when the ICMPv6 message l4[len] under ip carries a right checksum. */
+int fw_ip6_cksum_ok(const uint8_t *ip, const void *l4, uint32_t len);
+
+/* ICMPv6 to a multicast group, a VIP or a self address (fw_icmp6.c). Returns frames
+ * queued. */
+int fw_icmp6_input(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
+		   enum fw_ip6_dst dst);
+
+#endif
