@@ -39,9 +39,9 @@
 #define ND_NEIGHBOR_ADVERT  136
 #define ND_OPT_SOURCE_LL    1
 #define ND_OPT_TARGET_LL    2
-#define ND_HOPS		    255 /* RFC 4861: a node on the link, not a router away */
-#define ND_NS_LEN	    24	/* type .. target */
-#define ND_NA_LEN	    32	/* type .. target, and a target link-layer option */
+#define ND_HOPS		    255	 /* RFC 4861: a node on the link, not a router away */
+#define ND_NS_LEN	    24	 /* type .. target */
+#define ND_NA_LEN	    32	 /* type .. target, and a target link-layer option */
 #define ND_NA_SOLICITED	    0x40 /* flags byte: S */
 #define ND_NA_OVERRIDE	    0x20 /* flags byte: O */
 #define ECHO_HOPS	    64
@@ -314,7 +314,8 @@ int fw_icmp6_input(struct fw_worker *w, const struct fw_state *st, struct fw_pkt
 
 	if (!p->first || len < 4 || have < 4) {
 		if (dst == FW_IP6_DST_SELF)
-			return fw_pipe_punt(w, p->m, FW_META_PUNT_LOCAL6); /* the kernel reassembles */
+			return fw_pipe_punt(w, p->m,
+					    FW_META_PUNT_LOCAL6); /* the kernel reassembles */
 		fw_drop(w, p->m, p->first ? FW_DROP_L4_TRUNCATED : FW_DROP_IP6_FRAGMENT);
 		return 0;
 	}

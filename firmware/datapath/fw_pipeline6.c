@@ -34,11 +34,11 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define FW_IP6_MAX_EXT 8  /* extension headers walked before giving up (a DoS bound) */
-#define OUTER_HOPS     64 /* hop limit of the 6in6 outer header */
-#define ICMP6_HOPS     64 /* hop limit of the errors Tula sends */
-#define IP6_MIN_MTU    1280 /* RFC 8200 5: an ICMPv6 error fits in it (RFC 4443 2.4 c) */
-#define ICMP6_PTB      2
+#define FW_IP6_MAX_EXT	 8    /* extension headers walked before giving up (a DoS bound) */
+#define OUTER_HOPS	 64   /* hop limit of the 6in6 outer header */
+#define ICMP6_HOPS	 64   /* hop limit of the errors Tula sends */
+#define IP6_MIN_MTU	 1280 /* RFC 8200 5: an ICMPv6 error fits in it (RFC 4443 2.4 c) */
+#define ICMP6_PTB	 2
 #define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_ROUTING_ 43
 #define IPPROTO_FRAG_	 44
@@ -64,8 +64,7 @@ int fw_ip6_vip_find(const struct fw_state *st, const uint8_t *addr, uint8_t prot
 	return 0;
 }
 
-int fw_ip6_vip_service(const struct fw_state *st, const uint8_t *addr, uint8_t proto,
-		       uint16_t port)
+int fw_ip6_vip_service(const struct fw_state *st, const uint8_t *addr, uint8_t proto, uint16_t port)
 {
 	uintptr_t d;
 
@@ -253,8 +252,7 @@ static int parse_ipv6(struct fw_worker *w, struct fw_pkt6 *p)
 		p->first = 1;
 		return 0;
 	}
-	reason = fw_ip6_ext_walk(p->ip, (uint16_t)have, &p->proto, &p->l3_len, &p->frag,
-				 &p->first);
+	reason = fw_ip6_ext_walk(p->ip, (uint16_t)have, &p->proto, &p->l3_len, &p->frag, &p->first);
 	if (reason != 0)
 		goto drop;
 	return 0;
@@ -455,8 +453,8 @@ static int is_icmp6_error(const struct fw_pkt6 *p)
 static int send_ptb6(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
 		     uint32_t mtu)
 {
-	uint16_t quote = p->tot < IP6_MIN_MTU - FW_IP6_HDR - 8 ? p->tot
-							     : IP6_MIN_MTU - FW_IP6_HDR - 8;
+	uint16_t quote =
+		p->tot < IP6_MIN_MTU - FW_IP6_HDR - 8 ? p->tot : IP6_MIN_MTU - FW_IP6_HDR - 8;
 	uint16_t len = (uint16_t)(p->l2_len + FW_IP6_HDR + 8 + quote);
 	const struct rte_ipv6_hdr *in = (const struct rte_ipv6_hdr *)p->ip;
 	struct rte_ipv6_hdr *ip;

@@ -153,8 +153,8 @@ static inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state 
  * or the slot | FW_PIPE_INSERT: the caller inserts an entry and fills it with
  * fw_pipe_choose_fill.
  */
-static inline int fw_pipe_choose_miss(struct fw_worker *w, const struct fw_state *st,
-				      uint16_t vip, uint32_t hash, int learn)
+static inline int fw_pipe_choose_miss(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+				      uint32_t hash, int learn)
 {
 	uint16_t be = st->vips[vip].maglev[hash % st->maglev_size];
 
@@ -174,9 +174,9 @@ static inline int fw_pipe_choose_miss(struct fw_worker *w, const struct fw_state
 
 /* A new entry e of VIP vip pinned to backend be (evicted: the insert pushed out a live
  * entry). */
-static inline void fw_pipe_choose_fill(struct fw_worker *w, const struct fw_state *st,
-				       uint16_t vip, struct fw_flow_entry *e, uint16_t be,
-				       uint8_t tf, int evicted)
+static inline void fw_pipe_choose_fill(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+				       struct fw_flow_entry *e, uint16_t be, uint8_t tf,
+				       int evicted)
 {
 	e->be = be;
 	e->gen = fw_pipe_first_state(st->backends[be].gen, tf);
