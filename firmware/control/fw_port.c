@@ -396,6 +396,10 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 	}
 	/* Some PMDs (af_packet) cannot filter; the data path checks the MAC itself. */
 	rte_eth_promiscuous_enable(port_id);
+	/* IPv6 Neighbor Discovery arrives on the solicited-node groups (33:33:ff:xx:xx:xx,
+	 * one per VIP and self address): where promiscuous mode leaves multicast filtered,
+	 * all-multicast lets it in (advisory: af_packet and most PMDs already pass it). */
+	rte_eth_allmulticast_enable(port_id);
 
 	rc = fw_port_query(port_id, info);
 	if (rc < 0) {
