@@ -666,6 +666,66 @@ static void test_each_malformed_v6_frame_is_dropped_with_its_reason(void **state
 	assert_string_equal(fw_drop_name(FW_DROP_IP6_FRAGMENT), "ipv6-fragment");
 }
 
+/* ---- hostile input ------------------------------------------------------------------- */
+
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+
+static uint64_t rnd(void) /* xorshift64* */
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * Every golden input with random bytes flipped and random lengths: each frame is sent,
+ * punted or dropped with a counted reason (the counters add up to the frames), none
+ * leaks (teardown counts the pool) and none leaves longer than it can be.
+ */
+static void test_v6_corrupted_frames_are_all_accounted_for(void **state)
+{
+	struct tt_topo *t = *state;
+	const unsigned int rounds = 20000;
+	uint64_t punted = 0;
+	unsigned int i;
+
+	for (i = 0; i < rounds; i++) {
+		const struct g6_frame *f =
+			&g6_frames[rnd() % (sizeof(g6_frames) / sizeof(g6_frames[0]))];
+		uint8_t b[2048];
+		size_t n = f->n, k, flips = 1 + rnd() % 4;
+		struct rte_mbuf *m;
+		uint64_t before = tt_drops(t) + tt_ev(t, FW_EV_TX) + tt_ev(t, FW_EV_PUNTED);
+		uint16_t q;
+
+		memcpy(b, f->b, n);
+		for (k = 0; k < flips; k++) /* past the MACs: the frame stays ours */
+			b[12 + rnd() % (n - 12)] ^= (uint8_t)(1 + rnd() % 255);
+		if (rnd() % 4 == 0)
+			n = 12 + rnd() % (n - 11);
+		q = tt_run1(t, tt_mbuf(b, n, TT_PORT));
+		/* replies to one frame: at most two (an error and nothing, or one frame) */
+		assert_true(q <= 1);
+		assert_int_equal(t->cap[0].n, q);
+		if (q == 1)
+			assert_true(rte_pktmbuf_pkt_len(t->cap[0].pkts[0]) <= 14 + 4 + 1500 + 40);
+		while (fw_dp_punt_poll(t->dp, &m, 1) == 1) {
+			rte_pktmbuf_free(m);
+			punted++;
+		}
+		/* one frame in: one frame out, punted or dropped (a PTB also drops its
+		 * cause: two) */
+		k = tt_drops(t) + tt_ev(t, FW_EV_TX) + tt_ev(t, FW_EV_PUNTED) - before;
+		if (k != 1 && !(k == 2 && tt_ev(t, FW_EV_PTB6_SENT) != 0))
+			fail_msg("round %u (%s, %zu bytes): %zu outcomes", i, f->name, n, k);
+		tt_cap_reset(&t->cap[0]);
+	}
+	print_message("  %u corrupted frames: %lu sent, %lu punted, %lu dropped\n", rounds,
+		      (unsigned long)tt_ev(t, FW_EV_TX), (unsigned long)punted,
+		      (unsigned long)tt_drops(t));
+}
+
 /* ---- inject, flows, both families ------------------------------------------------------ */
 
 static uint16_t inject_run(struct tt_topo *t)
@@ -765,6 +825,7 @@ int main(void)
 		T(test_v6_fragments_of_a_five_tuple_vip_are_dropped),
 		T(test_v6_atomic_fragment_and_extension_headers_are_forwarded),
 		T(test_each_malformed_v6_frame_is_dropped_with_its_reason),
+		T(test_v6_corrupted_frames_are_all_accounted_for),
 		T(test_v6_probe_injected_for_dsr_leaves_as_data_would),
 		T(test_v6_flush_of_a_vip_empties_the_v6_table),
 		T(test_v4_goldens_unchanged_beside_v6_in_one_burst),
