@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench-pipeline: the pipeline's own cost per packet (no I/O), L2 and L3, at 1 Ki, 64 Ki,
-# 1 Mi and 8 Mi established flows, each next to the touch-only baseline measured in the
-# same run (bench_fw_pipeline), in ns and core cycles per packet; then the instructions
-# per packet of the same cases counted with callgrind, and the IPC the two imply.
+# bench-pipeline: the pipeline's own cost per packet (no I/O), L2 and L3, IPv4 and IPv6, at
+# 1 Ki, 64 Ki, 1 Mi and 8 Mi established flows, each next to the touch-only baseline
+# measured in the same run (bench_fw_pipeline), in ns and core cycles per packet, with the
+# bytes per flow of each family's flow table; then the instructions per packet of the same
+# cases counted with callgrind, and the IPC the two imply.
 #
 #   tests/bench/bench-pipeline.sh BUILD_DIR [--quick] [--no-callgrind] [--rounds N]
 #
@@ -80,6 +81,22 @@ for fl in "${FLOW_COUNTS[@]}"; do
 	result "pipeline L3 ns/packet, $fl flows" "$l3" "$(med L3 "$fl" base_ns)" "$r3" "ns"
 	echo "$fl $c2 $c3" >>"$BENCH_TMP/cycles"
 done
+echo
+echo "IPv6, the same cases (74-byte frames; the IPv6 flow table created for the same flows)"
+printf '  %-9s %8s %6s %7s %8s %6s %7s %8s %6s %7s %10s\n' flows "L2 ns" "L2 cyc" "x base" \
+	"L3 ns" "L3 cyc" "x base" "base ns" "B/flow" "load" "evict/pkt"
+for fl in "${FLOW_COUNTS[@]}"; do
+	l2=$(med L2v6 "$fl" ns) l3=$(med L3v6 "$fl" ns) b=$(med L2v6 "$fl" base_ns)
+	r2=$(med L2v6 "$fl" ratio) r3=$(med L3v6 "$fl" ratio)
+	c2=$(med L2v6 "$fl" cycles) c3=$(med L3v6 "$fl" cycles)
+	bpf=$(med L2v6 "$fl" bytes_per_flow) load=$(med L2v6 "$fl" load)
+	ev=$(med L2v6 "$fl" evicted_per_pkt)
+	printf '  %-9s %8.1f %6.0f %7.2f %8.1f %6.0f %7.2f %8.1f %6.1f %7.2f %10.4f\n' "$fl" "$l2" "$c2" \
+		"$r2" "$l3" "$c3" "$r3" "$b" "$bpf" "$load" "$ev"
+	result "pipeline L2 IPv6 ns/packet, $fl flows" "$l2" "$b" "$r2" "ns"
+	result "pipeline L3 IPv6 ns/packet, $fl flows" "$l3" "$(med L3v6 "$fl" base_ns)" "$r3" "ns"
+	echo "$fl $c2 $c3" >>"$BENCH_TMP/cycles6"
+done
 echo "  (B/flow: flow-table bytes / flows, at the load factor shown; at 1 Ki and 64 Ki flows the"
 echo "   table is rounded up to one 2 MiB huge page. evict/pkt: live entries evicted per packet"
 echo "   in the measured runs, by flows whose bucket was full)"
@@ -110,7 +127,7 @@ echo "they imply with the core cycles per packet measured above for the same cas
 printf '  %-8s %-9s %15s %15s %8s %12s %6s\n' mode flows "pipeline Ir/pkt" "baseline Ir/pkt" \
 	ratio "cycles/pkt" IPC
 for fl in "${CG_FLOWS[@]}"; do
-	for mode in l2 l3; do
+	for mode in l2 l3 l2v6 l3v6; do
 		for p in $P1 $P2; do
 			valgrind --tool=callgrind --callgrind-out-file="$BENCH_TMP/cg.$mode.$fl.$p" \
 				"$PIPE" "$fl" "$p" "$mode" >/dev/null 2>"$BENCH_TMP/cg.$mode.$fl.$p.log" ||
@@ -123,7 +140,9 @@ for fl in "${CG_FLOWS[@]}"; do
 		n2=$(sent $P2)
 		pi=$(awk -v a="$i1" -v b="$i2" -v n1="$n1" -v n2="$n2" 'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
 		bi=$(awk -v b="$b2" -v n="$n2" 'BEGIN { printf "%.1f", b / n }')
-		cyc=$(awk -v f="$fl" -v m="$mode" '$1 == f { print (m == "l2" ? $2 : $3) }' "$BENCH_TMP/cycles")
+		cf=$BENCH_TMP/cycles
+		[[ $mode == *v6 ]] && cf=$BENCH_TMP/cycles6
+		cyc=$(awk -v f="$fl" -v m="${mode%v6}" '$1 == f { print (m == "l2" ? $2 : $3) }' "$cf")
 		ipc=$(awk -v i="$pi" -v c="$cyc" 'BEGIN { if (c > 0) printf "%.2f", i / c; else print "-" }')
 		printf '  %-8s %-9s %15s %15s %8s %12s %6s\n' "${mode^^} DSR" "$fl" "$pi" "$bi" \
 			"$(ratio "$pi" "$bi")" "${cyc:--}" "$ipc"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Data-path benchmark (an executable, not a test): pre-built bursts of 64-byte TCP
- * frames pushed through fw_pipeline_burst() on one core, without I/O, for a VIP with
- * 16 backends in L2 and in L3 (IP-in-IP, per-flow outer source) mode, over 1 M
- * distinct established flows.
+ * Data-path benchmark (an executable, not a test): pre-built bursts of minimal TCP
+ * frames (54 bytes over IPv4, 74 over IPv6) pushed through fw_pipeline_burst() on one
+ * core, without I/O, for a VIP with 16 backends in L2 and in L3 (IP-in-IP or
+ * IPv6-in-IPv6, per-flow outer source) mode, over 1 M distinct established flows; IPv4
+ * and IPv6 (rows "L2v6", "L3v6": the same VIP and backends in IPv6, its own flow table).
  *
  * Baseline, measured in the same run on the same bursts: every frame is prepared the
  * same way (header rewritten for its flow), its headers are read ("touched"), and the
@@ -16,12 +17,13 @@
  * by a chain of dependent additions (one cycle each). The TSC is no cycle counter here:
  * it ticks at the nominal clock while the core boosts above it.
  *
- * The flow table is created for FLOWS flows (fw_dp_conf.flow_entries = FLOWS), so it
- * runs at the load factor a worker configured for that many flows runs at; flows whose
- * bucket is full evict and are inserted again, as they would be.
+ * The flow table is created for FLOWS flows (fw_dp_conf.flow_entries = FLOWS, and
+ * flow6_entries = FLOWS for the IPv6 rows), so it runs at the load factor a worker
+ * configured for that many flows runs at; flows whose bucket is full evict and are
+ * inserted again, as they would be. Bytes per flow are those of the family's table.
  *
- *   build/tests/bench/bench_fw_pipeline [FLOWS [PACKETS [l2|l3]]]
- *                                       (defaults 1048576 20000000, both modes)
+ *   build/tests/bench/bench_fw_pipeline [FLOWS [PACKETS [l2|l3|l2v6|l3v6]]]
+ *                                       (defaults 1048576 20000000, all four modes)
  *
  * Under `valgrind --tool=callgrind` the instruction counts of fw_pipeline_burst() and of
  * the baseline's touch_burst() + bench_tx(), per packet, are the same figures without
@@ -51,11 +53,12 @@
 
 #define NB_BURSTS     128
 #define FRAME_LEN     54
+#define FRAME6_LEN    74
 #define ROUNDS	      7
 #define A(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
 
 static struct rte_mbuf *bursts[NB_BURSTS][FW_BURST];
-static uint8_t tmpl[FRAME_LEN];
+static uint8_t tmpl[FRAME_LEN], tmpl6[FRAME6_LEN];
 static uint64_t sent;
 static volatile uint64_t sink;
 
@@ -91,6 +94,45 @@ static void build_template(uint32_t vip)
 	tcp->dst_port = rte_cpu_to_be_16(80);
 	tcp->data_off = 0x50;
 	tcp->tcp_flags = RTE_TCP_ACK_FLAG;
+}
+
+/* The IPv6 template: 2001:db8:ff::/96 -> [2001:db8:1::100]:80, an ACK. */
+static void build_template6(void)
+{
+	static const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff};
+	static const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+	uint8_t *ip = tmpl6 + 14, *l4 = ip + 40;
+
+	memset(tmpl6, 0, sizeof(tmpl6));
+	memcpy(tmpl6, tmpl, 12); /* the MACs of the IPv4 template */
+	tmpl6[12] = 0x86;
+	tmpl6[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[5] = 20;
+	ip[6] = IPPROTO_TCP;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	l4[3] = 80;
+	l4[12] = 0x50;
+	l4[13] = RTE_TCP_ACK_FLAG;
+}
+
+/* IPv6 frame of flow f: source 2001:db8:ff:: + f / 65536, port f % 65536 (no header
+ * checksum in IPv6). */
+static inline void prep6(struct rte_mbuf *m, uint32_t f)
+{
+	uint8_t *d;
+	uint32_t hi = rte_cpu_to_be_32(f >> 16);
+
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_len = FRAME6_LEN;
+	m->pkt_len = FRAME6_LEN;
+	m->port = 0;
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(d, tmpl6, FRAME6_LEN);
+	memcpy(d + 14 + 8 + 12, &hi, 4);
+	*(uint16_t *)(d + 54) = rte_cpu_to_be_16((uint16_t)f);
 }
 
 /* Frame of flow f: source 198.18.0.0 + f / 65536, port f % 65536; checksum updated
@@ -159,8 +201,9 @@ static __attribute__((noinline)) uint64_t touch_burst(struct rte_mbuf **pkts)
 	return acc;
 }
 
-/* Push `packets` through (pipeline) or touch them (baseline). */
-static struct result run(struct fw_worker *w, uint32_t flows, uint64_t packets, int pipeline)
+/* Push `packets` through (pipeline) or touch them (baseline); v6: IPv6 frames. */
+static struct result run(struct fw_worker *w, uint32_t flows, uint64_t packets, int pipeline,
+			 int v6)
 {
 	uint64_t done = 0, acc = 0;
 	double t0, t1;
@@ -174,7 +217,10 @@ static struct result run(struct fw_worker *w, uint32_t flows, uint64_t packets, 
 		unsigned int i;
 
 		for (i = 0; i < FW_BURST; i++) {
-			prep(pkts[i], f);
+			if (v6)
+				prep6(pkts[i], f);
+			else
+				prep(pkts[i], f);
 			if (++f == flows)
 				f = 0;
 		}
@@ -227,6 +273,57 @@ static double median_d(double *v)
 	return v[ROUNDS / 2];
 }
 
+static struct fw_ip6 a6(uint8_t net, uint16_t host)
+{
+	struct fw_ip6 a = {{0x20, 0x01, 0x0d, 0xb8, 0, net}};
+
+	a.b[14] = (uint8_t)(host >> 8);
+	a.b[15] = (uint8_t)host;
+	return a;
+}
+
+/* The IPv6 twin of make_state: [2001:db8:1::100]:80, 16 backends on 2001:db8:1::/64 (L2)
+ * or 2001:db8:2::/64 behind a gateway (L3, outer sources from 2001:db8:feed::/64). */
+static struct fw_state *make_state6(struct fw_dp *dp, int l3)
+{
+	struct fw_port_def pd = {
+		.port_id = 0, .mac = {{2, 0, 0, 0, 0, 1}}, .mtu = 1500, .nb_queues = 1};
+	struct fw_vip_def vd = {.family = FW_AF_INET6,
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.port_id = 0,
+				.flow_timeout = 300};
+	struct fw_state *st = fw_state_new(dp);
+	struct fw_ip6 self = a6(1, 0x10), net2 = a6(2, 0), gw = a6(1, 1);
+	int vip, i, rc = 0;
+
+	vd.addr6 = a6(1, 0x100);
+	rc |= fw_state_add_port(st, &pd);
+	rc |= fw_state_add_address6(st, 0, &self, 64);
+	rc |= fw_state_add_route6(st, &net2, 64, &gw);
+	rc |= fw_state_add_neighbour6(st, 0, &gw, &(struct rte_ether_addr){{2, 0, 0, 0, 0, 0xfe}});
+	if (l3) {
+		vd.mode = FW_MODE_L3;
+		vd.tunnel_src6 = (struct fw_ip6){{0x20, 0x01, 0x0d, 0xb8, 0xfe, 0xed}};
+		vd.tunnel_src6_len = 64;
+	}
+	vip = fw_state_add_vip(st, &vd);
+	for (i = 0; i < 16; i++) {
+		struct fw_backend_def bd = {.family = FW_AF_INET6, .weight = 100, .up = 1};
+		struct rte_ether_addr mac = {{2, 0, 0, 0, 1, (uint8_t)i}};
+
+		bd.addr6 = a6(l3 ? 2 : 1, (uint16_t)(0x20 + i));
+		if (!l3)
+			rc |= fw_state_add_neighbour6(st, 0, &bd.addr6, &mac);
+		rc |= fw_state_add_backend(st, vip, &bd) < 0;
+	}
+	if (rc != 0 || vip < 0 || fw_state_finalize(st) != 0) {
+		fprintf(stderr, "bench: cannot build the IPv6 state\n");
+		exit(1);
+	}
+	return st;
+}
+
 static struct fw_state *make_state(struct fw_dp *dp, int l3)
 {
 	struct fw_port_def pd = {
@@ -276,8 +373,15 @@ int main(int argc, char **argv)
 	struct rte_mempool *pool;
 	int mode;
 
-	if (only != NULL && strcmp(only, "l2") != 0 && strcmp(only, "l3") != 0) {
-		fprintf(stderr, "usage: bench_fw_pipeline [FLOWS [PACKETS [l2|l3]]]\n");
+	static const char *const modes[] = {"l2", "l3", "l2v6", "l3v6"};
+	static const char *const names[] = {"L2", "L3", "L2v6", "L3v6"};
+	static const char *const titles[] = {
+		"L2 DSR (MAC rewrite)", "L3 DSR (IP-in-IP, per-flow src)",
+		"L2 DSR IPv6 (MAC rewrite)", "L3 DSR IPv6 (6in6, per-flow src)"};
+
+	if (only != NULL && strcmp(only, "l2") != 0 && strcmp(only, "l3") != 0 &&
+	    strcmp(only, "l2v6") != 0 && strcmp(only, "l3v6") != 0) {
+		fprintf(stderr, "usage: bench_fw_pipeline [FLOWS [PACKETS [l2|l3|l2v6|l3v6]]]\n");
 		return 2;
 	}
 	if (rte_eal_init(9, eal) < 0) {
@@ -290,19 +394,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: no mbufs\n");
 		return 1;
 	}
-	printf("Tula data-path benchmark: 1 core, %u-byte frames, bursts of %u, 1 VIP x 16 "
-	       "backends,\n%u distinct established flows in a table created for %u flows, %lu "
-	       "packets per mode\n(median of %u alternating slices; time = thread CPU time), "
+	printf("Tula data-path benchmark: 1 core, %u-byte frames (IPv6: %u), bursts of %u, 1 VIP "
+	       "x 16 backends,\n%u distinct established flows in a table created for %u flows, "
+	       "%lu packets per mode\n(median of %u alternating slices; time = thread CPU time), "
 	       "TSC %.2f GHz\n\n",
-	       FRAME_LEN, FW_BURST, flows, flows, (unsigned long)packets, ROUNDS,
+	       FRAME_LEN, FRAME6_LEN, FW_BURST, flows, flows, (unsigned long)packets, ROUNDS,
 	       rte_get_tsc_hz() / 1e9);
 	printf("%-34s %10s %10s %10s %10s\n", "run", "ns/pkt", "cycles/pkt", "Mpps", "x baseline");
-	for (mode = 0; mode < 2; mode++) {
-		if (only != NULL && strcmp(only, mode ? "l3" : "l2") != 0)
+	for (mode = 0; mode < 4; mode++) {
+		int l3 = mode & 1, v6 = mode >> 1;
+
+		if (only != NULL && strcmp(only, modes[mode]) != 0)
 			continue;
-		/* no new-flow cap: the first pass inserts every flow at full speed */
+		/* no new-flow cap: the first pass inserts every flow at full speed; the
+		 * other family's table is made small (both are always created) */
 		struct fw_dp_conf c = {.nb_workers = 1,
-				       .flow_entries = flows,
+				       .flow_entries = v6 ? 1024 : flows,
+				       .flow6_entries = v6 ? flows : 1024,
 				       .max_vips = 16,
 				       .max_backends = 64,
 				       .new_flow_rate = FW_DP_NEW_FLOW_UNCAPPED,
@@ -312,27 +420,29 @@ int main(int argc, char **argv)
 		struct result base, pipe, warm, bs[ROUNDS], ps[ROUNDS];
 		uint64_t drop[FW_DROP_MAX], ev[FW_EV_MAX], drops = 0, ev0, warm_new, warm_evicted;
 		double ghz[ROUNDS], g, bpf, load, churn;
-		const char *name = mode ? "L3" : "L2";
+		const char *name = names[mode];
 		struct fw_flow_stats fs;
 		unsigned int k;
 
-		if (dp == NULL || fw_dp_publish_sync(dp, make_state(dp, mode)) != 0) {
+		if (dp == NULL ||
+		    fw_dp_publish_sync(dp, v6 ? make_state6(dp, l3) : make_state(dp, l3)) != 0) {
 			fprintf(stderr, "bench: cannot create the data path\n");
 			return 1;
 		}
 		w = fw_dp_worker(dp, 0);
 		fw_worker_set_tx(w, bench_tx, NULL);
 		build_template(A(10, 0, 1, 100));
+		build_template6();
 		/* Learn every flow first: the measured runs see established flows. Then
 		 * baseline and pipeline alternate in ROUNDS slices so that both meet the
 		 * same machine (it is shared); the median slice of each is reported. */
-		warm = run(w, flows, flows, 1);
+		warm = run(w, flows, flows, 1, v6);
 		fw_dp_counters_global(dp, drop, ev);
 		warm_new = ev[FW_EV_NEW_FLOWS];
 		warm_evicted = ev0 = ev[FW_EV_FLOW_EVICTED];
 		for (k = 0; k < ROUNDS; k++) {
-			bs[k] = run(w, flows, packets / ROUNDS, 0);
-			ps[k] = run(w, flows, packets / ROUNDS, 1);
+			bs[k] = run(w, flows, packets / ROUNDS, 0, v6);
+			ps[k] = run(w, flows, packets / ROUNDS, 1, v6);
 			ghz[k] = core_ghz();
 		}
 		base = median(bs);
@@ -342,24 +452,26 @@ int main(int argc, char **argv)
 		for (k = 0; k < FW_DROP_MAX; k++)
 			drops += drop[k];
 		fw_dp_flow_stats(dp, 0, &fs);
-		bpf = (double)w->flows->bytes / flows;
+		if (v6)
+			fs = w->flows6->st;
+		bpf = (double)(v6 ? w->flows6->bytes : w->flows->bytes) / flows;
 		load = (double)fs.used / (double)fs.capacity;
 		churn = (double)(ev[FW_EV_FLOW_EVICTED] - ev0) /
 			(double)(ROUNDS * RTE_ALIGN_CEIL(packets / ROUNDS, FW_BURST));
 		printf("%-34s %10.1f %10.1f %10.2f %10s\n", "baseline (prepare+touch+return)",
 		       base.ns, base.ns * g, base.mpps, "1.00");
-		printf("%-34s %10.1f %10.1f %10.2f %10.2f\n",
-		       mode ? "L3 DSR (IP-in-IP, per-flow src)" : "L2 DSR (MAC rewrite)", pipe.ns,
-		       pipe.ns * g, pipe.mpps, pipe.ns / base.ns);
+		printf("%-34s %10.1f %10.1f %10.2f %10.2f\n", titles[mode], pipe.ns, pipe.ns * g,
+		       pipe.mpps, pipe.ns / base.ns);
 		printf("%-34s %10.1f %10.1f %10s %10s   (pipeline - baseline)\n",
 		       "  pipeline's own cost", pipe.ns - base.ns, (pipe.ns - base.ns) * g, "", "");
 		printf("%-34s %10.1f %10.1f %10.2f %10s   (%lu new flows, %lu evicted, %lu "
 		       "drops)\n",
 		       "  first pass, inserting every flow", warm.ns, warm.ns * g, warm.mpps, "",
 		       (unsigned long)warm_new, (unsigned long)warm_evicted, (unsigned long)drops);
-		printf("  flow table: %zu bytes for %u flows = %.1f B/flow at load factor %.2f; "
+		printf("  %s flow table: %zu bytes for %u flows = %.1f B/flow at load factor %.2f; "
 		       "evictions in the measured runs: %.4f per packet; core clock %.2f GHz\n\n",
-		       w->flows->bytes, flows, bpf, load, churn, g);
+		       v6 ? "IPv6" : "IPv4", v6 ? w->flows6->bytes : w->flows->bytes, flows, bpf,
+		       load, churn, g);
 		printf("DATA mode=%s flows=%u ns=%.2f base_ns=%.2f ratio=%.3f cycles=%.1f "
 		       "base_cycles=%.1f ghz=%.3f bytes_per_flow=%.1f load=%.3f "
 		       "evicted_first_pass=%lu evicted_per_pkt=%.5f\n\n",
