@@ -34,15 +34,11 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define FW_IP6_MAX_EXT	 8    /* extension headers walked before giving up (a DoS bound) */
-#define OUTER_HOPS	 64   /* hop limit of the 6in6 outer header */
-#define ICMP6_HOPS	 64   /* hop limit of the errors Tula sends */
-#define IP6_MIN_MTU	 1280 /* RFC 8200 5: an ICMPv6 error fits in it (RFC 4443 2.4 c) */
-#define ICMP6_PTB	 2
-#define IPPROTO_HOPOPTS_ 0
-#define IPPROTO_ROUTING_ 43
-#define IPPROTO_FRAG_	 44
-#define IPPROTO_DSTOPTS_ 60
+#define FW_IP6_MAX_EXT 8    /* extension headers walked before giving up (a DoS bound) */
+#define OUTER_HOPS     64   /* hop limit of the 6in6 outer header */
+#define ICMP6_HOPS     64   /* hop limit of the errors Tula sends */
+#define IP6_MIN_MTU    1280 /* RFC 8200 5: an ICMPv6 error fits in it (RFC 4443 2.4 c) */
+#define ICMP6_PTB      2
 
 /* ---- lookups ------------------------------------------------------------------------- */
 
@@ -161,13 +157,13 @@ unsigned int fw_ip6_ext_walk(const uint8_t *ip, uint16_t have, uint8_t *proto, u
 	*first = 1;
 	for (;;) {
 		switch (nh) {
-		case IPPROTO_HOPOPTS_:
+		case IPPROTO_HOPOPTS:
 			/* RFC 8200 4.3: only right after the IPv6 header */
 			if (o != FW_IP6_HDR)
 				return FW_DROP_IP6_EXT_BAD;
 			/* fall through */
-		case IPPROTO_ROUTING_:
-		case IPPROTO_DSTOPTS_:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
 			if (++n > FW_IP6_MAX_EXT)
 				return FW_DROP_IP6_EXT_TOO_MANY;
 			if (o + 8 > have)
@@ -175,14 +171,14 @@ unsigned int fw_ip6_ext_walk(const uint8_t *ip, uint16_t have, uint8_t *proto, u
 			len = (uint16_t)((ip[o + 1] + 1) * 8);
 			/* RFC 8200 4.4: segments left for another node to route; a VIP
 			 * is the final destination or nothing */
-			if (nh == IPPROTO_ROUTING_ && ip[o + 3] != 0)
+			if (nh == IPPROTO_ROUTING && ip[o + 3] != 0)
 				return FW_DROP_IP6_EXT_BAD;
 			if (o + len > have)
 				return FW_DROP_IP6_EXT_TRUNCATED;
 			nh = ip[o];
 			o = (uint16_t)(o + len);
 			break;
-		case IPPROTO_FRAG_:
+		case IPPROTO_FRAGMENT:
 			if (++n > FW_IP6_MAX_EXT)
 				return FW_DROP_IP6_EXT_TOO_MANY;
 			if (o + 8 > have)

@@ -260,8 +260,9 @@ int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw
 unsigned int fw_ip6_ext_walk(const uint8_t *ip, uint16_t have, uint8_t *proto, uint16_t *off,
 			     uint8_t *frag, uint8_t *first);
 
-/* The ICMPv6 checksum field for a message l4[len] carried by the IPv6 header ip (RFC 4443
- * 2.3: pseudo-header of RFC 8200 8.1), or 0xffff... as the sum: see fw_ip6_cksum_ok. */
+/* The value of the checksum field of the ICMPv6 message l4[len] (its own checksum field
+ * zero) under the IPv6 header ip, whose source and destination make the pseudo-header
+ * (RFC 4443 2.3, RFC 8200 8.1); as stored on the wire. */
 uint16_t fw_ip6_cksum(const uint8_t *ip, const void *l4, uint32_t len);
 /* 1 when the ICMPv6 message l4[len] under ip carries a right checksum. */
 int fw_ip6_cksum_ok(const uint8_t *ip, const void *l4, uint32_t len);
