@@ -464,6 +464,14 @@ int fw_dp_flow_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats
 	return 0;
 }
 
+int fw_dp_flow6_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats *out)
+{
+	if (worker >= dp->nb_workers)
+		return -EINVAL;
+	*out = dp->workers[worker]->flows6->st;
+	return 0;
+}
+
 unsigned int fw_dp_flow_top(struct fw_dp *dp, unsigned int worker, struct fw_talker *out,
 			    unsigned int n)
 {

@@ -120,8 +120,10 @@ int fw_dp_counters_clear_vip(struct fw_dp *dp, unsigned int slot);
 
 /* ---- flows ----------------------------------------------------------------------------- */
 
-/* Occupancy and activity of worker idx's flow table. Returns 0 or -EINVAL. */
+/* Occupancy and activity of worker idx's IPv4 flow table. Returns 0 or -EINVAL. */
 int fw_dp_flow_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats *out);
+/* The same for worker idx's IPv6 flow table (fw_flow6.h). Returns 0 or -EINVAL. */
+int fw_dp_flow6_stats(struct fw_dp *dp, unsigned int worker, struct fw_flow_stats *out);
 
 /*
  * The n busiest flows of worker idx, best first, from its sampled top-talkers sketch

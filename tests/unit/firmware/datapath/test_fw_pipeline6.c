@@ -247,6 +247,7 @@ static void test_v6_l2_rewrite_changes_only_the_macs(void **state)
 {
 	struct tt_topo *t = *state;
 	struct fw_obj_counters vc, bc;
+	struct fw_flow_stats fs;
 
 	assert_int_equal(tt_run1(t, g6_mbuf("l2_in")), 1);
 	assert_g6(one_out(t), "l2_out");
@@ -258,8 +259,12 @@ static void test_v6_l2_rewrite_changes_only_the_macs(void **state)
 	assert_int_equal(vc.new_flows, 1);
 	assert_int_equal(bc.packets, 1);
 	assert_int_equal(bc.new_flows, 1);
-	assert_int_equal(t->w[0]->flows6->st.used, 1);
-	assert_int_equal(t->w[0]->flows->st.used, 0); /* the v4 table is not touched */
+	assert_int_equal(fw_dp_flow6_stats(t->dp, 0, &fs), 0);
+	assert_int_equal(fs.used, 1);
+	assert_int_equal(fs.inserted, 1);
+	assert_int_equal(fs.capacity, 2 * 2048); /* flow6_entries: half of 4096 by default */
+	assert_int_equal(fw_dp_flow_stats(t->dp, 0, &fs), 0);
+	assert_int_equal(fs.used, 0); /* the v4 table is not touched */
 }
 
 static void test_v6_l2_rewrite_trims_padding_and_keeps_an_8021q_tag(void **state)
