@@ -154,9 +154,9 @@ int fw_dp_poll_response(struct fw_dp *dp, struct fw_resp *out);
 int fw_dp_inject_raw(struct fw_dp *dp, uint16_t port_id, struct rte_mbuf *m);
 
 /*
- * Send the Ethernet/IPv4 frame m through the DSR rewrite to backend slot be of VIP slot
- * vip, exactly as data to that backend goes (MAC rewrite, or IP-in-IP with the same
- * outer source for the same 5-tuple). Returns 0, -ENOENT (no such VIP/backend in the
+ * Send the Ethernet/IPv4 or Ethernet/IPv6 frame m (of the VIP's family) through the DSR
+ * rewrite to backend slot be of VIP slot vip, exactly as data to that backend goes (MAC
+ * rewrite, or IP-in-IP / IPv6-in-IPv6 with the same outer header for the same 5-tuple). Returns 0, -ENOENT (no such VIP/backend in the
  * published state), -ENOBUFS (m is still the caller's).
  */
 int fw_dp_inject_dsr(struct fw_dp *dp, int vip, int be, struct rte_mbuf *m);

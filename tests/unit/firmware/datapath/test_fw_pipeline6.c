@@ -393,6 +393,38 @@ static void test_v6_l3_outer_source_defaults_to_the_port_address(void **state)
 	assert_memory_equal(out + 14 + 8, ip6("2001:db8:1::10").b, 16);
 }
 
+static void test_v6_flows_stay_pinned_when_backends_are_added(void **state)
+{
+	struct tt_topo *t = *state;
+	struct o6 o = {.web_backends = 16};
+	unsigned int i, moved = 0, fresh_elsewhere = 0;
+
+	for (i = 0; i < 64; i++) {
+		tt_run1(t, l4_6("2001:db8:ff::1", "2001:db8:1::100", (uint16_t)(3000 + i), 80, 0));
+		tt_cap_reset(&t->cap[0]);
+	}
+	republish(t, &o); /* be1 keeps its slot and generation; 15 more */
+	for (i = 0; i < 64; i++) {
+		uint8_t out[128];
+
+		/* the established flows: still on be1 */
+		tt_run1(t, l4_6("2001:db8:ff::1", "2001:db8:1::100", (uint16_t)(3000 + i), 80, 0));
+		tt_bytes(one_out(t), out, sizeof(out));
+		moved += memcmp(out, be1_mac.addr_bytes, 6) != 0;
+		tt_cap_reset(&t->cap[0]);
+		/* new flows: spread by Maglev */
+		tt_run1(t, l4_6("2001:db8:ff::1", "2001:db8:1::100", (uint16_t)(9000 + i), 80, 0));
+		tt_bytes(one_out(t), out, sizeof(out));
+		fresh_elsewhere += memcmp(out, be1_mac.addr_bytes, 6) != 0;
+		tt_cap_reset(&t->cap[0]);
+	}
+	print_message("  64 pinned flows moved: %u; 64 new flows off be1: %u\n", moved,
+		      fresh_elsewhere);
+	assert_int_equal(moved, 0);
+	assert_true(fresh_elsewhere >= 48);
+	assert_int_equal(tt_ev(t, FW_EV_FLOW_REPINNED), 0);
+}
+
 /* ---- Packet Too Big ------------------------------------------------------------------- */
 
 static void test_v6_too_big_for_the_tunnel_sends_packet_too_big_mtu_minus_40(void **state)
@@ -817,6 +849,7 @@ int main(void)
 		T(test_v6_l3_6in6_golden_and_outer_header_field_by_field),
 		T(test_v6_l3_outer_source_and_label_are_per_flow),
 		T(test_v6_l3_outer_source_defaults_to_the_port_address),
+		T(test_v6_flows_stay_pinned_when_backends_are_added),
 		T(test_v6_too_big_for_the_tunnel_sends_packet_too_big_mtu_minus_40),
 		T(test_v6_packet_too_big_is_rate_limited),
 		T(test_v6_icmp_error_quoting_a_vip_flow_goes_to_its_backend),
