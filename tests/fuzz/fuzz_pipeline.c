@@ -2,8 +2,8 @@
 /*
  * libFuzzer target: a burst of frames through fw_pipeline_burst() with a real
  * forwarding state (an L2 and an L3 VIP over TCP, a UDP wildcard VIP, a VIP hashed on
- * addresses only, self addresses, a route and neighbours), the worker driven by this
- * thread as the unit tests drive it.
+ * addresses only, self addresses, a route and neighbours; and the same in IPv6), the
+ * worker driven by this thread as the unit tests drive it.
  *
  * Input: byte 0 advances the worker's clock (so flows learned by earlier inputs age
  * and expire), then frames as [u16 length, little endian][length bytes], at most
@@ -81,6 +81,70 @@ static void backend(struct fw_state *st, int vip, uint32_t addr, uint32_t weight
 	must(fw_state_add_backend(st, vip, &bd), "add backend");
 }
 
+static struct fw_ip6 a6(uint8_t net, uint16_t host)
+{
+	struct fw_ip6 a = {{0x20, 0x01, 0x0d, 0xb8, 0, net}};
+
+	a.b[14] = (uint8_t)(host >> 8);
+	a.b[15] = (uint8_t)host;
+	return a;
+}
+
+static void backend6(struct fw_state *st, int vip, struct fw_ip6 addr, int up)
+{
+	struct fw_backend_def bd = {.family = FW_AF_INET6, .addr6 = addr, .weight = 1, .up = up};
+
+	must(fw_state_add_backend(st, vip, &bd), "add backend6");
+}
+
+/* The IPv6 half (tests/unit/firmware/datapath/golden6.py's topology): 2001:db8:1::10/64
+ * on the port, web6 L2 TCP 80, tls6 L3 TCP 443 (6in6 from a per-flow /64 source) behind
+ * a route, frag6 UDP 4789 hashed on addresses. */
+static void topology6(struct fw_state *st)
+{
+	struct fw_ip6 self = a6(1, 0x10), net2 = a6(2, 0), gw = a6(1, 1), be = a6(1, 0x11);
+	struct fw_vip_def vd;
+	int vip;
+
+	must(fw_state_add_address6(st, 0, &self, 64), "add address6");
+	must(fw_state_add_route6(st, &net2, 64, &gw), "add route6");
+	must(fw_state_add_neighbour6(st, 0, &gw, &(struct rte_ether_addr){{2, 0, 0, 0, 0, 0xfe}}),
+	     "neighbour6");
+	must(fw_state_add_neighbour6(st, 0, &be, &(struct rte_ether_addr){{2, 0, 0, 0, 0, 0x11}}),
+	     "neighbour6");
+	memset(&vd, 0, sizeof(vd));
+	snprintf(vd.name, sizeof(vd.name), "web6");
+	vd.family = FW_AF_INET6;
+	vd.addr6 = a6(1, 0x100);
+	vd.proto = IPPROTO_TCP;
+	vd.port = 80;
+	vip = fw_state_add_vip(st, &vd);
+	must(vip, "vip web6");
+	backend6(st, vip, be, 1);
+	memset(&vd, 0, sizeof(vd));
+	snprintf(vd.name, sizeof(vd.name), "tls6");
+	vd.family = FW_AF_INET6;
+	vd.addr6 = a6(1, 0x101);
+	vd.proto = IPPROTO_TCP;
+	vd.port = 443;
+	vd.mode = FW_MODE_L3;
+	vd.tunnel_src6 = (struct fw_ip6){{0x20, 0x01, 0x0d, 0xb8, 0xfe, 0xed}};
+	vd.tunnel_src6_len = 64;
+	vip = fw_state_add_vip(st, &vd);
+	must(vip, "vip tls6");
+	backend6(st, vip, a6(2, 0x21), 1);
+	memset(&vd, 0, sizeof(vd));
+	snprintf(vd.name, sizeof(vd.name), "frag6");
+	vd.family = FW_AF_INET6;
+	vd.addr6 = a6(1, 0x103);
+	vd.proto = IPPROTO_UDP;
+	vd.port = 4789;
+	vd.hash = FW_HASH_ADDRESSES;
+	vip = fw_state_add_vip(st, &vd);
+	must(vip, "vip frag6");
+	backend6(st, vip, be, 1);
+}
+
 static struct fw_state *topology(void)
 {
 	struct fw_port_def pd = {
@@ -153,6 +217,7 @@ static struct fw_state *topology(void)
 	must(vip, "vip frag");
 	backend(st, vip, A(10, 0, 2, 23), 1, 1);
 
+	topology6(st);
 	must(fw_state_finalize(st), "finalize");
 	return st;
 }

@@ -110,6 +110,31 @@ def pipeline_seeds():
 
 # --- config: mode byte + text (fuzz_config.c) -----------------------------------------
 
+def golden6(names):
+    """Frames of tests/unit/firmware/datapath/golden6.h (scapy's, made by golden6.py), whose
+    topology fuzz_pipeline.c's IPv6 half mirrors."""
+    import re
+    path = os.path.join(HERE, "..", "unit", "firmware", "datapath", "golden6.h")
+    text = open(path).read()
+    out = []
+    for n in names:
+        m = re.search(r"g6_%s\[\] = \{([^}]*)\}" % re.escape(n), text)
+        out.append(bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", m.group(1))))
+    return out
+
+
+def pipeline6_seeds():
+    write("pipeline", "v6-l2-l3-flows", burst(0, golden6(["l2_in", "vlan_in", "l3_in", "ext_in"])))
+    write("pipeline", "v6-ndp", burst(0, golden6(["ns_in", "ns_self_in", "ns_ll_in", "ns_dad_in",
+                                                  "ns_other_in", "na_in"])))
+    write("pipeline", "v6-icmp", burst(0, golden6(["echo_in", "icmperr_in", "icmperr3_in"])))
+    write("pipeline", "v6-ptb-fragments", burst(1, golden6(["ptb_in", "vipfrag_in0", "vipfrag_in1",
+                                                            "frag5_first_in", "atomic_in"])))
+    write("pipeline", "v6-malformed", burst(0, golden6(["bad_ext_many", "bad_hbh_late",
+                                                        "bad_routing", "bad_len_long",
+                                                        "self_tcp_in"])))
+
+
 def config_seeds():
     sample = open(os.path.join(HERE, "..", "..", "packaging", "samples", "tula.conf"), "rb").read()
     write("config", "merge-sample", b"\x00" + sample)
@@ -211,6 +236,7 @@ def lua_conv_seeds():
 
 if __name__ == "__main__":
     pipeline_seeds()
+    pipeline6_seeds()
     config_seeds()
     cli_seeds()
     proto_seeds()
