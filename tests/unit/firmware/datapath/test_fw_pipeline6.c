@@ -29,9 +29,10 @@ static const struct rte_ether_addr gw_mac = {{2, 0, 0, 0, 0, 0xfe}};
 static const struct rte_ether_addr be1_mac = {{2, 0, 0, 0, 0, 0x11}};
 
 struct o6 {
-	unsigned int web_backends; /* be1 plus (n - 1) more on 2001:db8:1::20.. (0 = 1) */
-	const char *tun;	   /* tunnel source of tls6 (NULL = 2001:db8:feed::1/128) */
-	uint8_t tun_len;	   /* 0 with tun "" = the port's address */
+	unsigned int web_backends;  /* be1 plus (n - 1) more on 2001:db8:1::20.. (0 = 1) */
+	const char *tun;	    /* tunnel source of tls6 (NULL = 2001:db8:feed::1/128) */
+	uint8_t tun_len;	    /* 0 with tun "" = the port's address */
+	unsigned int frag_backends; /* frag6: be1 plus (n - 1) of web6's others (0 = 1) */
 };
 
 /* The slots of the v6 topology (and of the v4 VIP beside it). */
@@ -161,6 +162,12 @@ static struct fw_state *state6(struct tt_topo *t, const struct o6 *o)
 		     FW_HASH_ADDRESSES);
 	ok(frag6, "add vip frag6");
 	ok(backend6(st, frag6, "2001:db8:1::11"), "add backend frag6");
+	for (i = 1; i < o->frag_backends && i < n; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "2001:db8:1::%x", 0x20 + i);
+		ok(backend6(st, frag6, s), "add backend frag6");
+	}
 	ok(fw_state_finalize(st), "finalize");
 	assert_true(st->backends[be1].usable);
 	assert_true(st->backends[be3].usable);
@@ -638,6 +645,30 @@ static void test_v6_fragments_of_an_addresses_hash_vip_reach_one_backend(void **
 	assert_int_equal(tt_ev(t, FW_EV_FRAGMENT_FORWARDED), 3);
 }
 
+/* Among 16 backends, the first fragment (which has ports) and the later ones (which have
+ * none) still meet on one backend: the addresses-hash flow key ignores ports. */
+static void test_v6_fragments_meet_on_one_of_16_backends(void **state)
+{
+	struct tt_topo *t = *state;
+	struct o6 o = {.web_backends = 16, .frag_backends = 16};
+	const uint8_t *mac;
+	unsigned int i;
+
+	republish(t, &o);
+	for (i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "vipfrag_in%u", i);
+		assert_int_equal(tt_run1(t, g6_mbuf(name)), 1);
+	}
+	assert_int_equal(t->cap[0].n, 3);
+	mac = rte_pktmbuf_mtod(t->cap[0].pkts[0], const uint8_t *);
+	for (i = 1; i < 3; i++)
+		assert_memory_equal(rte_pktmbuf_mtod(t->cap[0].pkts[i], const uint8_t *), mac, 6);
+	print_message("  3 fragments to %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2],
+		      mac[3], mac[4], mac[5]);
+}
+
 static void test_v6_fragments_of_a_five_tuple_vip_are_dropped(void **state)
 {
 	struct tt_topo *t = *state;
@@ -860,6 +891,7 @@ int main(void)
 		T(test_v6_echo_to_a_vip_is_answered),
 		T(test_v6_packet_for_a_self_address_is_punted_to_the_kernel),
 		T(test_v6_fragments_of_an_addresses_hash_vip_reach_one_backend),
+		T(test_v6_fragments_meet_on_one_of_16_backends),
 		T(test_v6_fragments_of_a_five_tuple_vip_are_dropped),
 		T(test_v6_atomic_fragment_and_extension_headers_are_forwarded),
 		T(test_each_malformed_v6_frame_is_dropped_with_its_reason),
