@@ -36,7 +36,7 @@ struct o6 {
 };
 
 /* The slots of the v6 topology (and of the v4 VIP beside it). */
-static int web6, tls6, frag6, be1, be3, web4;
+static int web6, tls6, frag6, be1, be3, web4, be4;
 
 static struct fw_ip6 ip6(const char *s)
 {
@@ -122,7 +122,8 @@ static struct fw_state *state6(struct tt_topo *t, const struct o6 *o)
 	bd.addr = TT_A(10, 0, 1, 11);
 	bd.weight = 100;
 	bd.up = 1;
-	ok(fw_state_add_backend(st, web4, &bd), "add backend web");
+	be4 = fw_state_add_backend(st, web4, &bd);
+	ok(be4, "add backend web");
 
 	web6 = vip6(st, "web6", "2001:db8:1::100", IPPROTO_TCP, 80, FW_MODE_L2, FW_HASH_FIVE_TUPLE);
 	ok(web6, "add vip web6");
@@ -829,6 +830,13 @@ static void test_v6_probe_injected_for_dsr_leaves_as_data_would(void **state)
 	assert_int_equal(tt_bytes(one_out(t), out, sizeof(out)), n);
 	assert_memory_equal(out, data, n);
 	assert_int_equal(tt_ev(t, FW_EV_INJECTED), 2);
+	tt_cap_reset(&t->cap[0]);
+	/* a frame of the other family than the VIP's is refused, both ways */
+	assert_int_equal(fw_dp_inject_dsr(t->dp, web6, be1, tt_golden_mbuf("l2_in", TT_PORT)), 0);
+	assert_int_equal(fw_dp_inject_dsr(t->dp, web4, be4, g6_mbuf("l2_in")), 0);
+	assert_int_equal(inject_run(t), 0);
+	assert_int_equal(t->cap[0].n, 0);
+	assert_int_equal(tt_drop(t, FW_DROP_INJECT_BAD), 2);
 }
 
 static void test_v6_flush_of_a_vip_empties_the_v6_table(void **state)
