@@ -158,8 +158,8 @@ int main(int argc, char **argv)
 	}
 	if (strlen(argv[1]) >= IFNAMSIZ)
 		die("interface name too long");
-	if (sscanf(argv[2], "%2x:%2x:%2x:%2x:%2x:%2x", &mac[0], &mac[1], &mac[2], &mac[3],
-		   &mac[4], &mac[5]) != 6 ||
+	if (sscanf(argv[2], "%2x:%2x:%2x:%2x:%2x:%2x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
+		   &mac[5]) != 6 ||
 	    strlen(argv[2]) != 17)
 		die("DST_MAC must be xx:xx:xx:xx:xx:xx");
 	if (inet_pton(AF_INET, argv[3], &dst) != 1)
@@ -203,7 +203,8 @@ int main(int argc, char **argv)
 			due = total;
 		if (due <= sent) {
 			/* ahead of time: sleep for at most a batch's worth */
-			struct timespec ts = {0, (long)(1e9 * ((double)(sent + 1) / rate - (now - t0)))};
+			struct timespec ts = {
+				0, (long)(1e9 * ((double)(sent + 1) / rate - (now - t0)))};
 
 			if (ts.tv_nsec > 1000000)
 				ts.tv_nsec = 1000000;
