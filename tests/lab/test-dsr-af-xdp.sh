@@ -44,6 +44,8 @@ check_match "Tula's port0 is the AF_XDP device" "$(tcli -c 'show interfaces port
 	"Device: $DEV "
 link=$(in_ns lb ip -d link show "$LAB_LB_IF")
 check_match "an XDP program is attached to $LAB_LB_IF" "$link" "prog/xdp id [0-9]+"
+check_match "GRO stays off on the veth's peer (AF_XDP needs nothing there)" \
+	"$(in_ns sw ethtool -k lb)" "generic-receive-offload: off"
 # /proc/net/packet of Tula's namespace: a header line, then one line per af_packet socket.
 check_eq "no af_packet socket in Tula's namespace" \
 	"$(($(wc -l <"/proc/$TULA_PID/net/packet") - 1))" 0
