@@ -38,10 +38,12 @@
 
 #define BATCH	  64
 #define FRAME_LEN (sizeof(struct ether_header) + sizeof(struct iphdr) + sizeof(struct tcphdr))
-#define SRC_BASE  0xc6120000u /* 198.18.0.0 */
-#define SRC_SPAN  (1u << 17)  /* /15 */
-#define MAX_RATE  10000000.0
-#define MAX_SECS  60.0
+/* 2 bytes before each frame put its IP header on a 4-byte boundary (rows of 56 bytes) */
+#define PAD	 2
+#define SRC_BASE 0xc6120000u /* 198.18.0.0 */
+#define SRC_SPAN (1u << 17)  /* /15 */
+#define MAX_RATE 10000000.0
+#define MAX_SECS 60.0
 
 static void die(const char *what)
 {
@@ -139,7 +141,7 @@ static double parse_num(const char *s, double lo, double hi, const char *what)
 
 int main(int argc, char **argv)
 {
-	static uint8_t frames[BATCH][FRAME_LEN];
+	static uint8_t rows[BATCH][PAD + FRAME_LEN] __attribute__((aligned(4)));
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll sll = {0};
@@ -189,8 +191,8 @@ int main(int argc, char **argv)
 		rng_state = (uint64_t)time(NULL) | 1;
 
 	for (i = 0; i < BATCH; i++) {
-		memcpy(frames[i], &eth, sizeof(eth));
-		iov[i] = (struct iovec){.iov_base = frames[i], .iov_len = FRAME_LEN};
+		memcpy(rows[i] + PAD, &eth, sizeof(eth));
+		iov[i] = (struct iovec){.iov_base = rows[i] + PAD, .iov_len = FRAME_LEN};
 		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
 	}
 
@@ -213,7 +215,7 @@ int main(int argc, char **argv)
 		}
 		n = due - sent > BATCH ? BATCH : (int)(due - sent);
 		for (i = 0; i < n; i++)
-			make_syn(frames[i], dst.s_addr, dport);
+			make_syn(rows[i] + PAD, dst.s_addr, dport);
 		done = sendmmsg(fd, msgs, (unsigned int)n, 0);
 		if (done < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
