@@ -25,13 +25,15 @@
 # of CPU time the forwarder's worker threads got (the machine is shared). The tables give
 # medians; ratios are medians of the per-round ratios (a round's runs share its load).
 #
-# Where the work is done: on a veth, AF_XDP runs in copy mode (no zero-copy driver):
-# the XDP program and the copy into the socket's buffer run in the softirq of the CPU
-# that sent the frame, the generator's; the copy out and the transmit run in the
-# forwarder's send() system call, on its worker. af_packet likewise copies on the
-# sender's CPU for reception and in the forwarder's send() for transmission. So the
-# generator's CPU pays for reception in both: the table compares what each PMD costs
-# the forwarder's worker, and the rate the pair reaches on two shared CPUs.
+# Where the work is done: on a veth, AF_XDP runs in copy mode (no zero-copy driver).
+# Reception (the XDP program, the copy into the socket's buffer) runs in the veth's NAPI
+# poll: in the softirq of the CPU that sent the frame (the generator's), or on the
+# forwarder's worker when the PMD busy-polls an empty ring (SO_PREFER_BUSY_POLL, a
+# recvfrom per empty poll), where it counts as the worker's CPU time. Transmission (copy
+# out, the veth's xmit) runs in the forwarder's send() on its worker. af_packet copies
+# received frames on the sender's CPU only, and transmits in the forwarder's send(). So
+# "per CPU-s" charges AF_XDP's forwarder with part of its reception and af_packet's with
+# none of it; the wall-time rate is what the pair reaches on two shared CPUs.
 #
 # DPDK 22.11's AF_XDP PMD registers the mempool as its UMEM assuming objects packed one
 # after the other; a default pool without hugepages keeps one 2.3 KB mbuf per 4 KiB page,
