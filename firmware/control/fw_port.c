@@ -20,6 +20,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
 #define RX_DESC FW_PORT_RX_DESC
@@ -215,9 +216,48 @@ static int configure(uint16_t port_id, const char *name, uint16_t nq,
 	return 0;
 }
 
+/*
+ * AF_XDP's pool. The PMD (DPDK 22.11, zero copy) registers the pool's memory with the
+ * kernel as one UMEM: from its first memory chunk, populated_size x object size long. A
+ * default pool keeps every object inside one page (with 4 KiB pages: one 2.3 KB mbuf per
+ * page), so its objects span more than that, and the kernel refuses every buffer past
+ * the UMEM's end as an invalid descriptor: frames sent from them never leave (the socket's
+ * tx_invalid_descs counts them) and the PMD never gets them back. Objects packed one
+ * after the other (no IOVA contiguity: AF_XDP reaches them by virtual address) in one
+ * chunk make the UMEM cover every one of them.
+ */
+static struct rte_mempool *xdp_pool_create(const char *pname, uint32_t n, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = 0,
+	};
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(pname, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+				      FW_PORT_POOL_CACHE, sizeof(priv), socket,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	if (mp->nb_mem_chunks != 1) {
+		rte_errno = ENOMEM; /* no single block of that size: the UMEM needs one */
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
 /* The port's pool, on its socket; failing says how much it needed. */
-static int create_pool(uint16_t port_id, uint16_t nq, struct fw_port_info *info, char *why,
-		       size_t why_len)
+static int create_pool(uint16_t port_id, const char *name, uint16_t nq, struct fw_port_info *info,
+		       char *why, size_t why_len)
 {
 	uint32_t n = fw_port_pool_size(nq);
 	int socket = rte_eth_dev_socket_id(port_id);
@@ -227,9 +267,12 @@ static int create_pool(uint16_t port_id, uint16_t nq, struct fw_port_info *info,
 
 	info->socket = socket;
 	snprintf(pname, sizeof(pname), "tula_port%u_%u", port_id, seq++);
-	info->pool =
-		rte_pktmbuf_pool_create(pname, n, FW_PORT_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					socket < 0 ? SOCKET_ID_ANY : socket);
+	if (strncmp(name, "net_af_xdp", 10) == 0)
+		info->pool = xdp_pool_create(pname, n, socket < 0 ? SOCKET_ID_ANY : socket);
+	else
+		info->pool = rte_pktmbuf_pool_create(pname, n, FW_PORT_POOL_CACHE, 0,
+						     RTE_MBUF_DEFAULT_BUF_SIZE,
+						     socket < 0 ? SOCKET_ID_ANY : socket);
 	if (info->pool == NULL) {
 		uint64_t bytes =
 			(uint64_t)n * (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE);
@@ -237,8 +280,9 @@ static int create_pool(uint16_t port_id, uint16_t nq, struct fw_port_info *info,
 		snprintf(why, why_len,
 			 "cannot allocate its packet pool: %u mbufs (%" PRIu64
 			 " MiB) on socket %d needed (%u queue pairs x %u descriptors + caches "
-			 "+ bursts): %s (give the EAL more memory, -m)",
+			 "+ bursts%s): %s (give the EAL more memory, -m)",
 			 n, (bytes + (1u << 20) - 1) >> 20, socket, nq, RX_DESC + TX_DESC,
+			 strncmp(name, "net_af_xdp", 10) == 0 ? ", in one block for AF_XDP" : "",
 			 rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -356,7 +400,7 @@ int fw_port_open(const struct fw_port_conf *conf, struct fw_port_info *info, cha
 	rc = configure(port_id, name, nq, &dev_info, &eth_conf, info, why, why_len);
 	if (rc < 0)
 		goto fail;
-	rc = create_pool(port_id, nq, info, why, why_len);
+	rc = create_pool(port_id, name, nq, info, why, why_len);
 	if (rc < 0)
 		goto fail;
 	for (q = 0; q < nq; q++) {

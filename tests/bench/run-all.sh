@@ -13,6 +13,7 @@
 #   bench-control.sh     Maglev build, full commit to every worker, flow-table memory
 #   bench-pipeline.sh    pipeline cost per packet, 1 M flows (timed + callgrind)
 #   bench-forwarding.sh  Mpps on af_packet veth vs dpdk-testpmd io (+ scaling, profile)
+#   bench-af-xdp.sh      Mpps on AF_XDP vs af_packet, each next to dpdk-testpmd io/mac
 #   bench-proxy.sh       DSR vs HAProxy: requests/s and bytes through the LB per request
 set -euo pipefail
 # shellcheck source=tests/bench/bench-lib.sh
@@ -64,6 +65,7 @@ if ((QUICK)); then
 else
 	part forwarding "$BENCH_DIR/bench-forwarding.sh" "$BUILD" --rounds 5 --profile
 fi
+part af-xdp "$BENCH_DIR/bench-af-xdp.sh" "$BUILD" "${q[@]}"
 part proxy "$BENCH_DIR/bench-proxy.sh" "$BUILD" "${q[@]}"
 
 {
@@ -75,7 +77,8 @@ part proxy "$BENCH_DIR/bench-proxy.sh" "$BUILD" "${q[@]}"
 		printf '%-52s %12s %12s %8s  %s\n' "$f" "$t" "$b" "$r" "$u"
 	done <"$BENCH_RESULTS"
 	echo
-	echo "Baselines: fwd = dpdk-testpmd io on the same port and cores; proxy = HAProxy TCP"
+	echo "Baselines: fwd = dpdk-testpmd io on the same port and cores (on af_xdp rows: on the"
+	echo "same PMD; af_xdp/af_packet rows: the same forwarder on af_packet); proxy = HAProxy TCP"
 	echo "mode, same backends; pipeline = touch-only loop; maglev = round-robin fill;"
 	echo "commit = bare SQLite transaction of the same text; flow table = rte_hash + data."
 	echo "Full output: $OUT/"
