@@ -82,7 +82,8 @@ static void drain_all(struct fw_monitor *m)
 	unsigned int n;
 
 	for (unsigned int i = 0; i < m->nb_rings; i++)
-		while ((n = rte_ring_sc_dequeue_burst(m->rings[i], (void **)pkts, 64, NULL)) > 0)
+		while (m->rings[i] != NULL &&
+		       (n = rte_ring_sc_dequeue_burst(m->rings[i], (void **)pkts, 64, NULL)) > 0)
 			rte_pktmbuf_free_bulk(pkts, n);
 }
 
@@ -290,10 +291,10 @@ void fw_monitor_free(struct fw_monitor *m)
 	if (m->running)
 		fw_monitor_stop(m, NULL);
 	tula_timer_free(m->timer);
+	drain_all(m); /* before any ring is freed: it walks them all */
 	for (unsigned int i = 0; i < m->nb_rings; i++) {
 		if (m->rings[i] == NULL)
 			continue;
-		drain_all(m);
 		rte_ring_free(m->rings[i]);
 		m->rings[i] = NULL;
 	}

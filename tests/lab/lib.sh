@@ -46,8 +46,12 @@ lab_down() {
 	LAB_EXIT_STATUS=$?
 	trap '' INT TERM
 	local i
+	local hook_failed=0
 	for ((i = ${#_LAB_ON_DOWN[@]} - 1; i >= 0; i--)); do
-		${_LAB_ON_DOWN[i]} || echo "lab_down: '${_LAB_ON_DOWN[i]}' failed" >&2
+		${_LAB_ON_DOWN[i]} || {
+			echo "lab_down: '${_LAB_ON_DOWN[i]}' failed" >&2
+			hook_failed=1
+		}
 	done
 	_LAB_ON_DOWN=()
 	if [[ $_LAB_UP == 1 ]]; then
@@ -55,6 +59,11 @@ lab_down() {
 		setsid -w "$LAB_SH" down || echo "lab_down: 'lab.sh down' failed" >&2
 	fi
 	trap - INT TERM
+	# From the EXIT trap, this exit sets the script's status: a clean-up step that failed
+	# (a daemon that crashed while stopping) fails a test that otherwise passed.
+	if ((hook_failed && LAB_EXIT_STATUS == 0)); then
+		exit 1
+	fi
 }
 
 # lab_up TOPOLOGY [--backends N]: builds the lab and makes sure it goes away however

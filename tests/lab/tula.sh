@@ -142,6 +142,14 @@ tula_stop() {
 		tail -n 40 "$TULA_LOG" | sed 's/^/    | /' >&2
 	fi
 	TULA_PID=
+	# A daemon that crashed on its way out (SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV)
+	# fails the test even when everything before passed.
+	case $rc in
+	132 | 134 | 135 | 136 | 139)
+		echo "tula_stop: tula crashed while stopping (status $rc)" >&2
+		return 1
+		;;
+	esac
 }
 
 # tula_commit STATEMENT...: one configuration session (configure, the statements,
