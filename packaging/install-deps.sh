@@ -9,7 +9,7 @@ build="gcc pkg-config meson ninja-build git dpdk-dev libdpdk-dev libedit-dev
        libsqlite3-dev liblua5.4-dev libcmocka-dev libsystemd-dev libmicrohttpd-dev"
 test="iproute2 procps ethtool nginx-light curl tcpdump psmisc util-linux sqlite3 iputils-ping
       libclang-rt-14-dev nftables clang-format clang libfuzzer-14-dev traceroute bird2 dpdk
-      python3-prometheus-client"
+      python3-prometheus-client python3-scapy"
 bench="dpdk haproxy wrk linux-perf valgrind"
 # the Debian package (packaging/build-deb.sh) and its tests: systemd for systemd.pc,
 # systemd-analyze and systemd-sysusers; the EAL plugins the package depends on
