@@ -15,6 +15,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 struct fw_tap {
 	int fd;
 	int ifindex;
+	int mc_fd; /* IPv6 socket holding the TAP's multicast memberships, -1 = none yet */
 	char name[IFNAMSIZ];
 };
 
@@ -106,6 +108,7 @@ struct fw_tap *fw_tap_open(const char *name, const struct rte_ether_addr *mac, u
 	tap = calloc(1, sizeof(*tap));
 	if (tap == NULL)
 		return NULL;
+	tap->mc_fd = -1;
 	tap->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (tap->fd < 0)
 		goto fail;
@@ -154,7 +157,9 @@ void fw_tap_close(struct fw_tap *tap)
 {
 	if (tap == NULL)
 		return;
-	close(tap->fd); /* a non-persistent TAP disappears with its last descriptor */
+	if (tap->mc_fd >= 0)
+		close(tap->mc_fd); /* memberships end with it */
+	close(tap->fd);		   /* a non-persistent TAP disappears with its last descriptor */
 	free(tap);
 }
 
@@ -358,4 +363,29 @@ int fw_tap_neigh6(struct fw_tap *tap, int add, const struct fw_ip6 *addr,
 	if (add && mac != NULL)
 		add_attr(&req, NDA_LLADDR, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
 	return ignore_exists(nl_talk(&req), add);
+}
+
+int fw_tap_mcast6(struct fw_tap *tap, int join, const struct fw_ip6 *group)
+{
+	struct ipv6_mreq mr;
+
+	if (tap->mc_fd < 0) {
+		if (!join)
+			return 0;
+		tap->mc_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (tap->mc_fd < 0)
+			return -errno;
+	}
+	memset(&mr, 0, sizeof(mr));
+	memcpy(&mr.ipv6mr_multiaddr, group->b, sizeof(group->b));
+	mr.ipv6mr_interface = (unsigned int)tap->ifindex;
+	if (setsockopt(tap->mc_fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP,
+		       &mr, sizeof(mr)) < 0) {
+		if (join && errno == EADDRINUSE)
+			return 0; /* already a member */
+		if (!join && (errno == EADDRNOTAVAIL || errno == EINVAL || errno == ENODEV))
+			return 0; /* not (or no longer) a member */
+		return -errno;
+	}
+	return 0;
 }

@@ -61,4 +61,13 @@ int fw_tap_route6(struct fw_tap *tap, int add, const struct fw_ip6 *dst, uint8_t
 int fw_tap_neigh6(struct fw_tap *tap, int add, const struct fw_ip6 *addr,
 		  const struct rte_ether_addr *mac);
 
+/*
+ * Join (1) or leave (0) an IPv6 multicast group on the TAP: the kernel then reports the
+ * membership with MLD out of the TAP, which the control side sends out of the port, so
+ * a switch that snoops MLD forwards the group to Tula. Used for the solicited-node
+ * groups of the VIPs (no kernel address has them). Needs IPv6 on (fw_tap_ipv6). Joining
+ * twice or leaving a group not joined is not an error. 0 or -errno.
+ */
+int fw_tap_mcast6(struct fw_tap *tap, int join, const struct fw_ip6 *group);
+
 #endif
