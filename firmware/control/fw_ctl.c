@@ -131,9 +131,9 @@ struct fw_ctl {
 	size_t nb_down, cap_down;
 	struct fw_ctl_steer *steer; /* [65536] by probe source port; be_addr 0 = none */
 	fw_ctl_arp_fn arp_fn;
-	void *arp_arg;
 	fw_ctl_ndp_fn ndp_fn;
 	void *ndp_arg;
+	void *arp_arg;
 
 	struct tula_timer *punt_timer;
 	uint32_t punt_ms; /* current punt-ring poll interval */
@@ -146,7 +146,7 @@ static void want_neighbours6(struct fw_ctl *ctl, const struct fw_state *st);
 static void sync_kernel6(struct fw_ctl *ctl, const struct fw_state *st);
 static void forget_kernel6(struct fw_ctl *ctl, int port);
 static void punted_ndp(struct fw_ctl *ctl, struct rte_mbuf *m);
-static int from_kernel6(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m);
+static int kernel6_filter(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m);
 static int solicit6(void *arg, uint16_t port_id, const struct fw_ip6 *ip,
 		    const struct rte_ether_addr *hint);
 
@@ -399,6 +399,12 @@ void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer 
 		ctl->steer[sport] = *target;
 	else
 		memset(&ctl->steer[sport], 0, sizeof(ctl->steer[sport]));
+}
+
+void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg)
+{
+	ctl->ndp_fn = fn;
+	ctl->ndp_arg = arg;
 }
 
 void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg)
@@ -781,6 +787,33 @@ int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
 				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
 }
 
+int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target)
+{
+	const struct fw_state *st = fw_dp_state(ctl->dp);
+	struct ctl_port *p = port_by_id(ctl, port_id);
+	struct rte_mbuf *m;
+	struct fw_ip6 src;
+	int pi;
+	void *buf;
+
+	if (p == NULL || st == NULL)
+		return -ENODEV;
+	pi = port_index(ctl, p);
+	if (pi < 0 || pi >= st->nb_ports)
+		return -ENODEV;
+	fw_ndp_source(&st->ports[pi], target, &src);
+	m = rte_pktmbuf_alloc(ctl_pool(ctl));
+	if (m == NULL)
+		return send_raw(ctl, port_id, NULL);
+	buf = rte_pktmbuf_append(m, FW_NDP_FRAME_LEN);
+	if (buf == NULL ||
+	    fw_ndp_build_ns(buf, FW_NDP_FRAME_LEN, &p->info.mac, NULL, &src, target) == 0) {
+		rte_pktmbuf_free(m);
+		return send_raw(ctl, port_id, NULL);
+	}
+	return send_raw(ctl, port_id, m);
+}
+
 static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_ether_addr *hint)
 {
 	struct fw_ctl *ctl = arg;
@@ -1037,11 +1070,17 @@ static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
 		moved += n;
 		for (i = 0; i < n; i++) {
 			ctl->stats.punted++;
+			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_NDP)
+				punted_ndp(ctl, pkts[i]); /* the v6 neighbour table learns */
+
 			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_ARP)
 				punted_arp(ctl, pkts[i]);
-			else if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_NDP)
-				punted_ndp(ctl, pkts[i]);
-			/* the kernel keeps its own neighbours: it sees ARP and NDP too */
+			else if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_NDP &&
+				 ctl->ndp_fn != NULL && pkts[i]->nb_segs == 1)
+				ctl->ndp_fn(ctl->ndp_arg, fw_mbuf_meta(pkts[i])->port_id,
+					    rte_pktmbuf_mtod(pkts[i], const void *),
+					    rte_pktmbuf_data_len(pkts[i]));
+			/* the kernel keeps its own neighbours: it sees ARP too */
 			to_kernel(ctl, pkts[i]);
 			rte_pktmbuf_free(pkts[i]);
 		}
@@ -1121,8 +1160,6 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 	int vip, be;
 
 	ctl->stats.from_kernel++;
-	if (from_kernel6(ctl, p, m))
-		return;
 	if (st == NULL || eth->ether_type != htons(RTE_ETHER_TYPE_IPV4) ||
 	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + 4) {
 		send_raw(ctl, p->info.port_id, m);
@@ -1186,7 +1223,9 @@ static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 			return;
 		}
 		rte_pktmbuf_append(m, (uint16_t)n);
-		from_kernel(ctl, p, m);
+		if (!kernel6_filter(ctl, p,
+				    m)) /* IPv6 chatter dropped, pings to a v6 VIP answered */
+			from_kernel(ctl, p, m);
 	}
 }
 
@@ -1519,11 +1558,6 @@ static int solicit6(void *arg, uint16_t port_id, const struct fw_ip6 *ip,
 	return send_ns(arg, port_id, ip, hint);
 }
 
-int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target)
-{
-	return send_ns(ctl, port_id, target, NULL);
-}
-
 /*
  * RFC 4861 7.2.6: a VIP or a self address appeared; tell the segment it is at this
  * port's MAC (Override set, so caches holding a former owner's MAC take ours; Solicited
@@ -1550,16 +1584,10 @@ static void unsolicited_na(struct fw_ctl *ctl, struct ctl_port *p, const struct 
 	send_raw(ctl, p->info.port_id, m);
 }
 
-void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg)
-{
-	ctl->ndp_fn = fn;
-	ctl->ndp_arg = arg;
-}
-
 /*
  * An NA or NS the data path punted: an advertisement answers (or announces) its target,
- * a solicitation tells its sender's MAC (RFC 4861 7.2.5, 7.2.3); the observer (conflict
- * detection) sees every valid one. The frame goes on to the kernel either way (on_punt).
+ * a solicitation tells its sender's MAC (RFC 4861 7.2.5, 7.2.3). The observer (conflict
+ * detection) and the kernel see the frame too (on_punt).
  */
 static void punted_ndp(struct fw_ctl *ctl, struct rte_mbuf *m)
 {
@@ -1583,8 +1611,6 @@ static void punted_ndp(struct fw_ctl *ctl, struct rte_mbuf *m)
 	} else if (!ip6_is_zero(&msg.src)) {
 		fw_neigh_input6(ctl->neigh6, port_id, &msg.src, msg.has_lla ? &msg.lla : NULL, 0);
 	}
-	if (ctl->ndp_fn != NULL)
-		ctl->ndp_fn(ctl->ndp_arg, port_id, &msg);
 }
 
 /*
@@ -1628,12 +1654,12 @@ static int echo6_to_vip(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 }
 
 /*
- * IPv6 from the kernel before it goes out: what the kernel must not say on the segment
+ * IPv6 from the kernel before from_kernel() sends it: what the kernel must not say on the segment
  * — Router Solicitations and Advertisements, Redirects, duplicate address probes (NS
  * from ::); fw_tap_open turns them off, this keeps a changed sysctl from leaking them —
  * is dropped, a ping to a v6 VIP is answered. Returns 1 when m was consumed.
  */
-static int from_kernel6(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
+static int kernel6_filter(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	static const uint8_t unspecified[16];
@@ -1645,11 +1671,16 @@ static int from_kernel6(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 	type = f[14 + 40];
 	if (type == 133 || type == 134 || type == 137 ||
 	    (type == FW_ND_NS && memcmp(f + 14 + 8, unspecified, 16) == 0)) {
+		ctl->stats.from_kernel++;
 		ctl->stats.kernel_v6_dropped++;
 		rte_pktmbuf_free(m);
 		return 1;
 	}
-	return type == 128 && echo6_to_vip(ctl, p, m);
+	if (type == 128 && echo6_to_vip(ctl, p, m)) {
+		ctl->stats.from_kernel++;
+		return 1;
+	}
+	return 0;
 }
 
 /* Ask for the MAC of every IPv6 backend (L2) and next hop (L3) the state uses. */

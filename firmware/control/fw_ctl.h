@@ -34,7 +34,6 @@ struct db_node;
 struct fw_dp;
 struct fw_ctl;
 struct fw_ip6;
-struct fw_ndp_msg;
 struct fw_state;
 struct tula_loop;
 
@@ -92,20 +91,17 @@ void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg);
 int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip);
 
 /*
- * Every valid Neighbor Solicitation or Advertisement the data path punts (NAs, and NSs
- * it does not answer; fw_ndp.h parses them) is shown to fn with the port it came in on,
- * after the IPv6 neighbour table has learned from it — conflict detection listens here
- * (fw_ndp_conflict against fw_ctl_state says who claims which of Tula's v6 addresses).
- * One observer; NULL removes it.
+ * Every IPv6 Neighbor Discovery frame the data path punts (FW_META_PUNT_NDP: NA, and
+ * NS it does not answer) is shown to fn as the whole Ethernet frame, with the port it
+ * came in on — NDP conflict detection listens here. One observer; NULL removes it.
  */
-typedef void (*fw_ctl_ndp_fn)(void *arg, uint16_t port_id, const struct fw_ndp_msg *m);
+typedef void (*fw_ctl_ndp_fn)(void *arg, uint16_t port_id, const void *frame, size_t len);
 void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg);
 
 /*
- * Send a Neighbor Solicitation for target out of port_id, to its solicited-node group,
- * from the port's MAC and its global v6 address on target's prefix (else its
- * link-local): the v6 counterpart of fw_ctl_arp_request (who answers for a VIP?).
- * Returns 0 or -errno.
+ * Send a Neighbor Solicitation for target out of port_id, to target's solicited-node
+ * group, from the port's MAC and its v6 address for target (fw_ndp_source). Returns 0
+ * or -errno.
  */
 int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target);
 
