@@ -324,6 +324,9 @@ static void identify(const struct fw_state *st, struct fw_ndp_conflict *c)
 		if (b->gen != 0 && (by_mac || same_ip)) {
 			c->backend = b->name;
 			c->backend_vip = b->vip < st->max_vips ? st->vips[b->vip].name : NULL;
+			c->backend_family = b->family;
+			c->backend_addr = b->addr;
+			c->backend_addr6 = b->addr6;
 			return;
 		}
 	}

@@ -119,13 +119,17 @@ enum fw_ndp_claim {
  */
 struct fw_ndp_conflict {
 	enum fw_ndp_claim claim;
-	struct fw_ip6 addr;	   /* the address claimed */
-	const char *vip;	   /* the VIP with that address (name), NULL = a self address */
-	const char *port;	   /* the self address's port name (vip == NULL) */
-	struct rte_ether_addr mac; /* the claimant: link-layer option, else Ethernet source */
-	struct fw_ip6 sender;	   /* the message's IPv6 source (:: for DAD) */
-	const char *backend;	   /* the backend whose MAC or address that is, or NULL */
-	const char *backend_vip;   /* the VIP that backend belongs to */
+	struct fw_ip6 addr;	     /* the address claimed */
+	const char *vip;	     /* the VIP with that address (name), NULL = a self address */
+	const char *port;	     /* the self address's port name (vip == NULL) */
+	struct rte_ether_addr mac;   /* the claimant: link-layer option, else Ethernet source */
+	struct fw_ip6 sender;	     /* the message's IPv6 source (:: for DAD) */
+	const char *backend;	     /* the backend whose MAC or address that is, or NULL */
+	const char *backend_vip;     /* the VIP that backend belongs to */
+	uint8_t backend_family;	     /* that backend's family (FW_AF_INET / FW_AF_INET6) */
+	uint32_t backend_addr;	     /* its address: IPv4 (network order) ... */
+	struct fw_ip6 backend_addr6; /* ... or IPv6 (a Linux backend answers from the VIP:
+				      * sender is then the VIP, this is the backend) */
 };
 
 /*

@@ -346,6 +346,8 @@ static void backend_answering_for_the_vip_is_a_conflict_naming_it(void **state)
 	assert_non_null(c.backend);
 	assert_string_equal(c.backend, "be1");
 	assert_string_equal(c.backend_vip, "web6");
+	assert_int_equal(c.backend_family, FW_AF_INET6);
+	assert_memory_equal(c.backend_addr6.b, ip6("2001:db8:1::11").b, 16); /* not the sender */
 }
 
 static void foreign_claims_on_self_addresses_and_dad_for_a_vip_are_conflicts(void **state)
