@@ -1201,6 +1201,70 @@ static int clear_arp(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	return 0;
 }
 
+/* ---- show ipv6 neighbors, clear ipv6 neighbors ------------------------------------------ */
+
+static void one_neigh6(void *arg, const struct fw_neigh_entry *e)
+{
+	struct arp_walk *w = arg;
+	struct tula_val *v = tula_val_map();
+	const char *ifname = fw_ctl_port_name(the_ctl, e->port);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, e->ip6.b, a, sizeof(a));
+	tula_val_map_set(v, "address", tula_val_str(a));
+	if (e->state != FW_NEIGH_INCOMPLETE && !rte_is_zero_ether_addr(&e->mac))
+		tula_val_map_set(v, "mac", fw_cmd_mac_val(&e->mac));
+	else
+		tula_val_map_set(v, "mac", tula_val_str("(incomplete)"));
+	tula_val_map_set(v, "interface", tula_val_str(ifname ? ifname : "?"));
+	tula_val_map_set(v, "state", tula_val_str(fw_neigh_state_name(e->state)));
+	if (e->updated_ms != 0)
+		tula_val_map_set(v, "age-seconds", tula_val_uint((w->now - e->updated_ms) / 1000));
+	tula_val_list_add(w->list, v);
+}
+
+/* As `show arp`, with room for an IPv6 address; the age is since the last confirmation
+ * (a solicited advertisement). */
+static void render_neigh6(const struct tula_val *v, struct tula_buf *out)
+{
+	tula_buf_printf(out, "%-39s %-17s %-10s %-11s %s\n", "IPv6 Address", "MAC", "Interface",
+			"State", "Age");
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *e = tula_val_at(v, i);
+		char age[24] = "-";
+
+		if (tula_val_get(e, "age-seconds") != NULL)
+			snprintf(age, sizeof(age), "%llus",
+				 (unsigned long long)tula_val_get_uint(e, "age-seconds"));
+		tula_buf_printf(out, "%-39s %-17s %-10s %-11s %s\n", tula_val_get_str(e, "address"),
+				tula_val_get_str(e, "mac"), tula_val_get_str(e, "interface"),
+				tula_val_get_str(e, "state"), age);
+	}
+}
+
+static int show_neigh6(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	struct arp_walk w = {tula_val_list(), 0};
+	struct timespec ts;
+
+	(void)m;
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w.now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	fw_neigh_walk(fw_ctl_neigh6(the_ctl), one_neigh6, &w);
+	sh_ctx_set_val(ctx, w.list, render_neigh6);
+	return 0;
+}
+
+static int clear_neigh6(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	fw_neigh_flush(fw_ctl_neigh6(the_ctl));
+	sh_printf(ctx, "IPv6 neighbour table cleared; resolving again\n");
+	return 0;
+}
+
 /* ---- show route ------------------------------------------------------------------- */
 
 static void render_route(const struct tula_val *v, struct tula_buf *out)
@@ -1421,6 +1485,10 @@ static const char *const h_ifs[] = {"Show information",
 				    NULL};
 static const char *const h_arp[] = {"Show information", "Neighbour table (backends and next hops)",
 				    "Addresses only (Tula never resolves names)", NULL};
+static const char *const h_neigh6[] = {"Show information", "IPv6 information",
+				       "IPv6 neighbour table (backends and next hops, NDP)", NULL};
+static const char *const h_clear_neigh6[] = {"Clear information", "IPv6 information",
+					     "Forget IPv6 neighbours and resolve them again", NULL};
 static const char *const h_route[] = {"Show information", "Connected and static routes",
 				      "Routes covering an address or prefix (A.B.C.D[/LEN])",
 				      "Only the route for exactly this prefix", NULL};
@@ -1479,6 +1547,16 @@ static const struct sh_cmd cmds[] = {
 	 .modes = SH_MODE_OPER,
 	 .level = SH_LEVEL_READ_ONLY,
 	 .fn = show_arp},
+	{.syntax = "show ipv6 neighbors",
+	 .help = h_neigh6,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_READ_ONLY,
+	 .fn = show_neigh6},
+	{.syntax = "clear ipv6 neighbors",
+	 .help = h_clear_neigh6,
+	 .modes = SH_MODE_OPER,
+	 .level = SH_LEVEL_OPERATOR,
+	 .fn = clear_neigh6},
 	{.syntax = "show route [PREFIX [exact]]",
 	 .help = h_route,
 	 .args = a_prefix,

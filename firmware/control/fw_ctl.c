@@ -16,6 +16,7 @@
 #include "common/tula_loop.h"
 #include "db/db.h"
 #include "firmware/control/fw_dp.h"
+#include "firmware/control/fw_ndp.h"
 #include "firmware/control/fw_port.h"
 #include "firmware/fw_state.h"
 #include "firmware/control/fw_tap.h"
@@ -76,6 +77,24 @@ struct kneigh {
 	uint32_t addr;
 };
 
+/* The IPv6 side of what the kernel was told (sync_kernel6). */
+struct kaddr6 {
+	uint8_t port;
+	uint8_t plen;
+	struct fw_ip6 addr;
+};
+
+struct kroute6 {
+	uint8_t port;
+	uint8_t plen;
+	struct fw_ip6 dst, gw;
+};
+
+struct kneigh6 {
+	uint8_t port;
+	struct fw_ip6 addr;
+};
+
 struct health {
 	char vip[FW_STATE_NAME_MAX];
 	uint32_t addr;
@@ -87,6 +106,7 @@ struct fw_ctl {
 	struct fw_dp *dp;
 	uint16_t nb_queues;
 	struct fw_neigh *neigh;
+	struct fw_neigh *neigh6; /* IPv6 backends and next hops (Neighbor Discovery) */
 	struct ctl_port ports[MAX_PORTS];
 
 	struct fw_state *pending; /* built by prepare, published by apply */
@@ -99,11 +119,20 @@ struct fw_ctl {
 	unsigned int nb_kroutes;
 	struct kneigh kneigh[MAX_KNEIGH];
 	unsigned int nb_kneigh;
+	struct kaddr6 kaddrs6[MAX_KADDRS];
+	unsigned int nb_kaddrs6;
+	struct kroute6 kroutes6[MAX_KROUTES];
+	unsigned int nb_kroutes6;
+	struct kneigh6 kneigh6[MAX_KNEIGH];
+	unsigned int nb_kneigh6;
+	uint8_t tap_ipv6[MAX_PORTS]; /* IPv6 enabled on the port's TAP */
 
 	struct health *down; /* backends marked down by health checks */
 	size_t nb_down, cap_down;
 	struct fw_ctl_steer *steer; /* [65536] by probe source port; be_addr 0 = none */
 	fw_ctl_arp_fn arp_fn;
+	fw_ctl_ndp_fn ndp_fn;
+	void *ndp_arg;
 	void *arp_arg;
 
 	struct tula_timer *punt_timer;
@@ -113,6 +142,13 @@ struct fw_ctl {
 };
 
 static const struct db_hook hook;
+static void want_neighbours6(struct fw_ctl *ctl, const struct fw_state *st);
+static void sync_kernel6(struct fw_ctl *ctl, const struct fw_state *st);
+static void forget_kernel6(struct fw_ctl *ctl, int port);
+static void punted_ndp(struct fw_ctl *ctl, struct rte_mbuf *m);
+static int kernel6_filter(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m);
+static int solicit6(void *arg, uint16_t port_id, const struct fw_ip6 *ip,
+		    const struct rte_ether_addr *hint);
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -141,6 +177,11 @@ const char *fw_ctl_port_name(const struct fw_ctl *ctl, uint16_t port_id)
 struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl)
 {
 	return ctl->neigh;
+}
+
+struct fw_neigh *fw_ctl_neigh6(struct fw_ctl *ctl)
+{
+	return ctl->neigh6;
 }
 
 struct fw_dp *fw_ctl_dp(struct fw_ctl *ctl)
@@ -360,6 +401,12 @@ void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer 
 		memset(&ctl->steer[sport], 0, sizeof(ctl->steer[sport]));
 }
 
+void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg)
+{
+	ctl->ndp_fn = fn;
+	ctl->ndp_arg = arg;
+}
+
 void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg)
 {
 	ctl->arp_fn = fn;
@@ -491,6 +538,15 @@ static void add_one_neigh(void *arg, const struct fw_neigh_entry *e)
 		fw_state_add_neighbour(na->st, e->port, e->ip, &e->mac);
 }
 
+static void add_one_neigh6(void *arg, const struct fw_neigh_entry *e)
+{
+	struct neigh_add *na = arg;
+
+	if (e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_STALE ||
+	    e->state == FW_NEIGH_PROBE)
+		fw_state_add_neighbour6(na->st, e->port, &e->ip6, &e->mac);
+}
+
 static void add_vips(struct build *b, struct fw_state *st, const struct db_node *cfg, int pending)
 {
 	const struct db_node *dsr = db_node_get(cfg, "services dsr");
@@ -617,6 +673,7 @@ static int compile(struct build *b, const struct db_node *cfg, int pending, stru
 		goto fail;
 	add_routes(b, st, cfg);
 	fw_neigh_walk(b->ctl->neigh, add_one_neigh, &na);
+	fw_neigh_walk(b->ctl->neigh6, add_one_neigh6, &na);
 	add_vips(b, st, cfg, pending);
 	if (b->errors)
 		goto fail;
@@ -730,6 +787,33 @@ int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip)
 				  source_for(ctl, (uint8_t)port_index(ctl, p), tip), tip));
 }
 
+int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target)
+{
+	const struct fw_state *st = fw_dp_state(ctl->dp);
+	struct ctl_port *p = port_by_id(ctl, port_id);
+	struct rte_mbuf *m;
+	struct fw_ip6 src;
+	int pi;
+	void *buf;
+
+	if (p == NULL || st == NULL)
+		return -ENODEV;
+	pi = port_index(ctl, p);
+	if (pi < 0 || pi >= st->nb_ports)
+		return -ENODEV;
+	fw_ndp_source(&st->ports[pi], target, &src);
+	m = rte_pktmbuf_alloc(ctl_pool(ctl));
+	if (m == NULL)
+		return send_raw(ctl, port_id, NULL);
+	buf = rte_pktmbuf_append(m, FW_NDP_FRAME_LEN);
+	if (buf == NULL ||
+	    fw_ndp_build_ns(buf, FW_NDP_FRAME_LEN, &p->info.mac, NULL, &src, target) == 0) {
+		rte_pktmbuf_free(m);
+		return send_raw(ctl, port_id, NULL);
+	}
+	return send_raw(ctl, port_id, m);
+}
+
 static int solicit(void *arg, uint16_t port_id, uint32_t ip, const struct rte_ether_addr *hint)
 {
 	struct fw_ctl *ctl = arg;
@@ -822,6 +906,7 @@ static void on_rebuild(struct tula_loop *loop, struct tula_timer *t, void *arg)
 		return;
 	}
 	want_neighbours(ctl, fw_dp_state(ctl->dp));
+	want_neighbours6(ctl, fw_dp_state(ctl->dp));
 }
 
 static void on_neigh_changed(void *arg)
@@ -985,8 +1070,16 @@ static void on_punt(struct tula_loop *loop, struct tula_timer *t, void *arg)
 		moved += n;
 		for (i = 0; i < n; i++) {
 			ctl->stats.punted++;
+			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_NDP)
+				punted_ndp(ctl, pkts[i]); /* the v6 neighbour table learns */
+
 			if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_ARP)
 				punted_arp(ctl, pkts[i]);
+			else if (fw_mbuf_meta(pkts[i])->kind == FW_META_PUNT_NDP &&
+				 ctl->ndp_fn != NULL && pkts[i]->nb_segs == 1)
+				ctl->ndp_fn(ctl->ndp_arg, fw_mbuf_meta(pkts[i])->port_id,
+					    rte_pktmbuf_mtod(pkts[i], const void *),
+					    rte_pktmbuf_data_len(pkts[i]));
 			/* the kernel keeps its own neighbours: it sees ARP too */
 			to_kernel(ctl, pkts[i]);
 			rte_pktmbuf_free(pkts[i]);
@@ -1130,7 +1223,9 @@ static void on_tap(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 			return;
 		}
 		rte_pktmbuf_append(m, (uint16_t)n);
-		from_kernel(ctl, p, m);
+		if (!kernel6_filter(ctl, p,
+				    m)) /* IPv6 chatter dropped, pings to a v6 VIP answered */
+			from_kernel(ctl, p, m);
 	}
 }
 
@@ -1194,6 +1289,7 @@ static void close_port(struct fw_ctl *ctl, struct ctl_port *p)
 		if (ctl->kneigh[i].port != idx)
 			ctl->kneigh[n++] = ctl->kneigh[i];
 	ctl->nb_kneigh = n;
+	forget_kernel6(ctl, idx);
 
 	if (p->tap != NULL) {
 		tula_loop_del_fd(ctl->loop, fw_tap_fd(p->tap));
@@ -1383,7 +1479,9 @@ static void hook_apply(struct db_commit *c, void *arg)
 	}
 	ctl->in_commit = 0;
 	sync_kernel(ctl, fw_dp_state(ctl->dp));
+	sync_kernel6(ctl, fw_dp_state(ctl->dp));
 	want_neighbours(ctl, fw_dp_state(ctl->dp));
+	want_neighbours6(ctl, fw_dp_state(ctl->dp));
 	/* facts that arrived during the commit (neighbours, health) */
 	if (tula_timer_armed(ctl->rebuild_timer))
 		tula_timer_arm(ctl->rebuild_timer, 0, 0);
@@ -1396,11 +1494,448 @@ static const struct db_hook hook = {
 	.abort = hook_abort,
 };
 
+/* ---- IPv6: Neighbor Discovery and the kernel's v6 view ------------------------------ */
+
+static int ip6_is_zero(const struct fw_ip6 *a)
+{
+	static const struct fw_ip6 zero;
+
+	return fw_ip6_eq(a, &zero);
+}
+
+/* The published state's view of a port (its v6 addresses), or one with only its MAC. */
+static const struct fw_state_port *state_port(const struct fw_ctl *ctl, const struct ctl_port *p,
+					      struct fw_state_port *tmp)
+{
+	const struct fw_state *st = fw_dp_state(ctl->dp);
+	uint16_t id = p->info.port_id;
+
+	if (st != NULL && id < RTE_MAX_ETHPORTS && st->port_index[id] < st->nb_ports)
+		return &st->ports[st->port_index[id]];
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->mac = p->info.mac;
+	return tmp;
+}
+
+/* A fresh mbuf of FW_NDP_FRAME_LEN bytes for an NDP frame (*data: where to build it). */
+static struct rte_mbuf *ndp_mbuf(const struct fw_ctl *ctl, uint8_t **data)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctl_pool(ctl));
+
+	if (m == NULL)
+		return NULL;
+	*data = (uint8_t *)rte_pktmbuf_append(m, FW_NDP_FRAME_LEN);
+	if (*data == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* A Neighbor Solicitation for target out of port_id: multicast, or unicast to hint. */
+static int send_ns(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target,
+		   const struct rte_ether_addr *hint)
+{
+	struct ctl_port *p = port_by_id(ctl, port_id);
+	struct fw_state_port tmp;
+	struct fw_ip6 src;
+	struct rte_mbuf *m;
+	uint8_t *f;
+
+	if (p == NULL)
+		return -ENODEV;
+	fw_ndp_source(state_port(ctl, p, &tmp), target, &src);
+	m = ndp_mbuf(ctl, &f);
+	if (m != NULL)
+		fw_ndp_build_ns(f, FW_NDP_FRAME_LEN, &p->info.mac, hint, &src, target);
+	ctl->stats.nd_solicits++;
+	return send_raw(ctl, port_id, m);
+}
+
+static int solicit6(void *arg, uint16_t port_id, const struct fw_ip6 *ip,
+		    const struct rte_ether_addr *hint)
+{
+	return send_ns(arg, port_id, ip, hint);
+}
+
+/*
+ * RFC 4861 7.2.6: a VIP or a self address appeared; tell the segment it is at this
+ * port's MAC (Override set, so caches holding a former owner's MAC take ours; Solicited
+ * clear, so they hold it as STALE and confirm it by themselves).
+ */
+static void unsolicited_na(struct fw_ctl *ctl, struct ctl_port *p, const struct fw_ip6 *target)
+{
+	static const struct fw_ip6 all_nodes = {{0xff, 0x02, [15] = 0x01}};
+	struct fw_state_port tmp;
+	const struct fw_state_port *sp = state_port(ctl, p, &tmp);
+	struct fw_ip6 src;
+	struct rte_mbuf *m;
+	uint8_t *f;
+
+	if (ip6_is_zero(&sp->link_local))
+		fw_ndp_link_local(&p->info.mac, &src);
+	else
+		src = sp->link_local;
+	m = ndp_mbuf(ctl, &f);
+	if (m != NULL)
+		fw_ndp_build_na(f, FW_NDP_FRAME_LEN, &p->info.mac, NULL, &src, &all_nodes, target,
+				FW_NA_F_OVERRIDE);
+	ctl->stats.unsolicited_nas++;
+	send_raw(ctl, p->info.port_id, m);
+}
+
+/*
+ * An NA or NS the data path punted: an advertisement answers (or announces) its target,
+ * a solicitation tells its sender's MAC (RFC 4861 7.2.5, 7.2.3). The observer (conflict
+ * detection) and the kernel see the frame too (on_punt).
+ */
+static void punted_ndp(struct fw_ctl *ctl, struct rte_mbuf *m)
+{
+	uint16_t port_id = fw_mbuf_meta(m)->port_id;
+	struct fw_ndp_msg msg;
+	unsigned int flags;
+
+	if (m->nb_segs != 1 || fw_ndp_parse(rte_pktmbuf_mtod(m, const void *),
+					    rte_pktmbuf_data_len(m), &msg) != FW_NDP_OK) {
+		ctl->stats.ndp_invalid++;
+		return;
+	}
+	if (msg.type == FW_ND_NA) {
+		flags = FW_NEIGH_F_ADVERT;
+		if (msg.flags & FW_NA_F_SOLICITED)
+			flags |= FW_NEIGH_F_SOLICITED;
+		if (msg.flags & FW_NA_F_OVERRIDE)
+			flags |= FW_NEIGH_F_OVERRIDE;
+		fw_neigh_input6(ctl->neigh6, port_id, &msg.target, msg.has_lla ? &msg.lla : NULL,
+				flags);
+	} else if (!ip6_is_zero(&msg.src)) {
+		fw_neigh_input6(ctl->neigh6, port_id, &msg.src, msg.has_lla ? &msg.lla : NULL, 0);
+	}
+}
+
+/*
+ * The kernel pings a v6 VIP (the operator's `ping`): answer here, as echo_to_vip does
+ * for IPv4, and hand the reply back to the TAP. Returns 1 when m was consumed.
+ */
+static int echo6_to_vip(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *), *ip = f + 14, *icmp = ip + 40;
+	struct fw_ip6 dst;
+	uint8_t tmp[16];
+	uint32_t sum;
+	uint16_t ck;
+
+	if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < 14 + 40 + 8 || icmp[0] != 128 ||
+	    icmp[1] != 0)
+		return 0;
+	memcpy(dst.b, ip + 24, 16);
+	if (fw_dp_state(ctl->dp) == NULL || !fw_state_is_vip6_addr(fw_dp_state(ctl->dp), &dst))
+		return 0;
+	memcpy(tmp, f, 6); /* MACs */
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, tmp, 6);
+	memcpy(tmp, ip + 8, 16); /* addresses: the pseudo-header sum stays the same */
+	memcpy(ip + 8, ip + 24, 16);
+	memcpy(ip + 24, tmp, 16);
+	icmp[0] = 129;
+	/* RFC 1624: the type byte went from 128 to 129 */
+	memcpy(&ck, icmp + 2, 2);
+	sum = (uint32_t)(~ntohs(ck) & 0xffff) + (uint32_t)(~0x8000u & 0xffff) + 0x8100u;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ck = htons((uint16_t)~sum);
+	memcpy(icmp + 2, &ck, 2);
+	if (p->tap == NULL || fw_tap_write(p->tap, f, rte_pktmbuf_data_len(m)) < 0)
+		ctl->stats.dropped++;
+	else
+		ctl->stats.to_kernel++;
+	rte_pktmbuf_free(m);
+	return 1;
+}
+
+/*
+ * IPv6 from the kernel before from_kernel() sends it: what the kernel must not say on the segment
+ * — Router Solicitations and Advertisements, Redirects, duplicate address probes (NS
+ * from ::); fw_tap_open turns them off, this keeps a changed sysctl from leaking them —
+ * is dropped, a ping to a v6 VIP is answered. Returns 1 when m was consumed.
+ */
+static int kernel6_filter(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	static const uint8_t unspecified[16];
+	uint8_t type;
+
+	if (rte_pktmbuf_data_len(m) < 14 + 40 + 4 || f[12] != 0x86 || f[13] != 0xdd ||
+	    f[14 + 6] != IPPROTO_ICMPV6)
+		return 0;
+	type = f[14 + 40];
+	if (type == 133 || type == 134 || type == 137 ||
+	    (type == FW_ND_NS && memcmp(f + 14 + 8, unspecified, 16) == 0)) {
+		ctl->stats.from_kernel++;
+		ctl->stats.kernel_v6_dropped++;
+		rte_pktmbuf_free(m);
+		return 1;
+	}
+	if (type == 128 && echo6_to_vip(ctl, p, m)) {
+		ctl->stats.from_kernel++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Ask for the MAC of every IPv6 backend (L2) and next hop (L3) the state uses. */
+static void want_neighbours6(struct fw_ctl *ctl, const struct fw_state *st)
+{
+	size_t n = 0, cap;
+	uint16_t *ports;
+	struct fw_ip6 *ips;
+
+	if (st == NULL)
+		return;
+	cap = (size_t)st->max_backends + st->nb_routes6 + 1;
+	ports = calloc(cap, sizeof(*ports));
+	ips = calloc(cap, sizeof(*ips));
+	if (ports == NULL || ips == NULL)
+		goto out;
+	for (uint32_t i = 0; i < st->max_backends; i++) {
+		const struct fw_state_backend *be = &st->backends[i];
+
+		if (be->gen == 0 || be->family != FW_AF_INET6 || ip6_is_zero(&be->nexthop6) ||
+		    be->port >= st->nb_ports)
+			continue;
+		ports[n] = st->ports[be->port].port_id;
+		ips[n++] = be->nexthop6;
+	}
+	for (uint32_t i = 0; i < st->nb_routes6; i++) {
+		const struct fw_state_route6 *r = &st->routes6[i];
+
+		if (r->connected || ip6_is_zero(&r->gateway) || r->port >= st->nb_ports)
+			continue;
+		ports[n] = st->ports[r->port].port_id;
+		ips[n++] = r->gateway;
+	}
+	if (fw_neigh_set_wanted6(ctl->neigh6, ports, ips, n) < 0)
+		TLOG_ERR("IPv6 neighbour table: out of memory");
+out:
+	free(ports);
+	free(ips);
+}
+
+/* Join or leave the solicited-node group of VIP k on its TAP (see fw_tap_mcast6). */
+static void vip_group(struct fw_ctl *ctl, const struct kneigh6 *k, int join)
+{
+	struct ctl_port *p = &ctl->ports[k->port];
+	struct fw_ip6 g;
+
+	if (p->tap == NULL)
+		return;
+	fw_ndp_solicited_node(&k->addr, &g);
+	if (fw_tap_mcast6(p->tap, join, &g) < 0 && join)
+		TLOG_WARNING("%s: cannot join the solicited-node group of a v6 VIP on %s", p->name,
+			     fw_tap_name(p->tap));
+}
+
+/* 1 when another of the n VIP neighbours in set shares k's port and solicited-node
+ * group (the group's last 24 bits are the address's). */
+static int group_shared(const struct kneigh6 *k, const struct kneigh6 *set, unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (set[j].port == k->port && !fw_ip6_eq(&set[j].addr, &k->addr) &&
+		    memcmp(set[j].addr.b + 13, k->addr.b + 13, 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* The kernel forgets every v6 address, route and neighbour of a TAP whose IPv6 goes
+ * off (or that closes): forget them here too. */
+static void forget_kernel6(struct fw_ctl *ctl, int port)
+{
+	unsigned int i, n;
+
+	for (i = n = 0; i < ctl->nb_kaddrs6; i++)
+		if (ctl->kaddrs6[i].port != port)
+			ctl->kaddrs6[n++] = ctl->kaddrs6[i];
+	ctl->nb_kaddrs6 = n;
+	for (i = n = 0; i < ctl->nb_kroutes6; i++)
+		if (ctl->kroutes6[i].port != port)
+			ctl->kroutes6[n++] = ctl->kroutes6[i];
+	ctl->nb_kroutes6 = n;
+	for (i = n = 0; i < ctl->nb_kneigh6; i++) {
+		if (ctl->kneigh6[i].port != port) {
+			ctl->kneigh6[n++] = ctl->kneigh6[i];
+			continue;
+		}
+		/* a socket's membership outlives the device's IPv6: leave, or a later join
+		 * would find it "already" joined and the kernel would report nothing */
+		vip_group(ctl, &ctl->kneigh6[i], 0);
+	}
+	ctl->nb_kneigh6 = n;
+	ctl->tap_ipv6[port] = 0;
+}
+
+static int kaddr6_in(const struct kaddr6 *k, const struct kaddr6 *set, unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (k->port == set[j].port && k->plen == set[j].plen &&
+		    fw_ip6_eq(&k->addr, &set[j].addr))
+			return 1;
+	return 0;
+}
+
+static int kroute6_in(const struct kroute6 *k, const struct kroute6 *set, unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (k->port == set[j].port && k->plen == set[j].plen &&
+		    fw_ip6_eq(&k->dst, &set[j].dst) && fw_ip6_eq(&k->gw, &set[j].gw))
+			return 1;
+	return 0;
+}
+
+static int kneigh6_in(const struct kneigh6 *k, const struct kneigh6 *set, unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (k->port == set[j].port && fw_ip6_eq(&k->addr, &set[j].addr))
+			return 1;
+	return 0;
+}
+
+/*
+ * sync_kernel for IPv6: a TAP speaks IPv6 while its port has a v6 self address or a
+ * v6 VIP; it carries the port's v6 self addresses, the v6 static routes, and a
+ * permanent neighbour per v6 VIP at the port's MAC (so the kernel's probes to a VIP
+ * leave through the TAP) and a membership of the VIP's solicited-node group (so MLD
+ * snooping switches let Neighbor Solicitations for it reach Tula). A new v6 VIP or self
+ * address is announced with an unsolicited NA — on start every one is new.
+ */
+static void sync_kernel6(struct fw_ctl *ctl, const struct fw_state *st)
+{
+	struct kaddr6 addrs[MAX_KADDRS];
+	struct kroute6 routes[MAX_KROUTES];
+	struct kneigh6 neighs[MAX_KNEIGH];
+	uint8_t want_v6[MAX_PORTS] = {0};
+	unsigned int na = 0, nr = 0, nn = 0, i, j;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nb_ports; i++) {
+		const struct fw_state_port *sp = &st->ports[i];
+		struct ctl_port *p = port_by_id(ctl, sp->port_id);
+		uint8_t pi;
+
+		if (p == NULL)
+			continue;
+		pi = (uint8_t)port_index(ctl, p);
+		for (j = 0; j < sp->nb_addrs6 && j < FW_STATE_MAX_ADDRS && na < MAX_KADDRS; j++) {
+			addrs[na++] = (struct kaddr6){pi, sp->plens6[j], sp->addrs6[j]};
+			want_v6[pi] = 1;
+		}
+	}
+	for (i = 0; i < st->nb_routes6 && nr < MAX_KROUTES; i++) {
+		const struct fw_state_route6 *r = &st->routes6[i];
+		struct ctl_port *p;
+
+		if (r->connected || r->port >= st->nb_ports)
+			continue;
+		p = port_by_id(ctl, st->ports[r->port].port_id);
+		if (p != NULL)
+			routes[nr++] = (struct kroute6){(uint8_t)port_index(ctl, p), r->plen,
+							r->prefix, r->gateway};
+	}
+	for (i = 0; i < st->max_vips && nn < MAX_KNEIGH; i++) {
+		const struct fw_state_vip *v = &st->vips[i];
+		struct ctl_port *p;
+		struct kneigh6 k;
+
+		if (v->gen == 0 || v->family != FW_AF_INET6 || v->port_index >= st->nb_ports)
+			continue;
+		p = port_by_id(ctl, st->ports[v->port_index].port_id);
+		if (p == NULL)
+			continue;
+		k = (struct kneigh6){(uint8_t)port_index(ctl, p), v->addr6};
+		want_v6[k.port] = 1;
+		if (!kneigh6_in(&k, neighs, nn)) /* VIPs share addresses */
+			neighs[nn++] = k;
+	}
+
+	/* IPv6 on or off per TAP; off drops what the kernel had */
+	for (i = 0; i < MAX_PORTS; i++) {
+		struct ctl_port *p = &ctl->ports[i];
+
+		if (!p->used || p->tap == NULL || want_v6[i] == ctl->tap_ipv6[i])
+			continue;
+		if (!want_v6[i])
+			forget_kernel6(ctl, (int)i);
+		if (fw_tap_ipv6(p->tap, want_v6[i]) < 0)
+			TLOG_WARNING("%s: cannot turn IPv6 %s on %s", p->name,
+				     want_v6[i] ? "on" : "off", fw_tap_name(p->tap));
+		else
+			ctl->tap_ipv6[i] = want_v6[i];
+	}
+
+	/* remove what is no longer wanted (routes, neighbours, then addresses) */
+	for (i = 0; i < ctl->nb_kroutes6; i++) {
+		const struct kroute6 *k = &ctl->kroutes6[i];
+
+		if (!kroute6_in(k, routes, nr) && ctl->ports[k->port].tap != NULL)
+			fw_tap_route6(ctl->ports[k->port].tap, 0, &k->dst, k->plen, &k->gw);
+	}
+	for (i = 0; i < ctl->nb_kneigh6; i++) {
+		const struct kneigh6 *k = &ctl->kneigh6[i];
+
+		if (kneigh6_in(k, neighs, nn) || ctl->ports[k->port].tap == NULL)
+			continue;
+		fw_tap_neigh6(ctl->ports[k->port].tap, 0, &k->addr, NULL);
+		if (!group_shared(k, neighs, nn))
+			vip_group(ctl, k, 0);
+	}
+	for (i = 0; i < ctl->nb_kaddrs6; i++) {
+		const struct kaddr6 *k = &ctl->kaddrs6[i];
+
+		if (!kaddr6_in(k, addrs, na) && ctl->ports[k->port].tap != NULL)
+			fw_tap_addr6(ctl->ports[k->port].tap, 0, &k->addr, k->plen);
+	}
+
+	/* add what is wanted; announce what is new */
+	for (i = 0; i < na; i++) {
+		struct ctl_port *p = &ctl->ports[addrs[i].port];
+
+		if (p->tap != NULL && fw_tap_addr6(p->tap, 1, &addrs[i].addr, addrs[i].plen) < 0)
+			TLOG_WARNING("%s: cannot add an IPv6 address to %s", p->name,
+				     fw_tap_name(p->tap));
+		if (!kaddr6_in(&addrs[i], ctl->kaddrs6, ctl->nb_kaddrs6))
+			unsolicited_na(ctl, p, &addrs[i].addr);
+	}
+	for (i = 0; i < nn; i++) {
+		struct ctl_port *p = &ctl->ports[neighs[i].port];
+
+		if (p->tap != NULL)
+			fw_tap_neigh6(p->tap, 1, &neighs[i].addr, &p->info.mac);
+		if (!kneigh6_in(&neighs[i], ctl->kneigh6, ctl->nb_kneigh6)) {
+			vip_group(ctl, &neighs[i], 1);
+			unsolicited_na(ctl, p, &neighs[i].addr); /* a v6 VIP appeared */
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		struct ctl_port *p = &ctl->ports[routes[i].port];
+
+		if (p->tap != NULL &&
+		    fw_tap_route6(p->tap, 1, &routes[i].dst, routes[i].plen, &routes[i].gw) < 0)
+			TLOG_WARNING("%s: cannot install an IPv6 route in the kernel", p->name);
+	}
+	memcpy(ctl->kaddrs6, addrs, na * sizeof(addrs[0]));
+	ctl->nb_kaddrs6 = na;
+	memcpy(ctl->kroutes6, routes, nr * sizeof(routes[0]));
+	ctl->nb_kroutes6 = nr;
+	memcpy(ctl->kneigh6, neighs, nn * sizeof(neighs[0]));
+	ctl->nb_kneigh6 = nn;
+}
+
 /* ---- life cycle -------------------------------------------------------------------- */
 
 struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf)
 {
-	struct fw_neigh_ops nops = {.solicit = solicit, .changed = on_neigh_changed};
+	struct fw_neigh_ops nops = {
+		.solicit = solicit, .changed = on_neigh_changed, .solicit6 = solicit6};
 	struct fw_ctl *ctl = calloc(1, sizeof(*ctl));
 	int rc;
 
@@ -1412,10 +1947,11 @@ struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf)
 	ctl->nb_queues = conf->nb_queues ? conf->nb_queues : 1;
 	ctl->steer = calloc(65536, sizeof(*ctl->steer));
 	ctl->neigh = fw_neigh_new(conf->loop, conf->neigh, &nops, ctl);
+	ctl->neigh6 = fw_neigh_new6(conf->loop, conf->neigh, &nops, ctl);
 	ctl->punt_timer = tula_timer_new(conf->loop, on_punt, ctl);
 	ctl->rebuild_timer = tula_timer_new(conf->loop, on_rebuild, ctl);
-	if (ctl->steer == NULL || ctl->neigh == NULL || ctl->punt_timer == NULL ||
-	    ctl->rebuild_timer == NULL) {
+	if (ctl->steer == NULL || ctl->neigh == NULL || ctl->neigh6 == NULL ||
+	    ctl->punt_timer == NULL || ctl->rebuild_timer == NULL) {
 		fw_ctl_free(ctl);
 		errno = ENOMEM;
 		return NULL;
@@ -1444,6 +1980,7 @@ void fw_ctl_free(struct fw_ctl *ctl)
 	tula_timer_free(ctl->punt_timer);
 	tula_timer_free(ctl->rebuild_timer);
 	fw_neigh_free(ctl->neigh);
+	fw_neigh_free(ctl->neigh6);
 	free(ctl->steer);
 	free(ctl->down);
 	free(ctl);

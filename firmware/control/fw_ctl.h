@@ -11,7 +11,8 @@
  *   events  a neighbour resolved, changed or failed, or a backend's health changed:
  *           the active configuration is compiled again and published (one rebuild
  *           per loop turn however many events arrived).
- *   punt    ARP replies feed the neighbour table; packets for Tula's own addresses
+ *   punt    ARP replies and NDP advertisements feed the neighbour tables (IPv4, IPv6);
+ *           packets for Tula's own addresses
  *           go to the kernel through the port's TAP; what the kernel sends on a TAP
  *           goes out of the port (health probes to a VIP through the DSR path, steered
  *           to the backend they test by their source port).
@@ -32,6 +33,7 @@ struct db;
 struct db_node;
 struct fw_dp;
 struct fw_ctl;
+struct fw_ip6;
 struct fw_state;
 struct tula_loop;
 
@@ -88,6 +90,21 @@ void fw_ctl_arp_observer(struct fw_ctl *ctl, fw_ctl_arp_fn fn, void *arg);
  */
 int fw_ctl_arp_request(struct fw_ctl *ctl, uint16_t port_id, uint32_t tip);
 
+/*
+ * Every IPv6 Neighbor Discovery frame the data path punts (FW_META_PUNT_NDP: NA, and
+ * NS it does not answer) is shown to fn as the whole Ethernet frame, with the port it
+ * came in on — NDP conflict detection listens here. One observer; NULL removes it.
+ */
+typedef void (*fw_ctl_ndp_fn)(void *arg, uint16_t port_id, const void *frame, size_t len);
+void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg);
+
+/*
+ * Send a Neighbor Solicitation for target out of port_id, to target's solicited-node
+ * group, from the port's MAC and its v6 address for target (fw_ndp_source). Returns 0
+ * or -errno.
+ */
+int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target);
+
 /* The published forwarding state (read-only; valid until the next loop turn). */
 const struct fw_state *fw_ctl_state(const struct fw_ctl *ctl);
 
@@ -115,6 +132,7 @@ size_t fw_ctl_ports(const struct fw_ctl *ctl, void (*fn)(void *arg, const struct
 const char *fw_ctl_port_name(const struct fw_ctl *ctl, uint16_t port_id);
 
 struct fw_neigh *fw_ctl_neigh(struct fw_ctl *ctl);
+struct fw_neigh *fw_ctl_neigh6(struct fw_ctl *ctl); /* IPv6 (fw_neigh_new6) */
 struct fw_dp *fw_ctl_dp(struct fw_ctl *ctl);
 
 /*
@@ -137,16 +155,20 @@ void fw_ctl_limits_in_force(const struct fw_ctl *ctl, struct fw_ctl_limits *out)
 
 /* Control-side counters (frames through the TAPs and what could not be passed on). */
 struct fw_ctl_stats {
-	uint64_t punted;	 /* taken from the punt ring */
-	uint64_t to_kernel;	 /* written into a TAP */
-	uint64_t from_kernel;	 /* read from a TAP */
-	uint64_t injected;	 /* handed to the data path */
-	uint64_t dropped;	 /* could not be passed on (ring full, no port, no mbuf) */
-	uint64_t unsteered;	 /* kernel packets to a VIP without a probe steering */
-	uint64_t arp_requests;	 /* neighbour solicitations sent */
-	uint64_t garps;		 /* gratuitous ARPs sent */
-	uint64_t publishes;	 /* forwarding states published */
-	uint64_t rebuild_errors; /* event-driven rebuilds that failed (logged) */
+	uint64_t punted;	    /* taken from the punt ring */
+	uint64_t to_kernel;	    /* written into a TAP */
+	uint64_t from_kernel;	    /* read from a TAP */
+	uint64_t injected;	    /* handed to the data path */
+	uint64_t dropped;	    /* could not be passed on (ring full, no port, no mbuf) */
+	uint64_t unsteered;	    /* kernel packets to a VIP without a probe steering */
+	uint64_t arp_requests;	    /* neighbour solicitations sent */
+	uint64_t garps;		    /* gratuitous ARPs sent */
+	uint64_t nd_solicits;	    /* IPv6 Neighbor Solicitations sent */
+	uint64_t unsolicited_nas;   /* IPv6 announcements (unsolicited NAs) sent */
+	uint64_t ndp_invalid;	    /* punted NS/NA refused (RFC 4861 7.1 checks) */
+	uint64_t kernel_v6_dropped; /* RS/RA/redirect/DAD from a TAP, not sent */
+	uint64_t publishes;	    /* forwarding states published */
+	uint64_t rebuild_errors;    /* event-driven rebuilds that failed (logged) */
 };
 void fw_ctl_stats(const struct fw_ctl *ctl, struct fw_ctl_stats *out);
 

@@ -6,12 +6,16 @@
  */
 #include "firmware/control/fw_tap.h"
 
+#include "firmware/fw_state.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_addr.h>
 #include <linux/if_tun.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 struct fw_tap {
 	int fd;
 	int ifindex;
+	int mc_fd; /* IPv6 socket holding the TAP's multicast memberships, -1 = none yet */
 	char name[IFNAMSIZ];
 };
 
@@ -103,6 +108,7 @@ struct fw_tap *fw_tap_open(const char *name, const struct rte_ether_addr *mac, u
 	tap = calloc(1, sizeof(*tap));
 	if (tap == NULL)
 		return NULL;
+	tap->mc_fd = -1;
 	tap->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (tap->fd < 0)
 		goto fail;
@@ -112,8 +118,20 @@ struct fw_tap *fw_tap_open(const char *name, const struct rte_ether_addr *mac, u
 	if (ioctl(tap->fd, TUNSETIFF, &ifr) < 0)
 		goto fail;
 	snprintf(tap->name, sizeof(tap->name), "%s", ifr.ifr_name);
-	/* Quiet kernel side: no IPv6 chatter, no redirects, ARP only for its own addresses. */
+	/* Quiet kernel side: no redirects, ARP only for its own addresses, and IPv6 off
+	 * until the port has a v6 self address (fw_tap_ipv6). For then, already: no duplicate
+	 * address detection (Tula owns its addresses and defends them in the data path; a
+	 * tentative address would only delay BGP and probes), no router solicitations or
+	 * autoconfiguration from whatever router is on the segment (routes are Tula's
+	 * configuration), and a link-local address from the MAC (EUI-64), the one the data
+	 * path answers for. */
 	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap->name, "1");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/accept_dad", tap->name, "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/dad_transmits", tap->name, "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/router_solicitations", tap->name, "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/accept_ra", tap->name, "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/autoconf", tap->name, "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/addr_gen_mode", tap->name, "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/%s/send_redirects", tap->name, "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/%s/arp_ignore", tap->name, "1");
 	write_sysctl("/proc/sys/net/ipv4/conf/%s/rp_filter", tap->name, "0");
@@ -139,8 +157,16 @@ void fw_tap_close(struct fw_tap *tap)
 {
 	if (tap == NULL)
 		return;
-	close(tap->fd); /* a non-persistent TAP disappears with its last descriptor */
+	if (tap->mc_fd >= 0)
+		close(tap->mc_fd); /* memberships end with it */
+	close(tap->fd);		   /* a non-persistent TAP disappears with its last descriptor */
 	free(tap);
+}
+
+int fw_tap_ipv6(struct fw_tap *tap, int enable)
+{
+	return write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap->name,
+			    enable ? "0" : "1");
 }
 
 ssize_t fw_tap_read(struct fw_tap *tap, void *frame, size_t len)
@@ -281,4 +307,85 @@ int fw_tap_neigh(struct fw_tap *tap, int add, uint32_t addr, const struct rte_et
 	if (add && mac != NULL)
 		add_attr(&req, NDA_LLADDR, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
 	return ignore_exists(nl_talk(&req), add);
+}
+
+/* ---- IPv6 ------------------------------------------------------------------------- */
+
+int fw_tap_addr6(struct fw_tap *tap, int add, const struct fw_ip6 *addr, uint8_t plen)
+{
+	struct nlreq req;
+	uint32_t flags = IFA_F_NODAD; /* usable at once: see fw_tap_open */
+
+	nl_init(&req, add ? RTM_NEWADDR : RTM_DELADDR, add, sizeof(struct ifaddrmsg));
+	req.ifa.ifa_family = AF_INET6;
+	req.ifa.ifa_prefixlen = plen;
+	req.ifa.ifa_flags = (unsigned char)flags;
+	req.ifa.ifa_index = (unsigned int)tap->ifindex;
+	add_attr(&req, IFA_LOCAL, addr->b, 16);
+	add_attr(&req, IFA_ADDRESS, addr->b, 16);
+	if (add)
+		add_attr(&req, IFA_FLAGS, &flags, sizeof(flags));
+	return ignore_exists(nl_talk(&req), add);
+}
+
+int fw_tap_route6(struct fw_tap *tap, int add, const struct fw_ip6 *dst, uint8_t plen,
+		  const struct fw_ip6 *gw)
+{
+	static const struct fw_ip6 zero;
+	struct nlreq req;
+	uint32_t oif = (uint32_t)tap->ifindex;
+	int via = gw != NULL && !fw_ip6_eq(gw, &zero);
+
+	nl_init(&req, add ? RTM_NEWROUTE : RTM_DELROUTE, add, sizeof(struct rtmsg));
+	req.rt.rtm_family = AF_INET6;
+	req.rt.rtm_dst_len = plen;
+	req.rt.rtm_table = RT_TABLE_MAIN;
+	req.rt.rtm_protocol = RTPROT_STATIC;
+	req.rt.rtm_scope = RT_SCOPE_UNIVERSE; /* IPv6 routes have no link scope */
+	req.rt.rtm_type = RTN_UNICAST;
+	add_attr(&req, RTA_DST, dst->b, 16);
+	if (via)
+		add_attr(&req, RTA_GATEWAY, gw->b, 16);
+	add_attr(&req, RTA_OIF, &oif, 4);
+	return ignore_exists(nl_talk(&req), add);
+}
+
+int fw_tap_neigh6(struct fw_tap *tap, int add, const struct fw_ip6 *addr,
+		  const struct rte_ether_addr *mac)
+{
+	struct nlreq req;
+
+	nl_init(&req, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add, sizeof(struct ndmsg));
+	req.nd.ndm_family = AF_INET6;
+	req.nd.ndm_ifindex = tap->ifindex;
+	req.nd.ndm_state = NUD_PERMANENT;
+	add_attr(&req, NDA_DST, addr->b, 16);
+	if (add && mac != NULL)
+		add_attr(&req, NDA_LLADDR, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	return ignore_exists(nl_talk(&req), add);
+}
+
+int fw_tap_mcast6(struct fw_tap *tap, int join, const struct fw_ip6 *group)
+{
+	struct ipv6_mreq mr;
+
+	if (tap->mc_fd < 0) {
+		if (!join)
+			return 0;
+		tap->mc_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (tap->mc_fd < 0)
+			return -errno;
+	}
+	memset(&mr, 0, sizeof(mr));
+	memcpy(&mr.ipv6mr_multiaddr, group->b, sizeof(group->b));
+	mr.ipv6mr_interface = (unsigned int)tap->ifindex;
+	if (setsockopt(tap->mc_fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP,
+		       &mr, sizeof(mr)) < 0) {
+		if (join && errno == EADDRINUSE)
+			return 0; /* already a member */
+		if (!join && (errno == EADDRNOTAVAIL || errno == EINVAL || errno == ENODEV))
+			return 0; /* not (or no longer) a member */
+		return -errno;
+	}
+	return 0;
 }

@@ -19,11 +19,13 @@
 #include <rte_ether.h>
 
 struct fw_tap;
+struct fw_ip6;
 
 /*
  * Create (or re-open) TAP device `name` with `mac`, `mtu`, bring it up and make its
- * kernel side quiet (no IPv6, no redirects, arp_ignore so it answers only for its own
- * addresses). Returns the TAP, or NULL with errno set.
+ * kernel side quiet (no redirects, arp_ignore so it answers only for its own addresses;
+ * IPv6 off, and set for later without duplicate address detection, router
+ * solicitations or autoconfiguration). Returns the TAP, or NULL with errno set.
  */
 struct fw_tap *fw_tap_open(const char *name, const struct rte_ether_addr *mac, uint16_t mtu);
 
@@ -45,5 +47,27 @@ int fw_tap_write(struct fw_tap *tap, const void *frame, size_t len);
 int fw_tap_addr(struct fw_tap *tap, int add, uint32_t addr, uint8_t plen);
 int fw_tap_route(struct fw_tap *tap, int add, uint32_t dst, uint8_t plen, uint32_t gw);
 int fw_tap_neigh(struct fw_tap *tap, int add, uint32_t addr, const struct rte_ether_addr *mac);
+
+/*
+ * IPv6 on the TAP: on (1) while the port has a v6 self address, so the kernel side can
+ * ping6, probe and speak BGP over IPv6; off (0) drops every v6 address. 0 or -errno.
+ */
+int fw_tap_ipv6(struct fw_tap *tap, int enable);
+/* The IPv6 counterparts of the three above (addresses without DAD; gw NULL or :: for a
+ * connected route). */
+int fw_tap_addr6(struct fw_tap *tap, int add, const struct fw_ip6 *addr, uint8_t plen);
+int fw_tap_route6(struct fw_tap *tap, int add, const struct fw_ip6 *dst, uint8_t plen,
+		  const struct fw_ip6 *gw);
+int fw_tap_neigh6(struct fw_tap *tap, int add, const struct fw_ip6 *addr,
+		  const struct rte_ether_addr *mac);
+
+/*
+ * Join (1) or leave (0) an IPv6 multicast group on the TAP: the kernel then reports the
+ * membership with MLD out of the TAP, which the control side sends out of the port, so
+ * a switch that snoops MLD forwards the group to Tula. Used for the solicited-node
+ * groups of the VIPs (no kernel address has them). Needs IPv6 on (fw_tap_ipv6). Joining
+ * twice or leaving a group not joined is not an error. 0 or -errno.
+ */
+int fw_tap_mcast6(struct fw_tap *tap, int join, const struct fw_ip6 *group);
 
 #endif

@@ -234,6 +234,18 @@ def lua_conv_seeds():
     write("lua_conv", "val-deep", b"\x01" + bytes([6] * 80))
 
 
+# --- ndp: byte 0 (odd: fix the checksum) + one punted frame (fuzz_ndp.c) ---------------
+
+def ndp_seeds():
+    # scapy's NS/NA frames (tests/data/gen_ndp_golden.py), valid and invalid ones
+    with open(os.path.join(HERE, "..", "data", "ndp_golden.hex")) as f:
+        for line in f:
+            name, hexa = line.split()
+            write("ndp", name, b"\x00" + bytes.fromhex(hexa))
+    with open(os.path.join(HERE, "..", "data", "ndp_golden.hex")) as f:
+        frame = dict(line.split() for line in f)["na_be1_solicited"]
+    write("ndp", "fix-cksum-na", b"\x01" + bytes.fromhex(frame))
+
 if __name__ == "__main__":
     pipeline_seeds()
     pipeline6_seeds()
@@ -241,4 +253,5 @@ if __name__ == "__main__":
     cli_seeds()
     proto_seeds()
     lua_conv_seeds()
+    ndp_seeds()
     sys.exit(0)

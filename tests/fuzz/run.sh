@@ -17,7 +17,7 @@ build=$(cd "$1" && pwd) || exit 2
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pipeline config cli proto lua_conv)
+[ ${#targets[@]} -gt 0 ] || targets=(pipeline config cli proto lua_conv ndp)
 jobs=${FUZZ_JOBS:-1}
 
 # Sanitizer reports are fatal; libFuzzer reports leaks per input.
