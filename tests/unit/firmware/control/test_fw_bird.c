@@ -339,6 +339,97 @@ static void test_ipv6_refusals_name_the_path(void **state)
 		"protocols bgp", "set protocols bgp router-id");
 }
 
+static int all_announced(void *arg, const char *vip)
+{
+	(void)arg;
+	(void)vip;
+	return 1;
+}
+
+/*
+ * The rendered dual-stack configuration against a real BIRD 2 router: two network
+ * namespaces of this test's own (a veth pair; they vanish with their processes), Tula's
+ * BIRD on one end with what fw_bird_render wrote, a router's BIRD on the other with an
+ * ipv4 and an ipv6 channel on its IPv4 session. The router must learn the IPv6 VIP as
+ * a /128 over the IPv4 session (MP-BGP) with Tula's IPv6 self address as next hop, and
+ * the IPv4 VIP as a /32 via Tula's IPv4 address.
+ */
+static const char peer_script[] =
+	"set -e\n"
+	"d=$1\n"
+	"ip link set lo up\n"
+	"unshare -n sleep 60 & rt=$!\n"
+	"trap 'kill $(cat $d/t.pid $d/r.pid 2>/dev/null) $rt 2>/dev/null || true' EXIT\n"
+	"sleep 0.2\n"
+	"ip link add t0 type veth peer name r0\n"
+	"ip link set r0 netns $rt\n"
+	"ip addr add 10.0.1.21/24 dev t0\n"
+	"ip addr add 2001:db8:1::21/64 dev t0 nodad\n"
+	"ip link set t0 up\n"
+	"nsenter -t $rt -n ip link set lo up\n"
+	"nsenter -t $rt -n ip addr add 10.0.1.1/24 dev r0\n"
+	"nsenter -t $rt -n ip addr add 2001:db8:1::1/64 dev r0 nodad\n"
+	"nsenter -t $rt -n ip link set r0 up\n"
+	"cat >$d/r.conf <<EOF\n"
+	"router id 10.0.1.1;\n"
+	"protocol device { scan time 1; }\n"
+	"protocol bgp tula { local 10.0.1.1 as 65000; neighbor 10.0.1.21 as 65001;\n"
+	"  connect delay time 1; connect retry time 1;\n"
+	"  ipv4 { import all; export none; }; ipv6 { import all; export none; }; }\n"
+	"EOF\n"
+	"bird -c $d/t.conf -s $d/t.ctl -P $d/t.pid\n"
+	"nsenter -t $rt -n bird -c $d/r.conf -s $d/r.ctl -P $d/r.pid\n"
+	"for i in $(seq 1 100); do\n"
+	"  birdc -s $d/r.ctl show route all >$d/routes 2>&1 || true\n"
+	"  grep -q '2001:db8:1::100/128' $d/routes && grep -q '10.0.1.100/32' $d/routes && break\n"
+	"  sleep 0.2\n"
+	"done\n"
+	"cat $d/routes\n";
+
+static void test_a_bird_router_learns_the_128_over_an_ipv4_session(void **state)
+{
+	struct db_node *t = parse(dual);
+	struct tula_buf out = TULA_BUF_INIT;
+	char dir[] = "/tmp/test_fw_bird_peer.XXXXXX", path[128], cmd[512], routes[8192];
+	FILE *f;
+	size_t n;
+	int rc;
+
+	(void)state;
+	assert_int_equal(fw_bird_render(t, all_announced, NULL, &out, NULL, 0, NULL, NULL), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/peer.sh", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(peer_script, f);
+	fclose(f);
+	/* the whole exchange runs in namespaces of its own: nothing touches the host */
+	snprintf(cmd, sizeof(cmd), "unshare -n bash %s %s >%s/out 2>&1", path, dir, dir);
+	rc = system(cmd);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(routes, 1, sizeof(routes) - 1, f);
+	routes[n] = '\0';
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	if (rc != 0 || strstr(routes, "2001:db8:1::100/128") == NULL)
+		fail_msg("the router did not learn the IPv6 VIP (exit %d):\n%s", rc, routes);
+	/* over the IPv4 session, via the IPv6 self address named as next hop */
+	assert_non_null(strstr(strstr(routes, "2001:db8:1::100/128"), "via 2001:db8:1::21"));
+	assert_non_null(strstr(strstr(routes, "2001:db8:1::100/128"), "BGP.med: 5"));
+	assert_non_null(strstr(routes, "10.0.1.100/32"));
+	assert_non_null(strstr(strstr(routes, "10.0.1.100/32"), "via 10.0.1.21"));
+	tula_buf_free(&out);
+	db_tree_free(t);
+}
+
 /* Replies as BIRD 2.0 writes them: "-" continues, a blank continues the same code,
  * the first "DDDD " line ends the reply. */
 static void test_reply_lines_are_parsed_across_chunks(void **state)
@@ -382,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_vips_go_as_128s_in_ipv6_channels),
 		cmocka_unit_test(test_bird_parser_accepts_the_dual_stack_configuration),
 		cmocka_unit_test(test_ipv6_refusals_name_the_path),
+		cmocka_unit_test(test_a_bird_router_learns_the_128_over_an_ipv4_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
