@@ -736,6 +736,16 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	return 0;
 }
 
+/* "a.b.c.d:port", or "[v6]:port" (an IPv6 address's colons need the brackets). */
+static const char *host_port(const char *addr, uint64_t port, char *buf, size_t len)
+{
+	if (strchr(addr, ':') != NULL)
+		snprintf(buf, len, "[%s]:%llu", addr, (unsigned long long)port);
+	else
+		snprintf(buf, len, "%s:%llu", addr, (unsigned long long)port);
+	return buf;
+}
+
 static void render_flows(const struct tula_val *v, struct tula_buf *out)
 {
 	const struct tula_val *ws = tula_val_get(v, "workers"),
@@ -764,12 +774,15 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 	for (size_t i = 0; i < tula_val_count(ts); i++) {
 		const struct tula_val *t = tula_val_at(ts, i);
 
-		tula_buf_printf(out, "  %-12s %s %s:%llu -> %s:%llu  backend %s  %llu packets\n",
+		char src[DB_ADDR_STRLEN + 10], dst[DB_ADDR_STRLEN + 10];
+
+		tula_buf_printf(out, "  %-12s %s %s -> %s  backend %s  %llu packets\n",
 				tula_val_get_str(t, "vip"), tula_val_get_str(t, "protocol"),
-				tula_val_get_str(t, "source"),
-				(unsigned long long)tula_val_get_uint(t, "source-port"),
-				tula_val_get_str(t, "destination"),
-				(unsigned long long)tula_val_get_uint(t, "destination-port"),
+				host_port(tula_val_get_str(t, "source"),
+					  tula_val_get_uint(t, "source-port"), src, sizeof(src)),
+				host_port(tula_val_get_str(t, "destination"),
+					  tula_val_get_uint(t, "destination-port"), dst,
+					  sizeof(dst)),
 				tula_val_get_str(t, "backend"),
 				(unsigned long long)tula_val_get_uint(t, "packets"));
 	}
