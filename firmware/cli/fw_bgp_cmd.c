@@ -87,13 +87,15 @@ static int proto_row(const char *text, struct tula_val *m)
 
 /*
  * `show protocols all NAME` into m: the row, then the detail lines ("Key: value") as
- * keys; under "Channel ipv4" the route counts. Returns 0 or -errno.
+ * keys; the route counts summed over the channels ("Channel ipv4", "Channel ipv6": one
+ * session may carry both families). Returns 0 or -errno.
  */
 static int peer_detail(const char *proto, struct tula_val *m)
 {
 	struct fw_bird_reply r;
 	char cmd[FW_BIRD_NAME_MAX + 32];
-	int rc;
+	unsigned long imp_sum = 0, exp_sum = 0;
+	int routes = 0, rc;
 
 	snprintf(cmd, sizeof(cmd), "show protocols all %s", proto);
 	rc = fw_bird_query(the_b, cmd, &r);
@@ -133,8 +135,9 @@ static int peer_detail(const char *proto, struct tula_val *m)
 					s--;
 				exp = strtoul(s, NULL, 10);
 			}
-			tula_val_map_set(m, "prefixes-received", tula_val_uint(imp));
-			tula_val_map_set(m, "prefixes-sent", tula_val_uint(exp));
+			imp_sum += imp;
+			exp_sum += exp;
+			routes = 1;
 			continue;
 		}
 		colon++;
@@ -142,6 +145,10 @@ static int peer_detail(const char *proto, struct tula_val *m)
 			colon++;
 		if (*colon != '\0' && tula_val_get(m, key) == NULL)
 			tula_val_map_set(m, key, tula_val_str(colon));
+	}
+	if (routes) {
+		tula_val_map_set(m, "prefixes-received", tula_val_uint(imp_sum));
+		tula_val_map_set(m, "prefixes-sent", tula_val_uint(exp_sum));
 	}
 	fw_bird_reply_free(&r);
 	return 0;
