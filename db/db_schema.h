@@ -155,9 +155,11 @@ size_t db_snode_path(const struct db_snode *sn, char *buf, size_t size);
  * Check one token as the value of leaf sn (or as the key of list sn).
  * On success returns 0 and, when canon != NULL, writes the canonical text that
  * the tree stores (e.g. "010" -> rejected, "10.0.1.1" unchanged, "0x10" ->
- * rejected: the canonical form is the accepted form; NETWORK keys are kept as
- * typed since host bits are refused). On failure returns -EINVAL (-ERANGE for a
- * number out of range, -ENAMETOOLONG for text over DB_VALUE_MAX) and writes a
+ * rejected: the canonical form of IPv4 and numbers is the accepted form, since
+ * only one spelling is accepted; IPv6 values become their inet_ntop text,
+ * "2001:DB8:0::1/64" -> "2001:db8::1/64", "[2001:DB8::1]:80" -> "[2001:db8::1]:80").
+ * On failure returns -EINVAL (-ERANGE for a number out of range, -ENAMETOOLONG
+ * for text over DB_VALUE_MAX) and writes a
  * reason an operator understands into reason, e.g. "expected an integer
  * 1..65535", "invalid IPv4 address", "expected one of: tcp, udp".
  * A DB_TYPE_REF value is only checked for syntax here; whether the entry exists

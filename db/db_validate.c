@@ -9,6 +9,12 @@
  * addresses, routes, VIP addresses — into sorted arrays, so validating 10 000
  * VIPs stays O(n log n). Every error carries the path of the statement at fault
  * and a reason; validation never stops at the first error.
+ *
+ * Addresses are of either family (struct db_addr) and every rule holds per family: a
+ * subnet connects only addresses of its family, a route covers only its family, and
+ * the same bytes in two families are two addresses (IPv4-mapped IPv6 is refused by
+ * the schema, so an IPv4 address has one spelling). What only IPv6 needs is said where
+ * it is checked.
  */
 #include <arpa/inet.h>
 #include <errno.h>
