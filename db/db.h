@@ -145,9 +145,14 @@ size_t db_node_path(const struct db_node *n, char *buf, size_t size);
  *   db_get_str     value (or default) or NULL when neither exists
  *   db_get_uint    DB_TYPE_UINT/PORT; 0, -ENOENT (unset, no default), -EINVAL
  *   db_get_port    DB_TYPE_PORT; *port = 0 means "*" (all ports)
- *   db_get_ipv4    DB_TYPE_IPV4 (or a plain address in IPV4_OR_NETWORK);
- *                  network byte order
- *   db_get_prefix  DB_TYPE_PREFIX/NETWORK (a plain address gives len 32)
+ *   db_get_ipv4    an IPv4 address (DB_TYPE_IPV4, or an IPv4 value of DB_TYPE_IP or
+ *                  a plain address in IP_OR_NETWORK); network byte order;
+ *                  -EAFNOSUPPORT when the value is an IPv6 address
+ *   db_get_prefix  an IPv4 DB_TYPE_PREFIX/NETWORK (a plain address gives len 32);
+ *                  -EAFNOSUPPORT for an IPv6 value
+ *   db_get_addr    an address of either family (DB_TYPE_IP, IPV4, or a plain
+ *                  address in IP_OR_NETWORK)
+ *   db_get_addr_prefix  either family; a plain address gives len 32 or 128
  *   db_get_flag    1 when a flag leaf is present, else 0
  */
 const char *db_get_str(const struct db_node *parent, const char *leaf);
@@ -156,15 +161,22 @@ int db_get_port(const struct db_node *parent, const char *leaf, uint16_t *port);
 int db_get_ipv4(const struct db_node *parent, const char *leaf, struct in_addr *out);
 int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr *addr,
 		  uint8_t *len);
+int db_get_addr(const struct db_node *parent, const char *leaf, struct db_addr *out);
+int db_get_addr_prefix(const struct db_node *parent, const char *leaf, struct db_addr *addr,
+		       uint8_t *len);
 int db_get_flag(const struct db_node *parent, const char *leaf);
 
 /*
  * The prefix a node itself holds: a leaf's value, or a list / leaf-list entry's key
  * (`interfaces NAME address 10.0.1.10/24`, `route 10.0.2.0/24`); a plain address gives
- * len 32. Network byte order. 0, -ENOENT (no text), -EINVAL (not a prefix: the schema
- * refuses such trees, so only a caller reading the wrong node sees it).
+ * len 32. Network byte order. 0, -ENOENT (no text), -EAFNOSUPPORT (an IPv6 prefix),
+ * -EINVAL (not a prefix: the schema refuses such trees, so only a caller reading the
+ * wrong node sees it).
  */
 int db_node_prefix(const struct db_node *n, struct in_addr *addr, uint8_t *len);
+/* The same for either family (-EAFNOSUPPORT above is for IPv6 prefixes, which this
+ * returns). A plain address gives len 32 or 128. */
+int db_node_addr_prefix(const struct db_node *n, struct db_addr *addr, uint8_t *len);
 
 /* 1 when two trees hold the same statements, values, inactive marks and
  * annotations; else 0. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "common/tula_net.h"
@@ -219,7 +220,8 @@ static struct db_snode s_metrics_listen = {
 	.type = DB_TYPE_ENDPOINT,
 	.help = "Address and port of the Prometheus endpoint (GET /metrics)",
 	.value_name = "address:port",
-	.value_help = "a self address of an interface and a TCP port, e.g. 10.0.1.10:9100",
+	.value_help = "a self address of an interface (IPv4 or IPv6) and a TCP port, e.g. "
+		      "10.0.1.10:9100 or [2001:db8::10]:9100",
 };
 static struct db_snode *const metrics_kids[] = {&s_metrics_listen};
 static struct db_snode s_metrics = {
@@ -268,9 +270,9 @@ static struct db_snode s_if_address = {
 	.name = "address",
 	.kind = DB_SNODE_LIST,
 	.type = DB_TYPE_PREFIX,
-	.help = "Self address of Tula on this interface",
+	.help = "Self address of Tula on this interface (IPv4 or IPv6)",
 	.value_name = "address",
-	.value_help = "address/prefix-length, e.g. 10.0.1.10/24",
+	.value_help = "IPv4 or IPv6 address/prefix-length, e.g. 10.0.1.10/24 or 2001:db8:1::10/64",
 	.completion = DB_COMPLETE_ENTRIES,
 };
 static struct db_snode s_if_mtu = {
@@ -310,11 +312,11 @@ static struct db_snode s_interfaces = {
 static struct db_snode s_next_hop = {
 	.name = "next-hop",
 	.kind = DB_SNODE_LEAF,
-	.type = DB_TYPE_IPV4,
+	.type = DB_TYPE_IP,
 	.flags = DB_SF_MANDATORY,
-	.help = "Gateway, on a connected subnet",
+	.help = "Gateway, on a connected subnet (the route's family)",
 	.value_name = "address",
-	.value_help = "IPv4 address",
+	.value_help = "IPv4 or IPv6 address",
 };
 static struct db_snode *const route_kids[] = {&s_next_hop};
 static struct db_snode s_route = {
@@ -325,7 +327,7 @@ static struct db_snode s_route = {
 	.flags = DB_SF_ONELINE,
 	.help = "Static route",
 	.value_name = "prefix",
-	.value_help = "destination network, e.g. 0.0.0.0/0",
+	.value_help = "IPv4 or IPv6 destination network, e.g. 0.0.0.0/0 or ::/0",
 	.completion = DB_COMPLETE_ENTRIES,
 	.validate = db_v_route,
 };
@@ -363,9 +365,9 @@ static struct db_snode s_bgp_router_id = {
 	.name = "router-id",
 	.kind = DB_SNODE_LEAF,
 	.type = DB_TYPE_IPV4,
-	.help = "BGP identifier (default: the first self address)",
+	.help = "BGP identifier (default: the first IPv4 self address)",
 	.value_name = "address",
-	.value_help = "IPv4 address",
+	.value_help = "IPv4 address (a BGP identifier is 32 bits, on IPv6 sessions too)",
 };
 static struct db_snode s_grp_peer_as = {
 	.name = "peer-as",
@@ -428,10 +430,10 @@ static struct db_snode s_grp_password = {
 static struct db_snode s_grp_neighbor = {
 	.name = "neighbor",
 	.kind = DB_SNODE_LIST,
-	.type = DB_TYPE_IPV4,
+	.type = DB_TYPE_IP,
 	.help = "A BGP peer on a connected subnet of a data port",
 	.value_name = "address",
-	.value_help = "IPv4 address",
+	.value_help = "IPv4 or IPv6 address",
 	.completion = DB_COMPLETE_ENTRIES,
 };
 static struct db_snode *const grp_kids[] = {
@@ -485,11 +487,11 @@ static const struct db_enum hc_types[] = {
 static struct db_snode s_be_address = {
 	.name = "address",
 	.kind = DB_SNODE_LEAF,
-	.type = DB_TYPE_IPV4,
+	.type = DB_TYPE_IP,
 	.flags = DB_SF_MANDATORY,
-	.help = "Backend's own address",
+	.help = "Backend's own address (the VIP's family)",
 	.value_name = "address",
-	.value_help = "IPv4 address",
+	.value_help = "IPv4 or IPv6 address",
 };
 static struct db_snode s_be_weight = {
 	.name = "weight",
@@ -610,11 +612,11 @@ static struct db_snode s_vip_description = {
 static struct db_snode s_vip_address = {
 	.name = "address",
 	.kind = DB_SNODE_LEAF,
-	.type = DB_TYPE_IPV4,
+	.type = DB_TYPE_IP,
 	.flags = DB_SF_MANDATORY,
 	.help = "Virtual IP address clients connect to",
 	.value_name = "address",
-	.value_help = "IPv4 address",
+	.value_help = "IPv4 or IPv6 address",
 };
 static struct db_snode s_vip_protocol = {
 	.name = "protocol",
@@ -706,10 +708,11 @@ static struct db_snode s_vip_hash = {
 static struct db_snode s_vip_tunnel_source = {
 	.name = "tunnel-source",
 	.kind = DB_SNODE_LEAF,
-	.type = DB_TYPE_IPV4_OR_NETWORK,
-	.help = "Mode l3: outer source address, or a prefix for per-flow sources",
+	.type = DB_TYPE_IP_OR_NETWORK,
+	.help = "Mode l3: outer source address, or a prefix for per-flow sources (the VIP's "
+		"family)",
 	.value_name = "address",
-	.value_help = "IPv4 address or network, e.g. 172.16.0.0/16",
+	.value_help = "IPv4 or IPv6 address or network, e.g. 172.16.0.0/16 or 2001:db8:f::/64",
 };
 static struct db_snode s_vip_no_announce = {
 	.name = "no-announce",
@@ -1054,6 +1057,151 @@ int db_parse_prefix(const char *s, struct in_addr *addr, uint8_t *len)
 	return 0;
 }
 
+/* --- addresses of either family ------------------------------------------------------ */
+
+int db_parse_addr(const char *s, struct db_addr *out)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (s == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':') == NULL) {
+		if (db_parse_ipv4(s, &a4) != 0)
+			return -EINVAL;
+		out->family = AF_INET;
+		memcpy(out->b, &a4, 4);
+		return 0;
+	}
+	/* inet_pton takes no zone ("%eth0") and nothing but the address; bound the length
+	 * first so a long token is refused without being read twice. */
+	if (strlen(s) >= DB_ADDR_STRLEN || inet_pton(AF_INET6, s, &a6) != 1)
+		return -EINVAL;
+	/* ::ffff:a.b.c.d is an IPv4 address in IPv6 dress: one address, one spelling */
+	if (IN6_IS_ADDR_V4MAPPED(&a6))
+		return -EINVAL;
+	out->family = AF_INET6;
+	memcpy(out->b, &a6, 16);
+	return 0;
+}
+
+unsigned db_addr_bits(const struct db_addr *a)
+{
+	return a->family == AF_INET ? 32 : a->family == AF_INET6 ? 128 : 0;
+}
+
+int db_parse_addr_prefix(const char *s, struct db_addr *addr, uint8_t *len)
+{
+	const char *slash;
+	char buf[DB_ADDR_STRLEN];
+	uint64_t l;
+
+	if (s == NULL || (slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (db_parse_addr(buf, addr) != 0 || db_parse_uint(slash + 1, db_addr_bits(addr), &l) != 0)
+		return -EINVAL;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+int db_parse_addr_or_prefix(const char *s, struct db_addr *addr, uint8_t *len)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (strchr(s, '/') != NULL)
+		return db_parse_addr_prefix(s, addr, len);
+	if (db_parse_addr(s, addr) != 0)
+		return -EINVAL;
+	*len = (uint8_t)db_addr_bits(addr);
+	return 0;
+}
+
+int db_parse_endpoint(const char *s, struct db_addr *addr, uint16_t *port)
+{
+	const char *colon, *host = s;
+	char buf[DB_ADDR_STRLEN];
+	size_t hlen;
+	uint64_t v;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s[0] == '[') {
+		/* [v6]:port, the URL form (RFC 3986): the brackets end the address */
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -EINVAL;
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon == NULL || strchr(colon + 1, ':') != NULL)
+			return -EINVAL; /* a bare v6 address must be bracketed */
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, host, hlen);
+	buf[hlen] = '\0';
+	if (db_parse_addr(buf, addr) != 0 || (s[0] == '[') != (addr->family == AF_INET6))
+		return -EINVAL;
+	if (db_parse_uint(colon + 1, 65535, &v) != 0 || v == 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+const char *db_addr_str(const struct db_addr *a, char *buf, size_t size)
+{
+	if (a->family != AF_INET && a->family != AF_INET6) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (inet_ntop(a->family, a->b, buf, (socklen_t)size) == NULL)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+int db_addr_in(const struct db_addr *a, const struct db_addr *net, unsigned len)
+{
+	unsigned full = len / 8, rest = len % 8;
+
+	if (a->family != net->family || len > db_addr_bits(a))
+		return 0;
+	if (memcmp(a->b, net->b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a->b[full] ^ net->b[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
+void db_addr_mask(struct db_addr *a, unsigned len)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		if (len >= 8 * (i + 1))
+			continue;
+		a->b[i] &= len > 8 * i ? (uint8_t)(0xff00u >> (len - 8 * i)) : 0;
+	}
+}
+
+int db_addr_cmp(const struct db_addr *a, const struct db_addr *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : b->family == AF_INET ? 1 : a->family - b->family;
+	return memcmp(a->b, b->b, 16);
+}
+
+const char *db_addr_family_name(const struct db_addr *a)
+{
+	return a->family == AF_INET ? "IPv4" : a->family == AF_INET6 ? "IPv6" : "an unknown family";
+}
+
 static int is_name(const char *s, size_t max)
 {
 	size_t i;
@@ -1112,22 +1260,69 @@ static int fail(char *reason, size_t rsize, int err, const char *fmt, ...)
 	return err;
 }
 
-static int check_network(const char *tok, char *reason, size_t rsize)
+/* Why tok is not an address, in the words of the family it looks like. */
+static const char *bad_addr_reason(const char *tok)
 {
-	struct in_addr a;
-	uint8_t len;
+	if (strchr(tok, ':') == NULL)
+		return "invalid IPv4 address (expected a.b.c.d, or an IPv6 address such as "
+		       "2001:db8::10)";
+	if (strchr(tok, '%') != NULL)
+		return "invalid IPv6 address: a zone (%interface) is not accepted";
+	if (strncasecmp(tok, "::ffff:", 7) == 0 && strchr(tok, '.') != NULL)
+		return "IPv4-mapped IPv6 address: write the IPv4 address a.b.c.d";
+	return "invalid IPv6 address (expected e.g. 2001:db8::10)";
+}
 
-	if (db_parse_prefix(tok, &a, &len) != 0)
+static int bad_prefix(const char *tok, const char *what, char *reason, size_t rsize)
+{
+	if (strchr(tok, ':') == NULL)
 		return fail(reason, rsize, -EINVAL,
-			    "invalid IPv4 network (expected a.b.c.d/len, len 0..32)");
-	if ((a.s_addr & ~htonl(tula_mask_of(len))) != 0) {
-		char net[INET_ADDRSTRLEN];
-		struct in_addr n = {.s_addr = a.s_addr & htonl(tula_mask_of(len))};
+			    "invalid IPv4 %s (expected a.b.c.d/len, len 0..32, or an IPv6 "
+			    "address/len)",
+			    what);
+	return fail(reason, rsize, -EINVAL,
+		    "invalid IPv6 %s (expected address/len, len 0..128, e.g. 2001:db8::/64)", what);
+}
 
-		inet_ntop(AF_INET, &n, net, sizeof(net));
-		return fail(reason, rsize, -EINVAL, "host bits set in %s (the network is %s/%u)",
-			    tok, net, len);
+static const char *bad_endpoint_reason(const char *tok)
+{
+	const char *colon = strrchr(tok, ':');
+	uint64_t v;
+
+	if (tok[0] == '[') {
+		const char *close = strchr(tok, ']');
+
+		if (close == NULL || close[1] != ':')
+			return "expected [IPv6-address]:port, e.g. [2001:db8::10]:9100";
+		if (db_parse_uint(close + 2, 65535, &v) != 0 || v == 0)
+			return "expected a port 1..65535 after ':'";
+		return "invalid IPv6 address in [...] (expected [IPv6-address]:port)";
 	}
+	if (colon == NULL)
+		return "expected an address and a port, e.g. 10.0.1.10:9100 or [2001:db8::10]:9100";
+	if (strchr(tok, ':') != colon)
+		return "an IPv6 address and port are written [address]:port, e.g. "
+		       "[2001:db8::10]:9100";
+	if (db_parse_uint(colon + 1, 65535, &v) != 0 || v == 0)
+		return "expected a port 1..65535 after ':'";
+	return "invalid IPv4 address before ':' (expected a.b.c.d:port)";
+}
+
+static int check_network(const char *tok, char *reason, size_t rsize, char *canon, size_t csize)
+{
+	struct db_addr a, n;
+	uint8_t len;
+	char net[DB_ADDR_STRLEN];
+
+	if (db_parse_addr_prefix(tok, &a, &len) != 0)
+		return bad_prefix(tok, "network", reason, rsize);
+	n = a;
+	db_addr_mask(&n, len);
+	if (db_addr_cmp(&n, &a) != 0)
+		return fail(reason, rsize, -EINVAL, "host bits set in %s (the network is %s/%u)",
+			    tok, db_addr_str(&n, net, sizeof(net)), len);
+	if (canon != NULL)
+		snprintf(canon, csize, "%s/%u", db_addr_str(&a, net, sizeof(net)), len);
 	return 0;
 }
 
@@ -1135,6 +1330,8 @@ int db_snode_check(const struct db_snode *sn, const char *tok, char *reason, siz
 		   char *canon, size_t csize)
 {
 	struct in_addr a;
+	struct db_addr ad;
+	char cbuf[DB_ADDR_STRLEN + 16]; /* canonical text of an address type */
 	uint8_t len;
 	uint64_t v;
 	size_t i;
@@ -1190,25 +1387,38 @@ int db_snode_check(const struct db_snode *sn, const char *tok, char *reason, siz
 			return fail(reason, rsize, -EINVAL,
 				    "invalid IPv4 address (expected a.b.c.d)");
 		break;
+	case DB_TYPE_IP:
+		if (db_parse_addr(tok, &ad) != 0)
+			return fail(reason, rsize, -EINVAL, "%s", bad_addr_reason(tok));
+		db_addr_str(&ad, cbuf, sizeof(cbuf));
+		tok = cbuf;
+		break;
 	case DB_TYPE_PREFIX:
-		if (db_parse_prefix(tok, &a, &len) != 0)
-			return fail(reason, rsize, -EINVAL,
-				    "invalid IPv4 prefix (expected a.b.c.d/len, len 0..32)");
+		if (db_parse_addr_prefix(tok, &ad, &len) != 0)
+			return bad_prefix(tok, "prefix", reason, rsize);
+		db_addr_str(&ad, cbuf, sizeof(cbuf));
+		snprintf(cbuf + strlen(cbuf), sizeof(cbuf) - strlen(cbuf), "/%u", len);
+		tok = cbuf;
 		break;
 	case DB_TYPE_NETWORK:
-		rc = check_network(tok, reason, rsize);
+		rc = check_network(tok, reason, rsize, cbuf, sizeof(cbuf));
 		if (rc != 0)
 			return rc;
+		tok = cbuf;
 		break;
-	case DB_TYPE_IPV4_OR_NETWORK:
+	case DB_TYPE_IP_OR_NETWORK:
 		if (strchr(tok, '/') != NULL) {
-			rc = check_network(tok, reason, rsize);
+			rc = check_network(tok, reason, rsize, cbuf, sizeof(cbuf));
 			if (rc != 0)
 				return rc;
-		} else if (db_parse_ipv4(tok, &a) != 0) {
+		} else if (db_parse_addr(tok, &ad) != 0) {
 			return fail(reason, rsize, -EINVAL,
-				    "expected an IPv4 address or network (a.b.c.d or a.b.c.d/len)");
+				    "expected an IPv4 or IPv6 address or network (a.b.c.d, "
+				    "a.b.c.d/len, 2001:db8::1, 2001:db8::/64)");
+		} else {
+			db_addr_str(&ad, cbuf, sizeof(cbuf));
 		}
+		tok = cbuf;
 		break;
 	case DB_TYPE_ENUM:
 		for (i = 0; i < sn->nenums; i++)
@@ -1237,20 +1447,20 @@ int db_snode_check(const struct db_snode *sn, const char *tok, char *reason, siz
 				    "expected an absolute URL path such as /healthz");
 		break;
 	case DB_TYPE_ENDPOINT: {
-		const char *colon = strrchr(tok, ':');
-		char host[INET_ADDRSTRLEN];
+		uint16_t port;
 
-		if (colon == NULL || (size_t)(colon - tok) >= sizeof(host))
-			return fail(reason, rsize, -EINVAL,
-				    "expected an address and a port, e.g. 10.0.1.10:9100");
-		memcpy(host, tok, (size_t)(colon - tok));
-		host[colon - tok] = '\0';
-		if (db_parse_ipv4(host, &a) != 0)
-			return fail(reason, rsize, -EINVAL,
-				    "invalid IPv4 address before ':' (expected a.b.c.d:port)");
-		rc = db_parse_uint(colon + 1, 65535, &v);
-		if (rc != 0 || v == 0)
-			return fail(reason, rsize, -EINVAL, "expected a port 1..65535 after ':'");
+		if (db_parse_endpoint(tok, &ad, &port) != 0)
+			return fail(reason, rsize, -EINVAL, "%s", bad_endpoint_reason(tok));
+		{
+			char h[DB_ADDR_STRLEN];
+
+			db_addr_str(&ad, h, sizeof(h));
+			if (ad.family == AF_INET6)
+				snprintf(cbuf, sizeof(cbuf), "[%s]:%u", h, port);
+			else
+				snprintf(cbuf, sizeof(cbuf), "%s:%u", h, port);
+		}
+		tok = cbuf;
 		break;
 	}
 	}
@@ -1299,22 +1509,23 @@ static int natural_cmp(const char *a, const char *b)
 
 int db_key_cmp(const struct db_snode *list, const char *a, const char *b)
 {
-	struct in_addr x, y;
-	uint8_t lx = 32, ly = 32;
+	struct db_addr x, y;
+	uint8_t lx, ly;
 	int c;
 
 	switch (list->type) {
 	case DB_TYPE_IPV4:
+	case DB_TYPE_IP:
 	case DB_TYPE_PREFIX:
 	case DB_TYPE_NETWORK:
-		if ((list->type == DB_TYPE_IPV4 ? db_parse_ipv4(a, &x)
-						: db_parse_prefix(a, &x, &lx)) == 0 &&
-		    (list->type == DB_TYPE_IPV4 ? db_parse_ipv4(b, &y)
-						: db_parse_prefix(b, &y, &ly)) == 0) {
-			uint32_t hx = ntohl(x.s_addr), hy = ntohl(y.s_addr);
-
-			if (hx != hy)
-				return hx < hy ? -1 : 1;
+	case DB_TYPE_IP_OR_NETWORK:
+		/* by value, so keys typed differently (2001:DB8::1, 2001:db8:0::1) are one
+		 * key and IPv4 entries sort before IPv6 ones */
+		if (db_parse_addr_or_prefix(a, &x, &lx) == 0 &&
+		    db_parse_addr_or_prefix(b, &y, &ly) == 0) {
+			c = db_addr_cmp(&x, &y);
+			if (c != 0)
+				return c < 0 ? -1 : 1;
 			if (lx != ly)
 				return lx < ly ? -1 : 1;
 			return 0;

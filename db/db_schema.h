@@ -43,23 +43,31 @@ enum db_snode_kind {
 
 /* The type of a leaf's value, or of a list's key. */
 enum db_type {
-	DB_TYPE_NONE = 0,	 /* containers */
-	DB_TYPE_STRING,		 /* any text (quoted when it holds blanks or specials) */
-	DB_TYPE_NAME,		 /* identifier: [A-Za-z0-9_.-], starts alnum, 1..63 chars */
-	DB_TYPE_HOSTNAME,	 /* RFC 1123 host name, 1..63 chars */
-	DB_TYPE_UINT,		 /* decimal unsigned integer within [min, max] */
-	DB_TYPE_PORT,		 /* 1..65535, or "*" (all ports) where the schema allows */
-	DB_TYPE_IPV4,		 /* dotted quad, e.g. 10.0.1.100 */
-	DB_TYPE_PREFIX,		 /* address/len, host bits allowed (an interface address) */
-	DB_TYPE_NETWORK,	 /* address/len with host bits zero (a route destination) */
-	DB_TYPE_IPV4_OR_NETWORK, /* either a plain address or a network */
-	DB_TYPE_ENUM,		 /* one of a fixed set of words, see db_snode_enum() */
-	DB_TYPE_FLAG,		 /* presence only: the keyword takes no value */
-	DB_TYPE_REF,		 /* the key of an entry of another list (db_snode_ref()) */
-	DB_TYPE_FILE,		 /* a file name (no '/'), completed from a directory */
-	DB_TYPE_PATH,		 /* an absolute URL path such as /healthz */
-	DB_TYPE_ENDPOINT,	 /* IPv4 address and port: a.b.c.d:port, port 1..65535 */
+	DB_TYPE_NONE = 0,      /* containers */
+	DB_TYPE_STRING,	       /* any text (quoted when it holds blanks or specials) */
+	DB_TYPE_NAME,	       /* identifier: [A-Za-z0-9_.-], starts alnum, 1..63 chars */
+	DB_TYPE_HOSTNAME,      /* RFC 1123 host name, 1..63 chars */
+	DB_TYPE_UINT,	       /* decimal unsigned integer within [min, max] */
+	DB_TYPE_PORT,	       /* 1..65535, or "*" (all ports) where the schema allows */
+	DB_TYPE_IPV4,	       /* dotted quad only, e.g. 10.0.1.100 (a BGP router id) */
+	DB_TYPE_PREFIX,	       /* address/len, host bits allowed (an interface address) */
+	DB_TYPE_NETWORK,       /* address/len with host bits zero (a route destination) */
+	DB_TYPE_IP_OR_NETWORK, /* either a plain address or a network */
+	DB_TYPE_ENUM,	       /* one of a fixed set of words, see db_snode_enum() */
+	DB_TYPE_FLAG,	       /* presence only: the keyword takes no value */
+	DB_TYPE_REF,	       /* the key of an entry of another list (db_snode_ref()) */
+	DB_TYPE_FILE,	       /* a file name (no '/'), completed from a directory */
+	DB_TYPE_PATH,	       /* an absolute URL path such as /healthz */
+	DB_TYPE_ENDPOINT,      /* address and port: a.b.c.d:port or [v6]:port, 1..65535 */
+	DB_TYPE_IP,	       /* an IPv4 or IPv6 address, e.g. 10.0.1.100, 2001:db8::10 */
 };
+/*
+ * Every address type but DB_TYPE_IPV4 takes either family: IPv4 as a strict dotted
+ * quad, IPv6 as inet_pton(3) reads it (no zone "%if", no IPv4-mapped ::ffff:a.b.c.d,
+ * which would be a second spelling of an IPv4 address). The tree stores the canonical
+ * text (RFC 5952, as inet_ntop writes it: lower case, the longest zero run as "::"),
+ * so 2001:DB8:0::1 and 2001:db8::1 are one key and show the same.
+ */
 
 /* Where TAB and `?` find candidates for a value position. */
 enum db_completion {
@@ -147,9 +155,11 @@ size_t db_snode_path(const struct db_snode *sn, char *buf, size_t size);
  * Check one token as the value of leaf sn (or as the key of list sn).
  * On success returns 0 and, when canon != NULL, writes the canonical text that
  * the tree stores (e.g. "010" -> rejected, "10.0.1.1" unchanged, "0x10" ->
- * rejected: the canonical form is the accepted form; NETWORK keys are kept as
- * typed since host bits are refused). On failure returns -EINVAL (-ERANGE for a
- * number out of range, -ENAMETOOLONG for text over DB_VALUE_MAX) and writes a
+ * rejected: the canonical form of IPv4 and numbers is the accepted form, since
+ * only one spelling is accepted; IPv6 values become their inet_ntop text,
+ * "2001:DB8:0::1/64" -> "2001:db8::1/64", "[2001:DB8::1]:80" -> "[2001:db8::1]:80").
+ * On failure returns -EINVAL (-ERANGE for a number out of range, -ENAMETOOLONG
+ * for text over DB_VALUE_MAX) and writes a
  * reason an operator understands into reason, e.g. "expected an integer
  * 1..65535", "invalid IPv4 address", "expected one of: tcp, udp".
  * A DB_TYPE_REF value is only checked for syntax here; whether the entry exists
@@ -220,6 +230,37 @@ int db_schema_walk(const char *const *tokens, int ntokens, struct db_walk *w);
 int db_parse_ipv4(const char *s, struct in_addr *out);
 /* "a.b.c.d/len", len 0..32. 0 or -EINVAL. */
 int db_parse_prefix(const char *s, struct in_addr *addr, uint8_t *len);
+/*
+ * An address of either family: family AF_INET (the 4 bytes in b[0..3], network order,
+ * the rest zero) or AF_INET6 (16 bytes). Zero-initialised it is no address (family 0).
+ */
+struct db_addr {
+	uint8_t family;
+	uint8_t b[16];
+};
+#define DB_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN: the longest text of either family */
+
+/* A plain address of either family (see above). 0 or -EINVAL. */
+int db_parse_addr(const char *s, struct db_addr *out);
+/* "address/len" of either family, len 0..32 or 0..128. 0 or -EINVAL. */
+int db_parse_addr_prefix(const char *s, struct db_addr *addr, uint8_t *len);
+/* "address" (len = 32 or 128) or "address/len". 0 or -EINVAL. */
+int db_parse_addr_or_prefix(const char *s, struct db_addr *addr, uint8_t *len);
+/* "a.b.c.d:port" or "[v6]:port", port 1..65535. 0 or -EINVAL. */
+int db_parse_endpoint(const char *s, struct db_addr *addr, uint16_t *port);
+/* Canonical text of a (inet_ntop), "?" for no address. Returns buf. */
+const char *db_addr_str(const struct db_addr *a, char *buf, size_t size);
+/* 32 or 128 (0 for no address). */
+unsigned db_addr_bits(const struct db_addr *a);
+/* 1 when a and net are of one family and their first len bits are equal. */
+int db_addr_in(const struct db_addr *a, const struct db_addr *net, unsigned len);
+/* Keep the first len bits of a, zero the rest. */
+void db_addr_mask(struct db_addr *a, unsigned len);
+/* Order: IPv4 before IPv6, then by value. <0, 0, >0. */
+int db_addr_cmp(const struct db_addr *a, const struct db_addr *b);
+/* "IPv4" or "IPv6" (or "an unknown family"), for messages. */
+const char *db_addr_family_name(const struct db_addr *a);
+
 /* Decimal without sign or leading zeros, <= max. 0, -EINVAL or -ERANGE. */
 int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
 

@@ -650,21 +650,39 @@ int db_get_port(const struct db_node *parent, const char *leaf, uint16_t *port)
 int db_get_ipv4(const struct db_node *parent, const char *leaf, struct in_addr *out)
 {
 	const char *s = db_get_str(parent, leaf);
+	struct db_addr a;
 
 	if (s == NULL)
 		return -ENOENT;
-	return db_parse_ipv4(s, out) == 0 ? 0 : -EINVAL;
+	if (db_parse_addr(s, &a) != 0)
+		return -EINVAL;
+	if (a.family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(&out->s_addr, a.b, 4);
+	return 0;
+}
+
+int db_get_addr(const struct db_node *parent, const char *leaf, struct db_addr *out)
+{
+	const char *s = db_get_str(parent, leaf);
+
+	if (s == NULL)
+		return -ENOENT;
+	return db_parse_addr(s, out) == 0 ? 0 : -EINVAL;
 }
 
 static int parse_addr_or_prefix(const char *s, struct in_addr *addr, uint8_t *len)
 {
+	struct db_addr a;
+
 	if (s == NULL)
 		return -ENOENT;
-	if (strchr(s, '/') == NULL) {
-		*len = 32;
-		return db_parse_ipv4(s, addr) == 0 ? 0 : -EINVAL;
-	}
-	return db_parse_prefix(s, addr, len) == 0 ? 0 : -EINVAL;
+	if (db_parse_addr_or_prefix(s, &a, len) != 0)
+		return -EINVAL;
+	if (a.family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(&addr->s_addr, a.b, 4);
+	return 0;
 }
 
 int db_get_prefix(const struct db_node *parent, const char *leaf, struct in_addr *addr,
@@ -677,6 +695,25 @@ int db_node_prefix(const struct db_node *n, struct in_addr *addr, uint8_t *len)
 {
 	return parse_addr_or_prefix(db_node_value(n) != NULL ? db_node_value(n) : db_node_key(n),
 				    addr, len);
+}
+
+int db_get_addr_prefix(const struct db_node *parent, const char *leaf, struct db_addr *addr,
+		       uint8_t *len)
+{
+	const char *s = db_get_str(parent, leaf);
+
+	if (s == NULL)
+		return -ENOENT;
+	return db_parse_addr_or_prefix(s, addr, len) == 0 ? 0 : -EINVAL;
+}
+
+int db_node_addr_prefix(const struct db_node *n, struct db_addr *addr, uint8_t *len)
+{
+	const char *s = db_node_value(n) != NULL ? db_node_value(n) : db_node_key(n);
+
+	if (s == NULL)
+		return -ENOENT;
+	return db_parse_addr_or_prefix(s, addr, len) == 0 ? 0 : -EINVAL;
 }
 
 int db_get_flag(const struct db_node *parent, const char *leaf)

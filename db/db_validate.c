@@ -9,6 +9,12 @@
  * addresses, routes, VIP addresses — into sorted arrays, so validating 10 000
  * VIPs stays O(n log n). Every error carries the path of the statement at fault
  * and a reason; validation never stops at the first error.
+ *
+ * Addresses are of either family (struct db_addr) and every rule holds per family: a
+ * subnet connects only addresses of its family, a route covers only its family, and
+ * the same bytes in two families are two addresses (IPv4-mapped IPv6 is refused by
+ * the schema, so an IPv4 address has one spelling). What only IPv6 needs is said where
+ * it is checked.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,29 +23,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/tula_net.h"
 #include "db/db_int.h"
 
 struct ifaddr {
-	uint32_t addr; /* host order */
-	uint32_t mask;
+	struct db_addr addr; /* as configured, host bits kept */
+	struct db_addr net;  /* host bits zero */
 	uint8_t len;
 	const struct db_node *iface;
 	const struct db_node *entry;
 };
 
 struct route {
-	uint32_t net, mask;
+	struct db_addr net;
+	uint8_t len;
 	const struct db_node *n;
 };
 
 struct vipaddr {
-	uint32_t addr;
+	struct db_addr addr;
 	const struct db_node *vip;
 };
 
 struct vipkey {
-	uint32_t addr;
+	struct db_addr addr;
 	uint16_t port; /* 0 = all ports */
 	uint8_t proto;
 	const struct db_node *vip;
@@ -94,26 +100,44 @@ static void vwarn(struct db_vctx *v, const struct db_node *at, const char *fmt, 
 	va_end(ap);
 }
 
-static const char *ntoa(uint32_t host, char *buf)
+/* Text of an address; each call site passes its own buffer of DB_ADDR_STRLEN. */
+static const char *ntoa(const struct db_addr *a, char *buf)
 {
-	struct in_addr a = {.s_addr = htonl(host)};
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	return db_addr_str(a, buf, DB_ADDR_STRLEN);
 }
 
-static int leaf_addr(const struct db_node *parent, const char *kw, uint32_t *host)
+static int leaf_addr(const struct db_node *parent, const char *kw, struct db_addr *a)
 {
-	struct in_addr a;
-
-	if (db_get_ipv4(parent, kw, &a) != 0)
-		return -1;
-	*host = ntohl(a.s_addr);
-	return 0;
+	return db_get_addr(parent, kw, a) == 0 ? 0 : -1;
 }
 
-/* Why addr is not a usable unicast address, or NULL when it is. */
-static const char *not_unicast(uint32_t a)
+static uint32_t v4_host(const struct db_addr *a)
 {
+	return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
+}
+
+/* Why addr is not a usable unicast address, or NULL when it is. IPv6 link-local
+ * addresses are refused too: they mean nothing without an interface, which none of
+ * these statements names, and Tula makes its own from each port's MAC. */
+static const char *not_unicast(const struct db_addr *ad)
+{
+	if (ad->family == AF_INET6) {
+		static const struct db_addr zero = {.family = AF_INET6};
+		const uint8_t *b = ad->b;
+
+		if (db_addr_cmp(ad, &zero) == 0)
+			return "the unspecified address ::";
+		if (memcmp(b, zero.b, 15) == 0 && b[15] == 1)
+			return "the loopback address ::1";
+		if (b[0] == 0xff)
+			return "a multicast address (ff00::/8)";
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return "a link-local address (fe80::/10): use a global or unique local "
+			       "address";
+		return NULL;
+	}
+	uint32_t a = v4_host(ad);
+
 	if (a == 0)
 		return "the unspecified address";
 	if (a == 0xffffffffu)
@@ -129,18 +153,53 @@ static const char *not_unicast(uint32_t a)
 	return NULL;
 }
 
-static const struct ifaddr *own(const struct db_vctx *v, uint32_t a)
+/* The address of a's subnet (len bits) with every host bit set: IPv4's broadcast. */
+static struct db_addr last_of(const struct db_addr *net, unsigned len)
+{
+	struct db_addr l = *net;
+	unsigned i, bits = db_addr_bits(net);
+
+	for (i = len; i < bits; i++)
+		l.b[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+	return l;
+}
+
+/*
+ * Whether a is a reserved address of the connected subnet net/len, and which: IPv4's
+ * network and broadcast addresses (subnets up to /30), IPv6's Subnet-Router anycast
+ * address (all host bits zero, RFC 4291 2.6.1; subnets up to /126: /127 point-to-point
+ * links use both addresses, RFC 6164). NULL when a is a host address.
+ */
+static const char *reserved_in(const struct db_addr *a, const struct db_addr *net, unsigned len)
+{
+	struct db_addr last;
+
+	if (!db_addr_in(a, net, len))
+		return NULL;
+	if (a->family == AF_INET6)
+		return len <= 126 && db_addr_cmp(a, net) == 0 ? "Subnet-Router anycast" : NULL;
+	if (len > 30)
+		return NULL;
+	if (db_addr_cmp(a, net) == 0)
+		return "network";
+	last = last_of(net, len);
+	return db_addr_cmp(a, &last) == 0 ? "broadcast" : NULL;
+}
+
+static const struct ifaddr *own(const struct db_vctx *v, const struct db_addr *a)
 {
 	size_t i;
 
 	for (i = 0; i < v->nifa; i++)
-		if (v->ifa[i].addr == a)
+		if (db_addr_cmp(&v->ifa[i].addr, a) == 0)
 			return &v->ifa[i];
 	return NULL;
 }
 
-/* The connected subnets containing a: count, and the first one in *first. */
-static size_t connected(const struct db_vctx *v, uint32_t a, const struct ifaddr **first)
+/* The connected subnets containing a (its family only): count, and the first one in
+ * *first. */
+static size_t connected(const struct db_vctx *v, const struct db_addr *a,
+			const struct ifaddr **first)
 {
 	size_t i, n = 0;
 
@@ -148,7 +207,7 @@ static size_t connected(const struct db_vctx *v, uint32_t a, const struct ifaddr
 	for (i = 0; i < v->nifa; i++) {
 		const struct ifaddr *f = &v->ifa[i];
 
-		if ((a & f->mask) == (f->addr & f->mask)) {
+		if (db_addr_in(a, &f->net, f->len)) {
 			if (n == 0 || (*first)->iface != f->iface)
 				n++;
 			if (*first == NULL)
@@ -158,16 +217,39 @@ static size_t connected(const struct db_vctx *v, uint32_t a, const struct ifaddr
 	return n;
 }
 
+/* 1 when interface iface has a connected subnet of a's family holding a. */
+static int connected_on(const struct db_vctx *v, const struct db_addr *a,
+			const struct db_node *iface)
+{
+	size_t i;
+
+	for (i = 0; i < v->nifa; i++)
+		if (v->ifa[i].iface == iface && db_addr_in(a, &v->ifa[i].net, v->ifa[i].len))
+			return 1;
+	return 0;
+}
+
+/* 1 when some interface has an address of family fam. */
+static int has_family(const struct db_vctx *v, uint8_t fam)
+{
+	size_t i;
+
+	for (i = 0; i < v->nifa; i++)
+		if (v->ifa[i].addr.family == fam)
+			return 1;
+	return 0;
+}
+
 /*
  * The checks every address of a host Tula talks to passes: unicast, not one of
- * Tula's own, not the network or broadcast address of a connected subnet.
+ * Tula's own, not a reserved address of a connected subnet.
  */
-static int host_address_ok(struct db_vctx *v, const struct db_node *at, uint32_t a,
+static int host_address_ok(struct db_vctx *v, const struct db_node *at, const struct db_addr *a,
 			   const char *what)
 {
 	const struct ifaddr *f;
 	const char *why = not_unicast(a);
-	char s[INET_ADDRSTRLEN], p[1024];
+	char s[DB_ADDR_STRLEN], p[1024];
 	size_t i;
 
 	if (why != NULL) {
@@ -182,32 +264,52 @@ static int host_address_ok(struct db_vctx *v, const struct db_node *at, uint32_t
 	}
 	for (i = 0; i < v->nifa; i++) {
 		f = &v->ifa[i];
-		if (f->len > 30 || (a & f->mask) != (f->addr & f->mask))
-			continue;
-		if (a == (f->addr & f->mask) || a == ((f->addr & f->mask) | ~f->mask)) {
+		why = reserved_in(a, &f->net, f->len);
+		if (why != NULL) {
 			db_node_path(f->entry, p, sizeof(p));
 			verr(v, at, "%s %s is the %s address of the connected subnet (%s)", what,
-			     ntoa(a, s), a == (f->addr & f->mask) ? "network" : "broadcast", p);
+			     ntoa(a, s), why, p);
 			return 0;
 		}
 	}
 	return 1;
 }
 
-static const struct vipaddr *vip_at(const struct db_vctx *v, uint32_t a)
+static const struct vipaddr *vip_at(const struct db_vctx *v, const struct db_addr *a)
 {
 	size_t lo = 0, hi = v->nvips;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		int c = db_addr_cmp(&v->vips[mid].addr, a);
 
-		if (v->vips[mid].addr == a)
+		if (c == 0)
 			return &v->vips[mid];
-		if (v->vips[mid].addr < a)
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return NULL;
+}
+
+/*
+ * The interface a VIP lives on, as the firmware picks it: its `interface`, else the
+ * one whose subnet holds its address, else the only interface. NULL when none or
+ * ambiguous (db_v_vip reports that).
+ */
+static const struct db_node *vip_iface(const struct db_vctx *v, const struct db_node *vip)
+{
+	const char *name = db_get_str(vip, "interface");
+	const struct ifaddr *f;
+	struct db_addr a;
+
+	if (name != NULL)
+		return db_node_find(v->root, "interfaces", name);
+	if (leaf_addr(vip, "address", &a) == 0 && connected(v, &a, &f) == 1)
+		return f->iface;
+	if (v->ninterfaces == 1)
+		return db_node_first(v->root, "interfaces");
 	return NULL;
 }
 
@@ -218,43 +320,41 @@ void db_v_interface(struct db_vctx *v, const struct db_node *n)
 	const struct db_node *a, *o;
 	const char *dev = db_get_str(n, "device");
 	size_t i;
-	char s[INET_ADDRSTRLEN], p[1024];
+	char s[DB_ADDR_STRLEN], p[1024];
 
 	for (a = db_node_first(n, "address"); a != NULL; a = db_node_next(a)) {
-		struct in_addr in;
+		struct db_addr h, net;
 		uint8_t len;
-		uint32_t h, m;
 		const char *why;
 
-		if (db_parse_prefix(a->key, &in, &len) != 0)
+		if (db_parse_addr_prefix(a->key, &h, &len) != 0)
 			continue;
-		h = ntohl(in.s_addr);
-		m = tula_mask_of(len);
-		why = not_unicast(h);
+		net = h;
+		db_addr_mask(&net, len);
+		why = not_unicast(&h);
 		if (len == 0) {
 			verr(v, a, "prefix length 0: an interface address needs a subnet");
 			continue;
 		}
 		if (why != NULL) {
-			verr(v, a, "%s is not a unicast address: %s", ntoa(h, s), why);
+			verr(v, a, "%s is not a unicast address: %s", ntoa(&h, s), why);
 			continue;
 		}
-		if (len <= 30 && (h == (h & m) || h == ((h & m) | ~m))) {
-			verr(v, a, "%s is the %s address of %s/%u, not a host address", ntoa(h, s),
-			     h == (h & m) ? "network" : "broadcast", ntoa(h & m, p), len);
+		why = reserved_in(&h, &net, len);
+		if (why != NULL) {
+			verr(v, a, "%s is the %s address of %s/%u, not a host address", ntoa(&h, s),
+			     why, ntoa(&net, p), len);
 			continue;
 		}
 		/* subnets of two interfaces must not overlap (one is checked per pair) */
 		for (i = 0; i < v->nifa; i++) {
 			const struct ifaddr *f = &v->ifa[i];
-			uint32_t common = f->len < len ? f->mask : m;
+			unsigned common = f->len < len ? f->len : len;
 
-			if (f->entry == a || (f->iface == n && f->entry != a))
+			if (f->entry == a || f->iface == n)
 				continue;
-			if ((f->addr & common) != (h & common))
-				continue;
-			if (f->iface == n)
-				continue;
+			if (!db_addr_in(&h, &f->net, common))
+				continue; /* includes: the other family */
 			if (db_key_cmp(db_node_snode(n), db_node_key(f->iface), db_node_key(n)) > 0)
 				continue; /* reported on the other interface */
 			db_node_path(f->entry, p, sizeof(p));
@@ -281,64 +381,94 @@ void db_v_route(struct db_vctx *v, const struct db_node *n)
 {
 	const struct ifaddr *f;
 	const struct db_node *nh = db_node_leaf(n, "next-hop");
-	uint32_t a;
-	char s[INET_ADDRSTRLEN];
+	struct db_addr a, dst;
+	uint8_t len;
+	char s[DB_ADDR_STRLEN];
 
 	if (nh == NULL || leaf_addr(n, "next-hop", &a) != 0)
 		return; /* missing: reported as mandatory */
-	if (!host_address_ok(v, nh, a, "next-hop"))
+	if (db_parse_addr_prefix(n->key, &dst, &len) == 0 && dst.family != a.family) {
+		verr(v, nh,
+		     "next-hop %s is %s but the route %s is %s: a route's next hop is of "
+		     "its family",
+		     ntoa(&a, s), db_addr_family_name(&a), n->key, db_addr_family_name(&dst));
 		return;
-	if (connected(v, a, &f) == 0)
+	}
+	if (!host_address_ok(v, nh, &a, "next-hop"))
+		return;
+	if (connected(v, &a, &f) == 0)
 		verr(v, nh, "next-hop %s is not on a connected subnet of any interface",
-		     ntoa(a, s));
+		     ntoa(&a, s));
 }
 
 void db_v_backend(struct db_vctx *v, const struct db_node *n)
 {
-	const struct db_node *vip = n->parent, *al = db_node_leaf(n, "address"), *o;
+	const struct db_node *vip = n->parent, *al = db_node_leaf(n, "address"), *o, *vif;
 	const struct vipaddr *va;
 	const struct ifaddr *f;
 	const char *mode = db_get_str(vip, "mode");
-	uint32_t a, oa;
+	struct db_addr a, oa, va_addr;
 	size_t i;
-	char s[INET_ADDRSTRLEN], p[1024];
+	char s[DB_ADDR_STRLEN], s2[DB_ADDR_STRLEN], p[1024];
 
 	if (al == NULL || leaf_addr(n, "address", &a) != 0)
 		return;
-	if (!host_address_ok(v, al, a, "backend address"))
+	/* The data path forwards a VIP's packets unchanged (l2) or in an outer header of
+	 * the same family (l3): a backend of the other family could not be reached. */
+	if (leaf_addr(vip, "address", &va_addr) == 0 && va_addr.family != a.family) {
+		verr(v, al,
+		     "backend address %s is %s but the VIP's address %s is %s: a VIP's "
+		     "backends are of its family (%s are not supported)",
+		     ntoa(&a, s), db_addr_family_name(&a), ntoa(&va_addr, s2),
+		     db_addr_family_name(&va_addr),
+		     a.family == AF_INET ? "IPv6 VIPs with IPv4 backends (6in4)"
+					 : "IPv4 VIPs with IPv6 backends (4in6)");
 		return;
-	va = vip_at(v, a);
+	}
+	if (!host_address_ok(v, al, &a, "backend address"))
+		return;
+	va = vip_at(v, &a);
 	if (va != NULL) {
 		db_node_path(va->vip, p, sizeof(p));
 		verr(v, al, "backend address %s is a VIP (%s): a backend cannot be another VIP",
-		     ntoa(a, s), p);
+		     ntoa(&a, s), p);
 		return;
 	}
 	for (o = db_node_first(vip, "backend"); o != NULL && o != n; o = db_node_next(o))
-		if (leaf_addr(o, "address", &oa) == 0 && oa == a) {
-			verr(v, al, "backend address %s is also backend %s of this VIP", ntoa(a, s),
-			     o->key);
+		if (leaf_addr(o, "address", &oa) == 0 && db_addr_cmp(&oa, &a) == 0) {
+			verr(v, al, "backend address %s is also backend %s of this VIP",
+			     ntoa(&a, s), o->key);
 			return;
 		}
 	if (mode != NULL && strcmp(mode, "l2") == 0) {
-		if (connected(v, a, &f) == 0)
+		if (connected(v, &a, &f) == 0) {
 			verr(v, al,
 			     "mode l2: backend address %s is not on a connected subnet of any "
 			     "interface (l2 backends share Tula's L2 segment; use mode l3 to "
 			     "route)",
-			     ntoa(a, s));
+			     ntoa(&a, s));
+			return;
+		}
+		/* IPv6: the frames leave on the VIP's port, so the backend must be on one of
+		 * its subnets (Neighbor Discovery runs there only). */
+		vif = a.family == AF_INET6 ? vip_iface(v, vip) : NULL;
+		if (vif != NULL && !connected_on(v, &a, vif))
+			verr(v, al,
+			     "mode l2: backend address %s is not on a connected IPv6 subnet of "
+			     "the VIP's interface %s (l2 backends share the VIP's L2 segment)",
+			     ntoa(&a, s), db_node_key(vif));
 		return;
 	}
-	/* l3: connected, or covered by a static route */
-	if (connected(v, a, &f) > 0)
+	/* l3: connected, or covered by a static route of its family */
+	if (connected(v, &a, &f) > 0)
 		return;
 	for (i = 0; i < v->nroutes; i++)
-		if ((a & v->routes[i].mask) == v->routes[i].net)
+		if (db_addr_in(&a, &v->routes[i].net, v->routes[i].len))
 			return;
 	verr(v, al,
 	     "mode l3: backend address %s is not reachable: no connected subnet or static route "
 	     "covers it",
-	     ntoa(a, s));
+	     ntoa(&a, s));
 }
 
 void db_v_health(struct db_vctx *v, const struct db_node *n)
@@ -362,6 +492,57 @@ void db_v_health(struct db_vctx *v, const struct db_node *n)
 		     "its own port");
 }
 
+/* Shortest IPv6 tunnel-source prefix: see the comment where it is checked. */
+#define TUNNEL_SRC6_MIN_LEN 64
+
+/* Mode l3's outer source: of the VIP's family, unicast, and for IPv6 at most a /64. */
+static void check_tunnel_source(struct db_vctx *v, const struct db_node *n,
+				const struct db_node *ts, const struct db_addr *vip)
+{
+	struct db_addr t;
+	uint8_t len;
+	const char *why;
+	char s[DB_ADDR_STRLEN];
+
+	if (ts == NULL) {
+		/* Without one the outer source is the egress port's address, of the VIP's
+		 * family: an IPv6 VIP needs some IPv6 self address. */
+		if (vip->family == AF_INET6 && !has_family(v, AF_INET6))
+			verr(v, n,
+			     "mode l3: an IPv6 VIP needs an IPv6 outer source address: set "
+			     "tunnel-source or give an interface an IPv6 address");
+		return;
+	}
+	if (db_parse_addr_or_prefix(db_node_value(ts), &t, &len) != 0)
+		return;
+	if (t.family != vip->family) {
+		verr(v, ts,
+		     "tunnel-source %s is %s but the VIP is %s: the outer header is of the VIP's "
+		     "family (%s is not supported)",
+		     db_node_value(ts), db_addr_family_name(&t), db_addr_family_name(vip),
+		     vip->family == AF_INET ? "IPv4 in IPv6 (4in6)" : "IPv6 in IPv4 (6in4)");
+		return;
+	}
+	why = not_unicast(&t);
+	if (why != NULL) {
+		verr(v, ts, "tunnel-source %s is not a unicast address: %s", ntoa(&t, s), why);
+		return;
+	}
+	/*
+	 * Per-flow sources take their host bits from the flow hash, which has 32 bits: a
+	 * /64 already offers more sources than a hash can pick, so a shorter IPv6 prefix
+	 * adds no spread while claiming more address space that the fabric must route back
+	 * to this box (ICMPv6 Packet Too Big for a tunnelled packet goes to its outer
+	 * source). A /64 is also the smallest block IPv6 plans hand out.
+	 */
+	if (t.family == AF_INET6 && len < TUNNEL_SRC6_MIN_LEN)
+		verr(v, ts,
+		     "tunnel-source %s: an IPv6 source prefix is /%u to /128 (a /64 already "
+		     "holds more per-flow sources than the 32-bit flow hash picks; a shorter "
+		     "one only claims address space that must route back to Tula)",
+		     db_node_value(ts), TUNNEL_SRC6_MIN_LEN);
+}
+
 void db_v_vip(struct db_vctx *v, const struct db_node *n)
 {
 	const struct db_node *al = db_node_leaf(n, "address"),
@@ -369,10 +550,11 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 	const struct db_node *b;
 	const char *mode = db_get_str(n, "mode");
 	const struct ifaddr *f;
-	uint32_t a, w;
+	struct db_addr a;
+	uint32_t w;
 	uint16_t port = 1;
 	size_t nb = 0, drained = 0, ncon;
-	char s[INET_ADDRSTRLEN];
+	char s[DB_ADDR_STRLEN];
 
 	for (b = db_node_first(n, "backend"); b != NULL; b = db_node_next(b)) {
 		nb++;
@@ -394,7 +576,9 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 		     mode ? mode : "l2");
 	if (al == NULL || leaf_addr(n, "address", &a) != 0)
 		return;
-	if (!host_address_ok(v, al, a, "VIP address"))
+	if (mode != NULL && strcmp(mode, "l3") == 0)
+		check_tunnel_source(v, n, ts, &a);
+	if (!host_address_ok(v, al, &a, "VIP address"))
 		return;
 	if (db_node_leaf(n, "interface") != NULL)
 		return; /* existence is checked as a reference */
@@ -402,16 +586,16 @@ void db_v_vip(struct db_vctx *v, const struct db_node *n)
 		verr(v, n, "no interface is configured: a VIP lives on an interface");
 		return;
 	}
-	ncon = connected(v, a, &f);
+	ncon = connected(v, &a, &f);
 	if (ncon == 1 || (ncon == 0 && v->ninterfaces == 1))
 		return;
 	if (ncon == 0)
 		verr(v, n,
 		     "missing interface: %s is on no interface's subnet and %zu interfaces "
 		     "are configured",
-		     ntoa(a, s), v->ninterfaces);
+		     ntoa(&a, s), v->ninterfaces);
 	else
-		verr(v, n, "missing interface: %s is on the subnets of %zu interfaces", ntoa(a, s),
+		verr(v, n, "missing interface: %s is on the subnets of %zu interfaces", ntoa(&a, s),
 		     ncon);
 }
 
@@ -465,15 +649,17 @@ static int vipaddr_cmp(const void *a, const void *b)
 {
 	const struct vipaddr *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	return db_addr_cmp(&x->addr, &y->addr);
 }
 
 static int vipkey_cmp(const void *a, const void *b)
 {
 	const struct vipkey *x = a, *y = b;
 
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
+	int c = db_addr_cmp(&x->addr, &y->addr);
+
+	if (c != 0)
+		return c;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
 	if (x->port != y->port)
@@ -487,7 +673,7 @@ static int check_unique(struct db_vctx *v, const struct db_node *dsr)
 	struct vipkey *k;
 	size_t n = db_node_count(dsr, "vip"), c = 0, i, j;
 	const struct db_node *e;
-	char s[INET_ADDRSTRLEN];
+	char s[DB_ADDR_STRLEN];
 
 	if (n == 0)
 		return 0;
@@ -507,7 +693,9 @@ static int check_unique(struct db_vctx *v, const struct db_node *dsr)
 	qsort(k, c, sizeof(*k), vipkey_cmp);
 	/* groups of the same (address, protocol); port 0 (= *) sorts first */
 	for (i = 0; i < c; i = j) {
-		for (j = i + 1; j < c && k[j].addr == k[i].addr && k[j].proto == k[i].proto; j++)
+		for (j = i + 1;
+		     j < c && db_addr_cmp(&k[j].addr, &k[i].addr) == 0 && k[j].proto == k[i].proto;
+		     j++)
 			;
 		if (k[i].port == 0 && j - i > 1) {
 			size_t x;
@@ -516,7 +704,7 @@ static int check_unique(struct db_vctx *v, const struct db_node *dsr)
 				verr(v, k[x].vip,
 				     "%s %s port %s overlaps vip %s (same address and protocol, "
 				     "port *)",
-				     ntoa(k[x].addr, s), k[x].proto == 6 ? "tcp" : "udp",
+				     ntoa(&k[x].addr, s), k[x].proto == 6 ? "tcp" : "udp",
 				     db_get_str(k[x].vip, "port"), db_node_key(k[i].vip));
 			continue;
 		}
@@ -524,8 +712,8 @@ static int check_unique(struct db_vctx *v, const struct db_node *dsr)
 			if (k[x].port == k[x - 1].port)
 				verr(v, k[x].vip,
 				     "address %s protocol %s port %u is already used by vip %s",
-				     ntoa(k[x].addr, s), k[x].proto == 6 ? "tcp" : "udp", k[x].port,
-				     db_node_key(k[x - 1].vip));
+				     ntoa(&k[x].addr, s), k[x].proto == 6 ? "tcp" : "udp",
+				     k[x].port, db_node_key(k[x - 1].vip));
 	}
 	free(k);
 	return 0;
@@ -542,11 +730,11 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 	for (i = db_node_first(root, "interfaces"); i != NULL; i = db_node_next(i)) {
 		v.ninterfaces++;
 		for (a = db_node_first(i, "address"); a != NULL; a = db_node_next(a)) {
-			struct in_addr in;
+			struct db_addr in;
 			uint8_t len;
 
 			/* a /0 "subnet" is refused by db_v_interface; it connects nothing */
-			if (db_parse_prefix(a->key, &in, &len) != 0 || len == 0)
+			if (db_parse_addr_prefix(a->key, &in, &len) != 0 || len == 0)
 				continue;
 			if (v.nifa == cap_ifa) {
 				size_t cap = cap_ifa ? cap_ifa * 2 : 8;
@@ -559,9 +747,10 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 				v.ifa = x;
 				cap_ifa = cap;
 			}
-			v.ifa[v.nifa].addr = ntohl(in.s_addr);
+			v.ifa[v.nifa].addr = in;
+			v.ifa[v.nifa].net = in;
+			db_addr_mask(&v.ifa[v.nifa].net, len);
 			v.ifa[v.nifa].len = len;
-			v.ifa[v.nifa].mask = tula_mask_of(len);
 			v.ifa[v.nifa].iface = i;
 			v.ifa[v.nifa].entry = a;
 			v.nifa++;
@@ -569,10 +758,10 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 	}
 	st = db_node_get(root, "routing-options static");
 	for (r = st ? db_node_first(st, "route") : NULL; r != NULL; r = db_node_next(r)) {
-		struct in_addr in;
+		struct db_addr in;
 		uint8_t len;
 
-		if (db_parse_prefix(r->key, &in, &len) != 0)
+		if (db_parse_addr_prefix(r->key, &in, &len) != 0)
 			continue;
 		if (v.nroutes == cap_r) {
 			size_t cap = cap_r ? cap_r * 2 : 8;
@@ -585,8 +774,9 @@ int db_validate(const struct db_node *root, struct db_diags *d)
 			v.routes = x;
 			cap_r = cap;
 		}
-		v.routes[v.nroutes].mask = tula_mask_of(len);
-		v.routes[v.nroutes].net = ntohl(in.s_addr) & tula_mask_of(len);
+		v.routes[v.nroutes].net = in;
+		db_addr_mask(&v.routes[v.nroutes].net, len);
+		v.routes[v.nroutes].len = len;
 		v.routes[v.nroutes].n = r;
 		v.nroutes++;
 	}

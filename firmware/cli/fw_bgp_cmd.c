@@ -34,11 +34,11 @@ static struct tula_loop *the_loop; /* for the drain's wait */
 #define DRAIN_POLL_MS	250
 #define DRAIN_TIMEOUT_S 60
 
-static struct tula_val *ip_val(uint32_t a)
+static struct tula_val *ip_val(const struct db_addr *a)
 {
-	char b[INET_ADDRSTRLEN];
+	char b[DB_ADDR_STRLEN];
 
-	return tula_val_str(inet_ntop(AF_INET, &a, b, sizeof(b)));
+	return tula_val_str(db_addr_str(a, b, sizeof(b)));
 }
 
 /* "Neighbor address" -> "neighbor-address". */
@@ -87,13 +87,15 @@ static int proto_row(const char *text, struct tula_val *m)
 
 /*
  * `show protocols all NAME` into m: the row, then the detail lines ("Key: value") as
- * keys; under "Channel ipv4" the route counts. Returns 0 or -errno.
+ * keys; the route counts summed over the channels ("Channel ipv4", "Channel ipv6": one
+ * session may carry both families). Returns 0 or -errno.
  */
 static int peer_detail(const char *proto, struct tula_val *m)
 {
 	struct fw_bird_reply r;
 	char cmd[FW_BIRD_NAME_MAX + 32];
-	int rc;
+	unsigned long imp_sum = 0, exp_sum = 0;
+	int routes = 0, rc;
 
 	snprintf(cmd, sizeof(cmd), "show protocols all %s", proto);
 	rc = fw_bird_query(the_b, cmd, &r);
@@ -133,8 +135,9 @@ static int peer_detail(const char *proto, struct tula_val *m)
 					s--;
 				exp = strtoul(s, NULL, 10);
 			}
-			tula_val_map_set(m, "prefixes-received", tula_val_uint(imp));
-			tula_val_map_set(m, "prefixes-sent", tula_val_uint(exp));
+			imp_sum += imp;
+			exp_sum += exp;
+			routes = 1;
 			continue;
 		}
 		colon++;
@@ -142,6 +145,10 @@ static int peer_detail(const char *proto, struct tula_val *m)
 			colon++;
 		if (*colon != '\0' && tula_val_get(m, key) == NULL)
 			tula_val_map_set(m, key, tula_val_str(colon));
+	}
+	if (routes) {
+		tula_val_map_set(m, "prefixes-received", tula_val_uint(imp_sum));
+		tula_val_map_set(m, "prefixes-sent", tula_val_uint(exp_sum));
 	}
 	fw_bird_reply_free(&r);
 	return 0;
@@ -161,7 +168,7 @@ static int bird_down_err(struct sh_ctx *ctx, int rc)
 
 struct peers_walk {
 	struct tula_val *list;
-	uint32_t only; /* 0 = all */
+	struct db_addr only; /* family 0 = all */
 	int err;
 };
 
@@ -171,10 +178,10 @@ static void one_peer(void *arg, const struct fw_bird_peer *p)
 	struct tula_val *m;
 	int rc;
 
-	if (w->only != 0 && p->addr != w->only)
+	if (w->only.family != 0 && db_addr_cmp(&p->addr, &w->only) != 0)
 		return;
 	m = tula_val_map();
-	tula_val_map_set(m, "neighbor", ip_val(p->addr));
+	tula_val_map_set(m, "neighbor", ip_val(&p->addr));
 	tula_val_map_set(m, "group", tula_val_str(p->group));
 	tula_val_map_set(m, "peer-as", tula_val_uint(p->peer_as));
 	tula_val_map_set(m, "local-as", tula_val_uint(p->local_as));
@@ -242,7 +249,7 @@ static void render_neighbors(const struct tula_val *v, struct tula_buf *out)
 
 static int show_peers(struct sh_ctx *ctx, const struct sh_match *m, int detail)
 {
-	struct peers_walk w = {tula_val_list(), 0, 0};
+	struct peers_walk w = {tula_val_list(), {0}, 0};
 	const char *addr = sh_match_str(m, "ADDR");
 	struct tula_val *v;
 
@@ -250,14 +257,9 @@ static int show_peers(struct sh_ctx *ctx, const struct sh_match *m, int detail)
 		tula_val_free(w.list);
 		return bird_down_err(ctx, -ENOTCONN);
 	}
-	if (addr != NULL) {
-		struct in_addr a;
-
-		if (inet_pton(AF_INET, addr, &a) != 1) {
-			tula_val_free(w.list);
-			return sh_err(ctx, "error: neighbor '%s': not an IPv4 address", addr);
-		}
-		w.only = a.s_addr;
+	if (addr != NULL && db_parse_addr(addr, &w.only) != 0) {
+		tula_val_free(w.list);
+		return sh_err(ctx, "error: neighbor '%s': not an IPv4 or IPv6 address", addr);
 	}
 	fw_bird_peers(the_b, one_peer, &w);
 	if (w.err < 0) {
@@ -297,31 +299,52 @@ static int show_neighbor(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 /* ---- show route advertising-protocol bgp ADDR -------------------------------------------- */
 
 /* The prefixes BIRD exports to a protocol ("10.0.1.100/32 ..." rows), space separated. */
-static int exported(const char *proto, char *buf, size_t len)
+/* Append to buf the prefixes BIRD exports on channel cmd's ("show route export ...").
+ * *o is the length used so far. */
+static int exported_one(const char *cmd, char *buf, size_t len, size_t *o)
 {
 	struct fw_bird_reply r;
-	char cmd[FW_BIRD_NAME_MAX + 32];
-	size_t o = 0;
 	int rc;
 
-	buf[0] = ' ';
-	buf[1] = '\0';
-	o = 1;
-	snprintf(cmd, sizeof(cmd), "show route export %s", proto);
 	rc = fw_bird_query(the_b, cmd, &r);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < r.n; i++) {
 		char pfx[64];
 
+		/* a route line starts with its prefix: a.b.c.d/len or an IPv6 one */
 		if (r.v[i].code != 1007 || sscanf(r.v[i].text, "%63s", pfx) != 1 ||
-		    strchr(pfx, '/') == NULL || !isdigit((unsigned char)pfx[0]))
+		    strchr(pfx, '/') == NULL || !(isxdigit((unsigned char)pfx[0]) || pfx[0] == ':'))
 			continue;
-		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s ", pfx);
+		*o += (size_t)snprintf(buf + *o, *o < len ? len - *o : 0, "%s ", pfx);
 	}
 	rc = r.last_code >= 8000 ? -EIO : 0;
 	fw_bird_reply_free(&r);
 	return rc;
+}
+
+/* The prefixes BIRD exports to the BGP protocol proto, " p1 p2 " in buf: each channel
+ * asked on its own (a session may carry an ipv4 and an ipv6 channel; a channel the
+ * session does not have answers with an error, which is no route). */
+static int exported(const char *proto, char *buf, size_t len)
+{
+	static const char *const chans[] = {"ipv4", "ipv6"};
+	char cmd[FW_BIRD_NAME_MAX + 40];
+	size_t o = 1;
+	int rc, ok = 0, last = 0;
+
+	buf[0] = ' ';
+	buf[1] = '\0';
+	for (size_t c = 0; c < 2; c++) {
+		snprintf(cmd, sizeof(cmd), "show route export %s.%s", proto, chans[c]);
+		rc = exported_one(cmd, buf, len, &o);
+		if (rc == 0)
+			ok = 1;
+		else if (rc != -EIO)
+			return rc; /* BIRD did not answer */
+		last = rc;
+	}
+	return ok ? 0 : last;
 }
 
 struct adv_walk {
@@ -333,13 +356,13 @@ static void one_adv(void *arg, const struct fw_bird_vip *v)
 {
 	struct adv_walk *w = arg;
 	struct tula_val *m = tula_val_map();
-	char pfx[INET_ADDRSTRLEN + 8], key[INET_ADDRSTRLEN + 10];
+	char ip[DB_ADDR_STRLEN], pfx[DB_ADDR_STRLEN + 8], key[DB_ADDR_STRLEN + 10];
 	int sent;
 
-	inet_ntop(AF_INET, &v->addr, pfx, INET_ADDRSTRLEN);
-	snprintf(key, sizeof(key), " %s/32 ", pfx);
+	db_addr_str(&v->addr, ip, sizeof(ip));
+	snprintf(pfx, sizeof(pfx), "%s/%u", ip, db_addr_bits(&v->addr));
+	snprintf(key, sizeof(key), " %s ", pfx);
 	sent = strstr(w->sent, key) != NULL;
-	strcat(pfx, "/32");
 	tula_val_map_set(m, "vip", tula_val_str(v->name));
 	tula_val_map_set(m, "prefix", tula_val_str(pfx));
 	tula_val_map_set(m, "advertised", tula_val_bool(sent));
@@ -385,7 +408,7 @@ static void render_adv(const struct tula_val *v, struct tula_buf *out)
 }
 
 struct find_peer {
-	uint32_t addr;
+	struct db_addr addr;
 	char proto[FW_BIRD_NAME_MAX];
 };
 
@@ -393,7 +416,7 @@ static void find_peer(void *arg, const struct fw_bird_peer *p)
 {
 	struct find_peer *f = arg;
 
-	if (p->addr == f->addr)
+	if (db_addr_cmp(&p->addr, &f->addr) == 0)
 		snprintf(f->proto, sizeof(f->proto), "%s", p->proto);
 }
 
@@ -401,18 +424,17 @@ static int show_adv(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const char *addr = sh_match_str(m, "ADDR");
 	struct find_peer f = {0};
-	struct in_addr a;
 	struct tula_val *v;
 	struct adv_walk w;
 	char *sent;
 	int rc;
 
 	(void)arg;
-	if (addr == NULL || inet_pton(AF_INET, addr, &a) != 1)
-		return sh_err(ctx, "error: neighbor '%s': not an IPv4 address", addr ? addr : "");
+	if (addr == NULL || db_parse_addr(addr, &f.addr) != 0)
+		return sh_err(ctx, "error: neighbor '%s': not an IPv4 or IPv6 address",
+			      addr ? addr : "");
 	if (!fw_bird_configured(the_b))
 		return bird_down_err(ctx, -ENOTCONN);
-	f.addr = a.s_addr;
 	fw_bird_peers(the_b, find_peer, &f);
 	if (f.proto[0] == '\0')
 		return sh_err(ctx, "error: %s is not a configured BGP neighbor", addr);

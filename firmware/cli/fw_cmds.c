@@ -55,6 +55,29 @@ struct tula_val *fw_cmd_ip_val(uint32_t addr)
 	return tula_val_str(ip_str(addr, b));
 }
 
+static struct tula_val *ip6_val(const struct fw_ip6 *a)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return tula_val_str(inet_ntop(AF_INET6, a->b, b, sizeof(b)));
+}
+
+static struct fw_ip6 to_ip6(const struct db_addr *a)
+{
+	struct fw_ip6 r;
+
+	memcpy(r.b, a->b, sizeof(r.b));
+	return r;
+}
+
+static uint32_t to_ip4(const struct db_addr *a)
+{
+	uint32_t r;
+
+	memcpy(&r, a->b, sizeof(r));
+	return r;
+}
+
 struct tula_val *fw_cmd_mac_val(const struct rte_ether_addr *mac)
 {
 	return tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(mac));
@@ -84,15 +107,34 @@ const struct db_node *fw_cmd_wanted_vip(struct sh_ctx *ctx, const struct sh_matc
 /* The slot of a configured VIP in the published state, or -ENOENT. */
 static int vip_slot(const struct fw_state *st, const struct db_node *v)
 {
-	struct in_addr a;
+	struct db_addr a;
 	const char *proto = db_get_str(v, "protocol");
+	uint8_t l4 = proto != NULL && strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	uint16_t port = 0;
 
-	if (st == NULL || db_get_ipv4(v, "address", &a) < 0 || db_get_port(v, "port", &port) < 0)
+	if (st == NULL || db_get_addr(v, "address", &a) < 0 || db_get_port(v, "port", &port) < 0)
 		return -ENOENT;
-	return fw_state_vip_slot(
-		st, a.s_addr,
-		proto != NULL && strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP, port);
+	if (a.family == AF_INET6) {
+		struct fw_ip6 a6 = to_ip6(&a);
+
+		return fw_state_vip6_slot(st, &a6, l4, port);
+	}
+	return fw_state_vip_slot(st, to_ip4(&a), l4, port);
+}
+
+/* The slot of configured backend b of the VIP in vslot, or -ENOENT. */
+static int backend_slot(const struct fw_state *st, int vslot, const struct db_node *b)
+{
+	struct db_addr a;
+
+	if (st == NULL || vslot < 0 || db_get_addr(b, "address", &a) < 0)
+		return -ENOENT;
+	if (a.family == AF_INET6) {
+		struct fw_ip6 a6 = to_ip6(&a);
+
+		return fw_state_backend6_slot(st, vslot, &a6);
+	}
+	return fw_state_backend_slot(st, vslot, to_ip4(&a));
 }
 
 void fw_cmd_vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out)
@@ -205,26 +247,40 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 				     const struct db_node *b)
 {
 	struct tula_val *bv = tula_val_map();
-	struct in_addr a = {0};
+	struct db_addr a = {0};
 	uint32_t weight = 100;
-	int slot = -ENOENT;
+	int slot = backend_slot(st, vslot, b);
+	char ab[DB_ADDR_STRLEN];
 
-	db_get_ipv4(b, "address", &a);
+	db_get_addr(b, "address", &a);
 	db_get_uint(b, "weight", &weight);
-	if (st != NULL && vslot >= 0)
-		slot = fw_state_backend_slot(st, vslot, a.s_addr);
 	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
-	tula_val_map_set(bv, "address", fw_cmd_ip_val(a.s_addr));
+	tula_val_map_set(bv, "address", tula_val_str(db_addr_str(&a, ab, sizeof(ab))));
 	tula_val_map_set(bv, "weight", tula_val_uint(weight));
-	health_view(bv, vip, a.s_addr);
+	if (a.family == AF_INET6) {
+		struct fw_ip6 a6 = to_ip6(&a);
+
+		tula_val_map_set(
+			bv, "health",
+			tula_val_str(fw_ctl_backend6_up(the_ctl, vip, &a6) ? "up" : "down"));
+	} else {
+		health_view(bv, vip, to_ip4(&a));
+	}
 	if (slot >= 0) {
 		const struct fw_state_backend *be = &st->backends[slot];
 		uint32_t share = fw_state_backend_share(st, slot);
 
-		tula_val_map_set(bv, "next-hop", fw_cmd_ip_val(be->nexthop));
-		tula_val_map_set(
-			bv, "neighbour",
-			tula_val_str(neigh_state(be->nexthop, st->ports[be->port].port_id)));
+		if (be->family == FW_AF_INET6) {
+			/* the v6 neighbour cache is not the ARP table: the state says */
+			tula_val_map_set(bv, "next-hop", ip6_val(&be->nexthop6));
+			tula_val_map_set(bv, "neighbour",
+					 tula_val_str(be->resolved ? "resolved" : "resolving"));
+		} else {
+			tula_val_map_set(bv, "next-hop", fw_cmd_ip_val(be->nexthop));
+			tula_val_map_set(bv, "neighbour",
+					 tula_val_str(neigh_state(be->nexthop,
+								  st->ports[be->port].port_id)));
+		}
 		tula_val_map_set(bv, "usable", tula_val_bool(be->usable));
 		tula_val_map_set(bv, "share-entries", tula_val_uint(share));
 		tula_val_map_set(bv, "share-percent",
@@ -329,6 +385,7 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 		const struct tula_val *vv = tula_val_at(v, i), *bes = tula_val_get(vv, "backends");
 		const struct tula_val *port = tula_val_get(vv, "port");
 		char portstr[16];
+		int aw = 15, nw = 15; /* address and next-hop columns */
 
 		if (tula_val_type(port) == TULA_VAL_STRING)
 			snprintf(portstr, sizeof(portstr), "*");
@@ -351,9 +408,20 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 			tula_buf_printf(out, "  Maglev table %llu entries, fingerprint %s\n",
 					(unsigned long long)tula_val_get_uint(vv, "maglev-size"),
 					tula_val_get_str(vv, "maglev-fingerprint"));
-		tula_buf_printf(out, "  %-14s %-15s %6s %-10s %-9s %-15s %-11s %6s\n", "Backend",
-				"Address", "Weight", "Health", "Changed", "Next hop", "Neighbour",
-				"Share");
+		/* the address columns fit IPv6 addresses when there are any */
+		for (size_t j = 0; j < tula_val_count(bes); j++) {
+			const struct tula_val *b = tula_val_at(bes, j);
+			int la = (int)strlen(tula_val_get_str(b, "address")),
+			    ln = tula_val_get(b, "next-hop") != NULL
+					 ? (int)strlen(tula_val_get_str(b, "next-hop"))
+					 : 0;
+
+			aw = la > aw ? la : aw;
+			nw = ln > nw ? ln : nw;
+		}
+		tula_buf_printf(out, "  %-14s %-*s %6s %-10s %-9s %-*s %-11s %6s\n", "Backend", aw,
+				"Address", "Weight", "Health", "Changed", nw, "Next hop",
+				"Neighbour", "Share");
 		for (size_t j = 0; j < tula_val_count(bes); j++) {
 			const struct tula_val *b = tula_val_at(bes, j);
 			char since[24] = "-";
@@ -361,13 +429,13 @@ static void render_dsr(const struct tula_val *v, struct tula_buf *out)
 			if (tula_val_get(b, "health-since") != NULL)
 				ago(tula_val_as_int(tula_val_get(b, "health-since")), since,
 				    sizeof(since));
-			tula_buf_printf(out, "  %-14s %-15s %6llu %-10s %-9s %-15s %-11s %5.1f%%\n",
-					tula_val_get_str(b, "name"), tula_val_get_str(b, "address"),
-					(unsigned long long)tula_val_get_uint(b, "weight"),
-					tula_val_get_str(b, "health"), since,
-					tula_val_get_str(b, "next-hop"),
-					tula_val_get_str(b, "neighbour"),
-					tula_val_as_double(tula_val_get(b, "share-percent")));
+			tula_buf_printf(
+				out, "  %-14s %-*s %6llu %-10s %-9s %-*s %-11s %5.1f%%\n",
+				tula_val_get_str(b, "name"), aw, tula_val_get_str(b, "address"),
+				(unsigned long long)tula_val_get_uint(b, "weight"),
+				tula_val_get_str(b, "health"), since, nw,
+				tula_val_get_str(b, "next-hop"), tula_val_get_str(b, "neighbour"),
+				tula_val_as_double(tula_val_get(b, "share-percent")));
 			if (tula_val_get(b, "health-reason") != NULL)
 				tula_buf_printf(out, "    %s: %s\n",
 						tula_val_get_str(b, "health-failure"),
@@ -443,12 +511,8 @@ static struct tula_val *vip_stats(const struct fw_state *st, const struct db_nod
 	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b)) {
 		struct tula_val *bv = tula_val_map();
 		struct fw_obj_counters bc = {0};
-		struct in_addr a = {0};
-		int bs = -ENOENT;
+		int bs = backend_slot(st, slot, b);
 
-		db_get_ipv4(b, "address", &a);
-		if (slot >= 0)
-			bs = fw_state_backend_slot(st, slot, a.s_addr);
 		if (bs >= 0)
 			fw_dp_counters_backend(dp, (unsigned int)bs, &bc);
 		tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
@@ -672,6 +736,16 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	return 0;
 }
 
+/* "a.b.c.d:port", or "[v6]:port" (an IPv6 address's colons need the brackets). */
+static const char *host_port(const char *addr, uint64_t port, char *buf, size_t len)
+{
+	if (strchr(addr, ':') != NULL)
+		snprintf(buf, len, "[%s]:%llu", addr, (unsigned long long)port);
+	else
+		snprintf(buf, len, "%s:%llu", addr, (unsigned long long)port);
+	return buf;
+}
+
 static void render_flows(const struct tula_val *v, struct tula_buf *out)
 {
 	const struct tula_val *ws = tula_val_get(v, "workers"),
@@ -700,12 +774,15 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 	for (size_t i = 0; i < tula_val_count(ts); i++) {
 		const struct tula_val *t = tula_val_at(ts, i);
 
-		tula_buf_printf(out, "  %-12s %s %s:%llu -> %s:%llu  backend %s  %llu packets\n",
+		char src[DB_ADDR_STRLEN + 10], dst[DB_ADDR_STRLEN + 10];
+
+		tula_buf_printf(out, "  %-12s %s %s -> %s  backend %s  %llu packets\n",
 				tula_val_get_str(t, "vip"), tula_val_get_str(t, "protocol"),
-				tula_val_get_str(t, "source"),
-				(unsigned long long)tula_val_get_uint(t, "source-port"),
-				tula_val_get_str(t, "destination"),
-				(unsigned long long)tula_val_get_uint(t, "destination-port"),
+				host_port(tula_val_get_str(t, "source"),
+					  tula_val_get_uint(t, "source-port"), src, sizeof(src)),
+				host_port(tula_val_get_str(t, "destination"),
+					  tula_val_get_uint(t, "destination-port"), dst,
+					  sizeof(dst)),
 				tula_val_get_str(t, "backend"),
 				(unsigned long long)tula_val_get_uint(t, "packets"));
 	}
@@ -862,7 +939,7 @@ static void one_interface(void *arg, const struct fw_ctl_port *p)
 	struct tula_val *v, *addrs;
 	struct rte_eth_stats es;
 	struct rte_eth_link link;
-	char b[INET_ADDRSTRLEN];
+	char b[INET_ADDRSTRLEN], b6[INET6_ADDRSTRLEN];
 
 	if (w->only != NULL && strcmp(w->only, p->name) != 0)
 		return;
@@ -884,6 +961,11 @@ static void one_interface(void *arg, const struct fw_ctl_port *p)
 		for (unsigned int i = 0; i < sp->nb_addrs; i++)
 			tula_val_list_add(addrs, tula_val_strf("%s/%u", ip_str(sp->addrs[i], b),
 							       sp->plens[i]));
+		for (unsigned int i = 0; i < sp->nb_addrs6; i++)
+			tula_val_list_add(addrs, tula_val_strf("%s/%u",
+							       inet_ntop(AF_INET6, sp->addrs6[i].b,
+									 b6, sizeof(b6)),
+							       sp->plens6[i]));
 	}
 	tula_val_map_set(v, "addresses", addrs);
 	if (rte_eth_stats_get(p->port_id, &es) == 0) {
@@ -1269,13 +1351,23 @@ static int clear_neigh6(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 static void render_route(const struct tula_val *v, struct tula_buf *out)
 {
-	tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n", "Destination", "Type", "Next hop",
-			"Interface", "Next-hop neighbour");
+	int dw = 18, nw = 15; /* wider when IPv6 routes are listed */
+
+	for (size_t i = 0; i < tula_val_count(v); i++) {
+		const struct tula_val *r = tula_val_at(v, i);
+		int ld = (int)strlen(tula_val_get_str(r, "destination")),
+		    ln = (int)strlen(tula_val_get_str(r, "next-hop"));
+
+		dw = ld > dw ? ld : dw;
+		nw = ln > nw ? ln : nw;
+	}
+	tula_buf_printf(out, "%-*s %-10s %-*s %-10s %s\n", dw, "Destination", "Type", nw,
+			"Next hop", "Interface", "Next-hop neighbour");
 	for (size_t i = 0; i < tula_val_count(v); i++) {
 		const struct tula_val *r = tula_val_at(v, i);
 
-		tula_buf_printf(out, "%-18s %-10s %-15s %-10s %s\n",
-				tula_val_get_str(r, "destination"), tula_val_get_str(r, "type"),
+		tula_buf_printf(out, "%-*s %-10s %-*s %-10s %s\n", dw,
+				tula_val_get_str(r, "destination"), tula_val_get_str(r, "type"), nw,
 				tula_val_get_str(r, "next-hop"), tula_val_get_str(r, "interface"),
 				tula_val_get_str(r, "neighbour"));
 	}
@@ -1321,6 +1413,44 @@ static int route_wanted(const struct fw_state_route *r, uint32_t addr, unsigned 
 	return r->plen <= plen && (addr & plen_mask(r->plen)) == r->prefix;
 }
 
+/* The IPv6 routes (after the IPv4 ones), longest prefix first; want NULL = all. */
+static void routes6(struct sh_ctx *ctx, const struct fw_state *st, const struct db_addr *want,
+		    uint8_t wlen, int exact, struct tula_val *list)
+{
+	(void)ctx;
+	for (int len = 128; len >= 0 && st != NULL; len--)
+		for (uint32_t i = 0; i < st->nb_routes6; i++) {
+			const struct fw_state_route6 *r = &st->routes6[i];
+			struct db_addr net = {.family = AF_INET6};
+			struct tula_val *v;
+			char b[INET6_ADDRSTRLEN];
+			int known = r->port < st->nb_ports;
+
+			if (r->plen != len)
+				continue;
+			memcpy(net.b, r->prefix.b, sizeof(net.b));
+			if (want != NULL &&
+			    (exact ? r->plen != wlen || !db_addr_in(want, &net, wlen)
+				   : r->plen > wlen || !db_addr_in(want, &net, r->plen)))
+				continue;
+			v = tula_val_map();
+			tula_val_map_set(
+				v, "destination",
+				tula_val_strf("%s/%u",
+					      inet_ntop(AF_INET6, r->prefix.b, b, sizeof(b)),
+					      r->plen));
+			tula_val_map_set(v, "type",
+					 tula_val_str(r->connected ? "connected" : "static"));
+			tula_val_map_set(v, "next-hop",
+					 r->connected ? tula_val_str("-") : ip6_val(&r->gateway));
+			tula_val_map_set(v, "interface",
+					 tula_val_str(known ? st->ports[r->port].name : "?"));
+			/* IPv6 neighbours are not in the ARP table this view reads */
+			tula_val_map_set(v, "neighbour", tula_val_str("-"));
+			tula_val_list_add(list, v);
+		}
+}
+
 static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const struct fw_state *st = fw_ctl_state(the_ctl);
@@ -1330,12 +1460,28 @@ static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 	unsigned wplen = 0, norder = 0;
 	struct tula_val *list;
 	char b[INET_ADDRSTRLEN];
+	struct db_addr w6 = {0};
+	uint8_t w6len = 0;
 
 	(void)arg;
-	if (want != NULL && parse_prefix(want, &waddr, &wplen) < 0)
-		return sh_err(ctx, "error: %s is not an IPv4 address or prefix (A.B.C.D[/LEN])",
+	if (want != NULL && strchr(want, ':') != NULL) {
+		if (db_parse_addr_or_prefix(want, &w6, &w6len) < 0)
+			return sh_err(ctx, "error: %s is not an IPv6 address or prefix", want);
+	} else if (want != NULL && parse_prefix(want, &waddr, &wplen) < 0) {
+		return sh_err(ctx,
+			      "error: %s is not an IPv4 or IPv6 address or prefix (A.B.C.D[/LEN], "
+			      "X:X::X[/LEN])",
 			      want);
+	}
 	list = tula_val_list();
+	if (w6.family == AF_INET6) {
+		routes6(ctx, st, &w6, w6len, exact, list);
+		if (tula_val_count(list) == 0)
+			sh_warn(ctx, "warning: no route %s %s", exact ? "for exactly" : "covers",
+				want);
+		sh_ctx_set_val(ctx, list, render_route);
+		return 0;
+	}
 	/* longest prefix first, so the route forwarding uses leads */
 	for (int len = 32; len >= 0 && st != NULL; len--)
 		for (uint32_t i = 0; i < st->nb_routes && norder < 256; i++)
@@ -1361,6 +1507,8 @@ static int show_route(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 								    st->ports[r->port].port_id)));
 		tula_val_list_add(list, v);
 	}
+	if (want == NULL)
+		routes6(ctx, st, NULL, 0, 0, list);
 	if (want != NULL && norder == 0)
 		sh_warn(ctx, "warning: no route %s %s", exact ? "for exactly" : "covers", want);
 	sh_ctx_set_val(ctx, list, render_route);
@@ -1407,13 +1555,11 @@ static int request_flush(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 		return sh_err(ctx, "error: VIP %s is not installed in the data path",
 			      db_node_key(one));
 	if (bname != NULL) {
-		struct in_addr a;
-
 		b = db_node_find(one, "backend", bname);
-		if (b == NULL || db_get_ipv4(b, "address", &a) < 0)
+		if (b == NULL)
 			return sh_err(ctx, "error: VIP %s has no backend named %s",
 				      db_node_key(one), bname);
-		bslot = fw_state_backend_slot(st, slot, a.s_addr);
+		bslot = backend_slot(st, slot, b);
 		if (bslot < 0)
 			return sh_err(ctx, "error: backend %s is not installed in the data path",
 				      bname);

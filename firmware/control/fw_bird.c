@@ -52,7 +52,7 @@
 struct vip_ent {
 	char name[NAME_MAX_LEN];
 	char proto[FW_BIRD_NAME_MAX];
-	uint32_t addr;
+	struct db_addr addr;
 	uint8_t l4;
 	uint16_t port;
 	int no_announce;
@@ -64,7 +64,7 @@ struct vip_ent {
 };
 
 struct peer_ent {
-	uint32_t addr;
+	struct db_addr addr;
 	char proto[FW_BIRD_NAME_MAX];
 	char group[NAME_MAX_LEN];
 	uint32_t peer_as;
@@ -120,11 +120,23 @@ void fw_bird_vip_proto(const char *vip_name, char *buf, size_t len)
 	buf[o < len ? o : len - 1] = '\0';
 }
 
-void fw_bird_peer_proto(uint32_t addr, char *buf, size_t len)
+void fw_bird_peer_proto(const struct db_addr *addr, char *buf, size_t len)
 {
-	const uint8_t *b = (const uint8_t *)&addr;
+	char ip[DB_ADDR_STRLEN];
 
-	snprintf(buf, len, "peer_%u_%u_%u_%u", b[0], b[1], b[2], b[3]);
+	if (addr->family == AF_INET) {
+		const uint8_t *b = addr->b;
+
+		snprintf(buf, len, "peer_%u_%u_%u_%u", b[0], b[1], b[2], b[3]);
+		return;
+	}
+	/* canonical text with ':' as '_' (BIRD symbols take [A-Za-z0-9_]); the canonical
+	 * form makes it one name per address */
+	db_addr_str(addr, ip, sizeof(ip));
+	for (char *c = ip; *c != '\0'; c++)
+		if (*c == ':')
+			*c = '_';
+	snprintf(buf, len, "peer6_%s", ip);
 }
 
 /* ---- rendering ------------------------------------------------------------------------ */
@@ -169,32 +181,54 @@ static int parse_community(const char *s, unsigned *a, unsigned *b)
 	return 0;
 }
 
-static const char *ip_str(uint32_t a, char *buf)
+static const char *ip_str(const struct db_addr *a, char *buf)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	return db_addr_str(a, buf, DB_ADDR_STRLEN);
 }
 
-/* The self address whose subnet holds addr (network order), or 0. */
-static uint32_t connected_self(const struct db_node *cfg, uint32_t addr, uint32_t *first)
+/*
+ * Tula's self address of family fam on the interface whose subnet (of the peer's
+ * family) holds peer — or, peer NULL, the first self address of fam anywhere. Returns
+ * 0 with *out, or -ENOENT.
+ */
+static int self_address(const struct db_node *cfg, const struct db_addr *peer, uint8_t fam,
+			struct db_addr *out)
 {
-	const struct db_node *ifs = db_node_first(cfg, "interfaces");
+	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i != NULL;
+	     i = db_node_next(i)) {
+		int facing = peer == NULL;
 
-	for (const struct db_node *i = ifs; i != NULL; i = db_node_next(i))
+		for (const struct db_node *a = db_node_first(i, "address"); a && !facing;
+		     a = db_node_next(a)) {
+			struct db_addr ia;
+			uint8_t plen;
+
+			if (db_node_addr_prefix(a, &ia, &plen) == 0 && db_addr_in(peer, &ia, plen))
+				facing = 1;
+		}
+		if (!facing)
+			continue;
 		for (const struct db_node *a = db_node_first(i, "address"); a;
 		     a = db_node_next(a)) {
-			struct in_addr ia;
 			uint8_t plen;
-			uint32_t mask;
 
-			if (db_parse_prefix(db_node_key(a) ? db_node_key(a) : db_node_value(a), &ia,
-					    &plen) < 0)
-				continue;
-			if (first != NULL && *first == 0)
-				*first = ia.s_addr;
-			mask = plen ? htonl(~0u << (32 - plen)) : 0;
-			if (addr != 0 && (ia.s_addr & mask) == (addr & mask))
-				return ia.s_addr;
+			if (db_node_addr_prefix(a, out, &plen) == 0 && out->family == fam)
+				return 0;
 		}
+	}
+	return -ENOENT;
+}
+
+/* 1 when some VIP of family fam would be announced (not no-announce). */
+static int has_vips(const struct db_node *cfg, uint8_t fam)
+{
+	const struct db_node *dsr = db_node_get(cfg, "services dsr");
+	struct db_addr a;
+
+	for (const struct db_node *v = db_node_first(dsr, "vip"); v; v = db_node_next(v))
+		if (!db_get_flag(v, "no-announce") && db_get_addr(v, "address", &a) == 0 &&
+		    a.family == fam)
+			return 1;
 	return 0;
 }
 
@@ -219,21 +253,24 @@ static int render_vips(struct render *r, const struct db_node *cfg,
 		       char *why)
 {
 	const struct db_node *dsr = db_node_get(cfg, "services dsr");
-	char path[FW_BIRD_PATH_MAX], proto[FW_BIRD_NAME_MAX], ip[INET_ADDRSTRLEN];
+	char path[FW_BIRD_PATH_MAX], proto[FW_BIRD_NAME_MAX], ip[DB_ADDR_STRLEN];
 
-	/* One static protocol per announced VIP: its /32 as a blackhole route (BIRD has no
-	 * kernel protocol here, so nothing reaches the kernel's table). */
+	/* One static protocol per announced VIP: its /32 (/128) as a blackhole route in
+	 * the table of its family (BIRD has no kernel protocol here, so nothing reaches
+	 * the kernel's table). */
 	for (const struct db_node *v = db_node_first(dsr, "vip"); v; v = db_node_next(v)) {
-		struct in_addr a;
+		struct db_addr a;
+		int v6;
 
-		if (db_get_flag(v, "no-announce") || db_get_ipv4(v, "address", &a) < 0)
+		if (db_get_flag(v, "no-announce") || db_get_addr(v, "address", &a) < 0)
 			continue;
+		v6 = a.family == AF_INET6;
 		snprintf(path, sizeof(path), "services dsr vip %s", db_node_key(v));
 		fw_bird_vip_proto(db_node_key(v), proto, sizeof(proto));
 		emit(r, path, "protocol static %s {", proto);
 		emit(r, path, "\tdescription \"VIP %s\";", db_node_key(v));
-		emit(r, path, "\tipv4;");
-		emit(r, path, "\troute %s/32 blackhole;", ip_str(a.s_addr, ip));
+		emit(r, path, "\t%s;", v6 ? "ipv6" : "ipv4");
+		emit(r, path, "\troute %s/%u blackhole;", ip_str(&a, ip), v6 ? 128 : 32);
 		emit(r, path, "\tdisabled %s;",
 		     announced != NULL && announced(arg, db_node_key(v)) ? "no" : "yes");
 		emit(r, path, "}");
@@ -276,23 +313,29 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 {
 	const struct db_node *bgp = db_node_get(cfg, "protocols bgp");
 	struct render r = {out, lines, nlines, 0};
-	char path[FW_BIRD_PATH_MAX], ip[INET_ADDRSTRLEN], proto[FW_BIRD_NAME_MAX];
-	uint32_t local_as = 0, first_self = 0;
-	struct in_addr rid = {0};
-	int any_bfd = 0, rc;
+	char path[FW_BIRD_PATH_MAX], ip[DB_ADDR_STRLEN], proto[FW_BIRD_NAME_MAX];
+	uint32_t local_as = 0;
+	struct db_addr rid = {0};
+	int any_bfd = 0, rc, vips4 = has_vips(cfg, AF_INET), vips6 = has_vips(cfg, AF_INET6);
 
 	if (bgp == NULL)
 		return -ENOENT;
-	connected_self(cfg, 0, &first_self);
 	db_get_uint(bgp, "local-as", &local_as);
-	if (db_get_ipv4(bgp, "router-id", &rid) < 0 || rid.s_addr == 0)
-		rid.s_addr = first_self;
+	/* the BGP identifier is 32 bits: the first IPv4 self address, unless set */
+	if (db_get_addr(bgp, "router-id", &rid) < 0 || rid.family != AF_INET ||
+	    db_addr_bits(&rid) == 0 || (rid.b[0] | rid.b[1] | rid.b[2] | rid.b[3]) == 0)
+		if (self_address(cfg, NULL, AF_INET, &rid) < 0)
+			rid.family = 0;
 
 	emit(&r, NULL, "# BIRD 2 configuration rendered by Tula from its committed configuration;");
 	emit(&r, NULL, "# rewritten at every commit: change `protocols bgp` in Tula instead.");
 	emit(&r, NULL, "log stderr { info, remote, warning, error, auth, fatal, bug };");
-	if (rid.s_addr != 0)
-		emit(&r, "protocols bgp router-id", "router id %s;", ip_str(rid.s_addr, ip));
+	if (rid.family == AF_INET)
+		emit(&r, "protocols bgp router-id", "router id %s;", ip_str(&rid, ip));
+	else
+		return bad(why_path, why, "protocols bgp",
+			   "no IPv4 self address to take the BGP identifier from (it is 32 bits, "
+			   "on IPv6 sessions too): set protocols bgp router-id");
 	emit(&r, NULL, "protocol device { scan time 10; }");
 
 	/* BFD per group: one interface block per group would clash (all TAPs are tula-*),
@@ -322,16 +365,31 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 				   "password: 1..80 characters without quote or backslash");
 		for (const struct db_node *n = db_node_first(g, "neighbor"); n;
 		     n = db_node_next(n)) {
-			struct in_addr na;
+			struct db_addr na, own, nh4 = {0}, nh6 = {0};
 			char npath[FW_BIRD_PATH_MAX + 32];
+			int v6 = 0;
 
 			snprintf(npath, sizeof(npath), "%s neighbor %s", path, db_node_key(n));
-			if (db_parse_ipv4(db_node_key(n), &na) < 0)
-				return bad(why_path, why, npath, "not an IPv4 address");
-			if (connected_self(cfg, na.s_addr, NULL) == 0)
+			if (db_parse_addr(db_node_key(n), &na) < 0)
+				return bad(why_path, why, npath, "not an IPv4 or IPv6 address");
+			v6 = na.family == AF_INET6;
+			if (self_address(cfg, &na, na.family, &own) < 0)
 				return bad(why_path, why, npath,
 					   "%s is on no subnet of an interface address: sessions "
 					   "run over the data ports, one hop",
+					   db_node_key(n));
+			/* a channel of the other family than the session names its next hop */
+			if (!v6 && vips6 && self_address(cfg, &na, AF_INET6, &nh6) < 0)
+				return bad(why_path, why, npath,
+					   "IPv6 VIPs are announced over this IPv4 session with an "
+					   "IPv6 next hop: give the interface facing %s an IPv6 "
+					   "address",
+					   db_node_key(n));
+			if (v6 && vips4 && self_address(cfg, &na, AF_INET, &nh4) < 0)
+				return bad(why_path, why, npath,
+					   "IPv4 VIPs are announced over this IPv6 session with an "
+					   "IPv4 next hop: give the interface facing %s an IPv4 "
+					   "address",
 					   db_node_key(n));
 			for (const struct db_node *g2 = db_node_first(bgp, "group"); g2 != g;
 			     g2 = db_node_next(g2))
@@ -339,7 +397,7 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 					return bad(why_path, why, npath,
 						   "neighbor %s is also in group %s",
 						   db_node_key(n), db_node_key(g2));
-			fw_bird_peer_proto(na.s_addr, proto, sizeof(proto));
+			fw_bird_peer_proto(&na, proto, sizeof(proto));
 			emit(&r, npath, "protocol bgp %s {", proto);
 			emit(&r, path, "\tdescription \"group %s\";", db_node_key(g));
 			emit(&r, "protocols bgp local-as", "\tlocal as %u;", local_as);
@@ -364,8 +422,24 @@ int fw_bird_render(const struct db_node *cfg, int (*announced)(void *arg, const 
 			}
 			if (pw != NULL)
 				emit(&r, path, "\tpassword \"%s\";", pw);
-			emit(&r, NULL,
-			     "\tipv4 { import none; export filter tula_export; next hop self; };");
+			if (!v6)
+				emit(&r, NULL,
+				     "\tipv4 { import none; export filter tula_export; next hop "
+				     "self; };");
+			else if (vips4)
+				emit(&r, npath,
+				     "\tipv4 { import none; export filter tula_export; next hop "
+				     "address %s; };",
+				     ip_str(&nh4, ip));
+			if (v6)
+				emit(&r, NULL,
+				     "\tipv6 { import none; export filter tula_export; next hop "
+				     "self; };");
+			else if (vips6)
+				emit(&r, npath,
+				     "\tipv6 { import none; export filter tula_export; next hop "
+				     "address %s; };",
+				     ip_str(&nh6, ip));
 			emit(&r, npath, "}");
 		}
 	}
@@ -551,6 +625,19 @@ static struct vip_ent *vip_named(const struct fw_bird *b, const char *name)
 	return NULL;
 }
 
+static int vip_slot(const struct fw_state *st, const struct vip_ent *v)
+{
+	struct fw_ip6 a6;
+	uint32_t a4;
+
+	if (v->addr.family == AF_INET6) {
+		memcpy(a6.b, v->addr.b, sizeof(a6.b));
+		return fw_state_vip6_slot(st, &a6, v->l4, v->port);
+	}
+	memcpy(&a4, v->addr.b, sizeof(a4));
+	return fw_state_vip_slot(st, a4, v->l4, v->port);
+}
+
 /* Whether VIP v should be announced now; *why says why not. */
 static int vip_wanted(const struct fw_bird *b, const struct vip_ent *v, const char **why)
 {
@@ -566,7 +653,7 @@ static int vip_wanted(const struct fw_bird *b, const struct vip_ent *v, const ch
 		*why = "the data path is not running";
 	else if (b->draining)
 		*why = "drained (request system drain)";
-	else if (st == NULL || (slot = fw_state_vip_slot(st, v->addr, v->l4, v->port)) < 0)
+	else if (st == NULL || (slot = vip_slot(st, v)) < 0)
 		*why = "not installed in the data path";
 	else {
 		const struct fw_state_vip *sv = &st->vips[slot];
@@ -592,7 +679,7 @@ static int announced_cb(void *arg, const char *vip)
  * force, send every VIP's state (after BIRD (re)started or reconfigured). */
 static void sync_vips(struct fw_bird *b, int force)
 {
-	char cmd[FW_BIRD_NAME_MAX + 16], ip[INET_ADDRSTRLEN];
+	char cmd[FW_BIRD_NAME_MAX + 16], ip[DB_ADDR_STRLEN];
 
 	for (size_t i = 0; i < b->nvips; i++) {
 		struct vip_ent *v = &b->vips[i];
@@ -609,11 +696,11 @@ static void sync_vips(struct fw_bird *b, int force)
 		}
 		if (want != v->announced) {
 			if (want)
-				TLOG_NOTICE("bgp: VIP %s (%s/32) announced", v->name,
-					    ip_str(v->addr, ip));
+				TLOG_NOTICE("bgp: VIP %s (%s/%u) announced", v->name,
+					    ip_str(&v->addr, ip), db_addr_bits(&v->addr));
 			else
-				TLOG_NOTICE("bgp: VIP %s (%s/32) withdrawn: %s", v->name,
-					    ip_str(v->addr, ip), why);
+				TLOG_NOTICE("bgp: VIP %s (%s/%u) withdrawn: %s", v->name,
+					    ip_str(&v->addr, ip), db_addr_bits(&v->addr), why);
 		}
 		v->announced = want;
 	}
@@ -935,13 +1022,11 @@ static void load_model(struct fw_bird *b, const struct db_node *cfg)
 	for (const struct db_node *v = db_node_first(dsr, "vip"); v; v = db_node_next(v)) {
 		struct vip_ent *e = &vips[nv];
 		const struct vip_ent *old = vip_named(b, db_node_key(v));
-		struct in_addr a = {0};
 		const char *p = db_get_str(v, "protocol");
 
 		snprintf(e->name, sizeof(e->name), "%s", db_node_key(v));
 		fw_bird_vip_proto(e->name, e->proto, sizeof(e->proto));
-		db_get_ipv4(v, "address", &a);
-		e->addr = a.s_addr;
+		db_get_addr(v, "address", &e->addr);
 		e->l4 = p != NULL && strcmp(p, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 		db_get_port(v, "port", &e->port);
 		e->no_announce = db_get_flag(v, "no-announce") || bgp == NULL;
@@ -964,11 +1049,9 @@ static void load_model(struct fw_bird *b, const struct db_node *cfg)
 		for (const struct db_node *n = db_node_first(g, "neighbor"); n;
 		     n = db_node_next(n)) {
 			struct peer_ent *e = &peers[np++];
-			struct in_addr a = {0};
 
-			db_parse_ipv4(db_node_key(n), &a);
-			e->addr = a.s_addr;
-			fw_bird_peer_proto(e->addr, e->proto, sizeof(e->proto));
+			db_parse_addr(db_node_key(n), &e->addr);
+			fw_bird_peer_proto(&e->addr, e->proto, sizeof(e->proto));
 			snprintf(e->group, sizeof(e->group), "%s", db_node_key(g));
 			e->peer_as = pas;
 			e->bfd = db_get_flag(g, "bfd");

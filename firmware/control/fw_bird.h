@@ -3,10 +3,17 @@
  * The routing plane: Tula announces its VIPs over BGP through its own BIRD 2.
  *
  * Configuration. `protocols bgp` is rendered into a BIRD configuration file under
- * Tula's runtime directory: one static protocol per announced VIP carrying its /32
- * (a blackhole route: BIRD never installs anything in the kernel), one BGP protocol
- * per neighbour exporting only those statics (with the VIP's MED and communities),
- * and BFD on the TAPs when a group asks for it. Commit check runs BIRD's own parser
+ * Tula's runtime directory: one static protocol per announced VIP carrying its /32,
+ * or /128 for an IPv6 VIP (a blackhole route: BIRD never installs anything in the
+ * kernel), one BGP protocol per neighbour exporting only those statics (with the VIP's
+ * MED and communities), and BFD on the TAPs when a group asks for it.
+ *
+ * Families. Each session carries an ipv4 channel when IPv4 VIPs exist (always on an
+ * IPv4 session) and an ipv6 channel when IPv6 VIPs exist (always on an IPv6 session):
+ * IPv6 VIPs go over an IPv4 session as MP-BGP (RFC 4760) and the other way round. A
+ * channel of the other family than the session has no own address to give as next
+ * hop, so it names one: `next hop address` is Tula's self address of that family on
+ * the interface facing the neighbour (a commit without one is refused, naming it). Commit check runs BIRD's own parser
  * (`bird -p`) on the rendered file and reports its complaint at the configuration
  * path the offending line came from; apply asks the running BIRD to `configure`.
  *
@@ -37,6 +44,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "db/db_schema.h" /* struct db_addr */
 
 struct db;
 struct db_node;
@@ -77,8 +86,9 @@ void fw_bird_free(struct fw_bird *b);
  * does not take are escaped so distinct VIP names give distinct protocol names).
  */
 void fw_bird_vip_proto(const char *vip_name, char *buf, size_t len);
-/* BIRD's name for the BGP protocol of a neighbour ("peer_10_0_1_1"). */
-void fw_bird_peer_proto(uint32_t addr, char *buf, size_t len);
+/* BIRD's name for the BGP protocol of a neighbour of either family ("peer_10_0_1_1",
+ * "peer6_2001_db8__1": ':' becomes '_', so "::" shows as "__"). */
+void fw_bird_peer_proto(const struct db_addr *addr, char *buf, size_t len);
 
 /*
  * Render the BIRD configuration of cfg (an effective configuration with `protocols
@@ -139,11 +149,11 @@ unsigned fw_bird_restarts(const struct fw_bird *b);
 /* One VIP as the announcer sees it. */
 struct fw_bird_vip {
 	const char *name;
-	uint32_t addr;	   /* network order */
-	const char *proto; /* BIRD static protocol name */
-	int announced;	   /* enabled in BIRD now */
-	const char *why;   /* why not ("" when announced) */
-	uint32_t med;	   /* has_med: MED sent */
+	struct db_addr addr; /* announced as a /32 (IPv4) or a /128 (IPv6) */
+	const char *proto;   /* BIRD static protocol name */
+	int announced;	     /* enabled in BIRD now */
+	const char *why;     /* why not ("" when announced) */
+	uint32_t med;	     /* has_med: MED sent */
 	int has_med;
 	const char *communities; /* "65000:100 65000:200" or "" */
 };
@@ -153,7 +163,7 @@ size_t fw_bird_vips(const struct fw_bird *b, void (*fn)(void *arg, const struct 
 
 /* A configured neighbour. */
 struct fw_bird_peer {
-	uint32_t addr; /* network order */
+	struct db_addr addr;
 	const char *proto;
 	const char *group;
 	uint32_t peer_as, local_as;

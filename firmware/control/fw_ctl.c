@@ -97,7 +97,9 @@ struct kneigh6 {
 
 struct health {
 	char vip[FW_STATE_NAME_MAX];
-	uint32_t addr;
+	uint32_t addr;	     /* FW_AF_INET */
+	uint8_t family;	     /* enum fw_family */
+	struct fw_ip6 addr6; /* FW_AF_INET6 */
 };
 
 struct fw_ctl {
@@ -350,17 +352,28 @@ static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db
 
 /* ---- health and steering ---------------------------------------------------------- */
 
-static long find_down(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
+static long find_down(const struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_t addr,
+		      const struct fw_ip6 *addr6)
 {
-	for (size_t i = 0; i < ctl->nb_down; i++)
-		if (ctl->down[i].addr == addr && strcmp(ctl->down[i].vip, vip) == 0)
+	for (size_t i = 0; i < ctl->nb_down; i++) {
+		const struct health *h = &ctl->down[i];
+
+		if (h->family != family || strcmp(h->vip, vip) != 0)
+			continue;
+		if (family == FW_AF_INET6 ? fw_ip6_eq(&h->addr6, addr6) : h->addr == addr)
 			return (long)i;
+	}
 	return -1;
 }
 
 int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
 {
-	return find_down(ctl, vip, addr) < 0;
+	return find_down(ctl, vip, FW_AF_INET, addr, NULL) < 0;
+}
+
+int fw_ctl_backend6_up(const struct fw_ctl *ctl, const char *vip, const struct fw_ip6 *addr)
+{
+	return find_down(ctl, vip, FW_AF_INET6, 0, addr) < 0;
 }
 
 static void schedule_rebuild(struct fw_ctl *ctl)
@@ -369,14 +382,17 @@ static void schedule_rebuild(struct fw_ctl *ctl)
 		tula_timer_arm(ctl->rebuild_timer, 0, 0);
 }
 
-int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up)
+static int set_down(struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_t addr,
+		    const struct fw_ip6 *addr6, int up)
 {
-	long i = find_down(ctl, vip, addr);
+	long i = find_down(ctl, vip, family, addr, addr6);
 
 	if (up && i >= 0) {
 		ctl->down[i] = ctl->down[--ctl->nb_down];
 		schedule_rebuild(ctl);
 	} else if (!up && i < 0) {
+		struct health *h;
+
 		if (ctl->nb_down == ctl->cap_down) {
 			size_t cap = ctl->cap_down ? ctl->cap_down * 2 : 16;
 			struct health *d = realloc(ctl->down, cap * sizeof(*d));
@@ -386,11 +402,27 @@ int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, in
 			ctl->down = d;
 			ctl->cap_down = cap;
 		}
-		snprintf(ctl->down[ctl->nb_down].vip, FW_STATE_NAME_MAX, "%s", vip);
-		ctl->down[ctl->nb_down++].addr = addr;
+		h = &ctl->down[ctl->nb_down++];
+		memset(h, 0, sizeof(*h));
+		snprintf(h->vip, FW_STATE_NAME_MAX, "%s", vip);
+		h->family = family;
+		if (family == FW_AF_INET6)
+			h->addr6 = *addr6;
+		else
+			h->addr = addr;
 		schedule_rebuild(ctl);
 	}
 	return 0;
+}
+
+int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up)
+{
+	return set_down(ctl, vip, FW_AF_INET, addr, NULL, up);
+}
+
+int fw_ctl_set_backend6_up(struct fw_ctl *ctl, const char *vip, const struct fw_ip6 *addr, int up)
+{
+	return set_down(ctl, vip, FW_AF_INET6, 0, addr, up);
 }
 
 void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target)
@@ -435,8 +467,9 @@ static struct ctl_port *port_named(struct fw_ctl *ctl, const char *name, int pen
 	return NULL;
 }
 
-/* The interface whose connected subnet holds addr, when exactly one does. */
-static const char *iface_for(const struct db_node *cfg, uint32_t addr, int *count)
+/* The interface whose connected subnet holds addr (either family), when exactly one
+ * does. */
+static const char *iface_for(const struct db_node *cfg, const struct db_addr *addr, int *count)
 {
 	const char *found = NULL;
 
@@ -444,12 +477,12 @@ static const char *iface_for(const struct db_node *cfg, uint32_t addr, int *coun
 	for (const struct db_node *i = db_node_first(cfg, "interfaces"); i; i = db_node_next(i)) {
 		for (const struct db_node *a = db_node_first(i, "address"); a;
 		     a = db_node_next(a)) {
-			struct in_addr net;
+			struct db_addr net;
 			uint8_t plen;
 
-			if (db_node_prefix(a, &net, &plen) < 0)
+			if (db_node_addr_prefix(a, &net, &plen) < 0)
 				continue;
-			if (((net.s_addr ^ addr) & fw_netmask(plen)) == 0) {
+			if (db_addr_in(addr, &net, plen)) {
 				found = db_node_key(i);
 				(*count)++;
 				break;
@@ -457,6 +490,23 @@ static const char *iface_for(const struct db_node *cfg, uint32_t addr, int *coun
 		}
 	}
 	return found;
+}
+
+/* The configuration's address types and the state's: the same bytes, network order. */
+static struct fw_ip6 to_ip6(const struct db_addr *a)
+{
+	struct fw_ip6 r;
+
+	memcpy(r.b, a->b, sizeof(r.b));
+	return r;
+}
+
+static uint32_t to_ip4(const struct db_addr *a)
+{
+	uint32_t r;
+
+	memcpy(&r, a->b, sizeof(r));
+	return r;
 }
 
 static int add_ports(struct build *b, struct fw_state *st, const struct db_node *cfg, int pending)
@@ -488,12 +538,18 @@ static int add_ports(struct build *b, struct fw_state *st, const struct db_node 
 		}
 		for (const struct db_node *a = db_node_first(i, "address"); a;
 		     a = db_node_next(a)) {
-			struct in_addr addr;
+			struct db_addr addr;
 			uint8_t plen;
 
-			if (db_node_prefix(a, &addr, &plen) < 0)
+			if (db_node_addr_prefix(a, &addr, &plen) < 0)
 				continue;
-			rc = fw_state_add_address(st, def.port_id, addr.s_addr, plen);
+			if (addr.family == AF_INET6) {
+				struct fw_ip6 a6 = to_ip6(&addr);
+
+				rc = fw_state_add_address6(st, def.port_id, &a6, plen);
+			} else {
+				rc = fw_state_add_address(st, def.port_id, to_ip4(&addr), plen);
+			}
 			if (rc < 0)
 				build_error(b, path, "address %s: %s", db_node_key(a),
 					    rc == -ENOSPC ? "too many addresses on one port"
@@ -510,17 +566,26 @@ static void add_routes(struct build *b, struct fw_state *st, const struct db_nod
 	if (st_routes == NULL)
 		return;
 	for (const struct db_node *r = db_node_first(st_routes, "route"); r; r = db_node_next(r)) {
-		struct in_addr gw, dst;
+		struct db_addr gw, dst;
 		uint8_t plen;
 		char path[128];
 		int rc;
 
 		snprintf(path, sizeof(path), "routing-options static route %s", db_node_key(r));
-		if (db_node_prefix(r, &dst, &plen) < 0 || db_get_ipv4(r, "next-hop", &gw) < 0) {
-			build_error(b, path, "route needs a destination prefix and a next-hop");
+		if (db_node_addr_prefix(r, &dst, &plen) < 0 ||
+		    db_get_addr(r, "next-hop", &gw) < 0 || gw.family != dst.family) {
+			build_error(
+				b, path,
+				"route needs a destination prefix and a next-hop of its family");
 			continue;
 		}
-		rc = fw_state_add_route(st, dst.s_addr, plen, gw.s_addr);
+		if (dst.family == AF_INET6) {
+			struct fw_ip6 d6 = to_ip6(&dst), g6 = to_ip6(&gw);
+
+			rc = fw_state_add_route6(st, &d6, plen, &g6);
+		} else {
+			rc = fw_state_add_route(st, to_ip4(&dst), plen, to_ip4(&gw));
+		}
 		if (rc < 0)
 			build_error(b, path, "%s", strerror(-rc));
 	}
@@ -556,7 +621,8 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 	for (const struct db_node *v = db_node_first(dsr, "vip"); v; v = db_node_next(v)) {
 		const char *name = db_node_key(v), *s;
 		struct fw_vip_def def = {0};
-		struct in_addr a, pfx;
+		struct db_addr a, pfx;
+		uint8_t plen;
 		struct ctl_port *p;
 		char path[160];
 		uint32_t u;
@@ -564,11 +630,16 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 
 		snprintf(path, sizeof(path), "services dsr vip %s", name);
 		snprintf(def.name, sizeof(def.name), "%s", name);
-		if (db_get_ipv4(v, "address", &a) < 0) {
+		if (db_get_addr(v, "address", &a) < 0) {
 			build_error(b, path, "a VIP needs an address");
 			continue;
 		}
-		def.addr = a.s_addr;
+		if (a.family == AF_INET6) {
+			def.family = FW_AF_INET6;
+			def.addr6 = to_ip6(&a);
+		} else {
+			def.addr = to_ip4(&a);
+		}
 		s = db_get_str(v, "protocol");
 		def.proto = s != NULL && strcmp(s, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 		if (db_get_port(v, "port", &def.port) < 0) {
@@ -586,12 +657,21 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 			def.fin_timeout_s = u;
 		if (db_get_uint(v, "udp-timeout", &u) == 0)
 			def.udp_timeout_s = u;
-		if (db_get_prefix(v, "tunnel-source", &pfx, &def.tunnel_src_len) == 0)
-			def.tunnel_src = pfx.s_addr;
+		/* of the VIP's family: validation refused anything else */
+		if (db_get_addr_prefix(v, "tunnel-source", &pfx, &plen) == 0 &&
+		    pfx.family == a.family) {
+			if (a.family == AF_INET6) {
+				def.tunnel_src6 = to_ip6(&pfx);
+				def.tunnel_src6_len = plen;
+			} else {
+				def.tunnel_src = to_ip4(&pfx);
+				def.tunnel_src_len = plen;
+			}
+		}
 
 		s = db_get_str(v, "interface");
 		if (s == NULL) {
-			s = iface_for(cfg, def.addr, &n);
+			s = iface_for(cfg, &a, &n);
 			if (n != 1) {
 				const struct db_node *only = db_node_first(cfg, "interfaces");
 
@@ -624,18 +704,29 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 		for (const struct db_node *be = db_node_first(v, "backend"); be;
 		     be = db_node_next(be)) {
 			struct fw_backend_def bd = {0};
+			struct db_addr ba;
 			char bpath[224];
 			int rc;
 
 			snprintf(bpath, sizeof(bpath), "%s backend %s", path, db_node_key(be));
 			snprintf(bd.name, sizeof(bd.name), "%s", db_node_key(be));
-			if (db_get_ipv4(be, "address", &a) < 0) {
+			if (db_get_addr(be, "address", &ba) < 0) {
 				build_error(b, bpath, "a backend needs an address");
 				continue;
 			}
-			bd.addr = a.s_addr;
+			if (ba.family != a.family) {
+				build_error(b, bpath, "a backend is of its VIP's family");
+				continue;
+			}
 			bd.weight = db_get_uint(be, "weight", &u) == 0 ? u : 100;
-			bd.up = fw_ctl_backend_up(b->ctl, name, bd.addr) ? 1 : 0;
+			if (ba.family == AF_INET6) {
+				bd.family = FW_AF_INET6;
+				bd.addr6 = to_ip6(&ba);
+				bd.up = fw_ctl_backend6_up(b->ctl, name, &bd.addr6) ? 1 : 0;
+			} else {
+				bd.addr = to_ip4(&ba);
+				bd.up = fw_ctl_backend_up(b->ctl, name, bd.addr) ? 1 : 0;
+			}
 			rc = fw_state_add_backend(st, slot, &bd);
 			if (rc < 0)
 				build_error(b, bpath, "%s",
@@ -948,7 +1039,9 @@ static void sync_kernel(struct fw_ctl *ctl, const struct fw_state *st)
 		const struct fw_state_vip *v = &st->vips[i];
 		struct ctl_port *p;
 
-		if (v->gen == 0 || v->port_index >= st->nb_ports)
+		/* IPv6 VIPs: the kernel's TAPs carry IPv4 only (Neighbor Discovery for the
+		 * VIPs is answered by the data path and the control side) */
+		if (v->gen == 0 || v->port_index >= st->nb_ports || v->family == FW_AF_INET6)
 			continue;
 		p = port_by_id(ctl, st->ports[v->port_index].port_id);
 		if (p != NULL)

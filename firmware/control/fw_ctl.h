@@ -35,6 +35,7 @@ struct fw_dp;
 struct fw_ctl;
 struct fw_ip6;
 struct fw_state;
+struct fw_ip6;
 struct tula_loop;
 
 struct fw_ctl_conf {
@@ -60,6 +61,9 @@ void fw_ctl_free(struct fw_ctl *ctl);
 int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up);
 /* 1 when up (the default), 0 when marked down. */
 int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr);
+/* The same for an IPv6 backend (its address in network order). */
+int fw_ctl_set_backend6_up(struct fw_ctl *ctl, const char *vip, const struct fw_ip6 *addr, int up);
+int fw_ctl_backend6_up(const struct fw_ctl *ctl, const char *vip, const struct fw_ip6 *addr);
 
 /*
  * Health probes prove the very path data takes: a frame the kernel sends on a TAP from

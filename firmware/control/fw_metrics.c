@@ -312,7 +312,8 @@ static int server_start(struct fw_metrics *m, struct server *s, char *why, size_
 
 /* ---- commit hook ------------------------------------------------------------------------ */
 
-/* The configured endpoint: 1 (filled), 0 (none), -1 (unparsable: the schema forbids it). */
+/* The configured endpoint: 1 (filled), 0 (none), -1 (unparsable: the schema forbids it),
+ * -2 (an IPv6 endpoint, which the schema takes but this server does not serve yet). */
 static int configured(const struct db_node *cfg, uint32_t *addr, uint16_t *port)
 {
 	const char *v = db_get_str(db_node_get(cfg, "system services metrics"), "listen");
@@ -323,6 +324,8 @@ static int configured(const struct db_node *cfg, uint32_t *addr, uint16_t *port)
 
 	if (v == NULL)
 		return 0;
+	if (v[0] == '[')
+		return -2;
 	colon = strrchr(v, ':');
 	if (colon == NULL || (size_t)(colon - v) >= sizeof(host))
 		return -1;
@@ -368,6 +371,10 @@ static int hook_validate(struct db_commit *c, void *arg)
 	int rc = configured(cfg, &addr, &port);
 
 	(void)arg;
+	if (rc == -2)
+		return db_commit_error(c, LISTEN_PATH,
+				       "the metrics endpoint listens on an IPv4 self address (the "
+				       "kernel side of the data ports carries IPv4 only)");
 	if (rc < 0)
 		return db_commit_error(c, LISTEN_PATH, "expected ADDRESS:PORT");
 	if (rc == 1 && !is_self_address(cfg, addr))

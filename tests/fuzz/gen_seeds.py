@@ -153,6 +153,21 @@ def config_seeds():
     ]) + b"\n")
     write("config", "merge-into-base", b"\x04" + b"/* note */\nsystem {\n    inactive: host-name lb3;\n}\n"
           b"services { dsr { vip web { port *; } } }\n")
+    # IPv6 values in every address type, spelled non-canonically (the tree stores and
+    # renders the canonical form, which must load back to the same configuration)
+    write("config", "set-lines-ipv6", b"\x02" + b"\n".join([
+        b"set interfaces port0 device net_null0",
+        b"set interfaces port0 address 2001:DB8:1:0::10/64",
+        b"set routing-options static route ::/0 next-hop 2001:db8:1::0001",
+        b"set services dsr vip web6 address 2001:db8:1::100",
+        b"set services dsr vip web6 protocol tcp",
+        b"set services dsr vip web6 port 80",
+        b"set services dsr vip web6 mode l3",
+        b"set services dsr vip web6 tunnel-source 2001:DB8:F::/64",
+        b"set services dsr vip web6 backend be1 address 2001:db8:1:0:0:0:0:11",
+        b"set system services metrics listen [2001:db8:1::10]:9100",
+        b"set protocols bgp group up neighbor 2001:db8:1::1",
+    ]) + b"\n")
 
 
 # --- cli: mode/class byte, cursor byte, line (fuzz_cli.c) -------------------------------

@@ -52,7 +52,7 @@ contains "no covering route" "$ERR" "warning: no route covers 192.0.2.1"
 expect_rc "show route exact" 0 cli -c 'show route 192.0.2.0/24 exact | display json'
 contains "json of an empty route list" "$OUT" "[]"
 expect_rc "a bad prefix says what it expects" 1 cli -c 'show route 192.0.2.0/40'
-contains "prefix error" "$ERR" "is not an IPv4 address or prefix"
+contains "prefix error" "$ERR" "is not an IPv4 or IPv6 address or prefix"
 expect_rc "show system uptime" 0 cli -c 'show system uptime'
 contains "uptime" "$OUT" "Tula started:"
 expect_rc "ping needs an address" 1 cli -c 'ping lb.example'

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "db/db_int.h"
 #include "tests/unit/db/db_test.h"
 
 static const struct db_snode *sn_at(const char *path)
@@ -216,6 +217,104 @@ static void value_checks_give_operator_reasons(void **state)
 	check("system services metrics listen", "10.0.1.10:http", -EINVAL, "port 1..65535");
 }
 
+/* A value accepted and stored as canon (the canonical text). */
+static void check_canon(const char *path, const char *tok, const char *canon_want)
+{
+	char reason[DB_REASON_MAX] = "", canon[DB_VALUE_MAX] = "";
+	int rc = db_snode_check(sn_at(path), tok, reason, sizeof(reason), canon, sizeof(canon));
+
+	if (rc != 0)
+		fprintf(stderr, "%s '%s': rc %d (%s)\n", path, tok, rc, reason);
+	assert_int_equal(rc, 0);
+	assert_string_equal(canon, canon_want);
+}
+
+static void ipv6_is_accepted_wherever_ipv4_is_and_stored_canonical(void **state)
+{
+	(void)state;
+	/* inet_ntop's form: lower case, leading zeros and the longest zero run folded */
+	check_canon("services dsr vip address", "2001:DB8:0::0001", "2001:db8::1");
+	check_canon("services dsr vip address", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
+	check_canon("services dsr vip backend address", "fd00:0:0:2::0a", "fd00:0:0:2::a");
+	check_canon("interfaces address", "2001:DB8:1::10/64", "2001:db8:1::10/64");
+	check_canon("routing-options static route", "::/0", "::/0");
+	check_canon("routing-options static route", "2001:DB8:2:0::/64", "2001:db8:2::/64");
+	check_canon("routing-options static route next-hop", "2001:db8:1::0001", "2001:db8:1::1");
+	check_canon("services dsr vip tunnel-source", "2001:DB8:F::/64", "2001:db8:f::/64");
+	check_canon("services dsr vip tunnel-source", "2001:db8:f::0001", "2001:db8:f::1");
+	check_canon("system services metrics listen", "[2001:DB8:1::10]:9100",
+		    "[2001:db8:1::10]:9100");
+	check_canon("protocols bgp group neighbor", "2001:DB8:1::1", "2001:db8:1::1");
+	/* IPv4 stays as typed (its strict form is the only form) */
+	check_canon("services dsr vip address", "10.0.1.100", "10.0.1.100");
+	check_canon("system services metrics listen", "10.0.1.10:9100", "10.0.1.10:9100");
+
+	check("services dsr vip address", "2001:db8::1::2", -EINVAL, "invalid IPv6 address");
+	check("services dsr vip address", "2001:db8:::1", -EINVAL, "invalid IPv6 address");
+	check("services dsr vip address", "fe80::1%eth0", -EINVAL, "zone");
+	check("services dsr vip address", "::ffff:10.0.0.1", -EINVAL, "IPv4-mapped");
+	check("services dsr vip address", "2001:db8::1/64", -EINVAL, "invalid IPv6 address");
+	check("services dsr vip address", "2001:db8::g", -EINVAL, "invalid IPv6 address");
+	check("interfaces address", "2001:db8::1/129", -EINVAL, "len 0..128");
+	check("interfaces address", "2001:db8::1", -EINVAL, "invalid IPv6 prefix");
+	check("routing-options static route", "2001:db8::1/64", -EINVAL,
+	      "host bits set in 2001:db8::1/64 (the network is 2001:db8::/64)");
+	check("routing-options static route", "2001:db8:0:1::/63", -EINVAL,
+	      "the network is 2001:db8::/63");
+	check("services dsr vip tunnel-source", "2001:db8:f::1/64", -EINVAL, "host bits set");
+	check("system services metrics listen", "2001:db8::1:9100", -EINVAL, "[address]:port");
+	check("system services metrics listen", "[2001:db8::1]", -EINVAL, "[IPv6-address]:port");
+	check("system services metrics listen", "[2001:db8::1]:0", -EINVAL, "port 1..65535");
+	check("system services metrics listen", "[10.0.0.1]:80", -EINVAL, "invalid IPv6 address");
+	check("system services metrics listen", "[2001:db8::zz]:80", -EINVAL,
+	      "invalid IPv6 address");
+	/* a BGP identifier is 32 bits */
+	check("protocols bgp router-id", "2001:db8::1", -EINVAL, "invalid IPv4 address");
+}
+
+static void address_keys_compare_by_value_and_family(void **state)
+{
+	const struct db_snode *nb = sn_at("protocols bgp group neighbor"),
+			      *ia = sn_at("interfaces address"),
+			      *rt = sn_at("routing-options static route");
+	struct db_addr a, b;
+	uint8_t len;
+
+	(void)state;
+	assert_int_equal(db_key_cmp(nb, "2001:db8::1", "2001:DB8:0::1"), 0);
+	assert_true(db_key_cmp(nb, "10.0.0.1", "::1") < 0); /* IPv4 first */
+	assert_true(db_key_cmp(nb, "2001:db8::2", "2001:db8::10") < 0);
+	assert_true(db_key_cmp(nb, "10.0.0.2", "10.0.0.10") < 0);
+	assert_int_equal(db_key_cmp(ia, "2001:db8::1/64", "2001:DB8::1/64"), 0);
+	assert_true(db_key_cmp(ia, "2001:db8::1/64", "2001:db8::1/80") < 0);
+	assert_true(db_key_cmp(rt, "0.0.0.0/0", "::/0") < 0);
+
+	assert_int_equal(db_parse_addr("2001:db8::1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.b[0], 0x20);
+	assert_int_equal(a.b[15], 1);
+	assert_int_equal(db_parse_addr("10.0.0.1", &b), 0);
+	assert_int_equal(b.family, AF_INET);
+	assert_true(db_addr_cmp(&b, &a) < 0);
+	assert_int_equal(db_parse_addr_prefix("2001:db8:1::/48", &b, &len), 0);
+	assert_int_equal(len, 48);
+	assert_false(db_addr_in(&a, &b, 48));
+	assert_true(db_addr_in(&a, &b, 32));
+	assert_int_equal(db_parse_addr_prefix("2001:db8:1:ff80::/57", &b, &len), 0);
+	assert_int_equal(db_parse_addr("2001:db8:1:ffc0::", &a), 0);
+	assert_true(db_addr_in(&a, &b, 57));
+	assert_false(db_addr_in(&a, &b, 58));
+	db_addr_mask(&a, 57);
+	assert_int_equal(a.b[7], 0x80);
+	assert_int_equal(db_parse_addr("10.0.0.1", &a), 0);
+	assert_false(db_addr_in(&a, &b, 0)); /* never across families */
+	assert_int_equal(db_parse_addr_or_prefix("2001:db8::5", &a, &len), 0);
+	assert_int_equal(len, 128);
+	assert_int_equal(db_parse_addr_or_prefix("10.0.0.5", &a, &len), 0);
+	assert_int_equal(len, 32);
+	assert_int_equal(db_parse_addr_prefix("10.0.0.0/33", &a, &len), -EINVAL);
+}
+
 static void overlong_values_are_refused(void **state)
 {
 	char big[DB_VALUE_MAX + 10];
@@ -390,6 +489,8 @@ int main(void)
 		cmocka_unit_test(value_checks_give_operator_reasons),
 		cmocka_unit_test(overlong_values_are_refused),
 		cmocka_unit_test(parsers_are_strict),
+		cmocka_unit_test(ipv6_is_accepted_wherever_ipv4_is_and_stored_canonical),
+		cmocka_unit_test(address_keys_compare_by_value_and_family),
 		cmocka_unit_test(walk_reports_what_comes_next),
 		cmocka_unit_test(completion_offers_enums_entries_references_and_files),
 	};

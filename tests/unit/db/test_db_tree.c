@@ -387,6 +387,54 @@ static void diags_collect_errors_and_warnings(void **state)
 	db_diags_free(NULL);
 }
 
+static void ipv6_values_are_one_key_whatever_the_spelling(void **state)
+{
+	struct db_node *t = tparse(BASE_CONF);
+	const char *set1[] = {"interfaces", "port0", "address", "2001:DB8:1:0::10/64"};
+	const char *set2[] = {"interfaces", "port0", "address", "2001:db8:1::10/64"};
+	const char *vip[] = {"services", "dsr", "vip", "web6", "address", "2001:DB8::0:100"};
+	const char *del[] = {"interfaces", "port0", "address", "2001:0db8:0001:0000::0010/64"};
+	struct db_diags d = DB_DIAGS_INIT;
+	const struct db_node *n;
+	struct db_addr a;
+	struct in_addr a4;
+	uint8_t len;
+
+	(void)state;
+	assert_int_equal(db_tree_set(t, set1, 4, &d), 0);
+	assert_int_equal(db_tree_set(t, set2, 4, &d), 0); /* the same entry: no second one */
+	assert_int_equal(db_node_count(db_node_get(t, "interfaces port0"), "address"), 2);
+	n = db_node_get(t, "interfaces port0 address 2001:db8:1::10/64");
+	assert_non_null(n);
+	assert_string_equal(db_node_key(n), "2001:db8:1::10/64");
+	/* either family through the generic getters; the IPv4 ones say "not mine" */
+	assert_int_equal(db_node_addr_prefix(n, &a, &len), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(len, 64);
+	assert_int_equal(db_node_prefix(n, &a4, &len), -EAFNOSUPPORT);
+	assert_int_equal(db_tree_set(t, vip, 6, &d), 0);
+	n = db_node_get(t, "services dsr vip web6");
+	assert_string_equal(db_get_str(n, "address"), "2001:db8::100");
+	assert_int_equal(db_get_addr(n, "address", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.b[15], 0);
+	assert_int_equal(a.b[14], 1);
+	assert_int_equal(db_get_ipv4(n, "address", &a4), -EAFNOSUPPORT);
+	assert_int_equal(db_get_addr_prefix(n, "address", &a, &len), 0);
+	assert_int_equal(len, 128);
+	assert_int_equal(db_get_addr(db_node_get(t, "services dsr vip web"), "address", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	/* IPv4 entries sort before IPv6 ones */
+	n = db_node_first(db_node_get(t, "interfaces port0"), "address");
+	assert_string_equal(db_node_key(n), "10.0.1.10/24");
+	/* deleting with yet another spelling finds it */
+	assert_int_equal(db_tree_delete(t, del, 4, &d), 0);
+	assert_int_equal(db_node_count(db_node_get(t, "interfaces port0"), "address"), 1);
+	assert_int_equal(d.n, 0);
+	db_diags_free(&d);
+	db_tree_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +452,7 @@ int main(void)
 		cmocka_unit_test(copies_compare_equal_and_differ_on_attributes),
 		cmocka_unit_test(split_honours_quotes_and_escapes),
 		cmocka_unit_test(diags_collect_errors_and_warnings),
+		cmocka_unit_test(ipv6_values_are_one_key_whatever_the_spelling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

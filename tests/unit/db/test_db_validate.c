@@ -414,6 +414,292 @@ static void inactive_statements_are_not_validated(void **state)
 	db_diags_free(&d);
 }
 
+/* Dual stack: port0 and port1 with an IPv4 and an IPv6 subnet each, and an IPv6 VIP on
+ * port0 next to BASE_CONF's IPv4 one. */
+#define DUAL                                                  \
+	"set interfaces port0 address 2001:db8:1::10/64\n"    \
+	"set interfaces port1 device net_null1\n"             \
+	"set interfaces port1 address 10.0.2.10/24\n"         \
+	"set interfaces port1 address 2001:db8:2::10/64\n"    \
+	"set services dsr vip web6 address 2001:db8:1::100\n" \
+	"set services dsr vip web6 protocol tcp\n"            \
+	"set services dsr vip web6 port 80\n"                 \
+	"set services dsr vip web6 backend be1 address 2001:db8:1::11\n"
+
+static int run6(const char *more, struct db_diags *d)
+{
+	char lines[4096];
+
+	snprintf(lines, sizeof(lines), "%s%s", DUAL, more);
+	return run(lines, d);
+}
+
+static void dual_stack_configuration_is_valid(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("", &d), 0);
+	assert_int_equal(d.n, 0);
+	/* the same address, protocol and port in both families are two VIPs; an IPv6 VIP
+	 * may listen on the port an IPv4 one does */
+	assert_int_equal(run6("set services dsr vip web6b address 2001:db8:1::101\n"
+			      "set services dsr vip web6b protocol udp\n"
+			      "set services dsr vip web6b port 80\n"
+			      "set services dsr vip web6b backend b address 2001:db8:1::12\n",
+			      &d),
+			 0);
+}
+
+static void backends_are_of_the_vips_family(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("set services dsr vip web6 backend v4 address 10.0.1.12\n"
+			      "set services dsr vip web backend v6 address 2001:db8:1::12\n",
+			      &d),
+			 2);
+	assert_diag(&d, "services dsr vip web6 backend v4 address",
+		    "backend address 10.0.1.12 is IPv4 but the VIP's address 2001:db8:1::100 is "
+		    "IPv6: a VIP's backends are of its family (IPv6 VIPs with IPv4 backends "
+		    "(6in4) are not supported)");
+	assert_diag(&d, "services dsr vip web backend v6 address",
+		    "IPv4 VIPs with IPv6 backends (4in6) are not supported");
+	db_diags_free(&d);
+	/* the same in mode l3 */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 backend v4 address 10.0.1.12\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 backend v4 address", "6in4");
+	db_diags_free(&d);
+}
+
+static void l2_ipv6_backend_on_a_subnet_of_the_vips_interface(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("set services dsr vip web6 backend far address 2001:db8:9::11\n", &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 backend far address",
+		    "mode l2: backend address 2001:db8:9::11 is not on a connected subnet of any "
+		    "interface");
+	db_diags_free(&d);
+	/* connected, but on port1 while the VIP lives on port0 */
+	assert_int_equal(
+		run6("set services dsr vip web6 backend other address 2001:db8:2::11\n", &d), 1);
+	assert_diag(&d, "services dsr vip web6 backend other address",
+		    "mode l2: backend address 2001:db8:2::11 is not on a connected IPv6 subnet of "
+		    "the VIP's interface port0");
+	db_diags_free(&d);
+	/* the VIP named on port1: that backend is fine there, be1 no longer is */
+	assert_int_equal(run6("set services dsr vip web6 interface port1\n"
+			      "set services dsr vip web6 backend other address 2001:db8:2::11\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 backend be1 address", "the VIP's interface port1");
+	db_diags_free(&d);
+}
+
+static void l3_ipv6_backend_needs_an_ipv6_route(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	/* an IPv4 default route does not reach an IPv6 backend */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 backend far address 2001:db8:9::11\n"
+			      "set routing-options static route 0.0.0.0/0 next-hop 10.0.1.1\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 backend far address",
+		    "mode l3: backend address 2001:db8:9::11 is not reachable: no connected subnet "
+		    "or static route covers it");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 backend far address 2001:db8:9::11\n"
+			      "set routing-options static route 2001:db8:9::/48 next-hop "
+			      "2001:db8:2::1\n",
+			      &d),
+			 0);
+	/* and a connected backend on another port is fine in l3 */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 backend other address 2001:db8:2::11\n",
+			      &d),
+			 0);
+}
+
+static void l3_ipv6_vip_needs_an_ipv6_tunnel_source(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	/* no IPv6 self address anywhere and no tunnel-source */
+	assert_int_equal(run("set services dsr vip web6 address 2001:db8:1::100\n"
+			     "set services dsr vip web6 protocol tcp\n"
+			     "set services dsr vip web6 port 80\n"
+			     "set services dsr vip web6 mode l3\n"
+			     "set services dsr vip web6 interface port0\n"
+			     "set services dsr vip web6 backend be1 address 2001:db8:9::11\n",
+			     &d),
+			 2);
+	assert_diag(&d, "services dsr vip web6",
+		    "mode l3: an IPv6 VIP needs an IPv6 outer source address: set tunnel-source "
+		    "or give an interface an IPv6 address");
+	assert_diag(&d, "services dsr vip web6 backend be1 address", "not reachable");
+	db_diags_free(&d);
+	/* of the VIP's family */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 tunnel-source 172.16.0.0/16\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 tunnel-source",
+		    "tunnel-source 172.16.0.0/16 is IPv4 but the VIP is IPv6: the outer header is "
+		    "of the VIP's family (IPv6 in IPv4 (6in4) is not supported)");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web mode l3\n"
+			      "set services dsr vip web tunnel-source 2001:db8:f::/64\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web tunnel-source", "IPv4 in IPv6 (4in6)");
+	db_diags_free(&d);
+	/* /64 .. /128 */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 tunnel-source 2001:db8:f::/48\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 tunnel-source",
+		    "tunnel-source 2001:db8:f::/48: an IPv6 source prefix is /64 to /128");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 tunnel-source ff02::/64\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6 tunnel-source", "multicast");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 tunnel-source 2001:db8:f::/64\n",
+			      &d),
+			 0);
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n"
+			      "set services dsr vip web6 tunnel-source 2001:db8:f::7\n",
+			      &d),
+			 0);
+	/* without tunnel-source, the IPv6 self addresses serve */
+	assert_int_equal(run6("set services dsr vip web6 mode l3\n", &d), 0);
+}
+
+static void ipv6_route_next_hop_rules(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("set routing-options static route ::/0 next-hop 2001:db8:1::1\n", &d),
+			 0);
+	assert_int_equal(run6("set routing-options static route ::/0 next-hop 2001:db8:7::1\n", &d),
+			 1);
+	assert_diag(&d, "routing-options static route ::/0 next-hop",
+		    "next-hop 2001:db8:7::1 is not on a connected subnet of any interface");
+	db_diags_free(&d);
+	assert_int_equal(run6("set routing-options static route ::/0 next-hop 10.0.1.1\n", &d), 1);
+	assert_diag(&d, "routing-options static route ::/0 next-hop",
+		    "next-hop 10.0.1.1 is IPv4 but the route ::/0 is IPv6: a route's next hop is "
+		    "of its family");
+	db_diags_free(&d);
+	assert_int_equal(run6("set routing-options static route ::/0 next-hop fe80::1\n", &d), 1);
+	assert_diag(&d, "routing-options static route ::/0 next-hop",
+		    "next-hop fe80::1 is not a unicast address: a link-local address");
+	db_diags_free(&d);
+	assert_int_equal(
+		run6("set routing-options static route ::/0 next-hop 2001:db8:1::10\n", &d), 1);
+	assert_diag(&d, "routing-options static route ::/0 next-hop", "Tula's own address");
+	db_diags_free(&d);
+	assert_int_equal(run6("set routing-options static route ::/0 next-hop 2001:db8:1::\n", &d),
+			 1);
+	assert_diag(&d, "routing-options static route ::/0 next-hop",
+		    "next-hop 2001:db8:1:: is the Subnet-Router anycast address of the connected "
+		    "subnet (interfaces port0 address 2001:db8:1::10/64)");
+	db_diags_free(&d);
+}
+
+static void ipv6_interface_address_rules(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("set interfaces port0 address fe80::1/64\n", &d), 1);
+	assert_diag(&d, "interfaces port0 address fe80::1/64", "link-local");
+	db_diags_free(&d);
+	assert_int_equal(run6("set interfaces port0 address 2001:db8:5::/64\n", &d), 1);
+	assert_diag(&d, "interfaces port0 address 2001:db8:5::/64",
+		    "2001:db8:5:: is the Subnet-Router anycast address of 2001:db8:5::/64, not a "
+		    "host address");
+	db_diags_free(&d);
+	/* a /127 point-to-point link uses both addresses (RFC 6164) */
+	assert_int_equal(run6("set interfaces port0 address 2001:db8:5::/127\n", &d), 0);
+	assert_int_equal(run6("set interfaces port0 address 2001:db8:5::9/128\n", &d), 0);
+	assert_int_equal(run6("set interfaces port0 address ::/0\n", &d), 1);
+	assert_diag(&d, "interfaces port0 address ::/0", "prefix length 0");
+	db_diags_free(&d);
+	/* IPv6 subnets of two interfaces must not overlap; an IPv4 one never overlaps */
+	assert_int_equal(run6("set interfaces port1 address 2001:db8:1::20/48\n", &d), 2);
+	assert_diag(&d, "interfaces port1 address 2001:db8:1::20/48",
+		    "subnet overlaps interfaces port0 address 2001:db8:1::10/64");
+	assert_diag(&d, "services dsr vip web6",
+		    "missing interface: 2001:db8:1::100 is on the subnets of 2 interfaces");
+	db_diags_free(&d);
+}
+
+static void ipv6_vip_and_backend_addresses(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(run6("set services dsr vip web6 address 2001:db8:1::10\n", &d), 1);
+	assert_diag(&d, "services dsr vip web6 address",
+		    "VIP address 2001:db8:1::10 is Tula's own address (interfaces port0 address "
+		    "2001:db8:1::10/64)");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web6 address ff02::1\n", &d), 1);
+	assert_diag(&d, "services dsr vip web6 address", "a multicast address");
+	db_diags_free(&d);
+	assert_int_equal(run6("set services dsr vip web6 backend lo address ::1\n", &d), 1);
+	assert_diag(&d, "services dsr vip web6 backend lo address", "the loopback address ::1");
+	db_diags_free(&d);
+	/* another VIP as backend, and the same backend twice (spelled differently: the
+	 * tree holds one canonical form) */
+	assert_int_equal(run6("set services dsr vip web6 backend v address 2001:db8:1::100\n"
+			      "set services dsr vip web6 backend dup address 2001:DB8:1:0::11\n",
+			      &d),
+			 2);
+	assert_diag(&d, "services dsr vip web6 backend v address",
+		    "backend address 2001:db8:1::100 is a VIP (services dsr vip web6)");
+	assert_diag(&d, "services dsr vip web6 backend dup address",
+		    "backend address 2001:db8:1::11 is also backend be1 of this VIP");
+	db_diags_free(&d);
+	/* one (address, protocol, port) per VIP, whatever the spelling */
+	assert_int_equal(run6("set services dsr vip again address 2001:DB8:1::0:100\n"
+			      "set services dsr vip again protocol tcp\n"
+			      "set services dsr vip again port 80\n"
+			      "set services dsr vip again backend b address 2001:db8:1::12\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6",
+		    "address 2001:db8:1::100 protocol tcp port 80 is already used by vip again");
+	db_diags_free(&d);
+	/* two interfaces, an IPv6 VIP on neither's subnet: say which is meant */
+	assert_int_equal(run6("set services dsr vip web6 address 2001:db8:9::100\n"
+			      "set services dsr vip web6 mode l3\n",
+			      &d),
+			 1);
+	assert_diag(&d, "services dsr vip web6",
+		    "missing interface: 2001:db8:9::100 is on no interface's subnet and 2 "
+		    "interfaces are configured");
+	db_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +723,14 @@ int main(void)
 		cmocka_unit_test(login_user_needs_a_class),
 		cmocka_unit_test(all_backends_drained_is_a_warning),
 		cmocka_unit_test(inactive_statements_are_not_validated),
+		cmocka_unit_test(dual_stack_configuration_is_valid),
+		cmocka_unit_test(backends_are_of_the_vips_family),
+		cmocka_unit_test(l2_ipv6_backend_on_a_subnet_of_the_vips_interface),
+		cmocka_unit_test(l3_ipv6_backend_needs_an_ipv6_route),
+		cmocka_unit_test(l3_ipv6_vip_needs_an_ipv6_tunnel_source),
+		cmocka_unit_test(ipv6_route_next_hop_rules),
+		cmocka_unit_test(ipv6_interface_address_rules),
+		cmocka_unit_test(ipv6_vip_and_backend_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

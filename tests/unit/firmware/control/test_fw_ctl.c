@@ -7,8 +7,12 @@
  * force (fw_dp's sizes, the published state's rate and sleep), a size change accepted
  * with a warning that it waits for a restart, more VIPs or backends than in force
  * refused naming the limit and the VIP where it is passed, and new-flow-rate /
- * idle-sleep published at once in the state the workers read.
+ * idle-sleep published at once in the state the workers read; a dual-stack commit
+ * maps IPv6 self addresses, routes, VIPs (l2 and l3 with a tunnel-source prefix) and
+ * backends into the state next to the IPv4 ones, a health verdict on an IPv6 backend
+ * reaches it, and IPv6 refusals name the statement.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -26,6 +30,8 @@
 #include "firmware/control/fw_dp.h"
 #include "firmware/fw_state.h"
 #include "tt_pkt.h"
+
+#include <netinet/in.h>
 
 static struct {
 	char dir[64];
@@ -239,6 +245,155 @@ static void test_rate_and_sleep_apply_at_commit(void **state)
 	db_diags_free(&d);
 }
 
+static struct fw_ip6 ip6(const char *s)
+{
+	struct fw_ip6 a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
+	return a;
+}
+
+/* Run the loop until the rebuild timer (armed by a health change) has published. */
+static void settle(void)
+{
+	uint64_t until = tula_now_ms() + 200;
+
+	while (tula_now_ms() < until)
+		tula_loop_run_once(F.loop, 10);
+}
+
+static void test_dual_stack_commit_builds_both_families(void **state)
+{
+	static const char *const lines[] = {
+		"set interfaces ctlt0 address 2001:DB8:0::FE/64",
+		"set routing-options static route 2001:db8:9::/48 next-hop 2001:db8::1",
+		"set services dsr vip web address 10.0.0.1",
+		"set services dsr vip web protocol tcp",
+		"set services dsr vip web port 80",
+		"set services dsr vip web backend a address 10.0.0.101",
+		"set services dsr vip web6 address 2001:db8::100",
+		"set services dsr vip web6 protocol tcp",
+		"set services dsr vip web6 port 80",
+		"set services dsr vip web6 backend a address 2001:db8::101",
+		"set services dsr vip web6 backend b address 2001:db8::102",
+		"set services dsr vip web6 backend b weight 50",
+		"set services dsr vip tun6 address 2001:db8::200",
+		"set services dsr vip tun6 protocol udp",
+		"set services dsr vip tun6 port 53",
+		"set services dsr vip tun6 mode l3",
+		"set services dsr vip tun6 tunnel-source 2001:db8:f::/64",
+		"set services dsr vip tun6 backend far address 2001:db8:9::5",
+		NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+	struct fw_ip6 a, b, far, nh;
+	const struct fw_state *st;
+	const struct fw_state_port *port;
+	const struct fw_state_vip *v;
+	uint8_t pi;
+	int vs, ls, fs;
+
+	(void)state;
+	assert_int_equal(commit(&d, lines), 0);
+	db_diags_free(&d);
+	st = fw_ctl_state(F.ctl);
+	assert_non_null(st);
+	/* the self address, as typed in any spelling */
+	port = &st->ports[0];
+	assert_int_equal(port->nb_addrs, 1);
+	assert_int_equal(port->nb_addrs6, 1);
+	a = ip6("2001:db8::fe");
+	assert_true(fw_ip6_eq(&port->addrs6[0], &a));
+	assert_int_equal(port->plens6[0], 64);
+	/* the IPv4 VIP as before */
+	vs = fw_state_vip_slot(st, htonl(0x0a000001), IPPROTO_TCP, 80);
+	assert_true(vs >= 0);
+	assert_int_equal(st->vips[vs].family, FW_AF_INET);
+	assert_true(fw_state_backend_slot(st, vs, htonl(0x0a000065)) >= 0);
+	/* the IPv6 VIP with its two backends, their weights and family */
+	a = ip6("2001:db8::100");
+	vs = fw_state_vip6_slot(st, &a, IPPROTO_TCP, 80);
+	assert_true(vs >= 0);
+	v = &st->vips[vs];
+	assert_int_equal(v->family, FW_AF_INET6);
+	assert_true(fw_ip6_eq(&v->addr6, &a));
+	assert_int_equal(v->addr, 0);
+	assert_int_equal(v->mode, FW_MODE_L2);
+	assert_int_equal(v->nb_backends, 2);
+	a = ip6("2001:db8::101");
+	b = ip6("2001:db8::102");
+	assert_true(fw_state_backend6_slot(st, vs, &a) >= 0);
+	fs = fw_state_backend6_slot(st, vs, &b);
+	assert_true(fs >= 0);
+	assert_int_equal(st->backends[fs].family, FW_AF_INET6);
+	assert_int_equal(st->backends[fs].weight, 50);
+	assert_int_equal(st->backends[fs].up, 1);
+	assert_true(fw_state_is_vip6_addr(st, &v->addr6));
+	/* mode l3 with its IPv6 per-flow source prefix, the backend behind the v6 route */
+	a = ip6("2001:db8::200");
+	ls = fw_state_vip6_slot(st, &a, IPPROTO_UDP, 53);
+	assert_true(ls >= 0);
+	assert_int_equal(st->vips[ls].mode, FW_MODE_L3);
+	a = ip6("2001:db8:f::");
+	assert_true(fw_ip6_eq(&st->vips[ls].tunnel_src6, &a));
+	assert_int_equal(st->vips[ls].tunnel_src6_len, 64);
+	assert_int_equal(st->vips[ls].tunnel_src, 0);
+	far = ip6("2001:db8:9::5");
+	assert_true(fw_state_backend6_slot(st, ls, &far) >= 0);
+	assert_int_equal(fw_state_route6_lookup(st, &far, &nh, &pi), 0);
+	a = ip6("2001:db8::1");
+	assert_true(fw_ip6_eq(&nh, &a));
+	assert_int_equal(pi, 0);
+
+	/* a health verdict on an IPv6 backend reaches the state, only that one */
+	assert_int_equal(fw_ctl_set_backend6_up(F.ctl, "web6", &b, 0), 0);
+	assert_int_equal(fw_ctl_backend6_up(F.ctl, "web6", &b), 0);
+	a = ip6("2001:db8::101");
+	assert_int_equal(fw_ctl_backend6_up(F.ctl, "web6", &a), 1);
+	assert_int_equal(fw_ctl_backend_up(F.ctl, "web6", 0), 1); /* not an IPv4 entry */
+	settle();
+	st = fw_ctl_state(F.ctl);
+	a = ip6("2001:db8::100");
+	vs = fw_state_vip6_slot(st, &a, IPPROTO_TCP, 80);
+	fs = fw_state_backend6_slot(st, vs, &b);
+	assert_int_equal(st->backends[fs].up, 0);
+	a = ip6("2001:db8::101");
+	assert_int_equal(st->backends[fw_state_backend6_slot(st, vs, &a)].up, 1);
+	assert_int_equal(fw_ctl_set_backend6_up(F.ctl, "web6", &b, 1), 0);
+	settle();
+
+	assert_int_equal(db_exec(F.s, "delete services", &d), 0);
+	assert_int_equal(db_exec(F.s, "delete routing-options", &d), 0);
+	assert_int_equal(db_exec(F.s, "delete interfaces ctlt0 address 2001:db8::fe/64", &d), 0);
+	assert_int_equal(db_commit(F.s, NULL, NULL, &d), 0);
+	db_diags_free(&d);
+}
+
+static void test_ipv6_refusals_name_the_path(void **state)
+{
+	static const char *const lines[] = {
+		"set services dsr vip web6 address 2001:db8::100",
+		"set services dsr vip web6 protocol tcp",
+		"set services dsr vip web6 port 80",
+		"set services dsr vip web6 backend v4 address 10.0.0.101",
+		"set services dsr vip web6 backend far address 2001:db8:7::1",
+		NULL};
+	struct db_diags d = DB_DIAGS_INIT;
+
+	(void)state;
+	/* no IPv6 subnet: the l2 backend is not connected, the v4 one is of the other
+	 * family, and nothing of the candidate reaches the data path */
+	assert_int_equal(commit(&d, lines), -EINVAL);
+	assert_non_null(diag(&d, DB_DIAG_ERROR, "services dsr vip web6 backend v4 address",
+			     "(6in4) are not supported"));
+	assert_non_null(diag(&d, DB_DIAG_ERROR, "services dsr vip web6 backend far address",
+			     "mode l2: backend address 2001:db8:7::1 is not on a connected "
+			     "subnet"));
+	db_diags_free(&d);
+	assert_int_equal(fw_ctl_state(F.ctl)->vip6_hash, NULL);
+	assert_int_equal(db_exec(F.s, "delete services", &d), 0);
+	db_diags_free(&d);
+}
+
 int main(void)
 {
 	/* the port's TAP and its address stay out of the host's namespace */
@@ -253,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_one_vip_over_the_limit_is_refused),
 		cmocka_unit_test(test_one_backend_over_the_limit_is_refused),
 		cmocka_unit_test(test_rate_and_sleep_apply_at_commit),
+		cmocka_unit_test(test_dual_stack_commit_builds_both_families),
+		cmocka_unit_test(test_ipv6_refusals_name_the_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
