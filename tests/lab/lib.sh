@@ -216,3 +216,174 @@ check_match() {
 		fail "$1: '$2' does not match /$3/"
 	fi
 }
+
+# ---------------------------------------------------------------- IPv6 (dual stack)
+#
+# The lab is built IPv4-only (lab.sh turns IPv6 off everywhere). lab6_up adds IPv6 on
+# top of a running l2, l3 or full lab, so dual-stack tests use the same namespaces,
+# cables and MACs (lab_mac of the node's IPv4 address):
+#
+#   segment A  fd00:1::/64: client ::2, router ::1, be1 ::11, be2 ::12;
+#              Tula's self address fd00:1::10 (lb0 keeps IPv6 off: Tula answers NDP)
+#   segment B  fd00:2::/64: router ::1 (IPv6 forwarding on), be3 ::13, be4 ::14
+#   L2 VIP fd00:1::100 on lo of be1/be2; L3 VIP fd00:1::200 on tun-ip6 of be3/be4, fed
+#   by `ipip_decap -6` (the kernel has no ip6_tunnel module)
+#
+# Every node that gets IPv6 has duplicate address detection, router solicitations and
+# router advertisements off, so addresses work at once and no node configures itself
+# from the wire. The L2 backends' VIP is `nodad preferred_lft 0` (never chosen as the
+# source of connections the backend opens itself) and an nftables rule on eth0 drops
+# Neighbor Solicitations for it (table inet lab6), so only Tula answers them. Every
+# backend's nginx also listens on [::]:80 and [::]:8080 (same pages).
+
+export LAB6_NET_A=fd00:1::/64
+export LAB6_NET_B=fd00:2::/64
+export LAB6_CLIENT_IP=fd00:1::2
+export LAB6_RT_A_IP=fd00:1::1
+export LAB6_RT_B_IP=fd00:2::1
+export LAB6_LB_SELF_IP=fd00:1::10
+export LAB6_BE1_IP=fd00:1::11
+export LAB6_BE2_IP=fd00:1::12
+export LAB6_BE3_IP=fd00:2::13
+export LAB6_BE4_IP=fd00:2::14
+export LAB6_VIP_L2=fd00:1::100
+export LAB6_VIP_L3=fd00:1::200
+export LAB6_TUN_IF=tun-ip6
+
+# lab6_node_ip NODE: a node's IPv6 address on its segment.
+lab6_node_ip() {
+	case $1 in
+	client) echo "$LAB6_CLIENT_IP" ;;
+	rt) echo "$LAB6_RT_A_IP" ;;
+	be[0-9]*)
+		local seg=1 n=${1#be}
+		# In l3 / full, be3 and be4 sit on segment B; in `l2 --backends N` on A.
+		[[ $(lab_node_segment "$1") == B ]] && seg=2
+		echo "fd00:$seg::$((10 + n))"
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# lab_node_segment NODE: A or B, from the running lab's record.
+lab_node_segment() {
+	local n s
+	while read -r n s _; do
+		[[ $n == "$1" ]] && { echo "$s"; return 0; }
+	done <"$LAB_RUN_DIR/nodes"
+	return 1
+}
+
+# _lab6_hex ADDR: the 128-bit IPv6 address as one hexadecimal number (for nft's raw
+# payload match: nft 1.0.6 has no field for the Neighbor Solicitation's target).
+_lab6_hex() { /usr/bin/python3 -c 'import ipaddress, sys; print(hex(int(ipaddress.IPv6Address(sys.argv[1]))))' "$1"; }
+
+# _lab6_enable NODE IFACE...: IPv6 on in NODE (lo and the IFACEs), quiet and at once.
+_lab6_enable() {
+	local node=$1 f cmds=""
+	shift
+	for f in all default lo "$@"; do
+		cmds+="echo 0 >/proc/sys/net/ipv6/conf/$f/accept_dad; "
+		cmds+="echo 0 >/proc/sys/net/ipv6/conf/$f/accept_ra; "
+		cmds+="echo 0 >/proc/sys/net/ipv6/conf/$f/router_solicitations; "
+	done
+	for f in all default lo "$@"; do
+		cmds+="echo 0 >/proc/sys/net/ipv6/conf/$f/disable_ipv6; "
+	done
+	in_ns "$node" sh -ec "$cmds"
+}
+
+# lab6_up: IPv6 on the running lab (see above). Idempotent per node is not needed: call
+# it once, after lab_up.
+lab6_up() {
+	local node seg kind ip vh
+	while read -r node seg ip _ kind; do
+		case $kind in
+		client)
+			_lab6_enable client eth0
+			in_ns client ip -batch - <<-EOF
+				address add $LAB6_CLIENT_IP/64 dev eth0 nodad
+				route add default via $LAB6_RT_A_IP
+			EOF
+			;;
+		router)
+			_lab6_enable rt eth0 eth1
+			in_ns rt sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
+			in_ns rt ip -batch - <<-EOF
+				address add $LAB6_RT_A_IP/64 dev eth0 nodad
+				address add $LAB6_RT_B_IP/64 dev eth1 nodad
+			EOF
+			;;
+		l2)
+			ip=$(lab6_node_ip "$node")
+			_lab6_enable "$node" eth0
+			in_ns "$node" ip -batch - <<-EOF
+				address add $ip/64 dev eth0 nodad
+				route add default via $LAB6_RT_A_IP
+				address add $LAB6_VIP_L2/128 dev lo nodad preferred_lft 0
+			EOF
+			vh=${vh:-$(_lab6_hex "$LAB6_VIP_L2")}
+			in_ns "$node" nft -f - <<-EOF
+				table inet lab6 {
+					chain input {
+						type filter hook input priority filter; policy accept;
+						iifname "eth0" icmpv6 type nd-neighbor-solicit @th,64,128 $vh counter drop
+					}
+				}
+			EOF
+			;;
+		l3)
+			ip=$(lab6_node_ip "$node")
+			_lab6_enable "$node" eth0
+			in_ns "$node" ip -batch - <<-EOF
+				address add $ip/64 dev eth0 nodad
+				route add default via $LAB6_RT_B_IP
+				tuntap add dev $LAB6_TUN_IF mode tun
+				address add $LAB6_VIP_L3/128 dev $LAB6_TUN_IF nodad
+				link set $LAB6_TUN_IF up
+			EOF
+			lab6_decap "$node" start
+			;;
+		esac
+		[[ $kind == l2 || $kind == l3 ]] && _lab6_nginx "$node"
+	done <"$LAB_RUN_DIR/nodes"
+}
+
+# _lab6_nginx NODE: the backend's nginx also listens on IPv6 (its configuration, written
+# by lab.sh, gains the listen lines; a reload applies them), and is listening when this
+# returns.
+_lab6_nginx() {
+	local d=$LAB_RUN_DIR/$1
+	sed -i 's/^\t\tlisten 80 default_server;$/&\n\t\tlisten [::]:80 default_server;/;
+		s/^\t\tlisten 8080 default_server;$/&\n\t\tlisten [::]:8080 default_server;/' "$d/nginx.conf"
+	grep -q 'listen \[::\]:8080 ' "$d/nginx.conf" || fail "$1's nginx.conf has no listen line to extend"
+	in_ns "$1" nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" -s reload ||
+		fail "nginx on $1 did not reload: $(tail -n 3 "$d/error.log")"
+	wait_until 5 _lab6_listening "$1" || fail "nginx on $1 does not listen on [::]:80 and [::]:8080"
+}
+
+_lab6_listening() {
+	local s
+	s=$(in_ns "$1" ss -Hltn 'sport = :80 or sport = :8080')
+	[[ $s == *"[::]:80 "* && $s == *"[::]:8080 "* ]]
+}
+
+# lab6_decap NODE start|stop: the IPv6-in-IPv6 decapsulator of an l3 backend (log
+# $LAB_RUN_DIR/NODE/decap6.log, pid file decap6.pid, which exists once it is ready).
+# Started with -d (its own session); 'lab.sh down' kills it with the lab.
+lab6_decap() {
+	local node=$1 d=$LAB_RUN_DIR/$1 decap pid
+	if [[ $2 == stop ]]; then
+		[[ -r $d/decap6.pid ]] || return 0
+		pid=$(<"$d/decap6.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_until 3 proc_gone "$pid" || { kill -KILL "$pid" 2>/dev/null || true; }
+		wait_until 2 test ! -e "$d/decap6.pid" || rm -f "$d/decap6.pid"
+		return 0
+	fi
+	decap=$(lab_tool ipip_decap) || fail "ipip_decap is not built"
+	ip netns exec "$(lab_ns "$node")" "$decap" -6 -d -i "$LAB6_TUN_IF" -p "$d/decap6.pid" \
+		</dev/null >>"$d/decap6.log" 2>&1 &
+	wait_until 5 test -s "$d/decap6.pid" ||
+		fail "ipip_decap -6 on $node did not start: $(tail -n 3 "$d/decap6.log")"
+}
