@@ -234,7 +234,9 @@ check_match() {
 # from the wire. The L2 backends' VIP is `nodad preferred_lft 0` (never chosen as the
 # source of connections the backend opens itself) and an nftables rule on eth0 drops
 # Neighbor Solicitations for it (table inet lab6), so only Tula answers them. Every
-# backend's nginx also listens on [::]:80 and [::]:8080 (same pages).
+# backend's nginx also listens on [::]:80 and [::]:8080 (same pages), and gains
+# `POST /upload-kept`: like /upload, but the body stays in <run>/<node>/tmp/body/ (the
+# newest file there), so a test can compare an upload byte for byte.
 
 export LAB6_NET_A=fd00:1::/64
 export LAB6_NET_B=fd00:2::/64
@@ -355,8 +357,12 @@ lab6_up() {
 _lab6_nginx() {
 	local d=$LAB_RUN_DIR/$1
 	sed -i 's/^\t\tlisten 80 default_server;$/&\n\t\tlisten [::]:80 default_server;/;
-		s/^\t\tlisten 8080 default_server;$/&\n\t\tlisten [::]:8080 default_server;/' "$d/nginx.conf"
-	grep -q 'listen \[::\]:8080 ' "$d/nginx.conf" || fail "$1's nginx.conf has no listen line to extend"
+		s/^\t\tlisten 8080 default_server;$/&\n\t\tlisten [::]:8080 default_server;/;
+		s|^\t\tlocation / { return 404 |\t\tlocation = /upload-kept {\n\t\t\tclient_body_in_file_only on;\n\t\t\tproxy_pass http://127.0.0.1:8081;\n\t\t}\n&|' \
+		"$d/nginx.conf"
+	if ! grep -q 'listen \[::\]:8080 ' "$d/nginx.conf" || ! grep -q 'location = /upload-kept ' "$d/nginx.conf"; then
+		fail "$1's nginx.conf does not have the lines lab6_up extends"
+	fi
 	in_ns "$1" nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" -s reload ||
 		fail "nginx on $1 did not reload: $(tail -n 3 "$d/error.log")"
 	wait_until 5 _lab6_listening "$1" || fail "nginx on $1 does not listen on [::]:80 and [::]:8080"
