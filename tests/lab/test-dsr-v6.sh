@@ -5,7 +5,7 @@
 #
 #   - L2 v6 VIP [fd00:1::100]:80, backends be1/be2 (VIP on lo, nodad, NS for it dropped
 #     by nftables): the client resolves the VIP to Tula's MAC (Tula answers the Neighbor
-#     Solicitation, the backends do not); 200 requests (200 connections) over `curl -6`
+#     Solicitation, the backends do not) and Tula answers its ping; 200 requests (200 connections) over `curl -6`
 #     all succeed and both backends answer; a 20 MB download arrives byte-exact; on
 #     Tula's cable no TCP packet from the VIP (the responses go straight from the
 #     backends to the client), the frames Tula sends to the VIP carry Tula's source MAC
@@ -20,7 +20,8 @@
 #     and the upload arrives byte-exact (sha256 of what nginx received); a second upload
 #     needs no new Packet Too Big;
 #   - both families at once: requests to the four VIPs run together, all answered by the
-#     right backends; per-VIP statistics count the v6 VIPs' flows.
+#     right backends; the operator's view shows the v6 VIPs up, and their statistics
+#     count their flows.
 set -euo pipefail
 . "$(dirname "$0")/tula.sh"
 require_root
@@ -115,6 +116,12 @@ urls() {
 # ================================================================ L2, IPv6
 check_eq "the client resolved the L2 v6 VIP to Tula's MAC (Tula answered its NS, no backend did)" \
 	"$(in_ns client ip -6 neigh show "$VIP6" | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p')" "$LAB_LB_MAC"
+
+echo0=$(tula_event icmpv6-echo-replies-sent)
+out=$(in_ns client ping -6 -n -c 3 -i 0.2 -W 2 "$VIP6" 2>&1) || fail "no ICMPv6 echo reply from the L2 v6 VIP: $out"
+check_match "the v6 VIP answers ping" "$out" " 3 received"
+check_eq "Tula answered the echo itself (icmpv6-echo-replies-sent)" \
+	"$(($(tula_event icmpv6-echo-replies-sent) - echo0))" 3
 
 # Everything IPv6 to or from the VIP on Tula's cable, at the switch's end (there Tula's
 # own transmissions are visible too).
@@ -291,6 +298,7 @@ for v in "4 http://$LAB_VIP_L2/info 1 2" "4 http://$LAB_VIP_L3/info 3 4" \
 done
 ((i == 4)) || fail "not every VIP was checked"
 for vip in web6 web6-l3; do
+	check_eq "show services dsr: $vip is up" "$(tula_stat "show services dsr vip $vip" 'j[0]["state"]')" up
 	n=$(tula_stat "show services dsr statistics vip $vip" 'j["vips"][0]["counters"]["new-flows"]')
 	echo "figures: $vip counted $n new flows"
 	((n >= 80)) || fail "the statistics of $vip count $n new flows (at least 80 were made)"
