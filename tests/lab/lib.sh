@@ -231,12 +231,14 @@ check_match() {
 #
 # Every node that gets IPv6 has duplicate address detection, router solicitations and
 # router advertisements off, so addresses work at once and no node configures itself
-# from the wire. The L2 backends' VIP is `nodad preferred_lft 0` (never chosen as the
-# source of connections the backend opens itself) and an nftables rule on eth0 drops
-# Neighbor Solicitations for it (table inet lab6), so only Tula answers them. Every
-# backend's nginx also listens on [::]:80 and [::]:8080 (same pages), and gains
-# `POST /upload-kept`: like /upload, but the body stays in <run>/<node>/tmp/body/ (the
-# newest file there), so a test can compare an upload byte for byte.
+# from the wire. The L2 backends get the v6 DSR backend set-up: the VIP on lo with
+# preferred_lft 0 (never chosen as the source of connections the backend opens itself;
+# lo does no duplicate address detection, so `nodad` would change nothing) and an
+# nftables rule on eth0 dropping Neighbor Solicitations for it (table inet lab6), so
+# only Tula answers them. Every backend's nginx also listens on [::]:80 and [::]:8080
+# (same pages), and gains `POST /upload-kept`: like /upload, but the body stays in
+# <run>/<node>/tmp/body/ (the newest file there), so a test can compare an upload byte
+# for byte.
 
 export LAB6_NET_A=fd00:1::/64
 export LAB6_NET_B=fd00:2::/64
@@ -322,7 +324,7 @@ lab6_up() {
 			in_ns "$node" ip -batch - <<-EOF
 				address add $ip/64 dev eth0 nodad
 				route add default via $LAB6_RT_A_IP
-				address add $LAB6_VIP_L2/128 dev lo nodad preferred_lft 0
+				address add $LAB6_VIP_L2/128 dev lo preferred_lft 0
 			EOF
 			vh=${vh:-$(_lab6_hex "$LAB6_VIP_L2")}
 			in_ns "$node" nft -f - <<-EOF

@@ -3,7 +3,7 @@
 # the full lab made dual stack (lab6_up): one configuration with an IPv4 and an IPv6
 # self address, a default route per family, and four VIPs — L2 and L3, IPv4 and IPv6.
 #
-#   - L2 v6 VIP [fd00:1::100]:80, backends be1/be2 (VIP on lo, nodad, NS for it dropped
+#   - L2 v6 VIP [fd00:1::100]:80, backends be1/be2 (VIP on lo, deprecated, NS for it dropped
 #     by nftables): the client resolves the VIP to Tula's MAC (Tula answers the Neighbor
 #     Solicitation, the backends do not) and Tula answers its ping; 200 requests (200 connections) over `curl -6`
 #     all succeed and both backends answer; a 20 MB download arrives byte-exact; on
