@@ -3,10 +3,11 @@
 # the full lab made dual stack (lab6_up): one configuration with an IPv4 and an IPv6
 # self address, a default route per family, and four VIPs — L2 and L3, IPv4 and IPv6.
 #
-#   - L2 v6 VIP [fd00:1::100]:80, backends be1/be2 (VIP on lo, deprecated, NS for it dropped
-#     by nftables): the client resolves the VIP to Tula's MAC (Tula answers the Neighbor
-#     Solicitation, the backends do not) and Tula answers its ping; 200 requests (200 connections) over `curl -6`
-#     all succeed and both backends answer; a 20 MB download arrives byte-exact; on
+#   - L2 v6 VIP [fd00:1::100]:80, backends be1/be2 (VIP on lo, deprecated, NS for it
+#     dropped by nftables): the client resolves the VIP to Tula's MAC (Tula answers the
+#     Neighbor Solicitation, the backends do not) and Tula answers its ping; 200 requests
+#     (200 connections) over `curl -6` all succeed and both backends answer; a 20 MB
+#     download arrives byte-exact; on
 #     Tula's cable no TCP packet from the VIP (the responses go straight from the
 #     backends to the client), the frames Tula sends to the VIP carry Tula's source MAC
 #     and be1's or be2's destination MAC, one for each it received, and Tula's TX bytes
@@ -18,7 +19,10 @@
 #     of 1500-byte packets does not fit once Tula adds 40 bytes: Tula answers ICMPv6
 #     Packet Too Big (mtu 1460) from the VIP, the client's route cache learns mtu 1460
 #     and the upload arrives byte-exact (sha256 of what nginx received); a second upload
-#     needs no new Packet Too Big;
+#     needs no new Packet Too Big; with the router's side towards the client at MTU
+#     1400, the router's Packet Too Big about the backends' answers goes to the VIP,
+#     Tula passes it on to the flow's backend (icmp-errors-to-backend), the backend
+#     learns mtu 1400 and a 20 MB download still arrives byte-exact;
 #   - both families at once: requests to the four VIPs run together, all answered by the
 #     right backends; the operator's view shows the v6 VIPs up, and their statistics
 #     count their flows.
@@ -273,6 +277,26 @@ check_match "a second 4 MB upload arrived whole" "$out" "^be[34] received 419430
 check_eq "and byte for byte" "$(sha256sum "$(kept_body "$out")" | cut -d' ' -f1)" "$up_sum"
 check_eq "it needed no new Packet Too Big (the learned MTU fits Tula's tunnel)" \
 	"$(($(tula_event icmpv6-packet-too-big-sent) - ptb0))" "$ptb"
+
+# ---- a smaller MTU on the response path: the router's Packet Too Big goes to the VIP
+# The router's side towards the client becomes 1400 bytes. The backends' 1500-byte
+# answers (from the VIP) no longer fit there, so the router sends Packet Too Big to
+# their source, the VIP, which leads to Tula; Tula must hand it to the backend of the
+# flow it quotes (through the tunnel), or the download stalls in a black hole.
+ferr0=$(tula_event icmp-errors-to-backend)
+in_ns rt ip link set eth0 mtu 1400
+curl6 --max-time 60 -o "$W/big" -w '%{size_download}\n' "http://[$VIP6L3]/big" >"$W/big.out" ||
+	fail "the 20 MB download through the L3 v6 VIP with a 1400-byte hop on the way back failed (Packet Too Big not routed to the backend?)"
+in_ns rt ip link set eth0 mtu 1500
+check_eq "with a 1400-byte hop on the response path, the L3 v6 download is still the backend's file" \
+	"$(sha256sum "$W/big" | cut -d' ' -f1)" "$big_sum"
+rm -f "$W/big"
+ferr=$(($(tula_event icmp-errors-to-backend) - ferr0))
+echo "figures: $ferr ICMP errors to a VIP passed on to their flow's backend"
+((ferr > 0)) || fail "Tula passed no ICMP error on to a backend (icmp-errors-to-backend did not move)"
+ok "Tula passed the router's Packet Too Big on to the backend ($ferr)"
+learned=$(for n in be3 be4; do in_ns "$n" ip -6 route get "$LAB6_CLIENT_IP" from "$VIP6L3"; done)
+check_match "a backend's kernel learned mtu 1400 towards the client" "$learned" " mtu 1400( |$)"
 
 # ================================================================ both families at once
 pids=()
