@@ -73,6 +73,7 @@ enum fw_health_fail {
 	FW_HC_UNRESOLVED,    /* the backend (L2) or its next hop (L3) has no MAC */
 	FW_HC_NOT_INSTALLED, /* the VIP or backend is not in the forwarding state */
 	FW_HC_LOCAL,	     /* Tula could not send the probe (socket error) */
+	FW_HC_NOT_LOCAL,     /* the backend routes the probe on: the VIP is not its address */
 };
 
 /* Knobs with defaults (all 0 = default). Tests shrink time; the daemon passes NULL. */

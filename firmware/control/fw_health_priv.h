@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "firmware/control/fw_health.h"
+#include "firmware/fw_state.h"
 
 /* ---- rise / fall ---------------------------------------------------------------------- */
 
@@ -68,12 +69,53 @@ struct fw_hc_tcp {
 /* Returns 0 or -EINVAL (not a complete IPv4/TCP header, or a later fragment). */
 int fw_hc_tcp_parse(const uint8_t *pkt, size_t len, struct fw_hc_tcp *out);
 
+/*
+ * An ICMPv6 message about one of Tula's IPv6 packets. A raw ICMPv6 socket reads the
+ * message without its IPv6 header, so the sender comes from recvfrom.
+ */
+struct fw_hc_icmp6 {
+	struct fw_ip6 from; /* who sent it */
+	uint8_t type, code;
+	uint32_t pointer;	  /* parameter problem: offset of the byte in error */
+	uint8_t ip6ip6;		  /* the packet in error was IPv6-in-IPv6 (next header 41) */
+	struct fw_ip6 tunnel_dst; /* ip6ip6: its outer destination (the backend) */
+	struct fw_ip6 src, dst;	  /* the probe's own addresses (inner header for ip6ip6) */
+	uint8_t proto;		  /* its next header (0 when the inner header was cut off) */
+	uint16_t sport, dport;	  /* host order; 0 when cut off */
+};
+
+/*
+ * Parse an ICMPv6 error (types 1-4, RFC 4443) or a Redirect (137, RFC 4861 8: the packet
+ * in error sits in its Redirected Header option) from the message msg of len bytes.
+ * Returns 0, or -EINVAL when it is neither or too short to say which packet it is
+ * about. Extension headers in the quoted packet are not walked (probes carry none).
+ */
+int fw_hc_icmp6_parse(const uint8_t *msg, size_t len, const struct fw_ip6 *from,
+		      struct fw_hc_icmp6 *out);
+
+/*
+ * What an ICMPv6 message about a probe says about the backend:
+ *   FW_HC_NO_DECAP  ip6ip6 answered by "unrecognized next header" pointing at the outer
+ *                   header's next-header byte (offset 6): no ip6_tunnel decapsulation;
+ *   FW_HC_NOT_LOCAL an l2 probe answered by a redirect or "address unreachable" / "no
+ *                   route" from the backend's side: the VIP is not one of its addresses;
+ *   FW_HC_ICMP      anything else.
+ */
+enum fw_health_fail fw_hc_icmp6_verdict(const struct fw_hc_icmp6 *m);
+
+/* "parameter problem: unrecognized next header" etc. */
+const char *fw_hc_icmp6_name(uint8_t type, uint8_t code);
+
 /* ---- reasons ----------------------------------------------------------------------------- */
 
 /* Everything a reason text may name. */
 struct fw_hc_failure {
 	enum fw_health_fail kind;
 	uint8_t l3;	    /* the VIP is in l3 (IP-in-IP) mode */
+	uint8_t family;	    /* FW_AF_INET6: vip6, from6, nexthop6 instead of vip, from, nexthop */
+	struct fw_ip6 vip6; /* and icmp_type/code are ICMPv6's */
+	struct fw_ip6 from6;
+	struct fw_ip6 nexthop6;
 	uint32_t vip;	    /* network order */
 	uint16_t port;	    /* the probed port */
 	uint32_t from;	    /* WRONG_SOURCE, ICMP, NO_DECAP: who answered */

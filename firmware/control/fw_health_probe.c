@@ -2,8 +2,16 @@
 /*
  * The pure parts of the health checker (see fw_health_priv.h): the rise/fall state
  * machine, HTTP status lines (RFC 9112 section 4), the ICMP errors (RFC 792) and TCP
- * segments the raw observers read, and the reason texts an operator acts on. No
- * sockets, no timers, no DPDK calls.
+ * segments the raw observers read, the ICMPv6 errors (RFC 4443) and redirects (RFC
+ * 4861 8) about IPv6 probes, and the reason texts an operator acts on. No sockets, no
+ * timers, no DPDK calls.
+ *
+ * What a Linux backend sends back to an IPv6 probe it cannot take, measured in the lab
+ * (tests/data/gen_health6_golden.py makes these messages for the unit tests): without
+ * the ip6_tunnel module, IPv6-in-IPv6 draws a parameter problem "unrecognized next
+ * header" (code 1) whose pointer is 6, the outer header's next-header byte; an l2 probe
+ * to a backend without the VIP is dropped silently (forwarding off: a timeout, whose
+ * reason asks for the VIP on lo) or, forwarding on, draws a redirect quoting it.
  */
 #include "firmware/control/fw_health_priv.h"
 
@@ -173,6 +181,126 @@ int fw_hc_tcp_parse(const uint8_t *pkt, size_t len, struct fw_hc_tcp *out)
 	return 0;
 }
 
+static void get6(struct fw_ip6 *a, const uint8_t *p)
+{
+	memcpy(a, p, sizeof(*a));
+}
+
+/* The packet in error inside a Redirect: its Redirected Header option (type 4). */
+static const uint8_t *redirected(const uint8_t *msg, size_t len, size_t *elen)
+{
+	size_t off = 40; /* type, code, checksum, reserved, target, destination */
+
+	while (off + 8 <= len) {
+		size_t olen = (size_t)msg[off + 1] * 8;
+
+		if (olen == 0 || olen > len - off)
+			return NULL; /* RFC 4861 8.1: a zero-length option invalidates the message */
+		if (msg[off] == 4) {
+			*elen = olen - 8;
+			return msg + off + 8;
+		}
+		off += olen;
+	}
+	return NULL;
+}
+
+int fw_hc_icmp6_parse(const uint8_t *msg, size_t len, const struct fw_ip6 *from,
+		      struct fw_hc_icmp6 *out)
+{
+	const uint8_t *e = NULL;
+	size_t elen = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 8)
+		return -EINVAL;
+	switch (msg[0]) {
+	case 1: /* destination unreachable */
+	case 2: /* packet too big */
+	case 3: /* time exceeded */
+	case 4: /* parameter problem */
+		e = msg + 8;
+		elen = len - 8;
+		break;
+	case 137: /* redirect */
+		e = redirected(msg, len, &elen);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (e == NULL || elen < 40 || (e[0] >> 4) != 6)
+		return -EINVAL;
+	out->from = *from;
+	out->type = msg[0];
+	out->code = msg[1];
+	if (msg[0] == 4)
+		out->pointer = (uint32_t)get16(msg + 4) << 16 | get16(msg + 6);
+	get6(&out->src, e + 8);
+	get6(&out->dst, e + 24);
+	out->proto = e[6];
+	if (out->proto == 41) {
+		out->ip6ip6 = 1;
+		out->tunnel_dst = out->dst;
+		out->proto = 0;
+		e += 40;
+		elen -= 40;
+		if (elen < 40 || (e[0] >> 4) != 6)
+			return 0; /* the inner header was cut off: the tunnel is still named */
+		get6(&out->src, e + 8);
+		get6(&out->dst, e + 24);
+		out->proto = e[6];
+	}
+	if ((out->proto == IPPROTO_TCP || out->proto == IPPROTO_UDP) && elen >= 44) {
+		out->sport = get16(e + 40);
+		out->dport = get16(e + 42);
+	}
+	return 0;
+}
+
+enum fw_health_fail fw_hc_icmp6_verdict(const struct fw_hc_icmp6 *m)
+{
+	/* RFC 4443 3.4: code 1 points at the next-header field naming what is unknown */
+	if (m->ip6ip6 && m->type == 4 && m->code == 1 && m->pointer == 6)
+		return FW_HC_NO_DECAP;
+	if (!m->ip6ip6 && (m->type == 137 || (m->type == 1 && (m->code == 0 || m->code == 3))))
+		return FW_HC_NOT_LOCAL;
+	return FW_HC_ICMP;
+}
+
+const char *fw_hc_icmp6_name(uint8_t type, uint8_t code)
+{
+	static const char *const unreach[] = {
+		"no route to destination",
+		"communication administratively prohibited",
+		"beyond scope of source address",
+		"address unreachable",
+		"port unreachable",
+		"source address failed ingress/egress policy",
+		"reject route to destination",
+	};
+	static const char *const param[] = {
+		"parameter problem: erroneous header field",
+		"parameter problem: unrecognized next header",
+		"parameter problem: unrecognized IPv6 option",
+	};
+
+	switch (type) {
+	case 1:
+		return code < sizeof(unreach) / sizeof(unreach[0]) ? unreach[code]
+								   : "destination unreachable";
+	case 2:
+		return "packet too big";
+	case 3:
+		return code == 1 ? "fragment reassembly time exceeded"
+				 : "hop limit exceeded in transit";
+	case 4:
+		return code < sizeof(param) / sizeof(param[0]) ? param[code] : "parameter problem";
+	case 137:
+		return "redirect";
+	}
+	return "error";
+}
+
 /* ---- reasons ------------------------------------------------------------------------------ */
 
 const char *fw_hc_icmp_name(uint8_t type, uint8_t code)
@@ -217,11 +345,81 @@ static const char *ip(uint32_t a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+/* The IPv6 reasons: the same sentences with [VIP]:port, /128, NDP, ICMPv6, ip6ip6. */
+static char *reason6(char *buf, size_t len, const struct fw_hc_failure *f)
+{
+	char v[INET6_ADDRSTRLEN], o[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &f->vip6, v, sizeof(v));
+	inet_ntop(AF_INET6, &f->from6, o, sizeof(o));
+	inet_ntop(AF_INET6, &f->nexthop6, n, sizeof(n));
+	switch (f->kind) {
+	case FW_HC_NO_ANSWER:
+		if (f->l3)
+			snprintf(
+				buf, len,
+				"no answer from VIP [%s]:%u via the IPv6-in-IPv6 path within %u s: "
+				"is the backend's ip6ip6 tunnel up, with %s/128 on lo (and no "
+				"reverse-path filter rule dropping what it decapsulates)?",
+				v, f->port, f->timeout, v);
+		else
+			snprintf(buf, len,
+				 "no answer from VIP [%s]:%u via the DSR path within %u s: is "
+				 "%s/128 on the backend's lo?",
+				 v, f->port, f->timeout, v);
+		return buf;
+	case FW_HC_RESET:
+		snprintf(buf, len, "reset: nothing listens on [%s]:%u on the backend", v, f->port);
+		return buf;
+	case FW_HC_WRONG_SOURCE:
+		snprintf(buf, len,
+			 "answered by the wrong address: [%s]:%u instead of VIP [%s]:%u (the "
+			 "backend must answer from the VIP: no source NAT on its replies)",
+			 o, f->from_port, v, f->port);
+		return buf;
+	case FW_HC_NO_DECAP:
+		snprintf(buf, len,
+			 "ICMPv6 parameter problem (unrecognized next header 41) from %s: the "
+			 "backend has no IPv6-in-IPv6 decapsulation (ip6_tunnel module or its "
+			 "ip6ip6 tunnel down)",
+			 o);
+		return buf;
+	case FW_HC_NOT_LOCAL:
+		snprintf(buf, len,
+			 "VIP not configured on the backend: it routes the probe to [%s]:%u on "
+			 "instead of taking it (ICMPv6 %s from %s): put %s/128 on its lo",
+			 v, f->port, fw_hc_icmp6_name(f->icmp_type, f->icmp_code), o, v);
+		return buf;
+	case FW_HC_ICMP:
+		if (f->err == 0)
+			snprintf(buf, len, "ICMPv6 %s from %s about the probe to [%s]:%u",
+				 fw_hc_icmp6_name(f->icmp_type, f->icmp_code), o, v, f->port);
+		else
+			snprintf(buf, len, "ICMPv6 error about the probe to [%s]:%u (%s)", v,
+				 f->port, strerror(f->err));
+		return buf;
+	case FW_HC_UNRESOLVED:
+		if (f->l3)
+			snprintf(buf, len,
+				 "the next hop %s towards the backend does not answer Neighbor "
+				 "Solicitations",
+				 n);
+		else
+			snprintf(buf, len, "the backend %s does not answer Neighbor Solicitations",
+				 n);
+		return buf;
+	default: /* the family plays no part in the others */
+		return NULL;
+	}
+}
+
 char *fw_hc_reason(char *buf, size_t len, const struct fw_hc_failure *f)
 {
 	char v[INET_ADDRSTRLEN], o[INET_ADDRSTRLEN];
 	const char *path = f->path != NULL ? f->path : "/";
 
+	if (f->family == FW_AF_INET6 && reason6(buf, len, f) != NULL)
+		return buf;
 	ip(f->vip, v);
 	ip(f->from, o);
 	switch (f->kind) {
@@ -300,6 +498,12 @@ char *fw_hc_reason(char *buf, size_t len, const struct fw_hc_failure *f)
 		snprintf(buf, len, "Tula cannot send the probe: %s: %s",
 			 f->what != NULL ? f->what : "socket", strerror(f->err));
 		break;
+	case FW_HC_NOT_LOCAL:
+		snprintf(buf, len,
+			 "VIP not configured on the backend: it routes the probe to %s:%u on "
+			 "instead of taking it (ICMP %s from %s): put %s/32 on its lo",
+			 v, f->port, fw_hc_icmp_name(f->icmp_type, f->icmp_code), o, v);
+		break;
 	}
 	return buf;
 }
@@ -344,6 +548,8 @@ const char *fw_health_fail_name(enum fw_health_fail f)
 		return "not-installed";
 	case FW_HC_LOCAL:
 		return "local-error";
+	case FW_HC_NOT_LOCAL:
+		return "vip-not-on-backend";
 	}
 	return "?";
 }

@@ -382,6 +382,213 @@ static void names_of_states_and_failures(void **state)
 	assert_string_equal(fw_hc_icmp_name(11, 0), "TTL exceeded in transit");
 }
 
+/* ---- IPv6: ICMPv6 about a probe, and the v6 reasons ---------------------------------- */
+
+/* What a raw ICMPv6 socket reads (no IPv6 header), made by scapy:
+ * tests/data/gen_health6_golden.py. Probe: [fd00:1::10]:24577 -> [fd00:1::200]:80 SYN;
+ * in l3 inside [fd00:1::10] -> [fd00:2::13] (next header 41). */
+static const uint8_t icmp6_pp_6in6[] = {
+	0x04, 0x01, 0x17, 0x4c, 0x00, 0x00, 0x00, 0x06, 0x60, 0x00, 0x00, 0x00, 0x00, 0x3c,
+	0x29, 0x40, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x10, 0xfd, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x13, 0x60, 0x00, 0x00, 0x00, 0x00, 0x14, 0x06, 0x40,
+	0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x10, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x02, 0x00, 0x60, 0x01, 0x00, 0x50, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x50, 0x02, 0x20, 0x00, 0x33, 0x7d, 0x00, 0x00,
+};
+static const uint8_t icmp6_pp_6in6_cut[] = {
+	0x04, 0x01, 0x7d, 0xc2, 0x00, 0x00, 0x00, 0x06, 0x60, 0x00, 0x00, 0x00,
+	0x00, 0x3c, 0x29, 0x40, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0xfd, 0x00, 0x00, 0x02,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x13,
+};
+static const uint8_t icmp6_unreach_addr[] = {
+	0x01, 0x03, 0x9e, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00, 0x00, 0x14,
+	0x06, 0x40, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x10, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x60, 0x01, 0x00, 0x50, 0x00, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0x20, 0x00, 0x33, 0x7d, 0x00, 0x00,
+};
+static const uint8_t icmp6_redirect[] = {
+	0x89, 0x00, 0x46, 0xff, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00, 0x00, 0x14, 0x06, 0x40, 0xfd, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0xfd, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x60, 0x01,
+	0x00, 0x50, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0x20, 0x00,
+};
+static const uint8_t icmp6_time_exceeded[] = {
+	0x03, 0x00, 0x9c, 0x32, 0x00, 0x00, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00, 0x00, 0x14,
+	0x06, 0x40, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x10, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x60, 0x01, 0x00, 0x50, 0x00, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0x20, 0x00, 0x33, 0x7d, 0x00, 0x00,
+};
+static const uint8_t icmp6_echo_reply[] = {
+	0x81, 0x00, 0x82, 0xa7, 0x00, 0x01, 0x00, 0x01,
+};
+
+static struct fw_ip6 a6(const char *s)
+{
+	struct fw_ip6 a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static void assert_ip6(const struct fw_ip6 *got, const char *want)
+{
+	struct fw_ip6 w = a6(want);
+
+	assert_memory_equal(got, &w, sizeof(w));
+}
+
+static void icmp6_unrecognized_next_header_41_is_no_decapsulation(void **state)
+{
+	struct fw_ip6 be = a6("fd00:2::13");
+	struct fw_hc_icmp6 m;
+
+	(void)state;
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_pp_6in6, sizeof(icmp6_pp_6in6), &be, &m), 0);
+	assert_int_equal(m.type, 4);
+	assert_int_equal(m.code, 1);
+	assert_int_equal(m.pointer, 6);
+	assert_int_equal(m.ip6ip6, 1);
+	assert_ip6(&m.tunnel_dst, "fd00:2::13");
+	assert_ip6(&m.src, "fd00:1::10");
+	assert_ip6(&m.dst, "fd00:1::200");
+	assert_int_equal(m.proto, IPPROTO_TCP);
+	assert_int_equal(m.sport, 24577);
+	assert_int_equal(m.dport, 80);
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_NO_DECAP);
+	/* another pointer (not the outer next-header byte) is some other problem */
+	m.pointer = 40 + 6;
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_ICMP);
+}
+
+static void icmp6_quoting_only_the_outer_header_still_names_the_tunnel(void **state)
+{
+	struct fw_ip6 be = a6("fd00:2::13");
+	struct fw_hc_icmp6 m;
+
+	(void)state;
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_pp_6in6_cut, sizeof(icmp6_pp_6in6_cut), &be, &m),
+			 0);
+	assert_int_equal(m.ip6ip6, 1);
+	assert_ip6(&m.tunnel_dst, "fd00:2::13");
+	assert_int_equal(m.proto, 0);
+	assert_int_equal(m.sport, 0);
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_NO_DECAP);
+}
+
+static void icmp6_redirect_or_address_unreachable_means_vip_not_on_backend(void **state)
+{
+	struct fw_ip6 ll = a6("fe80::ff:fe00:2"), be = a6("fd00:1::11");
+	struct fw_hc_icmp6 m;
+
+	(void)state;
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_redirect, sizeof(icmp6_redirect), &ll, &m), 0);
+	assert_int_equal(m.type, 137);
+	assert_int_equal(m.ip6ip6, 0);
+	assert_ip6(&m.from, "fe80::ff:fe00:2");
+	assert_ip6(&m.dst, "fd00:1::200");
+	assert_int_equal(m.sport, 24577);
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_NOT_LOCAL);
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_unreach_addr, sizeof(icmp6_unreach_addr), &be, &m),
+			 0);
+	assert_int_equal(m.type, 1);
+	assert_int_equal(m.code, 3);
+	assert_int_equal(m.dport, 80);
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_NOT_LOCAL);
+	assert_int_equal(
+		fw_hc_icmp6_parse(icmp6_time_exceeded, sizeof(icmp6_time_exceeded), &be, &m), 0);
+	assert_int_equal(fw_hc_icmp6_verdict(&m), FW_HC_ICMP);
+	assert_string_equal(fw_hc_icmp6_name(m.type, m.code), "hop limit exceeded in transit");
+}
+
+static void icmp6_that_is_no_error_or_too_short_is_refused(void **state)
+{
+	struct fw_ip6 be = a6("fd00:1::200");
+	uint8_t bad[sizeof(icmp6_redirect)];
+	struct fw_hc_icmp6 m;
+
+	(void)state;
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_echo_reply, sizeof(icmp6_echo_reply), &be, &m),
+			 -EINVAL);
+	/* the quoted header must be whole */
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_unreach_addr, 8 + 39, &be, &m), -EINVAL);
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_unreach_addr, 7, &be, &m), -EINVAL);
+	/* a redirect whose option has length 0 (RFC 4861 8.1) or runs past the message */
+	memcpy(bad, icmp6_redirect, sizeof(bad));
+	bad[41] = 0;
+	assert_int_equal(fw_hc_icmp6_parse(bad, sizeof(bad), &be, &m), -EINVAL);
+	bad[41] = 200;
+	assert_int_equal(fw_hc_icmp6_parse(bad, sizeof(bad), &be, &m), -EINVAL);
+	assert_int_equal(fw_hc_icmp6_parse(icmp6_redirect, 40, &be, &m), -EINVAL);
+}
+
+static const char *reason6(struct fw_hc_failure f)
+{
+	static char buf[FW_HEALTH_REASON_MAX];
+
+	f.family = FW_AF_INET6;
+	f.vip6 = a6("fd00:1::200");
+	if (f.port == 0)
+		f.port = 80;
+	if (f.timeout == 0)
+		f.timeout = 1;
+	return fw_hc_reason(buf, sizeof(buf), &f);
+}
+
+static void v6_reasons_name_the_vip_in_brackets_and_say_what_to_fix(void **state)
+{
+	(void)state;
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_NO_ANSWER}),
+			    "no answer from VIP [fd00:1::200]:80 via the DSR path within 1 s: is "
+			    "fd00:1::200/128 on the backend's lo?");
+	assert_non_null(strstr(reason6((struct fw_hc_failure){.kind = FW_HC_NO_ANSWER, .l3 = 1}),
+			       "via the IPv6-in-IPv6 path within 1 s: is the backend's ip6ip6 "
+			       "tunnel up, with fd00:1::200/128 on lo"));
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_RESET}),
+			    "reset: nothing listens on [fd00:1::200]:80 on the backend");
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_WRONG_SOURCE,
+							   .from6 = a6("fd00:1::11"),
+							   .from_port = 80}),
+			    "answered by the wrong address: [fd00:1::11]:80 instead of VIP "
+			    "[fd00:1::200]:80 (the backend must answer from the VIP: no source "
+			    "NAT on its replies)");
+	assert_string_equal(
+		reason6((struct fw_hc_failure){.kind = FW_HC_NO_DECAP,
+					       .l3 = 1,
+					       .from6 = a6("fd00:2::13"),
+					       .icmp_type = 4,
+					       .icmp_code = 1}),
+		"ICMPv6 parameter problem (unrecognized next header 41) from fd00:2::13: the "
+		"backend has no IPv6-in-IPv6 decapsulation (ip6_tunnel module or its ip6ip6 "
+		"tunnel down)");
+	assert_string_equal(
+		reason6((struct fw_hc_failure){
+			.kind = FW_HC_NOT_LOCAL, .from6 = a6("fe80::ff:fe00:2"), .icmp_type = 137}),
+		"VIP not configured on the backend: it routes the probe to [fd00:1::200]:80 on "
+		"instead of taking it (ICMPv6 redirect from fe80::ff:fe00:2): put "
+		"fd00:1::200/128 on its lo");
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_ICMP,
+							   .from6 = a6("fd00:1::1"),
+							   .icmp_type = 1,
+							   .icmp_code = 1}),
+			    "ICMPv6 communication administratively prohibited from fd00:1::1 "
+			    "about the probe to [fd00:1::200]:80");
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_UNRESOLVED,
+							   .nexthop6 = a6("fd00:1::11")}),
+			    "the backend fd00:1::11 does not answer Neighbor Solicitations");
+	/* the family plays no part in these */
+	assert_string_equal(reason6((struct fw_hc_failure){.kind = FW_HC_NOT_INSTALLED}),
+			    "the VIP or backend is not in the forwarding state");
+	assert_string_equal(fw_health_fail_name(FW_HC_NOT_LOCAL), "vip-not-on-backend");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +609,11 @@ int main(void)
 		cmocka_unit_test(reasons_say_what_failed_and_what_to_fix),
 		cmocka_unit_test(http_failures_name_the_request),
 		cmocka_unit_test(names_of_states_and_failures),
+		cmocka_unit_test(icmp6_unrecognized_next_header_41_is_no_decapsulation),
+		cmocka_unit_test(icmp6_quoting_only_the_outer_header_still_names_the_tunnel),
+		cmocka_unit_test(icmp6_redirect_or_address_unreachable_means_vip_not_on_backend),
+		cmocka_unit_test(icmp6_that_is_no_error_or_too_short_is_refused),
+		cmocka_unit_test(v6_reasons_name_the_vip_in_brackets_and_say_what_to_fix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
