@@ -1242,6 +1242,48 @@ static int echo_to_vip(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *
 	return 1;
 }
 
+/* An IPv6 frame the kernel sent on a TAP (at least the fixed header and 4 bytes): a
+ * health probe from a steered source port goes through the DSR path to the backend it
+ * tests, anything else to a v6 VIP is dropped, the rest leaves the port as it is.
+ * Probes carry no extension headers: the ports follow the fixed header. */
+static void from_kernel6(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m,
+			 const struct fw_state *st)
+{
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								sizeof(struct rte_ether_hdr));
+	const struct fw_ctl_steer *tgt;
+	struct fw_ip6 dst;
+	uint16_t sport, dport;
+	int vip, be;
+
+	if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) {
+		send_raw(ctl, p->info.port_id, m);
+		return;
+	}
+	memcpy(&sport, (const uint8_t *)(ip + 1), 2);
+	memcpy(&dport, (const uint8_t *)(ip + 1) + 2, 2);
+	memcpy(&dst, ip->dst_addr, sizeof(dst));
+	tgt = &ctl->steer[ntohs(sport)];
+	if (tgt->family == FW_AF_INET6 && fw_ip6_eq(&tgt->vip6, &dst)) {
+		vip = fw_state_vip6_slot(st, &tgt->vip6, tgt->proto, tgt->vip_port);
+		be = vip >= 0 ? fw_state_backend6_slot(st, vip, &tgt->be6) : -ENOENT;
+	} else {
+		vip = fw_state_vip6_slot(st, &dst, ip->proto, ntohs(dport));
+		if (vip < 0) {
+			send_raw(ctl, p->info.port_id, m);
+			return;
+		}
+		be = -ENOENT; /* the kernel has no business with a VIP otherwise */
+	}
+	if (be < 0 || fw_dp_inject_dsr(ctl->dp, vip, be, m) < 0) {
+		ctl->stats.unsteered++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	ctl->stats.injected++;
+	punt_soon(ctl);
+}
+
 /* A frame the kernel sent on a TAP: out of the port, probes to a VIP through DSR. */
 static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf *m)
 {
@@ -1253,6 +1295,11 @@ static void from_kernel(struct fw_ctl *ctl, struct ctl_port *p, struct rte_mbuf 
 	int vip, be;
 
 	ctl->stats.from_kernel++;
+	if (st != NULL && eth->ether_type == htons(RTE_ETHER_TYPE_IPV6) &&
+	    rte_pktmbuf_data_len(m) >= sizeof(*eth) + sizeof(struct rte_ipv6_hdr) + 4) {
+		from_kernel6(ctl, p, m, st);
+		return;
+	}
 	if (st == NULL || eth->ether_type != htons(RTE_ETHER_TYPE_IPV4) ||
 	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + 4) {
 		send_raw(ctl, p->info.port_id, m);

@@ -76,6 +76,9 @@ struct fw_ctl_steer {
 	uint8_t proto;	   /* IPPROTO_TCP / IPPROTO_UDP */
 	uint16_t vip_port; /* host order, 0 = `port *` */
 	uint32_t be_addr;  /* network order */
+	uint8_t family;	   /* FW_AF_INET6: vip6 and be6 instead of vip_addr and be_addr */
+	struct fw_ip6 vip6;
+	struct fw_ip6 be6;
 };
 void fw_ctl_steer(struct fw_ctl *ctl, uint16_t sport, const struct fw_ctl_steer *target);
 
