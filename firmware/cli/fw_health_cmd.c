@@ -14,6 +14,7 @@
 #include "firmware/control/fw_health.h"
 
 #include "firmware/cli/fw_cmds_priv.h"
+#include "firmware/fw_state.h"
 
 #include "common/tula_val.h"
 #include "db/db.h"
@@ -133,12 +134,24 @@ static struct tula_val *backend_health(const char *vip, const struct db_node *b)
 {
 	struct tula_val *bv = tula_val_map();
 	struct fw_health_status s;
-	struct in_addr a = {0};
+	struct db_addr a = {0};
+	uint32_t a4 = 0;
+	int rc;
 
-	db_get_ipv4(b, "address", &a);
+	db_get_addr(b, "address", &a);
+	memcpy(&a4, a.b, sizeof(a4));
 	tula_val_map_set(bv, "name", tula_val_str(db_node_key(b)));
-	tula_val_map_set(bv, "address", fw_cmd_ip_val(a.s_addr));
-	if (fw_health_get(the_h, vip, a.s_addr, &s) < 0) {
+	if (a.family == AF_INET6) {
+		struct fw_ip6 a6;
+
+		memcpy(&a6, a.b, sizeof(a6));
+		tula_val_map_set(bv, "address", tula_val_str(db_get_str(b, "address")));
+		rc = fw_health_get6(the_h, vip, &a6, &s);
+	} else {
+		tula_val_map_set(bv, "address", fw_cmd_ip_val(a4));
+		rc = fw_health_get(the_h, vip, a4, &s);
+	}
+	if (rc < 0) {
 		tula_val_map_set(bv, "health", tula_val_str("unknown"));
 		return bv;
 	}
@@ -287,7 +300,14 @@ static void add_result(struct tula_val *list, const struct fw_health_result *r)
 	struct tula_val *rv = tula_val_map();
 
 	tula_val_map_set(rv, "name", tula_val_str(r->backend));
-	tula_val_map_set(rv, "address", fw_cmd_ip_val(r->addr));
+	if (r->family == FW_AF_INET6) {
+		char a[INET6_ADDRSTRLEN];
+
+		tula_val_map_set(rv, "address",
+				 tula_val_str(inet_ntop(AF_INET6, &r->addr6, a, sizeof(a))));
+	} else {
+		tula_val_map_set(rv, "address", fw_cmd_ip_val(r->addr));
+	}
 	tula_val_map_set(rv, "result",
 			 tula_val_str(!r->done ? "running"
 				      : r->ok  ? "pass"

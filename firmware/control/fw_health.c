@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -67,7 +68,10 @@ struct probe {
 	int live; /* named by the configuration being applied */
 	char vip[FW_STATE_NAME_MAX];
 	char be[FW_STATE_NAME_MAX];
+	uint8_t family; /* FW_AF_INET6: be6 and vip6 instead of be_addr and vip_addr */
 	uint32_t be_addr;
+	struct fw_ip6 be6;
+	struct fw_ip6 vip6;
 
 	/* the VIP and its check, as configured */
 	uint32_t vip_addr;
@@ -129,6 +133,7 @@ struct fw_health {
 	struct probe **by_port; /* [port_count]: the probe owning port_base + i */
 
 	int icmp_fd, tcp_fd;
+	int icmp6_fd, tcp6_fd; /* the same observers for IPv6 probes */
 	struct tula_timer *arp_timer;
 	struct conflict *conflicts;
 	size_t nb_conflicts, cap_conflicts;
@@ -159,6 +164,21 @@ static const char *ip_str(uint32_t a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+static int ip6_zero(const struct fw_ip6 *a)
+{
+	static const struct fw_ip6 zero;
+
+	return fw_ip6_eq(a, &zero);
+}
+
+/* The backend's address as text, either family. */
+static const char *be_str(const struct probe *p, char *buf)
+{
+	if (p->family == FW_AF_INET6)
+		return inet_ntop(AF_INET6, &p->be6, buf, INET6_ADDRSTRLEN);
+	return ip_str(p->be_addr, buf);
+}
+
 static uint64_t secs_ms(const struct fw_health *h, uint32_t s)
 {
 	return (uint64_t)s * h->p.ms_per_second;
@@ -168,21 +188,54 @@ static uint64_t secs_ms(const struct fw_health *h, uint32_t s)
 
 static int vip_slot(const struct fw_state *st, const struct probe *p)
 {
-	for (uint32_t i = 0; st != NULL && i < st->max_vips; i++)
-		if (st->vips[i].gen != 0 && st->vips[i].addr == p->vip_addr &&
-		    strcmp(st->vips[i].name, p->vip) == 0)
+	for (uint32_t i = 0; st != NULL && i < st->max_vips; i++) {
+		const struct fw_state_vip *v = &st->vips[i];
+
+		if (v->gen == 0 || v->family != p->family || strcmp(v->name, p->vip) != 0)
+			continue;
+		if (p->family == FW_AF_INET6 ? fw_ip6_eq(&v->addr6, &p->vip6)
+					     : v->addr == p->vip_addr)
 			return (int)i;
+	}
 	return -ENOENT;
 }
 
-static int backend_slot(const struct fw_state *st, int vslot, uint32_t addr)
+static int backend_slot(const struct fw_state *st, int vslot, const struct probe *p)
 {
 	const struct fw_state_vip *v = &st->vips[vslot];
 
-	for (uint16_t i = 0; i < v->nb_backends; i++)
-		if (st->backends[v->backends[i]].addr == addr)
+	for (uint16_t i = 0; i < v->nb_backends; i++) {
+		const struct fw_state_backend *b = &st->backends[v->backends[i]];
+
+		if (b->family == p->family &&
+		    (p->family == FW_AF_INET6 ? fw_ip6_eq(&b->addr6, &p->be6)
+					      : b->addr == p->be_addr))
 			return v->backends[i];
+	}
 	return -ENOENT;
+}
+
+/* The v6 counterpart of source_addr: the port's global address sharing the most
+ * leading bits with the VIP within its prefix, else its first. 0 or -ENOENT. */
+static int source_addr6(const struct fw_state *st, const struct fw_state_vip *v, struct fw_ip6 *out)
+{
+	const struct fw_state_port *pt = &st->ports[v->port_index];
+
+	for (uint8_t i = 0; i < pt->nb_addrs6; i++) {
+		unsigned bits = pt->plens6[i], k;
+
+		for (k = 0; k < bits; k++)
+			if (((pt->addrs6[i].b[k / 8] ^ v->addr6.b[k / 8]) >> (7 - k % 8)) & 1)
+				break;
+		if (k == bits) {
+			*out = pt->addrs6[i];
+			return 0;
+		}
+	}
+	if (pt->nb_addrs6 == 0)
+		return -ENOENT;
+	*out = pt->addrs6[0];
+	return 0;
 }
 
 /* Tula's address to probe from: the VIP port's self address on the VIP's subnet, or
@@ -204,7 +257,9 @@ static uint32_t source_addr(const struct fw_state *st, const struct fw_state_vip
 
 static void set_up(struct probe *p, int up)
 {
-	int rc = fw_ctl_set_backend_up(p->h->ctl, p->vip, p->be_addr, up);
+	int rc = p->family == FW_AF_INET6
+			 ? fw_ctl_set_backend6_up(p->h->ctl, p->vip, &p->be6, up)
+			 : fw_ctl_set_backend_up(p->h->ctl, p->vip, p->be_addr, up);
 
 	if (rc < 0)
 		TLOG_ERR("health: VIP %s backend %s: cannot mark it %s: %s", p->vip, p->be,
@@ -226,7 +281,7 @@ static void close_probe(struct probe *p)
 static void finish(struct probe *p, int ok, const struct fw_hc_failure *f)
 {
 	enum fw_health_state old = p->sm.state;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
 	close_probe(p);
 	p->last_us = (uint32_t)(now_us() - p->started_us);
@@ -256,7 +311,7 @@ static void finish(struct probe *p, int ok, const struct fw_hc_failure *f)
 		return;
 	}
 	p->since = wall();
-	ip_str(p->be_addr, a);
+	be_str(p, a);
 	switch (p->sm.state) {
 	case FW_HEALTH_DOWN:
 		TLOG_WARNING("health: VIP %s backend %s (%s) is down after %u failed probe(s): %s",
@@ -286,7 +341,9 @@ static void base_failure(const struct probe *p, struct fw_hc_failure *f, enum fw
 	memset(f, 0, sizeof(*f));
 	f->kind = k;
 	f->l3 = p->l3;
+	f->family = p->family;
 	f->vip = p->vip_addr;
+	f->vip6 = p->vip6;
 	f->port = p->port;
 	f->timeout = p->timeout;
 	f->path = p->path;
@@ -349,11 +406,14 @@ static void on_probe_fd(struct tula_loop *loop, int fd, uint32_t events, void *a
 
 static int send_request(struct probe *p)
 {
-	char req[PATH_MAX_LEN + 160], host[INET_ADDRSTRLEN];
+	char req[PATH_MAX_LEN + 200], host[INET6_ADDRSTRLEN + 2], a6[INET6_ADDRSTRLEN];
 	int n;
 	ssize_t w;
 
-	ip_str(p->vip_addr, host);
+	if (p->family == FW_AF_INET6) /* RFC 9110 7.2: an IPv6 literal in brackets */
+		snprintf(host, sizeof(host), "[%s]", inet_ntop(AF_INET6, &p->vip6, a6, sizeof(a6)));
+	else
+		ip_str(p->vip_addr, host);
 	if (p->port != 80)
 		n = snprintf(req, sizeof(req),
 			     "GET %s HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: tula-health-check\r\n"
@@ -484,16 +544,67 @@ static void on_deadline(struct tula_loop *loop, struct tula_timer *t, void *arg)
 	}
 }
 
+/* Tula's address for p's probe, and the VIP's, as socket addresses (port sport /
+ * the checked port). 0, or -EADDRNOTAVAIL when the VIP's interface has none. */
+static int endpoints(const struct fw_state *st, const struct fw_state_vip *v, const struct probe *p,
+		     struct sockaddr_storage *src, struct sockaddr_storage *dst, socklen_t *len)
+{
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	if (p->family == FW_AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)src,
+				    *d6 = (struct sockaddr_in6 *)dst;
+		struct fw_ip6 a;
+
+		if (source_addr6(st, v, &a) < 0)
+			return -EADDRNOTAVAIL;
+		s6->sin6_family = d6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, &a, sizeof(a));
+		s6->sin6_port = htons(p->sport);
+		memcpy(&d6->sin6_addr, &p->vip6, sizeof(p->vip6));
+		d6->sin6_port = htons(p->port);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)src, *d4 = (struct sockaddr_in *)dst;
+
+		s4->sin_family = d4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = source_addr(st, v);
+		if (s4->sin_addr.s_addr == 0)
+			return -EADDRNOTAVAIL;
+		s4->sin_port = htons(p->sport);
+		d4->sin_addr.s_addr = p->vip_addr;
+		d4->sin_port = htons(p->port);
+		*len = sizeof(*s4);
+	}
+	return 0;
+}
+
+/* A backend without a MAC: 1 while the neighbour table is still asking (no verdict
+ * yet), 0 when resolution has failed. */
+static int still_asking(const struct fw_health *h, const struct fw_state *st,
+			const struct fw_state_backend *b, const struct probe *p)
+{
+	struct rte_ether_addr mac;
+
+	/* IPv6 neighbours are resolved by fw_ctl's NDP, whose table is not reachable from
+	 * here: an unresolved v6 backend counts as failed at once */
+	if (p->sync || b->port >= st->nb_ports || p->family == FW_AF_INET6)
+		return 0;
+	return fw_neigh_lookup(fw_ctl_neigh(h->ctl), st->ports[b->port].port_id, b->nexthop,
+			       &mac) == -EAGAIN;
+}
+
 static void start(struct probe *p)
 {
 	struct fw_health *h = p->h;
 	const struct fw_state *st = fw_ctl_state(h->ctl);
 	struct fw_ctl_steer steer = {p->vip_addr, p->proto, p->vip_port, p->be_addr};
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+	struct sockaddr_storage src, dst;
 	const struct fw_state_backend *b;
 	struct fw_hc_failure f;
 	int one = 1, vs, bs, rc;
+	socklen_t len;
 
 	if (p->phase != PH_IDLE)
 		close_probe(p);
@@ -503,46 +614,44 @@ static void start(struct probe *p)
 	p->started_ms = tula_now_ms();
 	p->started_us = now_us();
 	vs = vip_slot(st, p);
-	bs = vs >= 0 ? backend_slot(st, vs, p->be_addr) : -ENOENT;
+	bs = vs >= 0 ? backend_slot(st, vs, p) : -ENOENT;
 	if (bs < 0) {
 		fail_with(p, FW_HC_NOT_INSTALLED);
 		return;
 	}
 	b = &st->backends[bs];
 	if (!b->resolved) {
-		struct rte_ether_addr mac;
-
 		/* Still being asked (start-up, a new backend): no verdict either way, or
 		 * every start would count a failure. Failed: the path is broken. */
-		if (!p->sync && b->port < st->nb_ports &&
-		    fw_neigh_lookup(fw_ctl_neigh(h->ctl), st->ports[b->port].port_id, b->nexthop,
-				    &mac) == -EAGAIN)
+		if (still_asking(h, st, b, p))
 			return;
 		base_failure(p, &f, FW_HC_UNRESOLVED);
 		f.nexthop = b->nexthop ? b->nexthop : p->be_addr;
+		f.nexthop6 = ip6_zero(&b->nexthop6) ? p->be6 : b->nexthop6;
 		finish(p, 0, &f);
 		return;
 	}
-	src.sin_addr.s_addr = source_addr(st, &st->vips[vs]);
-	src.sin_port = htons(p->sport);
-	if (src.sin_addr.s_addr == 0) {
+	if (endpoints(st, &st->vips[vs], p, &src, &dst, &len) < 0) {
 		fail_local(p, "no self address on the VIP's interface", EADDRNOTAVAIL);
 		return;
 	}
-	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	p->fd = socket(src.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		fail_local(p, "socket", errno);
 		return;
 	}
 	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	if (bind(p->fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+	if (bind(p->fd, (struct sockaddr *)&src, len) < 0) {
 		rc = errno;
 		close(p->fd);
 		p->fd = -1;
 		fail_local(p, "bind", rc);
 		return;
 	}
+	steer.family = p->family;
+	steer.vip6 = p->vip6;
+	steer.be6 = p->be6;
 	fw_ctl_steer(h->ctl, p->sport, &steer);
 	rc = tula_loop_add_fd(h->loop, p->fd, TULA_EV_WRITE, on_probe_fd, p);
 	if (rc < 0) {
@@ -553,9 +662,7 @@ static void start(struct probe *p)
 	}
 	p->phase = PH_CONNECT;
 	tula_timer_arm(p->deadline, secs_ms(h, p->timeout), 0);
-	dst.sin_addr.s_addr = p->vip_addr;
-	dst.sin_port = htons(p->port);
-	if (connect(p->fd, (struct sockaddr *)&dst, sizeof(dst)) == 0)
+	if (connect(p->fd, (struct sockaddr *)&dst, len) == 0)
 		connected(p);
 	else if (errno != EINPROGRESS)
 		fail_errno(p, errno);
@@ -638,6 +745,120 @@ static void on_tcp(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 		p->seen.from_port = t.sport;
 		finish(p, 0, &p->seen);
 	}
+}
+
+/* An ICMPv6 error or redirect about an IPv6 probe (the raw socket gives no IPv6 header:
+ * the sender comes from recvfrom). */
+static void on_icmp6(struct tula_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct fw_health *h = arg;
+	struct sockaddr_in6 from;
+	socklen_t flen = sizeof(from);
+	uint8_t buf[2048];
+	struct fw_hc_icmp6 ic;
+	struct fw_ip6 f6;
+	struct probe *p;
+	ssize_t n;
+
+	(void)loop;
+	(void)events;
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >
+	       0) {
+		flen = sizeof(from);
+		memcpy(&f6, &from.sin6_addr, sizeof(f6));
+		if (fw_hc_icmp6_parse(buf, (size_t)n, &f6, &ic) < 0 || ic.proto != IPPROTO_TCP)
+			continue;
+		p = probe_of_port(h, ic.sport);
+		if (p == NULL || p->family != FW_AF_INET6 || p->phase == PH_IDLE ||
+		    ic.sport != p->sport || !fw_ip6_eq(&ic.dst, &p->vip6))
+			continue; /* not about the attempt in flight */
+		base_failure(p, &p->seen, fw_hc_icmp6_verdict(&ic));
+		p->seen.from6 = ic.from;
+		p->seen.icmp_type = ic.type;
+		p->seen.icmp_code = ic.code;
+		/* unreachable, parameter problem and a redirect of the probe (the VIP is not
+		 * the backend's) end it; too big or hop limit only explain a timeout */
+		if (ic.type == 1 || ic.type == 4 || p->seen.kind == FW_HC_NOT_LOCAL)
+			finish(p, 0, &p->seen);
+	}
+}
+
+/* A TCP segment for an IPv6 probe's port (the raw socket gives the TCP header first). */
+static void on_tcp6(struct tula_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct fw_health *h = arg;
+	struct sockaddr_in6 from;
+	socklen_t flen = sizeof(from);
+	uint8_t buf[64];
+	uint16_t sport, dport;
+	struct probe *p;
+	ssize_t n;
+
+	(void)loop;
+	(void)events;
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &flen)) > 0) {
+		flen = sizeof(from);
+		if (n < 20)
+			continue;
+		sport = (uint16_t)(buf[0] << 8 | buf[1]);
+		dport = (uint16_t)(buf[2] << 8 | buf[3]);
+		p = probe_of_port(h, dport);
+		if (p == NULL || p->family != FW_AF_INET6 || p->phase == PH_IDLE ||
+		    dport != p->sport)
+			continue;
+		if (memcmp(&from.sin6_addr, &p->vip6, sizeof(p->vip6)) == 0 && sport == p->port)
+			continue; /* the right answer: the kernel's TCP handles it */
+		base_failure(p, &p->seen, FW_HC_WRONG_SOURCE);
+		memcpy(&p->seen.from6, &from.sin6_addr, sizeof(p->seen.from6));
+		p->seen.from_port = sport;
+		finish(p, 0, &p->seen);
+	}
+}
+
+/* The IPv6 observers: ICMPv6 errors and redirects; TCP segments to the probe ports (a
+ * raw IPv6 socket's filter sees the TCP header first, no IP header). */
+static void open_observers6(struct fw_health *h)
+{
+	uint32_t end = (uint32_t)h->p.port_base + h->p.port_count;
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2), /* A = TCP destination port */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, h->p.port_base, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, end, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+	struct icmp6_filter icf;
+
+	ICMP6_FILTER_SETBLOCKALL(&icf);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &icf);
+	ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &icf);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &icf);
+	ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &icf);
+	ICMP6_FILTER_SETPASS(ND_REDIRECT, &icf);
+	h->icmp6_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	h->tcp6_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (h->icmp6_fd < 0 || h->tcp6_fd < 0 ||
+	    setsockopt(h->icmp6_fd, IPPROTO_ICMPV6, ICMP6_FILTER, &icf, sizeof(icf)) < 0 ||
+	    setsockopt(h->tcp6_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		goto fail;
+	if (tula_loop_add_fd(h->loop, h->icmp6_fd, TULA_EV_READ, on_icmp6, h) < 0)
+		goto fail;
+	if (tula_loop_add_fd(h->loop, h->tcp6_fd, TULA_EV_READ, on_tcp6, h) < 0) {
+		tula_loop_del_fd(h->loop, h->icmp6_fd);
+		goto fail;
+	}
+	return;
+fail:
+	TLOG_WARNING("health: no IPv6 raw observers (%s): IPv6 probe failures will not name "
+		     "ICMPv6 errors or answers from a wrong address",
+		     strerror(errno));
+	if (h->icmp6_fd >= 0)
+		close(h->icmp6_fd);
+	if (h->tcp6_fd >= 0)
+		close(h->tcp6_fd);
+	h->icmp6_fd = h->tcp6_fd = -1;
 }
 
 static int open_observers(struct fw_health *h)
@@ -848,11 +1069,18 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 
 /* ---- configuration --------------------------------------------------------------------------- */
 
-static struct probe *find_probe(const struct fw_health *h, const char *vip, uint32_t addr)
+/* The probe of backend (family, addr or addr6) of VIP vip. */
+static struct probe *find_probe(const struct fw_health *h, const char *vip, uint8_t family,
+				uint32_t addr, const struct fw_ip6 *addr6)
 {
-	for (size_t i = 0; i < h->nb; i++)
-		if (h->probes[i]->be_addr == addr && strcmp(h->probes[i]->vip, vip) == 0)
-			return h->probes[i];
+	for (size_t i = 0; i < h->nb; i++) {
+		struct probe *p = h->probes[i];
+
+		if (p->family != family || strcmp(p->vip, vip) != 0)
+			continue;
+		if (family == FW_AF_INET6 ? fw_ip6_eq(&p->be6, addr6) : p->be_addr == addr)
+			return p;
+	}
 	return NULL;
 }
 
@@ -898,7 +1126,8 @@ static void destroy(struct fw_health *h, struct probe *p, int forget)
 	free(p);
 }
 
-static struct probe *new_probe(struct fw_health *h, const char *vip, uint32_t addr)
+static struct probe *new_probe(struct fw_health *h, const char *vip, uint8_t family, uint32_t addr,
+			       const struct fw_ip6 *addr6)
 {
 	struct probe *p = calloc(1, sizeof(*p));
 
@@ -907,7 +1136,10 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint32_t ad
 	p->h = h;
 	p->fd = -1;
 	p->last_ok = -1;
+	p->family = family;
 	p->be_addr = addr;
+	if (family == FW_AF_INET6)
+		p->be6 = *addr6;
 	p->since = wall();
 	snprintf(p->vip, sizeof(p->vip), "%s", vip);
 	p->tick = tula_timer_new(h->loop, on_tick, p);
@@ -923,7 +1155,9 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint32_t ad
 
 /* The configuration of one probe, read from the VIP and its health-check. */
 struct want {
+	uint8_t family;
 	uint32_t vip_addr;
+	struct fw_ip6 vip6;
 	uint8_t proto, l3, type;
 	uint16_t vip_port, port;
 	const char *path;
@@ -934,12 +1168,16 @@ static void read_vip(const struct db_node *v, struct want *w)
 {
 	const struct db_node *hc = db_node_first(v, "health-check");
 	const char *s;
-	struct in_addr a = {0};
+	struct db_addr a = {0};
 	uint32_t u;
 
 	memset(w, 0, sizeof(*w));
-	db_get_ipv4(v, "address", &a);
-	w->vip_addr = a.s_addr;
+	if (db_get_addr(v, "address", &a) == 0 && a.family == AF_INET6) {
+		w->family = FW_AF_INET6;
+		memcpy(&w->vip6, a.b, sizeof(w->vip6));
+	} else {
+		memcpy(&w->vip_addr, a.b, sizeof(w->vip_addr));
+	}
 	s = db_get_str(v, "protocol");
 	w->proto = s != NULL && strcmp(s, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	db_get_port(v, "port", &w->vip_port);
@@ -966,13 +1204,15 @@ static void read_vip(const struct db_node *v, struct want *w)
 /* Bring p in line with w. */
 static void configure(struct fw_health *h, struct probe *p, const struct want *w, int is_new)
 {
-	int target = p->vip_addr != w->vip_addr || p->proto != w->proto ||
-		     p->vip_port != w->vip_port || p->l3 != w->l3 || p->type != w->type ||
-		     p->port != w->port || strcmp(p->path, w->path ? w->path : "") != 0;
+	int target = p->vip_addr != w->vip_addr || !fw_ip6_eq(&p->vip6, &w->vip6) ||
+		     p->proto != w->proto || p->vip_port != w->vip_port || p->l3 != w->l3 ||
+		     p->type != w->type || p->port != w->port ||
+		     strcmp(p->path, w->path ? w->path : "") != 0;
 	int timing = p->interval != w->interval;
 	uint8_t old_type = p->type;
 
 	p->vip_addr = w->vip_addr;
+	p->vip6 = w->vip6;
 	p->proto = w->proto;
 	p->vip_port = w->vip_port;
 	p->l3 = w->l3;
@@ -1041,17 +1281,26 @@ int fw_health_apply(struct fw_health *h, const struct db_node *cfg)
 		read_vip(v, &w);
 		for (const struct db_node *b = db_node_first(v, "backend"); b;
 		     b = db_node_next(b)) {
-			struct in_addr a;
+			struct db_addr a;
+			struct fw_ip6 a6;
+			uint32_t a4 = 0;
+			uint8_t fam;
 			struct probe *p;
 			int is_new = 0;
 
-			if (db_get_ipv4(b, "address", &a) < 0)
+			if (db_get_addr(b, "address", &a) < 0)
 				continue;
-			p = find_probe(h, db_node_key(v), a.s_addr);
+			fam = a.family == AF_INET6 ? FW_AF_INET6 : FW_AF_INET;
+			if (fam != w.family)
+				continue; /* a backend of the other family: the commit refused it */
+			memcpy(&a6, a.b, sizeof(a6));
+			if (fam == FW_AF_INET)
+				memcpy(&a4, a.b, sizeof(a4));
+			p = find_probe(h, db_node_key(v), fam, a4, &a6);
 			if (p != NULL && p->live)
 				continue; /* the same address twice: the commit refused it */
 			if (p == NULL) {
-				p = new_probe(h, db_node_key(v), a.s_addr);
+				p = new_probe(h, db_node_key(v), fam, a4, &a6);
 				if (p == NULL) {
 					TLOG_ERR("health: VIP %s backend %s: cannot create its "
 						 "probe (%s)",
@@ -1168,6 +1417,7 @@ struct fw_health *fw_health_new(const struct fw_health_conf *conf)
 	h->db = conf->db;
 	h->ctl = conf->ctl;
 	h->icmp_fd = h->tcp_fd = -1;
+	h->icmp6_fd = h->tcp6_fd = -1;
 	if (conf->params != NULL)
 		h->p = *conf->params;
 	if (h->p.ms_per_second == 0)
@@ -1193,6 +1443,7 @@ struct fw_health *fw_health_new(const struct fw_health_conf *conf)
 	}
 	if (!h->p.no_observers) {
 		open_observers(h);
+		open_observers6(h);
 		reserve_ports(h);
 	}
 	if (h->db != NULL) {
@@ -1226,6 +1477,14 @@ void fw_health_free(struct fw_health *h)
 		tula_loop_del_fd(h->loop, h->icmp_fd);
 		close(h->icmp_fd);
 	}
+	if (h->icmp6_fd >= 0) {
+		tula_loop_del_fd(h->loop, h->icmp6_fd);
+		close(h->icmp6_fd);
+	}
+	if (h->tcp6_fd >= 0) {
+		tula_loop_del_fd(h->loop, h->tcp6_fd);
+		close(h->tcp6_fd);
+	}
 	if (h->tcp_fd >= 0) {
 		tula_loop_del_fd(h->loop, h->tcp_fd);
 		close(h->tcp_fd);
@@ -1242,13 +1501,32 @@ void fw_health_free(struct fw_health *h)
 
 /* ---- queries ------------------------------------------------------------------------------- */
 
+static void status_of(const struct probe *p, struct fw_health_status *out);
+
 int fw_health_get(const struct fw_health *h, const char *vip, uint32_t be_addr,
 		  struct fw_health_status *out)
 {
-	const struct probe *p = find_probe(h, vip, be_addr);
+	const struct probe *p = find_probe(h, vip, FW_AF_INET, be_addr, NULL);
 
 	if (p == NULL)
 		return -ENOENT;
+	status_of(p, out);
+	return 0;
+}
+
+int fw_health_get6(const struct fw_health *h, const char *vip, const struct fw_ip6 *be_addr,
+		   struct fw_health_status *out)
+{
+	const struct probe *p = find_probe(h, vip, FW_AF_INET6, 0, be_addr);
+
+	if (p == NULL)
+		return -ENOENT;
+	status_of(p, out);
+	return 0;
+}
+
+static void status_of(const struct probe *p, struct fw_health_status *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->state = p->sm.state;
 	out->fail = p->fail;
@@ -1265,7 +1543,6 @@ int fw_health_get(const struct fw_health *h, const char *vip, uint32_t be_addr,
 		out->rise = p->rise;
 		out->fall = p->fall;
 	}
-	return 0;
 }
 
 int fw_health_vip_up(const struct fw_health *h, const char *vip)
@@ -1359,6 +1636,8 @@ static void run_finish(struct fw_health_run *run)
 			continue;
 		r->backend = p->be;
 		r->addr = p->be_addr;
+		r->family = p->family;
+		memcpy(r->addr6, &p->be6, sizeof(r->addr6));
 		r->done = p->sync_done;
 		r->ok = p->sync_done && p->last_ok == 1;
 		r->latency_us = p->sync_done ? p->last_us : (uint32_t)(now_us() - p->started_us);

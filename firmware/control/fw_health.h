@@ -48,6 +48,7 @@
 
 struct db;
 struct fw_ctl;
+struct fw_ip6;
 struct fw_health;
 struct tula_loop;
 
@@ -126,6 +127,9 @@ struct fw_health_status {
  */
 int fw_health_get(const struct fw_health *h, const char *vip, uint32_t be_addr,
 		  struct fw_health_status *out);
+/* The same for an IPv6 backend (be_addr in network order). */
+int fw_health_get6(const struct fw_health *h, const char *vip, const struct fw_ip6 *be_addr,
+		   struct fw_health_status *out);
 
 /*
  * 1 when the VIP has a backend that may be chosen by health (not DOWN), 0 when every
@@ -154,7 +158,9 @@ size_t fw_health_conflicts(const struct fw_health *h,
 struct fw_health_result {
 	const char *backend; /* name */
 	uint32_t addr;
-	int done; /* 0: still running when the wait ended */
+	uint8_t family;	   /* FW_AF_INET6: addr6 instead of addr */
+	uint8_t addr6[16]; /* network order (a struct fw_ip6's bytes) */
+	int done;	   /* 0: still running when the wait ended */
 	int ok;
 	uint32_t latency_us; /* how long it took (pass or fail) */
 	enum fw_health_fail fail;

@@ -49,6 +49,9 @@ static struct {
 	struct fw_ctl_steer steer[65536];
 	struct mark marks[64];
 	int nb_marks;
+	struct fw_ip6 marks6[64]; /* fw_ctl_set_backend6_up: the address, and */
+	int up6[64];		  /* its mark */
+	int nb_marks6;
 	int arp_requests;
 	uint32_t arp_last;
 	fw_ctl_arp_fn arp_fn;
@@ -85,6 +88,17 @@ int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, in
 		snprintf(F.marks[F.nb_marks].vip, FW_STATE_NAME_MAX, "%s", vip);
 		F.marks[F.nb_marks].addr = addr;
 		F.marks[F.nb_marks++].up = up;
+	}
+	return 0;
+}
+
+int fw_ctl_set_backend6_up(struct fw_ctl *ctl, const char *vip, const struct fw_ip6 *addr, int up)
+{
+	(void)ctl;
+	(void)vip;
+	if (F.nb_marks6 < 64) {
+		F.marks6[F.nb_marks6] = *addr;
+		F.up6[F.nb_marks6++] = up;
 	}
 	return 0;
 }
@@ -198,15 +212,19 @@ static struct server *the_server; /* served by the fake pump */
 
 static int behaviour_of(int fd)
 {
+	struct sockaddr_in6 peer6;
 	struct sockaddr_in peer;
-	socklen_t len = sizeof(peer);
+	socklen_t len = sizeof(peer6);
 	const struct fw_ctl_steer *s;
 
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+	if (getpeername(fd, (struct sockaddr *)&peer6, &len) < 0)
 		return B_SILENT;
-	s = &F.steer[ntohs(peer.sin_port)];
+	memcpy(&peer, &peer6, sizeof(peer));
+	s = &F.steer[ntohs(peer.sin_port)]; /* sin6_port sits where sin_port does */
 	for (int b = 0; b < 4; b++)
-		if (F.bes[b].gen != 0 && F.bes[b].addr == s->be_addr)
+		if (F.bes[b].gen != 0 && F.bes[b].family == s->family &&
+		    (s->family == FW_AF_INET6 ? fw_ip6_eq(&F.bes[b].addr6, &s->be6)
+					      : F.bes[b].addr == s->be_addr))
 			return F.be[b];
 	return B_SILENT;
 }
@@ -812,6 +830,117 @@ static void arp_answers_from_another_mac_are_conflicts_named_and_expire(void **s
 	teardown(&e);
 }
 
+/* ---- IPv6 ---------------------------------------------------------------------------------- */
+
+/* VIP "other" made an IPv6 VIP at ::1 (the loopback's only v6 address, where the v6
+ * "backend" listens) with be3 at fd00:1::13; the self address is ::1 too. */
+static void fake_state6(uint16_t *port6, int *lfd6, struct server *sv)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t len = sizeof(a);
+
+	F.st.ports[0].nb_addrs6 = 1;
+	memcpy(&F.st.ports[0].addrs6[0], &in6addr_loopback, 16);
+	F.st.ports[0].plens6[0] = 128;
+	F.vips[1].family = FW_AF_INET6;
+	F.vips[1].addr = 0;
+	memcpy(&F.vips[1].addr6, &in6addr_loopback, 16);
+	snprintf(F.vips[1].name, FW_STATE_NAME_MAX, "web6");
+	F.bes[2].family = FW_AF_INET6;
+	F.bes[2].addr = F.bes[2].nexthop = 0;
+	assert_int_equal(inet_pton(AF_INET6, "fd00:1::13", &F.bes[2].addr6), 1);
+	*lfd6 = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(*lfd6 >= 0);
+	assert_int_equal(bind(*lfd6, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(*lfd6, 64), 0);
+	assert_int_equal(getsockname(*lfd6, (struct sockaddr *)&a, &len), 0);
+	*port6 = ntohs(a.sin6_port);
+	assert_int_equal(tula_loop_add_fd(sv->loop, *lfd6, TULA_EV_READ, on_accept, sv), 0);
+}
+
+static struct fw_health_status status6(struct env *e, const char *addr)
+{
+	struct fw_health_status s;
+	struct fw_ip6 a;
+
+	assert_int_equal(inet_pton(AF_INET6, addr, &a), 1);
+	assert_int_equal(fw_health_get6(e->h, "web6", &a, &s), 0);
+	return s;
+}
+
+static void wait_state6(struct env *e, enum fw_health_state want, uint64_t ms)
+{
+	uint64_t end = tula_now_ms() + ms;
+
+	while (status6(e, "fd00:1::13").state != want) {
+		if (tula_now_ms() > end)
+			fail_msg("fd00:1::13: state %s, expected %s (reason: %s)",
+				 fw_health_state_name(status6(e, "fd00:1::13").state),
+				 fw_health_state_name(want), status6(e, "fd00:1::13").reason);
+		tula_loop_run_once(e->loop, 2);
+	}
+}
+
+static void v6_backend_is_probed_at_the_v6_vip_through_its_steered_port(void **state)
+{
+	struct env e;
+	struct fw_ip6 be, lo;
+	char text[1024];
+	uint16_t port6, sp = 0;
+	struct fw_health_status s;
+	int lfd6;
+
+	(void)state;
+	setup(&e);
+	fake_state6(&port6, &lfd6, &e.sv);
+	snprintf(text, sizeof(text),
+		 "services { dsr {\n"
+		 " vip web6 { address ::1; protocol tcp; port %u; mode l2;\n"
+		 "  backend be3 { address fd00:1::13; }\n"
+		 "  %s }\n"
+		 "} }\n",
+		 port6, HTTP);
+	e.cfg = parse(text);
+	assert_int_equal(fw_health_apply(e.h, e.cfg), 0);
+	assert_int_equal(status6(&e, "fd00:1::13").state, FW_HEALTH_UNCHECKED);
+	wait_state6(&e, FW_HEALTH_UP, 40 * SEC);
+	assert_int_equal(status6(&e, "fd00:1::13").last_ok, 1);
+	/* the probe's source port is steered to the v6 backend of the v6 VIP */
+	assert_int_equal(inet_pton(AF_INET6, "fd00:1::13", &be), 1);
+	memcpy(&lo, &in6addr_loopback, sizeof(lo));
+	for (uint32_t i = 0; i < 65536; i++)
+		if (F.steer[i].family == FW_AF_INET6 && fw_ip6_eq(&F.steer[i].be6, &be))
+			sp = (uint16_t)i;
+	assert_true(sp != 0);
+	assert_true(fw_ip6_eq(&F.steer[sp].vip6, &lo));
+	assert_int_equal(F.steer[sp].vip_port, port6);
+	assert_int_equal(F.steer[sp].be_addr, 0);
+
+	F.be[2] = B_503; /* down after fall = 3, marked down in fw_ctl by its v6 address */
+	wait_state6(&e, FW_HEALTH_DOWN, 40 * SEC);
+	s = status6(&e, "fd00:1::13");
+	assert_string_equal(s.reason, "HTTP status 503 for GET /healthz (healthy is 2xx or 3xx)");
+	assert_int_equal(F.nb_marks6, 1);
+	assert_true(fw_ip6_eq(&F.marks6[0], &be));
+	assert_int_equal(F.up6[0], 0);
+	assert_int_equal(F.nb_marks, 0);
+
+	F.be[2] = B_OK;
+	wait_state6(&e, FW_HEALTH_UP, 40 * SEC);
+	assert_int_equal(F.nb_marks6, 2);
+	assert_int_equal(F.up6[1], 1);
+
+	/* nothing listens: the reason names the VIP the IPv6 way */
+	tula_loop_del_fd(e.loop, lfd6);
+	close(lfd6);
+	wait_state6(&e, FW_HEALTH_DOWN, 40 * SEC);
+	snprintf(text, sizeof(text), "reset: nothing listens on [::1]:%u on the backend", port6);
+	assert_string_equal(status6(&e, "fd00:1::13").reason, text);
+	/* a v4 query does not find the v6 backend */
+	assert_int_equal(fw_health_get(e.h, "web6", 0, &s), -ENOENT);
+	teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -825,6 +954,7 @@ int main(void)
 		cmocka_unit_test(commits_keep_health_and_forget_what_is_removed),
 		cmocka_unit_test(check_reports_every_backend_from_the_loop),
 		cmocka_unit_test(arp_answers_from_another_mac_are_conflicts_named_and_expire),
+		cmocka_unit_test(v6_backend_is_probed_at_the_v6_vip_through_its_steered_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
