@@ -189,9 +189,44 @@ static struct tula_val *vip_health(const struct db_node *v)
 	return vv;
 }
 
-static void add_conflict(void *arg, const struct fw_health_conflict *c)
+/* An NDP conflict (a v6 VIP claimed by another host): into the "ndp-conflicts" list. */
+static void add_conflict6(struct tula_val *list, const struct fw_health_conflict *c)
 {
 	struct tula_val *cv = tula_val_map();
+	char a[INET6_ADDRSTRLEN];
+
+	tula_val_map_set(cv, "vip", tula_val_str(c->vip));
+	tula_val_map_set(cv, "vip-address",
+			 tula_val_str(inet_ntop(AF_INET6, &c->vip_addr6, a, sizeof(a))));
+	tula_val_map_set(cv, "interface", tula_val_str(c->port));
+	tula_val_map_set(cv, "mac",
+			 tula_val_strf(RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&c->mac)));
+	if (c->backend != NULL) {
+		tula_val_map_set(cv, "backend", tula_val_str(c->backend));
+		tula_val_map_set(cv, "backend-vip", tula_val_str(c->backend_vip));
+	}
+	tula_val_map_set(cv, "sender", tula_val_str(inet_ntop(AF_INET6, &c->host6, a, sizeof(a))));
+	tula_val_map_set(cv, "claim", tula_val_str(c->claim));
+	tula_val_map_set(cv, "first-seen", time_val(c->first_seen));
+	tula_val_map_set(cv, "last-seen", time_val(c->last_seen));
+	tula_val_map_set(cv, "messages", tula_val_uint(c->answers));
+	tula_val_list_add(list, cv);
+}
+
+struct conflict_lists {
+	struct tula_val *arp, *ndp;
+};
+
+static void add_conflict(void *arg, const struct fw_health_conflict *c)
+{
+	struct conflict_lists *lists = arg;
+	struct tula_val *cv;
+
+	if (c->family == FW_AF_INET6) {
+		add_conflict6(lists->ndp, c);
+		return;
+	}
+	cv = tula_val_map();
 
 	tula_val_map_set(cv, "vip", tula_val_str(c->vip));
 	tula_val_map_set(cv, "vip-address", fw_cmd_ip_val(c->vip_addr));
@@ -207,13 +242,43 @@ static void add_conflict(void *arg, const struct fw_health_conflict *c)
 	tula_val_map_set(cv, "first-seen", time_val(c->first_seen));
 	tula_val_map_set(cv, "last-seen", time_val(c->last_seen));
 	tula_val_map_set(cv, "answers", tula_val_uint(c->answers));
-	tula_val_list_add(arg, cv);
+	tula_val_list_add(lists->arp, cv);
+}
+
+/* "NDP conflicts:" after the ARP ones, only when there are any (IPv6 VIPs). */
+static void render_ndp(const struct tula_val *ns, struct tula_buf *out)
+{
+	if (tula_val_count(ns) == 0)
+		return;
+	tula_buf_puts(out, "NDP conflicts:\n");
+	for (size_t i = 0; i < tula_val_count(ns); i++) {
+		const struct tula_val *c = tula_val_at(ns, i);
+
+		tula_buf_printf(out, "  VIP %s %s on %s: claimed by %s", tula_val_get_str(c, "vip"),
+				tula_val_get_str(c, "vip-address"),
+				tula_val_get_str(c, "interface"), tula_val_get_str(c, "mac"));
+		if (tula_val_get(c, "backend") != NULL)
+			tula_buf_printf(
+				out, " (backend %s of VIP %s, %s)", tula_val_get_str(c, "backend"),
+				tula_val_get_str(c, "backend-vip"), tula_val_get_str(c, "sender"));
+		else
+			tula_buf_printf(out, " (not a backend, %s)", tula_val_get_str(c, "sender"));
+		tula_buf_printf(
+			out,
+			"\n    it %s; since %s, last %s, %llu messages: keep the VIP on lo "
+			"only, with the NS guard of show services dsr backend-setup vip %s\n",
+			tula_val_get_str(c, "claim"), tula_val_get_str(c, "first-seen"),
+			tula_val_get_str(c, "last-seen"),
+			(unsigned long long)tula_val_get_uint(c, "messages"),
+			tula_val_get_str(c, "vip"));
+	}
 }
 
 static void render_health(const struct tula_val *v, struct tula_buf *out)
 {
 	const struct tula_val *vips = tula_val_get(v, "vips"),
-			      *cs = tula_val_get(v, "arp-conflicts");
+			      *cs = tula_val_get(v, "arp-conflicts"),
+			      *ns = tula_val_get(v, "ndp-conflicts");
 
 	for (size_t i = 0; i < tula_val_count(vips); i++) {
 		const struct tula_val *vv = tula_val_at(vips, i),
@@ -242,6 +307,7 @@ static void render_health(const struct tula_val *v, struct tula_buf *out)
 	}
 	if (tula_val_count(cs) == 0) {
 		tula_buf_puts(out, "ARP conflicts: none\n");
+		render_ndp(ns, out);
 		return;
 	}
 	tula_buf_puts(out, "ARP conflicts:\n");
@@ -265,12 +331,14 @@ static void render_health(const struct tula_val *v, struct tula_buf *out)
 				tula_val_get_str(c, "first-seen"), tula_val_get_str(c, "last-seen"),
 				(unsigned long long)tula_val_get_uint(c, "answers"));
 	}
+	render_ndp(ns, out);
 }
 
 static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
 	const struct db_node *one;
-	struct tula_val *top, *vips, *cs;
+	struct tula_val *top, *vips;
+	struct conflict_lists cl;
 	int err;
 
 	(void)arg;
@@ -279,16 +347,18 @@ static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		return err;
 	top = tula_val_map();
 	vips = tula_val_list();
-	cs = tula_val_list();
+	cl.arp = tula_val_list();
+	cl.ndp = tula_val_list();
 	if (one != NULL)
 		tula_val_list_add(vips, vip_health(one));
 	else
 		for (const struct db_node *v = db_node_first(fw_cmd_active_dsr(), "vip"); v;
 		     v = db_node_next(v))
 			tula_val_list_add(vips, vip_health(v));
-	fw_health_conflicts(the_h, add_conflict, cs);
+	fw_health_conflicts(the_h, add_conflict, &cl);
 	tula_val_map_set(top, "vips", vips);
-	tula_val_map_set(top, "arp-conflicts", cs);
+	tula_val_map_set(top, "arp-conflicts", cl.arp);
+	tula_val_map_set(top, "ndp-conflicts", cl.ndp);
 	sh_ctx_set_val(ctx, top, render_health);
 	return 0;
 }

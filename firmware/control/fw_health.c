@@ -24,6 +24,7 @@
 #include "db/db.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_health_priv.h"
+#include "firmware/control/fw_ndp.h"
 #include "firmware/control/fw_neigh.h"
 #include "firmware/fw_state.h"
 
@@ -115,6 +116,11 @@ static void run_free(struct fw_health_run *run);
 struct conflict {
 	char vip[FW_STATE_NAME_MAX];
 	uint32_t vip_addr;
+	/* FW_AF_INET6: an NDP conflict, named when it was seen (ndp6's fw_ndp_conflict) */
+	uint8_t family;
+	uint8_t claim; /* enum fw_ndp_claim */
+	struct fw_ip6 vip6, host6;
+	char backend[FW_STATE_NAME_MAX], backend_vip[FW_STATE_NAME_MAX];
 	uint16_t port_id;
 	struct rte_ether_addr mac;
 	int64_t first_seen, last_seen;
@@ -961,12 +967,107 @@ static void conflict_view(const struct fw_health *h, const struct conflict *k,
 
 	c->vip = k->vip;
 	c->vip_addr = k->vip_addr;
+	c->family = k->family;
+	c->vip_addr6 = k->vip6;
 	c->port = port != NULL ? port : "?";
 	c->mac = k->mac;
 	c->first_seen = k->first_seen;
 	c->last_seen = k->last_seen;
 	c->answers = k->answers;
-	identify(h, &k->mac, c);
+	c->claim = k->claim == FW_NDP_CLAIM_DAD	  ? "probes for it (duplicate address detection)"
+		   : k->claim == FW_NDP_CLAIM_SRC ? "solicits from it"
+						  : "answers Neighbor Solicitations for it";
+	if (k->family != FW_AF_INET6) {
+		identify(h, &k->mac, c);
+		return;
+	}
+	c->backend = k->backend[0] != '\0' ? k->backend : NULL;
+	c->backend_vip = k->backend[0] != '\0' ? k->backend_vip : NULL;
+	c->host = 0;
+	c->host6 = k->host6;
+}
+
+/* The conflict of (family, VIP name, MAC), created when new (*is_new = 1); NULL when
+ * out of memory. */
+static struct conflict *conflict_of(struct fw_health *h, uint8_t family, const char *vip,
+				    const struct rte_ether_addr *mac, int *is_new)
+{
+	struct conflict *k;
+
+	*is_new = 0;
+	for (size_t j = 0; j < h->nb_conflicts; j++)
+		if (h->conflicts[j].family == family && strcmp(h->conflicts[j].vip, vip) == 0 &&
+		    rte_is_same_ether_addr(&h->conflicts[j].mac, mac))
+			return &h->conflicts[j];
+	if (h->nb_conflicts == h->cap_conflicts) {
+		size_t cap = h->cap_conflicts ? h->cap_conflicts * 2 : 8;
+		struct conflict *n = realloc(h->conflicts, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		h->conflicts = n;
+		h->cap_conflicts = cap;
+	}
+	k = &h->conflicts[h->nb_conflicts++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->vip, sizeof(k->vip), "%s", vip);
+	k->family = family;
+	k->mac = *mac;
+	k->first_seen = wall();
+	*is_new = 1;
+	return k;
+}
+
+/*
+ * A Neighbor Discovery frame the data path punted. A host other than Tula that
+ * advertises a v6 VIP (answers Tula's NS for it, or announces it), solicits from it or
+ * probes for it steals or disturbs the VIP's traffic — usually a backend with the VIP
+ * on its LAN interface. fw_ndp_conflict (fw_ndp.c) decides and names the backend.
+ */
+static void on_ndp(void *arg, uint16_t port_id, const void *frame, size_t len)
+{
+	struct fw_health *h = arg;
+	const struct fw_state *st = fw_ctl_state(h->ctl);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], who[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct fw_health_conflict view;
+	struct fw_ndp_conflict c;
+	struct fw_ndp_msg m;
+	struct conflict *k;
+	int is_new;
+
+	if (st == NULL || fw_ndp_parse(frame, len, &m) != FW_NDP_OK ||
+	    fw_ndp_conflict(st, &m, &c) != 1 || c.vip == NULL)
+		return; /* a claim on a self address is the TAP kernel's business */
+	k = conflict_of(h, FW_AF_INET6, c.vip, &c.mac, &is_new);
+	if (k == NULL)
+		return;
+	if (is_new) {
+		k->vip6 = c.addr;
+		k->claim = (uint8_t)c.claim;
+		k->port_id = port_id;
+		if (c.backend != NULL) {
+			snprintf(k->backend, sizeof(k->backend), "%s", c.backend);
+			snprintf(k->backend_vip, sizeof(k->backend_vip), "%s",
+				 c.backend_vip != NULL ? c.backend_vip : "?");
+		}
+		k->host6 = c.sender;
+		conflict_view(h, k, &view);
+		rte_ether_format_addr(mac, sizeof(mac), &c.mac);
+		inet_ntop(AF_INET6, &c.sender, b, sizeof(b));
+		if (view.backend != NULL)
+			snprintf(who, sizeof(who), "backend %s of VIP %s, from %s", view.backend,
+				 view.backend_vip, b);
+		else
+			snprintf(who, sizeof(who), "not a backend, from %s", b);
+		TLOG_WARNING("health: NDP conflict on %s: %s (%s) %s, VIP %s %s: keep the VIP "
+			     "on lo only, with the NS guard of show services dsr backend-setup",
+			     view.port, mac, who, view.claim, c.vip,
+			     inet_ntop(AF_INET6, &c.addr, a, sizeof(a)));
+	}
+	k->port_id = port_id;
+	k->last_seen = wall();
+	k->last_ms = tula_now_ms();
+	k->answers++;
 }
 
 static void on_arp(void *arg, uint16_t port_id, uint16_t op, uint32_t sip,
@@ -985,10 +1086,11 @@ static void on_arp(void *arg, uint16_t port_id, uint16_t op, uint32_t sip,
 		struct fw_health_conflict view;
 		struct conflict *k = NULL;
 
-		if (v->gen == 0 || v->addr != sip)
+		if (v->gen == 0 || v->family != FW_AF_INET || v->addr != sip)
 			continue;
 		for (size_t j = 0; j < h->nb_conflicts && k == NULL; j++)
-			if (strcmp(h->conflicts[j].vip, v->name) == 0 &&
+			if (h->conflicts[j].family == FW_AF_INET &&
+			    strcmp(h->conflicts[j].vip, v->name) == 0 &&
 			    rte_is_same_ether_addr(&h->conflicts[j].mac, sha))
 				k = &h->conflicts[j];
 		if (k == NULL) {
@@ -1042,11 +1144,18 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 		struct conflict *k = &h->conflicts[i];
 
 		if (now - k->last_ms > quiet) {
-			char mac[RTE_ETHER_ADDR_FMT_SIZE], a[INET_ADDRSTRLEN];
+			char mac[RTE_ETHER_ADDR_FMT_SIZE], a[INET6_ADDRSTRLEN];
 
 			rte_ether_format_addr(mac, sizeof(mac), &k->mac);
-			TLOG_NOTICE("health: ARP conflict over: %s no longer answers for VIP %s %s",
-				    mac, k->vip, ip_str(k->vip_addr, a));
+			if (k->family == FW_AF_INET6)
+				TLOG_NOTICE("health: NDP conflict over: %s no longer claims VIP "
+					    "%s %s",
+					    mac, k->vip,
+					    inet_ntop(AF_INET6, &k->vip6, a, sizeof(a)));
+			else
+				TLOG_NOTICE("health: ARP conflict over: %s no longer answers for "
+					    "VIP %s %s",
+					    mac, k->vip, ip_str(k->vip_addr, a));
 			continue;
 		}
 		h->conflicts[n++] = *k;
@@ -1059,10 +1168,18 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 		if (v->gen == 0 || v->port_index >= st->nb_ports)
 			continue;
 		for (j = 0; j < i; j++) /* one question per address (VIPs share them) */
-			if (st->vips[j].gen != 0 && st->vips[j].addr == v->addr &&
-			    st->vips[j].port_index == v->port_index)
+			if (st->vips[j].gen != 0 && st->vips[j].family == v->family &&
+			    st->vips[j].port_index == v->port_index &&
+			    (v->family == FW_AF_INET6 ? fw_ip6_eq(&st->vips[j].addr6, &v->addr6)
+						      : st->vips[j].addr == v->addr))
 				break;
-		if (j == i)
+		if (j < i)
+			continue;
+		/* IPv6: Tula asks its segment for its own VIP; any Neighbor Advertisement
+		 * from another MAC is a conflict (on_ndp) */
+		if (v->family == FW_AF_INET6)
+			fw_ctl_ns_request(h->ctl, st->ports[v->port_index].port_id, &v->addr6);
+		else
 			fw_ctl_arp_request(h->ctl, st->ports[v->port_index].port_id, v->addr);
 	}
 }
@@ -1456,6 +1573,7 @@ struct fw_health *fw_health_new(const struct fw_health_conf *conf)
 		h->hooked = 1;
 	}
 	fw_ctl_arp_observer(h->ctl, on_arp, h);
+	fw_ctl_ndp_observer(h->ctl, on_ndp, h);
 	tula_timer_arm(h->arp_timer, h->p.arp_interval_ms, h->p.arp_interval_ms);
 	return h;
 }
@@ -1466,8 +1584,10 @@ void fw_health_free(struct fw_health *h)
 		return;
 	if (h->hooked)
 		db_commit_hook_unregister(h->db, &hook, h);
-	if (h->ctl != NULL)
+	if (h->ctl != NULL) {
 		fw_ctl_arp_observer(h->ctl, NULL, NULL);
+		fw_ctl_ndp_observer(h->ctl, NULL, NULL);
+	}
 	while (!LIST_EMPTY(&h->runs)) /* their sessions are gone by now */
 		run_free(LIST_FIRST(&h->runs));
 	for (size_t i = 0; i < h->nb; i++)

@@ -46,6 +46,8 @@
 
 #include <rte_ether.h>
 
+#include "firmware/fw_state.h"
+
 struct db;
 struct fw_ctl;
 struct fw_ip6;
@@ -138,7 +140,8 @@ int fw_health_get6(const struct fw_health *h, const char *vip, const struct fw_i
  */
 int fw_health_vip_up(const struct fw_health *h, const char *vip);
 
-/* An ARP conflict: a MAC other than Tula's answering for (or announcing) a VIP. */
+/* An ARP conflict: a MAC other than Tula's answering for (or announcing) a VIP; or an
+ * NDP conflict: one advertising, soliciting from or probing for a v6 VIP. */
 struct fw_health_conflict {
 	const char *vip;   /* VIP name */
 	uint32_t vip_addr; /* network order */
@@ -149,6 +152,11 @@ struct fw_health_conflict {
 	uint32_t host;		       /* an address known to use that MAC (0 = unknown) */
 	int64_t first_seen, last_seen; /* unix time */
 	uint64_t answers;
+	/* FW_AF_INET6: an NDP conflict — vip_addr6 and host6 (the claim's IPv6 source, ::
+	 * for a duplicate address probe) instead of vip_addr and host */
+	uint8_t family;
+	struct fw_ip6 vip_addr6, host6;
+	const char *claim; /* what the host did: "answers Neighbor Solicitations for it" */
 };
 /* Visit the current conflicts (oldest first); fn may be NULL. Returns the count. */
 size_t fw_health_conflicts(const struct fw_health *h,

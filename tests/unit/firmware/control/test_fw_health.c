@@ -26,6 +26,7 @@
 #include "db/db.h"
 #include "firmware/control/fw_ctl.h"
 #include "firmware/control/fw_health_priv.h"
+#include "firmware/control/fw_ndp.h"
 #include "firmware/control/fw_neigh.h"
 #include "firmware/fw_state.h"
 
@@ -56,6 +57,10 @@ static struct {
 	uint32_t arp_last;
 	fw_ctl_arp_fn arp_fn;
 	void *arp_arg;
+	fw_ctl_ndp_fn ndp_fn;
+	void *ndp_arg;
+	int ns_requests;
+	struct fw_ip6 ns_last;
 	enum behaviour be[4]; /* by backend slot */
 	int asking;	      /* fw_neigh_lookup: still resolving */
 } F;
@@ -100,6 +105,22 @@ int fw_ctl_set_backend6_up(struct fw_ctl *ctl, const char *vip, const struct fw_
 		F.marks6[F.nb_marks6] = *addr;
 		F.up6[F.nb_marks6++] = up;
 	}
+	return 0;
+}
+
+void fw_ctl_ndp_observer(struct fw_ctl *ctl, fw_ctl_ndp_fn fn, void *arg)
+{
+	(void)ctl;
+	F.ndp_fn = fn;
+	F.ndp_arg = arg;
+}
+
+int fw_ctl_ns_request(struct fw_ctl *ctl, uint16_t port_id, const struct fw_ip6 *target)
+{
+	(void)ctl;
+	(void)port_id;
+	F.ns_requests++;
+	F.ns_last = *target;
 	return 0;
 }
 
@@ -849,6 +870,7 @@ static void fake_state6(uint16_t *port6, int *lfd6, struct server *sv)
 	F.bes[2].family = FW_AF_INET6;
 	F.bes[2].addr = F.bes[2].nexthop = 0;
 	assert_int_equal(inet_pton(AF_INET6, "fd00:1::13", &F.bes[2].addr6), 1);
+	F.bes[2].nexthop6 = F.bes[2].addr6;
 	*lfd6 = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	assert_true(*lfd6 >= 0);
 	assert_int_equal(bind(*lfd6, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -941,6 +963,76 @@ static void v6_backend_is_probed_at_the_v6_vip_through_its_steered_port(void **s
 	teardown(&e);
 }
 
+static void grab6(void *arg, const struct fw_health_conflict *c)
+{
+	struct fw_health_conflict *out = arg;
+
+	if (c->family == FW_AF_INET6)
+		*out = *c;
+}
+
+/* A backend that answers Tula's Neighbor Solicitation for a v6 VIP (the VIP on its LAN
+ * interface) is a conflict naming it; Tula's own frames are not; it expires. */
+static void ndp_answer_for_a_v6_vip_is_a_conflict_naming_the_backend(void **state)
+{
+	struct fw_ip6 vip, be, lo;
+	struct fw_health_conflict c = {0};
+	uint8_t na[FW_NDP_FRAME_LEN];
+	struct env e;
+	int lfd6;
+	uint16_t port6;
+
+	(void)state;
+	setup(&e);
+	fake_state6(&port6, &lfd6, &e.sv);
+	assert_non_null(F.ndp_fn);
+	memcpy(&vip, &in6addr_loopback, sizeof(vip));
+	memcpy(&lo, &in6addr_loopback, sizeof(lo));
+	assert_int_equal(inet_pton(AF_INET6, "fd00:1::13", &be), 1);
+	run_for(&e, 100); /* rounds of questions: Tula asks for its v6 VIP with an NS */
+	assert_true(F.ns_requests > 0);
+	assert_true(fw_ip6_eq(&F.ns_last, &vip));
+
+	/* Tula's own advertisement for the VIP is no conflict */
+	assert_int_equal(fw_ndp_build_na(na, sizeof(na), &port_mac, &be_mac[2], &lo, &be, &vip,
+					 FW_NA_F_SOLICITED | FW_NA_F_OVERRIDE),
+			 FW_NDP_FRAME_LEN);
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	assert_int_equal(fw_health_conflicts(e.h, NULL, NULL), 0);
+
+	/* be3 answers for it: a conflict that names be3, its MAC and what it did */
+	assert_int_equal(fw_ndp_build_na(na, sizeof(na), &be_mac[2], &port_mac, &be, &lo, &vip,
+					 FW_NA_F_SOLICITED | FW_NA_F_OVERRIDE),
+			 FW_NDP_FRAME_LEN);
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	assert_int_equal(fw_health_conflicts(e.h, grab6, &c), 1);
+	assert_int_equal(c.family, FW_AF_INET6);
+	assert_string_equal(c.vip, "web6");
+	assert_true(fw_ip6_eq(&c.vip_addr6, &vip));
+	assert_string_equal(c.port, "port0");
+	assert_true(rte_is_same_ether_addr(&c.mac, &be_mac[2]));
+	assert_non_null(c.backend);
+	assert_string_equal(c.backend, "be3");
+	assert_string_equal(c.backend_vip, "web6");
+	assert_true(fw_ip6_eq(&c.host6, &be));
+	assert_string_equal(c.claim, "answers Neighbor Solicitations for it");
+	assert_int_equal(c.answers, 2);
+
+	/* a frame that is no valid NA (hop limit 64: not from this link) counts nothing */
+	na[14 + 7] = 64;
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	fw_health_conflicts(e.h, grab6, &c);
+	assert_int_equal(c.answers, 2);
+
+	/* silent for arp_expire rounds: over */
+	run_for(&e, 200);
+	assert_int_equal(fw_health_conflicts(e.h, NULL, NULL), 0);
+	tula_loop_del_fd(e.loop, lfd6);
+	close(lfd6);
+	teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(check_reports_every_backend_from_the_loop),
 		cmocka_unit_test(arp_answers_from_another_mac_are_conflicts_named_and_expire),
 		cmocka_unit_test(v6_backend_is_probed_at_the_v6_vip_through_its_steered_port),
+		cmocka_unit_test(ndp_answer_for_a_v6_vip_is_a_conflict_naming_the_backend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
