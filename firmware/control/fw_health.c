@@ -55,6 +55,8 @@
  * from an abandoned or timed-out attempt (it would reset a new SYN on the same 4-tuple)
  * is cleared by our reset to its next SYN-ACK retransmission before the port returns. */
 #define PORTS_PER_PROBE 2
+#define ND_MACS		64 /* v6 backend MACs remembered for naming NDP conflicts */
+#define ND_SOLICIT_MAX	64 /* backends asked for at once to name a conflict */
 #define PATH_MAX_LEN	256
 
 #define RESERVED_PORTS "/proc/sys/net/ipv4/ip_local_reserved_ports"
@@ -118,7 +120,8 @@ struct conflict {
 	uint32_t vip_addr;
 	/* FW_AF_INET6: an NDP conflict, named when it was seen (ndp6's fw_ndp_conflict) */
 	uint8_t family;
-	uint8_t claim; /* enum fw_ndp_claim */
+	uint8_t claim;	/* enum fw_ndp_claim */
+	uint8_t logged; /* its first log line was written (named when it could be) */
 	struct fw_ip6 vip6, host6;
 	char backend[FW_STATE_NAME_MAX], backend_vip[FW_STATE_NAME_MAX];
 	uint16_t port_id;
@@ -143,6 +146,14 @@ struct fw_health {
 	struct tula_timer *arp_timer;
 	struct conflict *conflicts;
 	size_t nb_conflicts, cap_conflicts;
+	/* MACs of v6 backends as their own Neighbor Advertisements told (a ring): they name
+	 * the host behind an NDP conflict, whose messages come from the VIP, not from the
+	 * backend's address */
+	struct nd_mac {
+		struct fw_ip6 addr;
+		struct rte_ether_addr mac;
+	} nd_macs[ND_MACS];
+	unsigned int nd_next;
 
 	char *reserved_old; /* ip_local_reserved_ports before we added ours */
 	int hooked;
@@ -961,6 +972,76 @@ static void identify(const struct fw_health *h, const struct rte_ether_addr *mac
 }
 
 static void conflict_view(const struct fw_health *h, const struct conflict *k,
+			  struct fw_health_conflict *c);
+
+/* A v6 backend of the current state at addr, or NULL. */
+static const struct fw_state_backend *backend6_at(const struct fw_state *st,
+						  const struct fw_ip6 *addr)
+{
+	for (uint32_t i = 0; st != NULL && i < st->max_backends; i++) {
+		const struct fw_state_backend *b = &st->backends[i];
+
+		if (b->gen != 0 && b->family == FW_AF_INET6 && fw_ip6_eq(&b->addr6, addr))
+			return b;
+	}
+	return NULL;
+}
+
+/* Name the host behind mac by the v6 backend whose advertisement came from it. */
+static void name6(const struct fw_health *h, const struct rte_ether_addr *mac,
+		  struct fw_health_conflict *c)
+{
+	const struct fw_state *st = fw_ctl_state(h->ctl);
+
+	for (unsigned int i = 0; st != NULL && i < ND_MACS; i++) {
+		const struct nd_mac *n = &h->nd_macs[i];
+		const struct fw_state_backend *b;
+
+		if (!rte_is_same_ether_addr(&n->mac, mac) || rte_is_zero_ether_addr(&n->mac))
+			continue;
+		b = backend6_at(st, &n->addr);
+		if (b != NULL) {
+			c->backend = b->name;
+			c->backend_vip = b->vip < st->max_vips ? st->vips[b->vip].name : NULL;
+			c->host6 = n->addr;
+			return;
+		}
+	}
+}
+
+static void remember_mac6(struct fw_health *h, const struct fw_ip6 *addr,
+			  const struct rte_ether_addr *mac)
+{
+	for (unsigned int i = 0; i < ND_MACS; i++)
+		if (fw_ip6_eq(&h->nd_macs[i].addr, addr)) {
+			h->nd_macs[i].mac = *mac;
+			return;
+		}
+	h->nd_macs[h->nd_next].addr = *addr;
+	h->nd_macs[h->nd_next].mac = *mac;
+	h->nd_next = (h->nd_next + 1) % ND_MACS;
+}
+
+static void log_conflict6(const struct fw_health *h, const struct conflict *k)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], who[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct fw_health_conflict view;
+
+	conflict_view(h, k, &view);
+	rte_ether_format_addr(mac, sizeof(mac), &k->mac);
+	inet_ntop(AF_INET6, &view.host6, b, sizeof(b));
+	if (view.backend != NULL)
+		snprintf(who, sizeof(who), "backend %s of VIP %s, %s", view.backend,
+			 view.backend_vip, b);
+	else
+		snprintf(who, sizeof(who), "not a backend, from %s", b);
+	TLOG_WARNING("health: NDP conflict on %s: %s (%s) %s, VIP %s %s: keep the VIP on lo "
+		     "only, with the NS guard of show services dsr backend-setup",
+		     view.port, mac, who, view.claim, k->vip,
+		     inet_ntop(AF_INET6, &k->vip6, a, sizeof(a)));
+}
+
+static void conflict_view(const struct fw_health *h, const struct conflict *k,
 			  struct fw_health_conflict *c)
 {
 	const char *port = fw_ctl_port_name(h->ctl, k->port_id);
@@ -985,6 +1066,8 @@ static void conflict_view(const struct fw_health *h, const struct conflict *k,
 	c->backend_vip = k->backend[0] != '\0' ? k->backend_vip : NULL;
 	c->host = 0;
 	c->host6 = k->host6;
+	if (c->backend == NULL)
+		name6(h, &k->mac, c);
 }
 
 /* The conflict of (family, VIP name, MAC), created when new (*is_new = 1); NULL when
@@ -1028,15 +1111,16 @@ static void on_ndp(void *arg, uint16_t port_id, const void *frame, size_t len)
 {
 	struct fw_health *h = arg;
 	const struct fw_state *st = fw_ctl_state(h->ctl);
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], who[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
-	struct fw_health_conflict view;
 	struct fw_ndp_conflict c;
 	struct fw_ndp_msg m;
 	struct conflict *k;
-	int is_new;
+	int is_new, asked = 0;
 
-	if (st == NULL || fw_ndp_parse(frame, len, &m) != FW_NDP_OK ||
-	    fw_ndp_conflict(st, &m, &c) != 1 || c.vip == NULL)
+	if (st == NULL || fw_ndp_parse(frame, len, &m) != FW_NDP_OK)
+		return;
+	if (m.type == FW_ND_NA && backend6_at(st, &m.target) != NULL)
+		remember_mac6(h, &m.target, m.has_lla ? &m.lla : &m.eth_src);
+	if (fw_ndp_conflict(st, &m, &c) != 1 || c.vip == NULL)
 		return; /* a claim on a self address is the TAP kernel's business */
 	k = conflict_of(h, FW_AF_INET6, c.vip, &c.mac, &is_new);
 	if (k == NULL)
@@ -1044,30 +1128,36 @@ static void on_ndp(void *arg, uint16_t port_id, const void *frame, size_t len)
 	if (is_new) {
 		k->vip6 = c.addr;
 		k->claim = (uint8_t)c.claim;
-		k->port_id = port_id;
+		k->host6 = c.sender;
 		if (c.backend != NULL) {
 			snprintf(k->backend, sizeof(k->backend), "%s", c.backend);
 			snprintf(k->backend_vip, sizeof(k->backend_vip), "%s",
 				 c.backend_vip != NULL ? c.backend_vip : "?");
 		}
-		k->host6 = c.sender;
-		conflict_view(h, k, &view);
-		rte_ether_format_addr(mac, sizeof(mac), &c.mac);
-		inet_ntop(AF_INET6, &c.sender, b, sizeof(b));
-		if (view.backend != NULL)
-			snprintf(who, sizeof(who), "backend %s of VIP %s, from %s", view.backend,
-				 view.backend_vip, b);
-		else
-			snprintf(who, sizeof(who), "not a backend, from %s", b);
-		TLOG_WARNING("health: NDP conflict on %s: %s (%s) %s, VIP %s %s: keep the VIP "
-			     "on lo only, with the NS guard of show services dsr backend-setup",
-			     view.port, mac, who, view.claim, c.vip,
-			     inet_ntop(AF_INET6, &c.addr, a, sizeof(a)));
 	}
 	k->port_id = port_id;
 	k->last_seen = wall();
 	k->last_ms = tula_now_ms();
 	k->answers++;
+	if (!is_new || k->backend[0] != '\0') {
+		if (is_new) {
+			log_conflict6(h, k);
+			k->logged = 1;
+		}
+		return;
+	}
+	/* A Linux backend answers from the VIP itself: ask every v6 backend on that port
+	 * for its own address; their answers (above) name the host at the next round,
+	 * when the conflict is logged. */
+	for (uint32_t i = 0; i < st->max_backends && asked < ND_SOLICIT_MAX; i++) {
+		const struct fw_state_backend *b = &st->backends[i];
+
+		if (b->gen == 0 || b->family != FW_AF_INET6 || b->port >= st->nb_ports ||
+		    st->ports[b->port].port_id != port_id)
+			continue;
+		fw_ctl_ns_request(h->ctl, port_id, &b->addr6);
+		asked++;
+	}
 }
 
 static void on_arp(void *arg, uint16_t port_id, uint16_t op, uint32_t sip,
@@ -1157,6 +1247,10 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 					    "VIP %s %s",
 					    mac, k->vip, ip_str(k->vip_addr, a));
 			continue;
+		}
+		if (k->family == FW_AF_INET6 && !k->logged) {
+			log_conflict6(h, k);
+			k->logged = 1;
 		}
 		h->conflicts[n++] = *k;
 	}

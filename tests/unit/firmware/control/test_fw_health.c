@@ -1028,6 +1028,28 @@ static void ndp_answer_for_a_v6_vip_is_a_conflict_naming_the_backend(void **stat
 	/* silent for arp_expire rounds: over */
 	run_for(&e, 200);
 	assert_int_equal(fw_health_conflicts(e.h, NULL, NULL), 0);
+
+	/* As Linux answers: from the VIP itself, and be3 not resolved (no MAC known). Tula
+	 * then asks the v6 backends for their own addresses; be3's answer names it. */
+	F.bes[2].resolved = 0;
+	assert_int_equal(fw_ndp_build_na(na, sizeof(na), &be_mac[2], &port_mac, &vip, &lo, &vip,
+					 FW_NA_F_SOLICITED | FW_NA_F_OVERRIDE),
+			 FW_NDP_FRAME_LEN);
+	F.ns_requests = 0;
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(fw_health_conflicts(e.h, grab6, &c), 1);
+	assert_null(c.backend);
+	assert_int_equal(F.ns_requests, 1);
+	assert_true(fw_ip6_eq(&F.ns_last, &be));
+	assert_int_equal(fw_ndp_build_na(na, sizeof(na), &be_mac[2], &port_mac, &be, &lo, &be,
+					 FW_NA_F_SOLICITED | FW_NA_F_OVERRIDE),
+			 FW_NDP_FRAME_LEN);
+	F.ndp_fn(F.ndp_arg, 0, na, sizeof(na));
+	assert_int_equal(fw_health_conflicts(e.h, grab6, &c), 1);
+	assert_non_null(c.backend);
+	assert_string_equal(c.backend, "be3");
+	assert_true(fw_ip6_eq(&c.host6, &be));
 	tula_loop_del_fd(e.loop, lfd6);
 	close(lfd6);
 	teardown(&e);
