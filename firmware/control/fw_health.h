@@ -36,6 +36,15 @@
  * steal the VIP's traffic. A conflict is logged once per (VIP, MAC) and listed until
  * the MAC has stayed silent for 3 rounds (then "over" is logged).
  *
+ * IPv6. A v6 VIP's probes go from Tula's v6 self address to [VIP]:port the same way
+ * (IPv6-in-IPv6 in l3 mode). A Linux backend drops a probe for an address it does not
+ * have (no answer: the reason asks for the VIP on lo), or, routing, sends an ICMPv6
+ * redirect ("VIP not configured on the backend"); without IPv6-in-IPv6 decapsulation it
+ * answers with a parameter problem "unrecognized next header" (41). NDP conflicts: every
+ * round Tula also solicits each v6 VIP; an advertisement for it (or a solicitation from
+ * it, or a duplicate address probe for it) from another MAC is a conflict, named after
+ * the backend whose own advertisement came from that MAC.
+ *
  * Thread: the control thread (the tula_loop's) only. Nothing here touches a worker.
  */
 #ifndef FW_HEALTH_H
