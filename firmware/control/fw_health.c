@@ -603,10 +603,12 @@ static int still_asking(const struct fw_health *h, const struct fw_state *st,
 {
 	struct rte_ether_addr mac;
 
-	/* IPv6 neighbours are resolved by fw_ctl's NDP, whose table is not reachable from
-	 * here: an unresolved v6 backend counts as failed at once */
-	if (p->sync || b->port >= st->nb_ports || p->family == FW_AF_INET6)
+	if (p->sync || b->port >= st->nb_ports)
 		return 0;
+	if (p->family == FW_AF_INET6)
+		return fw_neigh_lookup6(fw_ctl_neigh6(h->ctl), st->ports[b->port].port_id,
+					ip6_zero(&b->nexthop6) ? &b->addr6 : &b->nexthop6,
+					&mac) == -EAGAIN;
 	return fw_neigh_lookup(fw_ctl_neigh(h->ctl), st->ports[b->port].port_id, b->nexthop,
 			       &mac) == -EAGAIN;
 }

@@ -163,6 +163,22 @@ int fw_neigh_lookup(const struct fw_neigh *n, uint16_t port, uint32_t ip,
 	return F.asking ? -EAGAIN : -EHOSTUNREACH;
 }
 
+struct fw_neigh *fw_ctl_neigh6(struct fw_ctl *ctl)
+{
+	(void)ctl;
+	return NULL;
+}
+
+int fw_neigh_lookup6(const struct fw_neigh *n, uint16_t port, const struct fw_ip6 *ip,
+		     struct rte_ether_addr *mac)
+{
+	(void)n;
+	(void)port;
+	(void)ip;
+	(void)mac;
+	return F.asking ? -EAGAIN : -EHOSTUNREACH;
+}
+
 /* One host the neighbour table knows that is no backend. */
 size_t fw_neigh_walk(const struct fw_neigh *n,
 		     void (*fn)(void *arg, const struct fw_neigh_entry *e), void *arg)
