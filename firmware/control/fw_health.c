@@ -1130,7 +1130,9 @@ static void on_ndp(void *arg, uint16_t port_id, const void *frame, size_t len)
 	if (is_new) {
 		k->vip6 = c.addr;
 		k->claim = (uint8_t)c.claim;
-		k->host6 = c.sender;
+		/* the backend's own address (a Linux backend answers from the VIP) */
+		k->host6 = c.backend != NULL && c.backend_family == FW_AF_INET6 ? c.backend_addr6
+										: c.sender;
 		if (c.backend != NULL) {
 			snprintf(k->backend, sizeof(k->backend), "%s", c.backend);
 			snprintf(k->backend_vip, sizeof(k->backend_vip), "%s",
