@@ -105,7 +105,7 @@ const struct db_node *fw_cmd_wanted_vip(struct sh_ctx *ctx, const struct sh_matc
 }
 
 /* The slot of a configured VIP in the published state, or -ENOENT. */
-static int vip_slot(const struct fw_state *st, const struct db_node *v)
+int fw_cmd_vip_slot(const struct fw_state *st, const struct db_node *v)
 {
 	struct db_addr a;
 	const char *proto = db_get_str(v, "protocol");
@@ -305,7 +305,7 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 {
 	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
 	const char *name = db_node_key(v), *s;
-	int slot = vip_slot(st, v), usable = 0;
+	int slot = fw_cmd_vip_slot(st, v), usable = 0;
 	uint16_t port = 0;
 	uint32_t u;
 
@@ -500,7 +500,7 @@ static struct tula_val *vip_stats(const struct fw_state *st, const struct db_nod
 	struct fw_dp *dp = fw_ctl_dp(the_ctl);
 	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
 	struct fw_obj_counters c = {0};
-	int slot = vip_slot(st, v);
+	int slot = fw_cmd_vip_slot(st, v);
 
 	tula_val_map_set(vv, "name", tula_val_str(db_node_key(v)));
 	if (slot >= 0)
@@ -686,7 +686,7 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		tula_val_free(talkers);
 		return err;
 	}
-	if (one != NULL && (want = vip_slot(st, one)) < 0) {
+	if (one != NULL && (want = fw_cmd_vip_slot(st, one)) < 0) {
 		tula_val_free(v);
 		tula_val_free(workers);
 		tula_val_free(talkers);
@@ -706,6 +706,14 @@ static int show_flows(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			tula_val_map_set(wv, "evicted", tula_val_uint(fs.evicted));
 			tula_val_map_set(wv, "expired", tula_val_uint(fs.expired));
 			tula_val_map_set(wv, "flushed", tula_val_uint(fs.flushed));
+		}
+		if (fw_dp_flow6_stats(dp, w, &fs) == 0) {
+			tula_val_map_set(wv, "ipv6-capacity", tula_val_uint(fs.capacity));
+			tula_val_map_set(wv, "ipv6-used", tula_val_uint(fs.used));
+			tula_val_map_set(wv, "ipv6-inserted", tula_val_uint(fs.inserted));
+			tula_val_map_set(wv, "ipv6-evicted", tula_val_uint(fs.evicted));
+			tula_val_map_set(wv, "ipv6-expired", tula_val_uint(fs.expired));
+			tula_val_map_set(wv, "ipv6-flushed", tula_val_uint(fs.flushed));
 		}
 		tula_val_list_add(workers, wv);
 		n = fw_dp_flow_top(dp, w, top, TOP_TALKERS);
@@ -751,21 +759,36 @@ static void render_flows(const struct tula_val *v, struct tula_buf *out)
 	const struct tula_val *ws = tula_val_get(v, "workers"),
 			      *ts = tula_val_get(v, "top-talkers");
 
-	tula_buf_printf(out, "%-7s %12s %10s %7s %12s %10s %10s %10s\n", "Worker", "Capacity",
-			"In use", "Use", "Inserted", "Evicted", "Expired", "Flushed");
+	tula_buf_printf(out, "%-7s %-6s %12s %10s %7s %12s %10s %10s %10s\n", "Worker", "Family",
+			"Capacity", "In use", "Use", "Inserted", "Evicted", "Expired", "Flushed");
 	for (size_t i = 0; i < tula_val_count(ws); i++) {
 		const struct tula_val *w = tula_val_at(ws, i);
-		uint64_t cap = tula_val_get_uint(w, "capacity");
 
-		tula_buf_printf(
-			out, "%-7llu %12llu %10llu %6.2f%% %12llu %10llu %10llu %10llu\n",
-			(unsigned long long)tula_val_get_uint(w, "worker"), (unsigned long long)cap,
-			(unsigned long long)tula_val_get_uint(w, "used"),
-			cap ? 100.0 * (double)tula_val_get_uint(w, "used") / (double)cap : 0.0,
-			(unsigned long long)tula_val_get_uint(w, "inserted"),
-			(unsigned long long)tula_val_get_uint(w, "evicted"),
-			(unsigned long long)tula_val_get_uint(w, "expired"),
-			(unsigned long long)tula_val_get_uint(w, "flushed"));
+		/* the IPv4 and IPv6 flow tables are separate (fw_flow.h, fw_flow6.h) */
+		for (int v6 = 0; v6 < 2; v6++) {
+			char k[6][24];
+			static const char *const names[6] = {"capacity", "used",    "inserted",
+							     "evicted",	 "expired", "flushed"};
+			uint64_t cap;
+
+			for (int j = 0; j < 6; j++)
+				snprintf(k[j], sizeof(k[j]), "%s%s", v6 ? "ipv6-" : "", names[j]);
+			if (tula_val_get(w, k[0]) == NULL)
+				continue;
+			cap = tula_val_get_uint(w, k[0]);
+			tula_buf_printf(
+				out,
+				"%-7llu %-6s %12llu %10llu %6.2f%% %12llu %10llu %10llu %10llu\n",
+				(unsigned long long)tula_val_get_uint(w, "worker"),
+				v6 ? "ipv6" : "ipv4", (unsigned long long)cap,
+				(unsigned long long)tula_val_get_uint(w, k[1]),
+				cap ? 100.0 * (double)tula_val_get_uint(w, k[1]) / (double)cap
+				    : 0.0,
+				(unsigned long long)tula_val_get_uint(w, k[2]),
+				(unsigned long long)tula_val_get_uint(w, k[3]),
+				(unsigned long long)tula_val_get_uint(w, k[4]),
+				(unsigned long long)tula_val_get_uint(w, k[5]));
+		}
 	}
 	/* packets are estimated from one packet in FW_TALKER_SAMPLE (fw_flow.h) */
 	tula_buf_printf(out, "\nTop talkers (packets sampled 1 in %u):\n", FW_TALKER_SAMPLE);
@@ -1531,7 +1554,7 @@ static int clear_stats(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 		sh_printf(ctx, "statistics cleared\n");
 		return 0;
 	}
-	slot = vip_slot(fw_ctl_state(the_ctl), one);
+	slot = fw_cmd_vip_slot(fw_ctl_state(the_ctl), one);
 	if (slot < 0 || fw_dp_counters_clear_vip(fw_ctl_dp(the_ctl), (unsigned int)slot) < 0)
 		return sh_err(ctx, "error: VIP %s is not installed in the data path",
 			      db_node_key(one));
@@ -1550,7 +1573,7 @@ static int request_flush(struct sh_ctx *ctx, const struct sh_match *m, void *arg
 	one = fw_cmd_wanted_vip(ctx, m, &err);
 	if (err)
 		return err;
-	slot = vip_slot(st, one);
+	slot = fw_cmd_vip_slot(st, one);
 	if (slot < 0)
 		return sh_err(ctx, "error: VIP %s is not installed in the data path",
 			      db_node_key(one));

@@ -12,6 +12,7 @@
 #include <rte_ether.h>
 
 struct db_node;
+struct fw_state;
 struct sh_ctx;
 struct sh_match;
 struct sh_session;
@@ -31,6 +32,9 @@ const struct db_node *fw_cmd_wanted_vip(struct sh_ctx *ctx, const struct sh_matc
 void fw_cmd_vip_names(struct sh_session *s, const struct sh_match *m, struct sh_cands *out);
 
 /* Address (network order) and MAC as string values. */
+/* The data-path slot of configured VIP v (either family) in st, or -ENOENT. */
+int fw_cmd_vip_slot(const struct fw_state *st, const struct db_node *v);
+
 struct tula_val *fw_cmd_ip_val(uint32_t addr);
 struct tula_val *fw_cmd_mac_val(const struct rte_ether_addr *mac);
 

@@ -170,17 +170,7 @@ static int monitor_traffic(struct sh_ctx *ctx, const struct sh_match *m, void *a
 	if (err)
 		return err;
 	if (vip != NULL) {
-		struct in_addr a;
-		uint16_t port = 0;
-		const char *proto = db_get_str(vip, "protocol");
-
-		if (st != NULL && db_get_ipv4(vip, "address", &a) == 0 &&
-		    db_get_port(vip, "port", &port) == 0)
-			o.vip_slot = fw_state_vip_slot(st, a.s_addr,
-						       proto != NULL && strcmp(proto, "udp") == 0
-							       ? IPPROTO_UDP
-							       : IPPROTO_TCP,
-						       port);
+		o.vip_slot = fw_cmd_vip_slot(st, vip);
 		if (o.vip_slot < 0)
 			return sh_err(ctx, "error: VIP %s is not installed in the data path",
 				      db_node_key(vip));
