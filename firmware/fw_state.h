@@ -227,6 +227,12 @@ struct fw_vip6_key {
 	uint8_t kind; /* enum fw_vip_key_kind */
 };
 
+/* One entry of vip6_table: key.kind 0 = empty (a real key has kind >= 1). */
+struct fw_vip6_entry {
+	struct fw_vip6_key key;
+	uint32_t data; /* VIP slot, port index | FW_VK_SELF_BIT, or FW_SLOT_NONE */
+};
+
 struct fw_state {
 	struct fw_dp *dp;
 	uint64_t serial; /* set by fw_dp_publish */
@@ -256,11 +262,15 @@ struct fw_state {
 	struct fw_state_neigh *neighs;
 
 	/* IPv6, looked up only for IPv6 packets. vip6_hash maps struct fw_vip6_key to the
-	 * same data as vip_hash (rte_hash_lookup_data; read-only once published), every
+	 * same data as vip_hash (the builder's; workers read vip6_table below), every
 	 * port's link_local included as a self address (FW_VK_ADDRESS -> port index |
 	 * FW_VK_SELF_BIT). It is NULL when the state has no global v6 self address and no
 	 * v6 VIP (nothing v6 is Tula's then); lpm6 is NULL without a v6 route. */
 	struct rte_hash *vip6_hash;
+	/* The same map for the workers, as vip_table is for vip_hash: open addressing on
+	 * the 20-byte key (fw_state_vip6_find); NULL when vip6_hash is. */
+	uint32_t vip6_mask; /* entries - 1 (a power of two, at most half full) */
+	struct fw_vip6_entry *vip6_table;
 	uint32_t nb_routes6, routes6_cap;
 	struct fw_state_route6 *routes6;
 	struct rte_lpm6 *lpm6; /* -> index in routes6 */
@@ -323,6 +333,56 @@ static inline int fw_state_vip_find(const struct fw_state *st, uint64_t key, uin
 		if (e->key == 0)
 			return -1;
 		i = (i + 1) & st->vip_mask;
+	}
+}
+
+/* The words of a struct fw_vip6_key (no padding: fw_state.c asserts it): the address
+ * as two, then port, protocol and kind as one. */
+static inline void fw_vip6_key_words(const struct fw_vip6_key *k, uint64_t *a, uint64_t *b,
+				     uint32_t *c)
+{
+	memcpy(a, k->addr.b, 8);
+	memcpy(b, k->addr.b + 8, 8);
+	memcpy(c, &k->port, 4);
+}
+
+/* The slot of vip6_table where the search for k starts. */
+static inline uint32_t fw_vip6_key_hash(const struct fw_vip6_key *k)
+{
+	uint64_t a, b;
+	uint32_t c;
+
+	fw_vip6_key_words(k, &a, &b, &c);
+	return rte_hash_crc_4byte(c, rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, 0)));
+}
+
+/*
+ * The per-packet IPv6 VIP lookup, like fw_state_vip_find: three CRC32C steps over the
+ * 20-byte key, then linear probing in a table at most half full, each probe three word
+ * compares (rte_hash's generic path costs about five times the instructions: signature
+ * buckets, a function pointer and memcmp). Returns 0 and *data, or -1.
+ */
+static inline int fw_state_vip6_find(const struct fw_state *st, const struct fw_vip6_key *k,
+				     uintptr_t *data)
+{
+	uint64_t a, b, ea, eb;
+	uint32_t c, ec, i;
+
+	if (st->vip6_table == NULL)
+		return -1;
+	fw_vip6_key_words(k, &a, &b, &c);
+	i = rte_hash_crc_4byte(c, rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, 0))) & st->vip6_mask;
+	for (;;) {
+		const struct fw_vip6_entry *e = &st->vip6_table[i];
+
+		fw_vip6_key_words(&e->key, &ea, &eb, &ec);
+		if (ea == a && eb == b && ec == c) {
+			*data = e->data;
+			return 0;
+		}
+		if (e->key.kind == 0)
+			return -1;
+		i = (i + 1) & st->vip6_mask;
 	}
 }
 

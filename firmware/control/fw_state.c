@@ -336,6 +336,7 @@ void fw_state_free(struct fw_state *st)
 	free(st->neighs6);
 	if (st->vip6_hash != NULL)
 		rte_hash_free(st->vip6_hash);
+	free(st->vip6_table);
 	if (st->lpm6 != NULL && (st->lpm6_refs == NULL || --*st->lpm6_refs == 0)) {
 		rte_lpm6_free(st->lpm6);
 		free(st->lpm6_refs);
@@ -1261,12 +1262,36 @@ static int hash6_add(struct fw_state *st, const struct fw_vip6_key *k, uintptr_t
 	return rte_hash_add_key_data(st->vip6_hash, k, (void *)data);
 }
 
+/* vip6_table: every key of vip6_hash (its last value for a key added twice). */
+static int build_vip6_table(struct fw_state *st)
+{
+	uint32_t n = (uint32_t)rte_hash_count(st->vip6_hash), size = 16, next = 0, i;
+	const void *key;
+	void *data;
+
+	while (size < 2 * n)
+		size <<= 1;
+	st->vip6_table = calloc(size, sizeof(*st->vip6_table));
+	if (st->vip6_table == NULL)
+		return -ENOMEM;
+	st->vip6_mask = size - 1;
+	while (rte_hash_iterate(st->vip6_hash, &key, &data, &next) >= 0) {
+		const struct fw_vip6_key *k = key;
+
+		i = fw_vip6_key_hash(k) & st->vip6_mask;
+		while (st->vip6_table[i].key.kind != 0)
+			i = (i + 1) & st->vip6_mask;
+		st->vip6_table[i].key = *k;
+		st->vip6_table[i].data = (uint32_t)(uintptr_t)data;
+	}
+	return 0;
+}
+
 /*
  * The IPv6 VIP map: the same keys and data as vip_hash (FW_VK_SERVICE -> VIP slot,
  * FW_VK_ADDRESS -> port index | FW_VK_SELF_BIT for a self address, FW_VK_FRAGS ->
  * VIP slot or FW_SLOT_NONE), with every port's link-local address as a self address
- * too. Workers read it with rte_hash_lookup_data (lock-free for readers while nobody
- * writes, and nobody does once published). NULL when the state has no global v6
+ * too. Workers read its copy vip6_table (build_vip6_table, fw_state_vip6_find). NULL when the state has no global v6
  * self address and no v6 VIP: then nothing v6 is Tula's.
  */
 static int build_vip6_hash(struct fw_state *st)
@@ -1339,7 +1364,7 @@ static int build_vip6_hash(struct fw_state *st)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return build_vip6_table(st);
 }
 
 /*

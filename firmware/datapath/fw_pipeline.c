@@ -766,6 +766,11 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			r = ipv4_input(w, st, p);
 			if (r < 0) {
 				fw_flow_prefetch(w->flows, p->hash);
+				/* An L3 VIP prepends the outer header: the frame then starts
+				 * in the line before the one the NIC wrote, which nothing has
+				 * read yet (a second miss per packet, after the bucket's). */
+				if (st->vips[p->vip].mode == FW_MODE_L3)
+					rte_prefetch0((uint8_t *)p->eth - IPIP_HDR);
 				nd++;
 			} else {
 				q += (uint16_t)r;
@@ -782,6 +787,8 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			r = fw_ipv6_input(w, st, p6);
 			if (r < 0) {
 				fw_flow6_prefetch(w->flows6, p6->hash);
+				if (st->vips[p6->vip].mode == FW_MODE_L3) /* as for IPv4 */
+					rte_prefetch0((uint8_t *)p6->eth - FW_IP6_HDR);
 				nd6++;
 			} else {
 				q += (uint16_t)r;

@@ -28,7 +28,6 @@
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -46,18 +45,12 @@ int fw_ip6_vip_find(const struct fw_state *st, const uint8_t *addr, uint8_t prot
 		    uint8_t kind, uintptr_t *data)
 {
 	struct fw_vip6_key k;
-	void *d;
 
-	if (st->vip6_hash == NULL)
-		return -1;
 	memcpy(k.addr.b, addr, sizeof(k.addr.b));
 	k.port = port;
 	k.proto = proto;
 	k.kind = kind;
-	if (rte_hash_lookup_data(st->vip6_hash, &k, &d) < 0)
-		return -1;
-	*data = (uintptr_t)d;
-	return 0;
+	return fw_state_vip6_find(st, &k, data);
 }
 
 int fw_ip6_vip_service(const struct fw_state *st, const uint8_t *addr, uint8_t proto, uint16_t port)
