@@ -879,14 +879,37 @@ const struct db_snode *db_snode_child_at(const struct db_snode *sn, size_t i)
 	return i < sn->nchildren ? sn->children[i] : NULL;
 }
 
+/*
+ * Every tree read (db_get_*, db_node_first, validation) looks a keyword up here, a
+ * million times per commit of 10 000 VIPs; the callers pass the same literal keywords
+ * again and again. A per-thread cache of (parent, keyword pointer) -> child, each hit
+ * confirmed by one strcmp, replaces the scan of the parent's children (a strcmp per
+ * child) for them; the schema never changes once built, so nothing is invalidated.
+ */
+#define SNODE_CACHE 256
+struct snode_hit {
+	const struct db_snode *parent;
+	const char *kw;
+	const struct db_snode *child;
+};
+static _Thread_local struct snode_hit snode_cache[SNODE_CACHE];
+
 const struct db_snode *db_snode_child(const struct db_snode *sn, const char *kw)
 {
+	struct snode_hit *h;
 	size_t i;
 
+	h = &snode_cache[(((uintptr_t)sn >> 4) * 31u + ((uintptr_t)kw >> 1)) % SNODE_CACHE];
+	if (h->parent == sn && h->kw == kw && strcmp(h->child->name, kw) == 0)
+		return h->child;
 	db_schema_root();
 	for (i = 0; i < sn->nchildren; i++)
-		if (strcmp(sn->children[i]->name, kw) == 0)
+		if (sn->children[i]->name[0] == kw[0] && strcmp(sn->children[i]->name, kw) == 0) {
+			h->parent = sn;
+			h->kw = kw;
+			h->child = sn->children[i];
 			return sn->children[i];
+		}
 	return NULL;
 }
 
