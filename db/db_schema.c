@@ -1038,17 +1038,14 @@ int db_parse_ipv4(const char *s, struct in_addr *out)
 	if (s == NULL)
 		return -EINVAL;
 	for (part = 0; part < 4; part++) {
-		uint64_t v;
-		char buf[4];
+		uint32_t v = 0;
 		size_t n = 0;
 
+		/* what db_parse_uint(part, 255) accepts, without copying the part out:
+		 * every address of the tree is parsed here several times per commit */
 		while (s[n] >= '0' && s[n] <= '9' && n < 4)
-			n++;
-		if (n == 0 || n > 3)
-			return -EINVAL;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (db_parse_uint(buf, 255, &v) != 0)
+			v = v * 10 + (uint32_t)(s[n++] - '0');
+		if (n == 0 || n > 3 || (s[0] == '0' && n > 1) || v > 255)
 			return -EINVAL;
 		a = (a << 8) | (uint32_t)v;
 		s += n;
