@@ -886,7 +886,7 @@ const struct db_snode *db_snode_child_at(const struct db_snode *sn, size_t i)
  * confirmed by one strcmp, replaces the scan of the parent's children (a strcmp per
  * child) for them; the schema never changes once built, so nothing is invalidated.
  */
-#define SNODE_CACHE 256
+#define SNODE_CACHE 512 /* the index below is 64 - 55 = 9 bits */
 struct snode_hit {
 	const struct db_snode *parent;
 	const char *kw;
@@ -899,7 +899,9 @@ const struct db_snode *db_snode_child(const struct db_snode *sn, const char *kw)
 	struct snode_hit *h;
 	size_t i;
 
-	h = &snode_cache[(((uintptr_t)sn >> 4) * 31u + ((uintptr_t)kw >> 1)) % SNODE_CACHE];
+	h = &snode_cache[(((uint64_t)(uintptr_t)sn ^ (uint64_t)(uintptr_t)kw << 17) *
+			  0x9e3779b97f4a7c15ull) >>
+			 55];
 	if (h->parent == sn && h->kw == kw && strcmp(h->child->name, kw) == 0)
 		return h->child;
 	db_schema_root();
