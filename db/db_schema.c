@@ -879,14 +879,39 @@ const struct db_snode *db_snode_child_at(const struct db_snode *sn, size_t i)
 	return i < sn->nchildren ? sn->children[i] : NULL;
 }
 
+/*
+ * Every tree read (db_get_*, db_node_first, validation) looks a keyword up here, a
+ * million times per commit of 10 000 VIPs; the callers pass the same literal keywords
+ * again and again. A per-thread cache of (parent, keyword pointer) -> child, each hit
+ * confirmed by one strcmp, replaces the scan of the parent's children (a strcmp per
+ * child) for them; the schema never changes once built, so nothing is invalidated.
+ */
+#define SNODE_CACHE 512 /* the index below is 64 - 55 = 9 bits */
+struct snode_hit {
+	const struct db_snode *parent;
+	const char *kw;
+	const struct db_snode *child;
+};
+static _Thread_local struct snode_hit snode_cache[SNODE_CACHE];
+
 const struct db_snode *db_snode_child(const struct db_snode *sn, const char *kw)
 {
+	struct snode_hit *h;
 	size_t i;
 
+	h = &snode_cache[(((uint64_t)(uintptr_t)sn ^ (uint64_t)(uintptr_t)kw << 17) *
+			  0x9e3779b97f4a7c15ull) >>
+			 55];
+	if (h->parent == sn && h->kw == kw && strcmp(h->child->name, kw) == 0)
+		return h->child;
 	db_schema_root();
 	for (i = 0; i < sn->nchildren; i++)
-		if (strcmp(sn->children[i]->name, kw) == 0)
+		if (sn->children[i]->name[0] == kw[0] && strcmp(sn->children[i]->name, kw) == 0) {
+			h->parent = sn;
+			h->kw = kw;
+			h->child = sn->children[i];
 			return sn->children[i];
+		}
 	return NULL;
 }
 
@@ -1015,17 +1040,14 @@ int db_parse_ipv4(const char *s, struct in_addr *out)
 	if (s == NULL)
 		return -EINVAL;
 	for (part = 0; part < 4; part++) {
-		uint64_t v;
-		char buf[4];
+		uint32_t v = 0;
 		size_t n = 0;
 
+		/* what db_parse_uint(part, 255) accepts, without copying the part out:
+		 * every address of the tree is parsed here several times per commit */
 		while (s[n] >= '0' && s[n] <= '9' && n < 4)
-			n++;
-		if (n == 0 || n > 3)
-			return -EINVAL;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (db_parse_uint(buf, 255, &v) != 0)
+			v = v * 10 + (uint32_t)(s[n++] - '0');
+		if (n == 0 || n > 3 || (s[0] == '0' && n > 1) || v > 255)
 			return -EINVAL;
 		a = (a << 8) | (uint32_t)v;
 		s += n;

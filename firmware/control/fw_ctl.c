@@ -295,6 +295,21 @@ void fw_ctl_limits_in_force(const struct fw_ctl *ctl, struct fw_ctl_limits *out)
 }
 
 /*
+ * snprintf(dst, size, "%s%s%s", a, b, c) without the format machinery: check_limits and
+ * add_vips name every VIP and backend this way on each commit (five calls per VIP).
+ */
+static void join3(char *dst, size_t size, const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a, b, c};
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++)
+		for (const char *s = part[i]; *s != '\0' && n + 1 < size; s++)
+			dst[n++] = *s;
+	dst[n] = '\0';
+}
+
+/*
  * Sizes fixed at start: a change is accepted and announced as waiting for a restart;
  * more VIPs or backends than the sizes in force fail the commit, naming the limit.
  */
@@ -323,7 +338,7 @@ static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db
 		char path[160];
 		uint32_t k = 0;
 
-		snprintf(path, sizeof(path), "services dsr vip %s", db_node_key(v));
+		join3(path, sizeof(path), "services dsr vip ", db_node_key(v), "");
 		if (++nv == now.max_vips + 1) {
 			db_commit_error(
 				c, path, "more VIPs than system data-path max-vips (%u in force%s)",
@@ -628,8 +643,8 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 		uint32_t u;
 		int slot, n;
 
-		snprintf(path, sizeof(path), "services dsr vip %s", name);
-		snprintf(def.name, sizeof(def.name), "%s", name);
+		join3(path, sizeof(path), "services dsr vip ", name, "");
+		join3(def.name, sizeof(def.name), name, "", "");
 		if (db_get_addr(v, "address", &a) < 0) {
 			build_error(b, path, "a VIP needs an address");
 			continue;
@@ -708,8 +723,8 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 			char bpath[224];
 			int rc;
 
-			snprintf(bpath, sizeof(bpath), "%s backend %s", path, db_node_key(be));
-			snprintf(bd.name, sizeof(bd.name), "%s", db_node_key(be));
+			join3(bpath, sizeof(bpath), path, " backend ", db_node_key(be));
+			join3(bd.name, sizeof(bd.name), db_node_key(be), "", "");
 			if (db_get_addr(be, "address", &ba) < 0) {
 				build_error(b, bpath, "a backend needs an address");
 				continue;
