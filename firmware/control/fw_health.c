@@ -1359,10 +1359,18 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint8_t fam
 	snprintf(p->vip, sizeof(p->vip), "%s", vip);
 	p->tick = tula_timer_new(h->loop, on_tick, p);
 	p->deadline = tula_timer_new(h->loop, on_deadline, p);
-	if (p->tick == NULL || p->deadline == NULL || alloc_ports(h, p) < 0) {
+	if (p->tick == NULL || p->deadline == NULL) {
 		tula_timer_free(p->tick);
 		tula_timer_free(p->deadline);
 		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (alloc_ports(h, p) < 0) {
+		tula_timer_free(p->tick);
+		tula_timer_free(p->deadline);
+		free(p);
+		errno = ENOSPC; /* every source port of the probe range is taken */
 		return NULL;
 	}
 	return p;
@@ -1520,9 +1528,11 @@ int fw_health_apply(struct fw_health *h, const struct db_node *cfg)
 					TLOG_ERR("health: VIP %s backend %s: cannot create its "
 						 "probe (%s)",
 						 db_node_key(v), db_node_key(b),
-						 errno == ENOSPC ? "out of probe ports"
-								 : "out of memory");
-					rc = -ENOMEM;
+						 errno == ENOSPC
+							 ? "out of probe ports: each probe takes "
+							   "two source ports of the probe range"
+							 : "out of memory");
+					rc = errno == ENOSPC ? -ENOSPC : -ENOMEM;
 					continue;
 				}
 				is_new = 1;

@@ -726,6 +726,37 @@ static void commits_keep_health_and_forget_what_is_removed(void **state)
 	teardown(&e);
 }
 
+/* Each probe takes two source ports of the probe range: a range of 16 ports probes 8
+ * backends, and the ninth is refused with ENOSPC (logged as "out of probe ports"), not
+ * mistaken for a lack of memory; the eight keep their probes. */
+static void probe_ports_run_out_with_enospc(void **state)
+{
+	struct env e;
+	char text[2048];
+	size_t n;
+	struct fw_health_status s;
+
+	(void)state;
+	setup(&e);
+	n = (size_t)snprintf(text, sizeof(text),
+			     "services { dsr { vip web { address 127.0.0.2; protocol tcp; "
+			     "port %u; mode l2;\n",
+			     e.sv.port);
+	for (int i = 1; i <= 9; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      " backend be%d { address 10.0.1.%d; }\n", i, 10 + i);
+	snprintf(text + n, sizeof(text) - n, " health-check { type tcp; } } } }\n");
+	e.cfg = parse(text);
+	assert_int_equal(fw_health_apply(e.h, e.cfg), -ENOSPC);
+	for (int i = 1; i <= 9; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.0.1.%d", 10 + i);
+		assert_int_equal(fw_health_get(e.h, "web", inet_addr(a), &s), i <= 8 ? 0 : -ENOENT);
+	}
+	teardown(&e);
+}
+
 struct results {
 	int calls;
 	int n;
@@ -1076,6 +1107,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(backends_start_unchecked_and_pass_through_the_steered_port),
 		cmocka_unit_test(failing_backend_goes_down_after_fall_and_back_after_rise),
+		cmocka_unit_test(probe_ports_run_out_with_enospc),
 		cmocka_unit_test(one_failure_does_not_take_an_unchecked_backend_out),
 		cmocka_unit_test(every_backend_down_makes_the_vip_down),
 		cmocka_unit_test(http_failures_are_told_apart),
