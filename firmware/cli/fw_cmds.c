@@ -1245,6 +1245,7 @@ static int monitor_interface(struct sh_ctx *ctx, const struct sh_match *m, void 
 struct arp_walk {
 	struct tula_val *list;
 	uint64_t now;
+	int v6; /* the IPv6 table (addresses in ip6) */
 };
 
 static void one_neigh(void *arg, const struct fw_neigh_entry *e)
@@ -1252,13 +1253,18 @@ static void one_neigh(void *arg, const struct fw_neigh_entry *e)
 	struct arp_walk *w = arg;
 	struct tula_val *v = tula_val_map();
 	const char *ifname = fw_ctl_port_name(the_ctl, e->port);
+	char a[INET6_ADDRSTRLEN];
+	int known =
+		w->v6 ? e->state != FW_NEIGH_INCOMPLETE && !rte_is_zero_ether_addr(&e->mac)
+		      : e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_PROBE ||
+				(e->state == FW_NEIGH_FAILED && !rte_is_zero_ether_addr(&e->mac));
 
-	tula_val_map_set(v, "address", fw_cmd_ip_val(e->ip));
-	if (e->state == FW_NEIGH_REACHABLE || e->state == FW_NEIGH_PROBE ||
-	    (e->state == FW_NEIGH_FAILED && !rte_is_zero_ether_addr(&e->mac)))
-		tula_val_map_set(v, "mac", fw_cmd_mac_val(&e->mac));
+	if (w->v6)
+		tula_val_map_set(v, "address",
+				 tula_val_str(inet_ntop(AF_INET6, e->ip6.b, a, sizeof(a))));
 	else
-		tula_val_map_set(v, "mac", tula_val_str("(incomplete)"));
+		tula_val_map_set(v, "address", fw_cmd_ip_val(e->ip));
+	tula_val_map_set(v, "mac", known ? fw_cmd_mac_val(&e->mac) : tula_val_str("(incomplete)"));
 	tula_val_map_set(v, "interface", tula_val_str(ifname ? ifname : "?"));
 	tula_val_map_set(v, "state", tula_val_str(fw_neigh_state_name(e->state)));
 	if (e->updated_ms != 0)
@@ -1266,10 +1272,12 @@ static void one_neigh(void *arg, const struct fw_neigh_entry *e)
 	tula_val_list_add(w->list, v);
 }
 
-static void render_arp(const struct tula_val *v, struct tula_buf *out)
+/* The neighbour table of either family; width fits its addresses. */
+static void render_neighbours(const struct tula_val *v, struct tula_buf *out, int width,
+			      const char *title)
 {
-	tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", "Address", "MAC", "Interface", "State",
-			"Age");
+	tula_buf_printf(out, "%-*s %-17s %-10s %-11s %s\n", width, title, "MAC", "Interface",
+			"State", "Age");
 	for (size_t i = 0; i < tula_val_count(v); i++) {
 		const struct tula_val *e = tula_val_at(v, i);
 		char age[24] = "-";
@@ -1277,23 +1285,40 @@ static void render_arp(const struct tula_val *v, struct tula_buf *out)
 		if (tula_val_get(e, "age-seconds") != NULL)
 			snprintf(age, sizeof(age), "%llus",
 				 (unsigned long long)tula_val_get_uint(e, "age-seconds"));
-		tula_buf_printf(out, "%-15s %-17s %-10s %-11s %s\n", tula_val_get_str(e, "address"),
-				tula_val_get_str(e, "mac"), tula_val_get_str(e, "interface"),
-				tula_val_get_str(e, "state"), age);
+		tula_buf_printf(out, "%-*s %-17s %-10s %-11s %s\n", width,
+				tula_val_get_str(e, "address"), tula_val_get_str(e, "mac"),
+				tula_val_get_str(e, "interface"), tula_val_get_str(e, "state"),
+				age);
 	}
+}
+
+static void render_arp(const struct tula_val *v, struct tula_buf *out)
+{
+	render_neighbours(v, out, 15, "Address");
+}
+
+/* The age is since the last confirmation (a solicited advertisement). */
+static void render_neigh6(const struct tula_val *v, struct tula_buf *out)
+{
+	render_neighbours(v, out, 39, "IPv6 Address");
+}
+
+static void show_neighbours(struct sh_ctx *ctx, int v6)
+{
+	struct arp_walk w = {tula_val_list(), 0, v6};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w.now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	fw_neigh_walk(v6 ? fw_ctl_neigh6(the_ctl) : fw_ctl_neigh(the_ctl), one_neigh, &w);
+	sh_ctx_set_val(ctx, w.list, v6 ? render_neigh6 : render_arp);
 }
 
 static int show_arp(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	struct arp_walk w = {tula_val_list(), 0};
-	struct timespec ts;
-
 	(void)m;
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	w.now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	fw_neigh_walk(fw_ctl_neigh(the_ctl), one_neigh, &w);
-	sh_ctx_set_val(ctx, w.list, render_arp);
+	show_neighbours(ctx, 0);
 	return 0;
 }
 
@@ -1308,56 +1333,11 @@ static int clear_arp(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 
 /* ---- show ipv6 neighbors, clear ipv6 neighbors ------------------------------------------ */
 
-static void one_neigh6(void *arg, const struct fw_neigh_entry *e)
-{
-	struct arp_walk *w = arg;
-	struct tula_val *v = tula_val_map();
-	const char *ifname = fw_ctl_port_name(the_ctl, e->port);
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, e->ip6.b, a, sizeof(a));
-	tula_val_map_set(v, "address", tula_val_str(a));
-	if (e->state != FW_NEIGH_INCOMPLETE && !rte_is_zero_ether_addr(&e->mac))
-		tula_val_map_set(v, "mac", fw_cmd_mac_val(&e->mac));
-	else
-		tula_val_map_set(v, "mac", tula_val_str("(incomplete)"));
-	tula_val_map_set(v, "interface", tula_val_str(ifname ? ifname : "?"));
-	tula_val_map_set(v, "state", tula_val_str(fw_neigh_state_name(e->state)));
-	if (e->updated_ms != 0)
-		tula_val_map_set(v, "age-seconds", tula_val_uint((w->now - e->updated_ms) / 1000));
-	tula_val_list_add(w->list, v);
-}
-
-/* As `show arp`, with room for an IPv6 address; the age is since the last confirmation
- * (a solicited advertisement). */
-static void render_neigh6(const struct tula_val *v, struct tula_buf *out)
-{
-	tula_buf_printf(out, "%-39s %-17s %-10s %-11s %s\n", "IPv6 Address", "MAC", "Interface",
-			"State", "Age");
-	for (size_t i = 0; i < tula_val_count(v); i++) {
-		const struct tula_val *e = tula_val_at(v, i);
-		char age[24] = "-";
-
-		if (tula_val_get(e, "age-seconds") != NULL)
-			snprintf(age, sizeof(age), "%llus",
-				 (unsigned long long)tula_val_get_uint(e, "age-seconds"));
-		tula_buf_printf(out, "%-39s %-17s %-10s %-11s %s\n", tula_val_get_str(e, "address"),
-				tula_val_get_str(e, "mac"), tula_val_get_str(e, "interface"),
-				tula_val_get_str(e, "state"), age);
-	}
-}
-
 static int show_neigh6(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 {
-	struct arp_walk w = {tula_val_list(), 0};
-	struct timespec ts;
-
 	(void)m;
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	w.now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	fw_neigh_walk(fw_ctl_neigh6(the_ctl), one_neigh6, &w);
-	sh_ctx_set_val(ctx, w.list, render_neigh6);
+	show_neighbours(ctx, 1);
 	return 0;
 }
 
