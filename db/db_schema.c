@@ -158,29 +158,30 @@ static struct db_snode s_dp_flows = {
 	.value_name = "entries",
 	.value_help = "1024..134217728",
 };
-/* VIP and backend slot numbers are 16 bits (in the Maglev tables, the flow entries and
- * a backend's VIP), with 0xffff meaning "none": 65534 is the most slots that fit. */
+/* VIP slot numbers are 16 bits with 0xffff meaning "none": 65535 slots (0..65534).
+ * Backend slot numbers are kept in 20 bits of a flow entry: 1 Mi slots. One VIP holds
+ * at most 65535 backends (its Maglev table has 16-bit entries), checked at commit. */
 static struct db_snode s_dp_max_vips = {
 	.name = "max-vips",
 	.kind = DB_SNODE_LEAF,
 	.type = DB_TYPE_UINT,
 	.min = 1,
-	.max = 65534,
+	.max = 65535,
 	.dflt = "1024",
 	.help = "VIPs the data path can hold (takes effect at restart)",
 	.value_name = "count",
-	.value_help = "1..65534 (VIP numbers are 16 bits)",
+	.value_help = "1..65535",
 };
 static struct db_snode s_dp_max_backends = {
 	.name = "max-backends",
 	.kind = DB_SNODE_LEAF,
 	.type = DB_TYPE_UINT,
 	.min = 1,
-	.max = 65534,
-	.dflt = "65534",
+	.max = 1048576,
+	.dflt = "65536",
 	.help = "Backends over all VIPs the data path can hold (takes effect at restart)",
 	.value_name = "count",
-	.value_help = "1..65534 (backend numbers are 16 bits)",
+	.value_help = "1..1048576 (at most 65535 on one VIP)",
 };
 static struct db_snode s_dp_new_flow_rate = {
 	.name = "new-flow-rate",

@@ -27,9 +27,9 @@ struct fw_state;
 /* A request to one worker; a plain message, copied into the ring. */
 enum fw_req_type { FW_REQ_ADOPT = 1, FW_REQ_FLUSH = 2, FW_REQ_CAPTURE = 3 };
 struct fw_req {
-	uint32_t type;
+	uint16_t type;
 	uint16_t vip; /* FLUSH: VIP slot; CAPTURE: VIP slot to keep, FW_SLOT_NONE = all */
-	uint16_t be;  /* FLUSH: backend slot or FW_SLOT_NONE for the whole VIP;
+	uint32_t be;  /* FLUSH: backend slot or FW_BE_NONE for the whole VIP;
 		       * CAPTURE: DPDK port id whose received packets are copied */
 	union {
 		struct fw_state *state; /* ADOPT */
@@ -69,7 +69,7 @@ struct fw_mbuf_meta {
 	uint8_t pad;
 	uint16_t port_id; /* RAW: egress DPDK port; punt: ingress DPDK port */
 	uint16_t vip;	  /* DSR: VIP slot */
-	uint16_t be;	  /* DSR: backend slot */
+	uint32_t be;	  /* DSR: backend slot */
 	uint32_t be_gen;  /* DSR: backend generation (a stale target is dropped) */
 };
 

@@ -54,8 +54,14 @@ struct rte_lpm6;
 #define FW_STATE_MAX_ADDRS 8 /* self addresses per port */
 #define FW_STATE_NAME_MAX  64
 #define FW_MAGLEV_DEFAULT  65537
-#define FW_SLOT_NONE	   0xffffu
-#define FW_PORT_INDEX_NONE 0xffu
+#define FW_SLOT_NONE	   0xffffu    /* no VIP slot (VIP slots are 16 bits) */
+#define FW_BE_NONE	   UINT32_MAX /* no backend slot (backend slots are 32 bits) */
+#define FW_MAX_VIPS	   65535u     /* VIP slots 0..65534: 0xffff is FW_SLOT_NONE */
+#define FW_MAX_BACKENDS	   (1u << 20) /* backend slots: a flow entry keeps 20 bits */
+/* Backends of one VIP: its Maglev table holds 16-bit indices into its backend list,
+ * 0xffff (FW_MAGLEV_NONE) being the empty entry. */
+#define FW_VIP_MAX_BACKENDS 65535u
+#define FW_PORT_INDEX_NONE  0xffu
 
 /* The IPv4 netmask of a prefix length (0..32), in network byte order like every address
  * in a state. */
@@ -179,12 +185,15 @@ struct fw_state_vip {
 	uint32_t udp_timeout_s; /* seconds: udp-timeout as configured (0 = default 30) */
 	/* the same in flow-table ticks (fw_flow.h), computed at finalize */
 	uint32_t timeout_ticks, fin_ticks;
-	/* [maglev_size] backend slots or FW_SLOT_NONE; shared with the previous state
-	 * when built from the same input (never written once finalized) */
+	/* [maglev_size] indices into backends[] below or FW_SLOT_NONE (0xffff): 16
+	 * bits, not a 32-bit backend slot, so that a table is 128 KiB and not 256; the
+	 * worker reads backends[index] for the slot (the VIP is in cache already). Shared
+	 * with the previous state when built from the same input (never written once
+	 * finalized). */
 	uint16_t *maglev;
-	uint16_t nb_backends;
-	uint16_t *backends; /* backend slots, in the order given */
-	uint8_t family;	    /* FW_AF_INET6: addr and tunnel_src are 0, these hold them */
+	uint16_t nb_backends; /* at most FW_VIP_MAX_BACKENDS */
+	uint32_t *backends;   /* backend slots, in the order given */
+	uint8_t family;	      /* FW_AF_INET6: addr and tunnel_src are 0, these hold them */
 	uint8_t tunnel_src6_len;
 	struct fw_ip6 addr6;
 	struct fw_ip6 tunnel_src6;
@@ -425,7 +434,8 @@ int fw_state_add_vip(struct fw_state *st, const struct fw_vip_def *def);
 
 /*
  * Add a backend to the VIP in vip_slot. Returns its slot (>= 0), or -ENOENT (no such
- * VIP), -EEXIST (address already a backend of this VIP), -EINVAL, -ENOSPC.
+ * VIP), -EEXIST (address already a backend of this VIP), -EINVAL, -ENOSPC (no free
+ * slot), -E2BIG (the VIP has FW_VIP_MAX_BACKENDS already).
  */
 int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_backend_def *def);
 

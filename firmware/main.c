@@ -381,7 +381,7 @@ static int dp_init(struct daemon *d)
 	fw_ctl_limits(db_active_effective(d->db), &lim);
 	conf.flow_entries = lim.flows_per_worker;
 	conf.max_vips = (uint16_t)lim.max_vips;
-	conf.max_backends = (uint16_t)lim.max_backends;
+	conf.max_backends = lim.max_backends;
 	conf.new_flow_rate = lim.new_flow_rate ? lim.new_flow_rate : FW_DP_NEW_FLOW_UNCAPPED;
 	conf.idle_sleep_us = lim.idle_sleep_us;
 

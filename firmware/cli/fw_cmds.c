@@ -293,10 +293,16 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	return bv;
 }
 
-static const uint8_t *backend_addr(const void *arg, uint16_t slot)
+/* A VIP's Maglev entries are indices into its backend list (fw_state.h). */
+struct maglev_of {
+	const struct fw_state *st;
+	const struct fw_state_vip *v;
+};
+
+static const uint8_t *backend_addr(const void *arg, uint16_t idx)
 {
-	const struct fw_state *st = arg;
-	const struct fw_state_backend *b = &st->backends[slot];
+	const struct maglev_of *mo = arg;
+	const struct fw_state_backend *b = &mo->st->backends[mo->v->backends[idx]];
 
 	return b->family == FW_AF_INET6 ? b->addr6.b : (const uint8_t *)&b->addr;
 }
@@ -348,8 +354,9 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 	tula_val_map_set(vv, "usable-backends", tula_val_uint((uint64_t)usable));
 	if (slot >= 0) {
 		/* compare across boxes: equal means they pick the same backend for a flow */
+		struct maglev_of mo = {st, &st->vips[slot]};
 		uint64_t fp = fw_maglev_fingerprint(st->vips[slot].maglev, st->maglev_size,
-						    st->vips[slot].family, backend_addr, st);
+						    st->vips[slot].family, backend_addr, &mo);
 
 		tula_val_map_set(vv, "maglev-size", tula_val_uint(st->maglev_size));
 		tula_val_map_set(vv, "maglev-fingerprint",
@@ -662,7 +669,7 @@ static const char *vip_name_of(const struct fw_state *st, uint16_t slot)
 	return st != NULL && slot < st->max_vips && st->vips[slot].gen ? st->vips[slot].name : "?";
 }
 
-static const char *backend_name_of(const struct fw_state *st, uint16_t slot, uint32_t gen)
+static const char *backend_name_of(const struct fw_state *st, uint32_t slot, uint32_t gen)
 {
 	if (st == NULL || slot >= st->max_backends || st->backends[slot].gen != gen)
 		return "(gone)";
@@ -872,6 +879,8 @@ static void render_data_path(const struct tula_val *v, struct tula_buf *out)
 	}
 	if (pending)
 		tula_buf_puts(out, "Pending values wait for a restart of Tula.\n");
+	tula_buf_printf(out, "One VIP holds at most %llu of the backends.\n",
+			(unsigned long long)tula_val_get_uint(v, "max-backends-per-vip"));
 	tula_buf_printf(out, "\n%-10s %6s %-10s %5s %6s %10s %10s  %s\n", "Interface", "Queues",
 			"RSS", "RETA", "Socket", "Pool", "Free", "Offloads");
 	for (size_t i = 0; i < tula_val_count(ps); i++) {
@@ -909,6 +918,8 @@ static int show_data_path(struct sh_ctx *ctx, const struct sh_match *m, void *ar
 	limit(ls, "max-backends", now.max_backends, want.max_backends, 1);
 	limit(ls, "new-flow-rate", now.new_flow_rate, want.new_flow_rate, 0);
 	limit(ls, "idle-sleep", now.idle_sleep_us, want.idle_sleep_us, 0);
+	/* fixed: a VIP's Maglev table holds 16-bit indices into its backends */
+	tula_val_map_set(v, "max-backends-per-vip", tula_val_uint(FW_VIP_MAX_BACKENDS));
 	tula_val_map_set(v, "workers", tula_val_uint(fw_dp_nb_workers(fw_ctl_dp(the_ctl))));
 	tula_val_map_set(v, "limits", ls);
 	fw_ctl_ports(the_ctl, one_dp_port, ps);

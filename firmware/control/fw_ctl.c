@@ -311,7 +311,8 @@ static void join3(char *dst, size_t size, const char *a, const char *b, const ch
 
 /*
  * Sizes fixed at start: a change is accepted and announced as waiting for a restart;
- * more VIPs or backends than the sizes in force fail the commit, naming the limit.
+ * more VIPs or backends than the sizes in force fail the commit, naming the limit. So
+ * do more than FW_VIP_MAX_BACKENDS backends on one VIP, whatever max-backends says.
  */
 static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db_node *cfg)
 {
@@ -350,6 +351,13 @@ static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db
 		for (const struct db_node *be = db_node_first(v, "backend"); be;
 		     be = db_node_next(be))
 			k++;
+		if (k > FW_VIP_MAX_BACKENDS) {
+			db_commit_error(c, path,
+					"%u backends: one VIP has at most %u (its Maglev table "
+					"holds 16-bit indices into the VIP's backends)",
+					k, FW_VIP_MAX_BACKENDS);
+			errors++;
+		}
 		if (nb < now.max_backends + 1 && nb + k > now.max_backends) {
 			db_commit_error(c, path,
 					"more backends than system data-path max-backends (%u in "
@@ -745,8 +753,9 @@ static void add_vips(struct build *b, struct fw_state *st, const struct db_node 
 			rc = fw_state_add_backend(st, slot, &bd);
 			if (rc < 0)
 				build_error(b, bpath, "%s",
-					    rc == -ENOSPC ? "more backends than system data-path "
-							    "max-backends"
+					    rc == -ENOSPC  ? "more backends than system data-path "
+							     "max-backends"
+					    : rc == -E2BIG ? "more backends than one VIP can hold"
 					    : rc == -EEXIST
 						    ? "the same address is already a backend "
 						      "of this VIP"

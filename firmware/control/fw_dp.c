@@ -29,6 +29,9 @@
 
 int fw_meta_offset = -1;
 
+/* max_vips is 16 bits: at most 65535 slots, 0..65534, so FW_SLOT_NONE is never one. */
+_Static_assert(FW_MAX_VIPS == UINT16_MAX, "fw_dp_conf.max_vips bounds the VIP slots");
+
 static int register_meta(void)
 {
 	static const struct rte_mbuf_dynfield desc = {
@@ -175,10 +178,9 @@ struct fw_dp *fw_dp_create(const struct fw_dp_conf *conf)
 	if (dp->conf.pool == NULL)
 		dp->conf.pool = fw_eal_pktmbuf_pool();
 	rc = -EINVAL;
-	if (dp->conf.nb_workers > FW_DP_MAX_WORKERS || dp->conf.max_backends >= FW_SLOT_NONE ||
-	    dp->conf.max_vips >= FW_SLOT_NONE || !rte_is_power_of_2(dp->conf.ring_size) ||
-	    dp->conf.maglev_size >= (1u << 24) || !fw_maglev_is_prime(dp->conf.maglev_size) ||
-	    dp->conf.pool == NULL)
+	if (dp->conf.nb_workers > FW_DP_MAX_WORKERS || dp->conf.max_backends > FW_MAX_BACKENDS ||
+	    !rte_is_power_of_2(dp->conf.ring_size) || dp->conf.maglev_size >= (1u << 24) ||
+	    !fw_maglev_is_prime(dp->conf.maglev_size) || dp->conf.pool == NULL)
 		goto fail;
 	rc = register_meta();
 	if (rc < 0)
@@ -504,7 +506,7 @@ int fw_dp_flush(struct fw_dp *dp, int vip, int be)
 	    (be >= 0 && (unsigned int)be >= dp->conf.max_backends))
 		return -EINVAL;
 	r.vip = (uint16_t)vip;
-	r.be = be < 0 ? FW_SLOT_NONE : (uint16_t)be;
+	r.be = be < 0 ? FW_BE_NONE : (uint32_t)be;
 	for (i = 0; i < dp->nb_workers; i++)
 		if (rte_ring_free_count(dp->workers[i]->req) == 0)
 			return -ENOBUFS;
@@ -558,7 +560,7 @@ int fw_dp_inject_dsr(struct fw_dp *dp, int vip, int be, struct rte_mbuf *m)
 	memset(meta, 0, sizeof(*meta));
 	meta->kind = FW_META_DSR;
 	meta->vip = (uint16_t)vip;
-	meta->be = (uint16_t)be;
+	meta->be = (uint32_t)be;
 	meta->be_gen = st->backends[be].gen;
 	return inject(dp, m);
 }

@@ -34,8 +34,9 @@ struct rte_mempool;
 /* Sizes are fixed for the life of a fw_dp: tables and pools are sized at start. */
 struct fw_dp_conf {
 	uint16_t nb_workers;   /* worker contexts; 0 = one per worker lcore (at least 1) */
-	uint16_t max_vips;     /* VIP slots; 0 = 256 (< 65535) */
-	uint16_t max_backends; /* backend slots over all VIPs; 0 = 4096 (< 65535) */
+	uint16_t max_vips;     /* VIP slots; 0 = 256 (at most FW_MAX_VIPS, 65535) */
+	uint32_t max_backends; /* backend slots over all VIPs; 0 = 4096 (at most
+				* FW_MAX_BACKENDS, 1 Mi) */
 	uint32_t flow_entries; /* flow-table entries per worker; 0 = 1 << 20 */
 	/* IPv6 flow-table entries per worker (fw_flow6.h); 0 = flow_entries / 2, which
 	 * takes the same memory as the IPv4 table (64 bytes per flow instead of 32) */

@@ -23,7 +23,9 @@ struct fw_maglev_backend {
 	uint8_t family; /* FW_AF_INET6 (fw_state.h): addr6 is the seed instead */
 	uint8_t addr6[16];
 	uint32_t weight; /* 0 = takes no entries */
-	uint16_t id;	 /* written into the table (e.g. a backend slot), < FW_MAGLEV_NONE */
+	/* written into the table, < FW_MAGLEV_NONE (fw_state: the backend's index in its
+	 * VIP's list) */
+	uint16_t id;
 };
 
 /* Whether n is prime (table sizes must be). */

@@ -57,7 +57,7 @@ const char *fw_obs_mode_name(uint8_t mode)
 }
 
 static void take_backend(struct fw_obs *o, const struct fw_obs_src *src, const struct fw_state *st,
-			 uint32_t vi, uint16_t slot)
+			 uint32_t vi, uint32_t slot)
 {
 	const struct fw_state_backend *sb = &st->backends[slot];
 	struct fw_obs_backend *b;

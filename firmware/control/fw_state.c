@@ -25,8 +25,12 @@
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 
-/* Maglev tables are published as is: their empty entry is the state's "no slot". */
+/* A Maglev table holds indices into its VIP's backend list; the workers read its empty
+ * entry as FW_SLOT_NONE, and every index of a full list is below it. */
 _Static_assert(FW_MAGLEV_NONE == FW_SLOT_NONE, "Maglev's empty entry is FW_SLOT_NONE");
+_Static_assert(FW_VIP_MAX_BACKENDS <= FW_MAGLEV_NONE, "a backend index fits a Maglev entry");
+/* A backend slot fits a flow entry's backend word, and is never FW_BE_NONE. */
+_Static_assert(FW_MAX_BACKENDS - 1 <= FW_FLOW_BE_MASK, "a backend slot fits a flow entry");
 /* vip6_hash compares keys with memcmp: no padding byte may differ between equal keys. */
 _Static_assert(sizeof(struct fw_vip6_key) == 20, "struct fw_vip6_key has no padding");
 
@@ -789,7 +793,7 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 	const struct fw_state *prev = st->dp->current;
 	struct fw_state_backend *b;
 	struct fw_state_vip *v;
-	uint16_t *nl;
+	uint32_t *nl;
 	uint32_t i;
 	int slot = -1;
 
@@ -802,6 +806,8 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 	v = &st->vips[vip_slot];
 	if (def->family != v->family)
 		return -EINVAL; /* a VIP's backends are of its family */
+	if (v->nb_backends >= FW_VIP_MAX_BACKENDS)
+		return -E2BIG;
 	for (i = 0; i < v->nb_backends; i++)
 		if (be_is(&st->backends[v->backends[i]], def))
 			return -EEXIST;
@@ -811,11 +817,11 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 		const struct fw_state_vip *pv = &prev->vips[vip_slot];
 
 		for (i = 0; i < pv->nb_backends; i++) {
-			uint16_t s = pv->backends[i];
+			uint32_t s = pv->backends[i];
 
 			if (be_is(&prev->backends[s], def) && s < st->max_backends &&
 			    st->backends[s].gen == 0) {
-				slot = s;
+				slot = (int)s;
 				break;
 			}
 		}
@@ -829,6 +835,13 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 			return slot;
 		b = &st->backends[slot];
 		b->gen = new_gen(st->dp);
+		/* Flow entries keep the generation modulo 2^10 (fw_flow.h): one equal to
+		 * the slot's published occupant's would let the new backend take over that
+		 * one's flows at once. */
+		if (prev != NULL && (uint32_t)slot < prev->max_backends &&
+		    prev->backends[slot].gen != 0 &&
+		    ((b->gen ^ prev->backends[slot].gen) & FW_FLOW_GEN_MASK) == 0)
+			b->gen = new_gen(st->dp);
 	}
 	nl = realloc(v->backends, (v->nb_backends + 1) * sizeof(*nl));
 	if (nl == NULL) {
@@ -836,7 +849,7 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 		return -ENOMEM;
 	}
 	v->backends = nl;
-	v->backends[v->nb_backends++] = (uint16_t)slot;
+	v->backends[v->nb_backends++] = (uint32_t)slot;
 	b->vip = (uint16_t)vip_slot;
 	b->family = def->family;
 	b->addr = def->family == FW_AF_INET ? def->addr : 0;
@@ -1370,7 +1383,7 @@ static int build_vip6_hash(struct fw_state *st)
 /*
  * The Maglev table of VIP slot i in the published state, when it was built from exactly
  * the input the new state's table would be (same VIP identity, same usable backends:
- * slot, address and weight, in the same order), else NULL. Then the table is copied
+ * index in the VIP's list, slot, address and weight, in the same order), else NULL. Then the table is copied
  * shared instead of built: a commit that changes one VIP of thousands, or a neighbour
  * or health event, would otherwise rebuild every unchanged table (about a millisecond
  * each), with the control thread blocked meanwhile; copying them was still 128 KiB per
@@ -1395,7 +1408,9 @@ static const uint16_t *same_maglev(const struct fw_state *st, uint32_t i,
 
 		if (!b->usable)
 			continue;
-		if (k == n || mb[k].id != pv->backends[j] || mb[k].addr != b->addr ||
+		/* the table holds index j: it must name the same slot in both states */
+		if (k == n || mb[k].id != j || j >= v->nb_backends ||
+		    v->backends[j] != pv->backends[j] || mb[k].addr != b->addr ||
 		    mb[k].weight != b->weight || mb[k].family != b->family ||
 		    memcmp(mb[k].addr6, b->addr6.b, sizeof(mb[k].addr6)) != 0)
 			return NULL;
@@ -1455,7 +1470,7 @@ int fw_state_finalize(struct fw_state *st)
 			mb[n].family = b->family;
 			memcpy(mb[n].addr6, b->addr6.b, sizeof(mb[n].addr6));
 			mb[n].weight = b->weight;
-			mb[n].id = v->backends[j];
+			mb[n].id = (uint16_t)j; /* the worker maps it through v->backends */
 			n++;
 		}
 		const uint16_t *same = same_maglev(st, i, mb, n);
@@ -1563,7 +1578,7 @@ int fw_state_backend6_slot(const struct fw_state *st, int vip_slot, const struct
 uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot)
 {
 	const struct fw_state_vip *v;
-	uint32_t i, n = 0;
+	uint32_t i, j, n = 0;
 
 	if (backend_slot < 0 || (uint32_t)backend_slot >= st->max_backends ||
 	    st->backends[backend_slot].gen == 0)
@@ -1571,7 +1586,11 @@ uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot)
 	v = &st->vips[st->backends[backend_slot].vip];
 	if (v->maglev == NULL)
 		return 0;
+	for (j = 0; j < v->nb_backends && v->backends[j] != (uint32_t)backend_slot; j++)
+		;
+	if (j == v->nb_backends)
+		return 0;
 	for (i = 0; i < st->maglev_size; i++)
-		n += v->maglev[i] == backend_slot;
+		n += v->maglev[i] == j;
 	return n;
 }

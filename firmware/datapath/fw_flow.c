@@ -138,7 +138,7 @@ take:
 	return &b->e[victim];
 }
 
-uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint16_t be, uint32_t from,
+uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint32_t be, uint32_t from,
 			     uint32_t count)
 {
 	uint32_t n = fw_flow_buckets(t), i, w;
@@ -151,7 +151,7 @@ uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint16_t be,
 
 			if (e->key == FW_FLOW_FREE || fw_flow_vip(e) != vip)
 				continue;
-			if (be != FW_SLOT_NONE && e->be != be)
+			if (be != FW_BE_NONE && fw_flow_be(e) != be)
 				continue;
 			e->key = FW_FLOW_FREE;
 			t->st.used--;

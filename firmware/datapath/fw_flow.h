@@ -23,11 +23,15 @@
  *     a hit writes it again only when less than the timeout is left: once per 1/16 of
  *     the timeout per flow (every 19 s for 300 s), so the cache line stays clean on the
  *     hot path. An idle flow goes between its timeout and 17/16 of it;
- *   - the backend generation is kept modulo 2^14 (FW_FLOW_GEN_MASK), beside two state
- *     bits. A flow stays on its backend while that backend exists: the generation then
- *     matches exactly. A removed backend's slot reused 16384 identities later by another
- *     backend of the same VIP could take over that backend's orphaned flows: they had to
- *     move anyway, and they land on a live backend of their VIP.
+ *   - the backend is one 32-bit word (fw_flow_bg): the backend slot in the low 20 bits
+ *     (FW_FLOW_BE_MASK: up to 1 Mi backend slots), the backend generation modulo 2^10
+ *     (FW_FLOW_GEN_MASK) in the next 10, and two state bits on top. A flow stays on its
+ *     backend while that backend exists: the generation then matches exactly. A removed
+ *     backend's slot reused 1024 identities later (generations are drawn from one
+ *     counter for every VIP and backend) by another backend of the same VIP could take
+ *     over that backend's orphaned flows: they had to move anyway, and they land on a
+ *     live backend of their VIP. The builder never gives a reused slot a generation
+ *     equal, modulo 2^10, to that of the slot's occupant in the published state.
  * Sizing: fw_flow_create(n) gives at least 2 n ways, so that n flows run the table at a
  * load factor of at most 0.5 (16 B / 0.5 = 32 bytes per flow). With random keys and 4
  * ways, about 3.7 % of flows find their bucket full at that load and evict the entry
@@ -56,12 +60,17 @@
 #include <rte_common.h>
 #include <rte_prefetch.h>
 
-#define FW_FLOW_WAYS	 4
-#define FW_FLOW_TICK_HZ	 16	    /* at least this many ticks per second */
-#define FW_FLOW_FREE	 UINT64_MAX /* key of a free way (VIP slot 0xffff never exists) */
-#define FW_FLOW_GEN_MASK 0x3fffu    /* backend generation bits kept in an entry */
-#define FW_FLOW_SYN	 0x4000u    /* half-open: only a SYN seen */
-#define FW_FLOW_FIN	 0x8000u    /* the client sent FIN or RST */
+#define FW_FLOW_WAYS	4
+#define FW_FLOW_TICK_HZ 16	   /* at least this many ticks per second */
+#define FW_FLOW_FREE	UINT64_MAX /* key of a free way (VIP slot 0xffff never exists) */
+/* The entry's backend word (struct fw_flow_entry.bg): slot | generation | state. */
+#define FW_FLOW_BE_BITS	  20
+#define FW_FLOW_BE_MASK	  ((1u << FW_FLOW_BE_BITS) - 1) /* backend slot */
+#define FW_FLOW_GEN_SHIFT FW_FLOW_BE_BITS
+#define FW_FLOW_GEN_MASK  0x3ffu     /* backend generation bits kept, before the shift */
+#define FW_FLOW_SYN	  (1u << 30) /* half-open: only a SYN seen */
+#define FW_FLOW_FIN	  (1u << 31) /* the client sent FIN or RST */
+#define FW_FLOW_STATE	  (FW_FLOW_SYN | FW_FLOW_FIN)
 
 /* The 5-tuple a flow is hashed on (and Maglev chooses by). */
 struct fw_flow_key {
@@ -74,8 +83,7 @@ struct fw_flow_key {
 struct fw_flow_entry {
 	uint64_t key;	 /* fw_flow_id(); FW_FLOW_FREE when the way is free */
 	uint32_t expire; /* tick after which the flow is idle (fw_flow_expired) */
-	uint16_t be;	 /* backend slot */
-	uint16_t gen;	 /* backend generation & FW_FLOW_GEN_MASK | FW_FLOW_SYN | FW_FLOW_FIN */
+	uint32_t bg;	 /* backend slot | generation | FW_FLOW_SYN | FW_FLOW_FIN (fw_flow_bg) */
 };
 
 struct fw_flow_bucket {
@@ -98,7 +106,8 @@ _Static_assert(sizeof(struct fw_flow_bucket) == RTE_CACHE_LINE_SIZE, "a bucket i
 
 struct fw_talker {
 	struct fw_flow_key key; /* 5-tuple as the client sent it */
-	uint16_t vip, be;	/* VIP slot, backend slot (of the last sample) */
+	uint16_t vip;		/* VIP slot (of the last sample) */
+	uint32_t be;		/* backend slot (of the last sample) */
 	uint32_t be_gen;	/* backend generation (of the last sample) */
 	uint64_t packets;	/* samples x the sampling period: an estimate */
 };
@@ -149,6 +158,30 @@ static inline uint32_t fw_flow_src(const struct fw_flow_entry *e)
 static inline uint16_t fw_flow_sport(const struct fw_flow_entry *e)
 {
 	return (uint16_t)(e->key >> 32);
+}
+
+/* The backend word of an entry pinned to backend slot be (< 2^FW_FLOW_BE_BITS) of
+ * generation gen (kept modulo 2^10), in TCP state state (FW_FLOW_SYN, FW_FLOW_FIN). */
+static inline uint32_t fw_flow_bg(uint32_t be, uint32_t gen, uint32_t state)
+{
+	return be | (gen & FW_FLOW_GEN_MASK) << FW_FLOW_GEN_SHIFT | state;
+}
+
+static inline uint32_t fw_flow_be(const struct fw_flow_entry *e)
+{
+	return e->bg & FW_FLOW_BE_MASK;
+}
+
+/* The generation bits kept (gen & FW_FLOW_GEN_MASK of the backend it was pinned to). */
+static inline uint32_t fw_flow_gen(const struct fw_flow_entry *e)
+{
+	return e->bg >> FW_FLOW_GEN_SHIFT & FW_FLOW_GEN_MASK;
+}
+
+/* 1 when the entry was pinned to a backend of generation gen (modulo the bits kept). */
+static inline int fw_flow_gen_is(const struct fw_flow_entry *e, uint32_t gen)
+{
+	return ((e->bg >> FW_FLOW_GEN_SHIFT ^ gen) & FW_FLOW_GEN_MASK) == 0;
 }
 
 /* The shift that turns a TSC of hz cycles per second into ticks: a power of two of
@@ -203,18 +236,18 @@ static inline int fw_flow_expired(const struct fw_flow_entry *e, uint32_t now)
 /*
  * Claim a way for key (which must not be in the table: look it up first) in the bucket
  * of hash: free, else expired at tick now, else the one closest to expiry. The entry's
- * key is set; the caller fills expire, be and gen. *evicted is set to 1 when a live
+ * key is set; the caller fills expire and bg. *evicted is set to 1 when a live
  * entry was pushed out. Never fails.
  */
 struct fw_flow_entry *fw_flow_insert(struct fw_flow_table *t, uint64_t key, uint32_t hash,
 				     uint32_t now, int *evicted);
 
 /*
- * Remove entries of VIP slot vip (and, when be != FW_SLOT_NONE, only those on backend
+ * Remove entries of VIP slot vip (and, when be != FW_BE_NONE, only those on backend
  * slot be) in buckets [from, from + count). Returns the next bucket to scan, or 0 when
  * the scan wrapped (done). Lets a worker flush in slices between bursts.
  */
-uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint16_t be, uint32_t from,
+uint32_t fw_flow_flush_slice(struct fw_flow_table *t, uint16_t vip, uint32_t be, uint32_t from,
 			     uint32_t count);
 
 /*

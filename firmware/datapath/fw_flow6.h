@@ -7,8 +7,8 @@
  * and its lookup unchanged.
  *
  * An entry is 32 bytes: the IPv4 entry's 16 (the same 64-bit key word, VIP slot | client
- * port | the low 32 bits of the client address; expiry; backend slot; generation and
- * SYN/FIN bits) followed by the other 96 bits of the address. Because the first half is
+ * port | the low 32 bits of the client address; expiry; the backend word: backend
+ * slot, generation and SYN/FIN bits) followed by the other 96 bits of the address. Because the first half is
  * a struct fw_flow_entry, the pipeline's choice of backend (pinned, re-pinned, expired,
  * new) is the same code for both families. A lookup compares the key word first and
  * the 96 bits only on a match of it.
@@ -108,14 +108,14 @@ static inline struct fw_flow6_entry *fw_flow6_lookup(struct fw_flow6_table *t, u
 /*
  * Claim a way for (key, src) (which must not be in the table) in the bucket of hash: free,
  * else expired at tick now, else the one closest to expiry. Key and address are set; the
- * caller fills expire, be and gen. *evicted = 1 when a live entry was pushed out.
+ * caller fills expire and bg. *evicted = 1 when a live entry was pushed out.
  */
 struct fw_flow6_entry *fw_flow6_insert(struct fw_flow6_table *t, uint64_t key,
 				       const struct fw_ip6 *src, uint32_t hash, uint32_t now,
 				       int *evicted);
 
 /* As fw_flow_flush_slice, on the IPv6 table. */
-uint32_t fw_flow6_flush_slice(struct fw_flow6_table *t, uint16_t vip, uint16_t be, uint32_t from,
+uint32_t fw_flow6_flush_slice(struct fw_flow6_table *t, uint16_t vip, uint32_t be, uint32_t from,
 			      uint32_t count);
 
 /* Both lines of the bucket of hash (see fw_flow_prefetch). */

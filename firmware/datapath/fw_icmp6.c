@@ -303,7 +303,7 @@ static int error6(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6
 		return 0;
 	}
 	w->cnt.ev[FW_EV_ICMP_ERROR_FORWARDED]++;
-	return fw_ip6_dsr_forward(w, st, p, (uint16_t)vip, (uint16_t)be, hash, 1);
+	return fw_ip6_dsr_forward(w, st, p, (uint16_t)vip, (uint32_t)be, hash, 1);
 }
 
 int fw_icmp6_input(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,

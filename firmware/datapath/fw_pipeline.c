@@ -92,13 +92,13 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, 
 		return be;
 	be &= ~FW_PIPE_INSERT;
 	e = fw_flow_insert(w->flows, id, hash, w->tick, &evicted);
-	fw_pipe_choose_fill(w, st, vip, e, (uint16_t)be, tf, evicted);
+	fw_pipe_choose_fill(w, st, vip, e, (uint32_t)be, tf, evicted);
 	return be;
 }
 
 /* One packet in w->talk.every: into the top-talkers sketch (fw_flow.h). */
 static void talk_sample(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
-			const struct fw_flow_key *k, uint16_t be)
+			const struct fw_flow_key *k, uint32_t be)
 {
 	struct fw_talkers *tk = &w->talk;
 	struct fw_talker *t, *min = &tk->t[0];
@@ -268,7 +268,7 @@ static int send_fragments(struct fw_worker *w, struct rte_mbuf *m, uint16_t l2_l
  * or IP-in-IP. Returns the number of frames queued.
  */
 static int dsr_forward(struct fw_worker *w, const struct fw_state *st, struct pkt *p, uint16_t vip,
-		       uint16_t be, uint32_t hash, int count)
+		       uint32_t be, uint32_t hash, int count)
 {
 	const struct fw_state_vip *v = &st->vips[vip];
 	const struct fw_state_backend *b = &st->backends[be];
@@ -464,7 +464,7 @@ static int icmp_error(struct fw_worker *w, const struct fw_state *st, struct pkt
 		return 0;
 	}
 	w->cnt.ev[FW_EV_ICMP_ERROR_FORWARDED]++;
-	return dsr_forward(w, st, p, (uint16_t)vip, (uint16_t)be, hash, 1);
+	return dsr_forward(w, st, p, (uint16_t)vip, (uint32_t)be, hash, 1);
 }
 
 static int icmp_input(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
@@ -584,8 +584,8 @@ static int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt
 		return 0;
 	}
 	if (unlikely(--w->talk.left == 0))
-		talk_sample(w, st, p->vip, &p->key, (uint16_t)be);
-	return dsr_forward(w, st, p, p->vip, (uint16_t)be, p->hash, 1);
+		talk_sample(w, st, p->vip, &p->key, (uint32_t)be);
+	return dsr_forward(w, st, p, p->vip, (uint32_t)be, p->hash, 1);
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */

@@ -108,7 +108,7 @@ int fw_ip6_choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
 		return be;
 	be &= ~FW_PIPE_INSERT;
 	e = fw_flow6_insert(w->flows6, id, src, hash, w->tick, &evicted);
-	fw_pipe_choose_fill(w, st, vip, &e->f, (uint16_t)be, tf, evicted);
+	fw_pipe_choose_fill(w, st, vip, &e->f, (uint32_t)be, tf, evicted);
 	return be;
 }
 
@@ -379,7 +379,7 @@ int fw_ipv6_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pk
 		fw_drop(w, p->m, FW_DROP_NO_BACKEND);
 		return 0;
 	}
-	return fw_ip6_dsr_forward(w, st, p, p->vip, (uint16_t)be, p->hash, 1);
+	return fw_ip6_dsr_forward(w, st, p, p->vip, (uint32_t)be, p->hash, 1);
 }
 
 /* ---- the DSR rewrite ------------------------------------------------------------------- */
@@ -503,7 +503,7 @@ static int send_ptb6(struct fw_worker *w, const struct fw_state *st, struct fw_p
 }
 
 int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
-		       uint16_t vip, uint16_t be, uint32_t hash, int count)
+		       uint16_t vip, uint32_t be, uint32_t hash, int count)
 {
 	const struct fw_state_vip *v = &st->vips[vip];
 	const struct fw_state_backend *b = &st->backends[be];
@@ -563,7 +563,7 @@ int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw
 /* ---- control -> wire -------------------------------------------------------------------- */
 
 int fw_ipv6_inject_dsr(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf *m,
-		       uint16_t vip, uint16_t be)
+		       uint16_t vip, uint32_t be)
 {
 	const struct fw_state_backend *b = &st->backends[be];
 	struct fw_pkt6 p = {.m = m};

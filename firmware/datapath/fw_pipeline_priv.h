@@ -39,7 +39,7 @@ static inline int fw_pipe_punt(struct fw_worker *w, struct rte_mbuf *m, uint8_t 
 	return 0;
 }
 
-static inline void fw_pipe_new_flow(struct fw_worker *w, uint16_t vip, uint16_t be)
+static inline void fw_pipe_new_flow(struct fw_worker *w, uint16_t vip, uint32_t be)
 {
 	w->cnt.ev[FW_EV_NEW_FLOWS]++;
 	w->cnt.vip[vip].new_flows++;
@@ -49,35 +49,34 @@ static inline void fw_pipe_new_flow(struct fw_worker *w, uint16_t vip, uint16_t 
 /* TCP flags that end a flow (RFC 9293 3.5, 3.6). */
 #define FW_PIPE_END_FLAGS (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)
 
-/* The state bits of a new entry for a packet with TCP flags tf (0 for udp): a SYN
- * without ACK opens a half-open flow, a FIN or RST a closing one. */
-static inline uint16_t fw_pipe_first_state(uint32_t be_gen, uint8_t tf)
+/* The state bits of a new entry (FW_FLOW_STATE of its backend word) for a packet with
+ * TCP flags tf (0 for udp): a SYN without ACK opens a half-open flow, a FIN or RST a
+ * closing one. */
+static inline uint32_t fw_pipe_first_state(uint8_t tf)
 {
-	uint16_t g = (uint16_t)(be_gen & FW_FLOW_GEN_MASK);
-
 	if (unlikely(tf & FW_PIPE_END_FLAGS))
-		return g | FW_FLOW_FIN;
+		return FW_FLOW_FIN;
 	if (unlikely((tf & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG))
-		return g | FW_FLOW_SYN;
-	return g;
+		return FW_FLOW_SYN;
+	return 0;
 }
 
-/* The state bits after a packet with TCP flags tf: a FIN or RST closes the flow for
- * good; anything but a SYN completes a half-open one. */
-static inline uint16_t fw_pipe_next_state(uint16_t gen, uint8_t tf)
+/* The backend word bg (fw_flow_bg) after a packet with TCP flags tf: a FIN or RST
+ * closes the flow for good; anything but a SYN completes a half-open one. */
+static inline uint32_t fw_pipe_next_state(uint32_t bg, uint8_t tf)
 {
 	if (unlikely(tf & FW_PIPE_END_FLAGS))
-		return (uint16_t)((gen & ~FW_FLOW_SYN) | FW_FLOW_FIN);
-	if (unlikely(gen & FW_FLOW_SYN) && !(tf & RTE_TCP_SYN_FLAG))
-		return (uint16_t)(gen & ~FW_FLOW_SYN);
-	return gen;
+		return (bg & ~FW_FLOW_SYN) | FW_FLOW_FIN;
+	if (unlikely(bg & FW_FLOW_SYN) && !(tf & RTE_TCP_SYN_FLAG))
+		return bg & ~FW_FLOW_SYN;
+	return bg;
 }
 
-/* The timeout of an entry in state gen: a closing or half-open flow keeps the VIP's
- * fin-timeout, an established one its idle timeout. */
-static inline uint32_t fw_pipe_lifetime(const struct fw_state_vip *v, uint16_t gen)
+/* The timeout of an entry of backend word bg: a closing or half-open flow keeps the
+ * VIP's fin-timeout, an established one its idle timeout. */
+static inline uint32_t fw_pipe_lifetime(const struct fw_state_vip *v, uint32_t bg)
 {
-	return (gen & (FW_FLOW_SYN | FW_FLOW_FIN)) ? v->fin_ticks : v->timeout_ticks;
+	return (bg & FW_FLOW_STATE) ? v->fin_ticks : v->timeout_ticks;
 }
 
 /* The expiry written for a lifetime life from tick now: life and 1/16 more, so that
@@ -86,6 +85,16 @@ static inline uint32_t fw_pipe_lifetime(const struct fw_state_vip *v, uint16_t g
 static inline uint32_t fw_pipe_expiry(uint32_t life, uint32_t now)
 {
 	return now + life + (life >> 4);
+}
+
+/* Maglev's backend slot for hash in VIP v, or FW_BE_NONE: the table holds an index into
+ * v->backends (16 bits keep the table at 128 KiB), one more load from the VIP's list. */
+static inline uint32_t fw_pipe_maglev(const struct fw_state *st, const struct fw_state_vip *v,
+				      uint32_t hash)
+{
+	uint16_t i = v->maglev[hash % st->maglev_size];
+
+	return likely(i != FW_SLOT_NONE) ? v->backends[i] : FW_BE_NONE;
 }
 
 /*
@@ -100,52 +109,51 @@ static inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state 
 {
 	const struct fw_state_vip *v = &st->vips[vip];
 	int old = fw_flow_expired(e, w->tick);
-	uint16_t be, g;
+	uint32_t be, g;
 
 	if (likely(!old)) {
-		const struct fw_state_backend *b = &st->backends[e->be];
+		const struct fw_state_backend *b = &st->backends[fw_flow_be(e)];
 
-		if (likely(((b->gen ^ e->gen) & FW_FLOW_GEN_MASK) == 0 && b->usable &&
-			   b->vip == vip)) {
+		if (likely(fw_flow_gen_is(e, b->gen) && b->usable && b->vip == vip)) {
 			if (learn) {
 				/* Written only when the state changes or less than the
 				 * timeout is left: once per 1/16 of the timeout per flow,
 				 * not per packet (the line stays clean). */
 				uint32_t life;
 
-				g = fw_pipe_next_state(e->gen, tf);
+				g = fw_pipe_next_state(e->bg, tf);
 				life = fw_pipe_lifetime(v, g);
-				if (unlikely(g != e->gen)) {
-					e->gen = g;
+				if (unlikely(g != e->bg)) {
+					e->bg = g;
 					e->expire = fw_pipe_expiry(life, w->tick);
 				} else if ((int32_t)(e->expire - (w->tick + life)) < 0) {
 					e->expire = fw_pipe_expiry(life, w->tick);
 				}
 			}
-			return e->be;
+			return (int)fw_flow_be(e);
 		}
 	}
-	be = v->maglev[hash % st->maglev_size];
-	if (be == FW_SLOT_NONE || !learn)
-		return be == FW_SLOT_NONE ? -1 : be;
+	be = fw_pipe_maglev(st, v, hash);
+	if (be == FW_BE_NONE || !learn)
+		return be == FW_BE_NONE ? -1 : (int)be;
 	/* Idle past its timeout (a new flow), or its backend went away. */
 	if (old) {
 		w->cnt.ev[FW_EV_FLOW_EXPIRED]++;
 		fw_pipe_new_flow(w, vip, be);
-		g = fw_pipe_first_state(st->backends[be].gen, tf);
+		g = fw_flow_bg(be, st->backends[be].gen, fw_pipe_first_state(tf));
 	} else {
 		w->cnt.ev[FW_EV_FLOW_REPINNED]++;
-		g = fw_pipe_next_state((uint16_t)((st->backends[be].gen & FW_FLOW_GEN_MASK) |
-						  (e->gen & ~FW_FLOW_GEN_MASK)),
+		g = fw_pipe_next_state(fw_flow_bg(be, st->backends[be].gen, e->bg & FW_FLOW_STATE),
 				       tf);
 	}
-	e->be = be;
-	e->gen = g;
+	e->bg = g;
 	e->expire = fw_pipe_expiry(fw_pipe_lifetime(v, g), w->tick);
-	return be;
+	return (int)be;
 }
 
-#define FW_PIPE_INSERT 0x10000 /* fw_pipe_choose_miss: insert an entry for the backend */
+/* fw_pipe_choose_miss: insert an entry for the backend (above every backend slot) */
+#define FW_PIPE_INSERT 0x40000000
+_Static_assert(FW_MAX_BACKENDS <= FW_PIPE_INSERT, "FW_PIPE_INSERT is not a backend slot bit");
 
 /*
  * The backend for a flow of VIP vip that has no entry: Maglev's. Returns -1 (no usable
@@ -156,31 +164,30 @@ static inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state 
 static inline int fw_pipe_choose_miss(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
 				      uint32_t hash, int learn)
 {
-	uint16_t be = st->vips[vip].maglev[hash % st->maglev_size];
+	uint32_t be = fw_pipe_maglev(st, &st->vips[vip], hash);
 
-	if (be == FW_SLOT_NONE)
+	if (be == FW_BE_NONE)
 		return -1;
 	if (!learn)
-		return be;
+		return (int)be;
 	if (!fw_bucket_take(&w->new_flows, w->now)) {
 		/* Over the cap (a SYN flood): forwarded by hash alone, nothing evicted. */
 		w->cnt.ev[FW_EV_NEW_FLOW_CAPPED]++;
 		w->cnt.vip[vip].capped++;
 		w->cnt.be[be].capped++;
-		return be;
+		return (int)be;
 	}
-	return be | FW_PIPE_INSERT;
+	return (int)be | FW_PIPE_INSERT;
 }
 
 /* A new entry e of VIP vip pinned to backend be (evicted: the insert pushed out a live
  * entry). */
 static inline void fw_pipe_choose_fill(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
-				       struct fw_flow_entry *e, uint16_t be, uint8_t tf,
+				       struct fw_flow_entry *e, uint32_t be, uint8_t tf,
 				       int evicted)
 {
-	e->be = be;
-	e->gen = fw_pipe_first_state(st->backends[be].gen, tf);
-	e->expire = fw_pipe_expiry(fw_pipe_lifetime(&st->vips[vip], e->gen), w->tick);
+	e->bg = fw_flow_bg(be, st->backends[be].gen, fw_pipe_first_state(tf));
+	e->expire = fw_pipe_expiry(fw_pipe_lifetime(&st->vips[vip], e->bg), w->tick);
 	if (evicted)
 		w->cnt.ev[FW_EV_FLOW_EVICTED]++;
 	fw_pipe_new_flow(w, vip, be);
@@ -217,7 +224,7 @@ int fw_ipv6_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pk
 /* FW_META_DSR for an IPv6 frame (a health probe to [VIP]:port): the DSR rewrite to the
  * backend slot be of VIP slot vip (both checked by the caller). Returns frames queued. */
 int fw_ipv6_inject_dsr(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf *m,
-		       uint16_t vip, uint16_t be);
+		       uint16_t vip, uint32_t be);
 
 /* ---- between fw_pipeline6.c and fw_icmp6.c ------------------------------------------ */
 
@@ -250,7 +257,7 @@ int fw_ip6_choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
  * Packet Too Big when it no longer fits); count: add to the VIP's and backend's
  * packets and bytes. Returns frames queued. */
 int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
-		       uint16_t vip, uint16_t be, uint32_t hash, int count);
+		       uint16_t vip, uint32_t be, uint32_t hash, int count);
 
 /*
  * Walk the extension headers of an IPv6 packet at ip (have bytes readable, at least 40)

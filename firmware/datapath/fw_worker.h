@@ -107,7 +107,8 @@ struct fw_worker {
 	/* flush in progress (FW_REQ_FLUSH), scanned in slices: worker. flush_next counts
 	 * the IPv4 table's buckets, then the IPv6 table's. */
 	int flushing;
-	uint16_t flush_vip, flush_be;
+	uint16_t flush_vip;
+	uint32_t flush_be; /* backend slot or FW_BE_NONE */
 	uint32_t flush_next;
 	uint64_t flush_base, flush_base6;
 

@@ -103,7 +103,7 @@ static void handle_req(struct fw_worker *w, const struct fw_req *r)
 		break;
 	case FW_REQ_CAPTURE:
 		w->cap_ring = r->capture;
-		w->cap_port = r->be;
+		w->cap_port = (uint16_t)r->be;
 		w->cap_vip = r->vip;
 		break;
 	default:

@@ -171,7 +171,7 @@ static void bench_commit_one(struct tula_loop *loop, int n, int iters)
 	struct db_commit_opts chk = {.check = 1};
 	struct fw_dp_conf dc = {.nb_workers = 1,
 				.max_vips = (uint16_t)(n + 16 > 65535 ? 65535 : n + 16),
-				.max_backends = (uint16_t)(2 * n + 16),
+				.max_backends = (uint32_t)(2 * n + 16),
 				.flow_entries = 1 << 16};
 	struct fw_ctl_conf cc = {.loop = loop, .nb_queues = 1};
 	struct db_session *s;

@@ -103,15 +103,15 @@ static uint16_t pick(struct sim *s, uint32_t box, const struct fw_flow_key *k,
 	struct fw_flow_entry *e = fw_flow_lookup(s->ft[box], id, h);
 	int ev = 0;
 
-	if (e != NULL && s->be_alive[e->be])
-		return e->be;
+	if (e != NULL && s->be_alive[fw_flow_be(e)])
+		return (uint16_t)fw_flow_be(e);
 	if (e == NULL) {
 		e = fw_flow_insert(s->ft[box], id, h, 1, &ev);
 		s->evicted += (uint64_t)ev;
 	}
 	e->expire = NEVER; /* nothing expires during the simulation */
-	e->be = table[h % s->m];
-	return e->be;
+	e->bg = fw_flow_bg(table[h % s->m], 0, 0);
+	return (uint16_t)fw_flow_be(e);
 }
 
 static void build(struct sim *s, uint16_t *table, uint32_t n)

@@ -179,6 +179,12 @@ static void value_checks_give_operator_reasons(void **state)
 	check("services dsr vip backend weight", "007", -EINVAL, "expected an integer 0..65535");
 	check("services dsr vip backend weight", "-1", -EINVAL, "0..65535");
 	check("system commit history", "51", -ERANGE, "expected an integer 1..50");
+	/* backend slots are 20 bits in a flow entry; VIP slots 16 with 0xffff as none */
+	check("system data-path max-backends", "1048576", 0, NULL);
+	check("system data-path max-backends", "1048577", -ERANGE, "1..1048576");
+	check("system data-path max-backends", "0", -ERANGE, "1..1048576");
+	check("system data-path max-vips", "65535", 0, NULL);
+	check("system data-path max-vips", "65536", -ERANGE, "1..65535");
 	check("services dsr vip address", "10.0.1.100", 0, NULL);
 	check("services dsr vip address", "10.0.1", -EINVAL, "invalid IPv4 address");
 	check("services dsr vip address", "10.0.1.256", -EINVAL, "invalid IPv4 address");

@@ -120,7 +120,7 @@ static void test_defaults(void **state)
 	fw_ctl_limits(NULL, &l);
 	assert_int_equal(l.flows_per_worker, 1048576);
 	assert_int_equal(l.max_vips, 1024);
-	assert_int_equal(l.max_backends, 65534);
+	assert_int_equal(l.max_backends, 65536);
 	assert_int_equal(l.new_flow_rate, 100000);
 	assert_int_equal(l.idle_sleep_us, 0);
 }

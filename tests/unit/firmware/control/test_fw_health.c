@@ -46,7 +46,7 @@ static struct {
 	struct fw_state st;
 	struct fw_state_vip vips[2];
 	struct fw_state_backend bes[4];
-	uint16_t slots[2][2];
+	uint32_t slots[2][2];
 	struct fw_ctl_steer steer[65536];
 	struct mark marks[64];
 	int nb_marks;

@@ -50,8 +50,7 @@ static struct fw_flow_entry *put(struct fw_flow_table *t, uint16_t vip, uint32_t
 	struct fw_flow_entry *e = fw_flow_insert(t, fid(vip, i), fh(i), now, ev);
 
 	e->expire = expire;
-	e->be = 0;
-	e->gen = 1;
+	e->bg = fw_flow_bg(0, 1, 0);
 	return e;
 }
 
@@ -65,11 +64,11 @@ static void test_lookup_finds_what_was_inserted(void **state)
 	assert_non_null(t);
 	assert_null(fw_flow_lookup(t, fid(1, 1), fh(1)));
 	e = put(t, 1, 1, 100, 150, &ev);
-	e->be = 3;
+	e->bg = fw_flow_bg(3, 1, 0);
 	assert_int_equal(ev, 0);
 	e = fw_flow_lookup(t, fid(1, 1), fh(1));
 	assert_non_null(e);
-	assert_int_equal(e->be, 3);
+	assert_int_equal(fw_flow_be(e), 3);
 	assert_int_equal(fw_flow_vip(e), 1);
 	assert_int_equal(fw_flow_src(e), key(1).src);
 	assert_int_equal(fw_flow_sport(e), key(1).sport);
@@ -152,6 +151,44 @@ static void test_an_expired_entry_is_reused_before_evicting_a_live_one(void **st
 	fw_flow_free(t);
 }
 
+/* An entry's backend word holds a backend slot of 20 bits (the highest, 1048575, too),
+ * the generation modulo 2^10 and the two state bits, none spilling into another. */
+static void test_an_entry_round_trips_a_20_bit_slot_and_wraps_the_generation(void **state)
+{
+	struct fw_flow_table *t = fw_flow_create(1024, 0);
+	struct fw_flow_entry *e;
+	int ev;
+
+	(void)state;
+	assert_int_equal(FW_MAX_BACKENDS - 1, 1048575);
+	e = put(t, 7, 1, 100, 150, &ev);
+	e->bg = fw_flow_bg(1048575, UINT32_MAX, FW_FLOW_SYN);
+	e = fw_flow_lookup(t, fid(7, 1), fh(1));
+	assert_non_null(e);
+	assert_int_equal(fw_flow_be(e), 1048575);
+	assert_int_equal(fw_flow_gen(e), 1023);
+	assert_int_equal(e->bg & FW_FLOW_STATE, FW_FLOW_SYN);
+	assert_int_equal(fw_flow_vip(e), 7);
+	assert_int_equal(e->expire, 150);
+	/* the generation is kept modulo 2^10: 1024 identities later it matches again */
+	assert_true(fw_flow_gen_is(e, UINT32_MAX));
+	assert_true(fw_flow_gen_is(e, UINT32_MAX - 1024));
+	assert_false(fw_flow_gen_is(e, UINT32_MAX - 1));
+	assert_false(fw_flow_gen_is(e, 0));
+	/* a generation past 2^10 wraps without touching the slot or the state bits */
+	e->bg = fw_flow_bg(65536, 1024 + 5, FW_FLOW_FIN);
+	assert_int_equal(fw_flow_be(e), 65536);
+	assert_int_equal(fw_flow_gen(e), 5);
+	assert_int_equal(e->bg & FW_FLOW_STATE, FW_FLOW_FIN);
+	assert_true(fw_flow_gen_is(e, 5));
+	assert_true(fw_flow_gen_is(e, 1024 + 5));
+	e->bg = fw_flow_bg(0, 0, FW_FLOW_SYN | FW_FLOW_FIN);
+	assert_int_equal(fw_flow_be(e), 0);
+	assert_int_equal(fw_flow_gen(e), 0);
+	assert_int_equal(e->bg & FW_FLOW_STATE, FW_FLOW_SYN | FW_FLOW_FIN);
+	fw_flow_free(t);
+}
+
 static void test_flush_removes_a_vip_or_one_backend(void **state)
 {
 	struct fw_flow_table *t = fw_flow_create(4096, 0);
@@ -160,16 +197,18 @@ static void test_flush_removes_a_vip_or_one_backend(void **state)
 
 	(void)state;
 	for (i = 0; i < 300; i++)
-		put(t, (uint16_t)(i % 3), i, 1, 1000, &ev)->be = (uint16_t)(i % 2);
-	/* VIP 0, backend 1 only: i % 3 == 0 && i % 2 == 1 -> 50 entries, in slices. */
+		put(t, (uint16_t)(i % 3), i, 1, 1000, &ev)->bg =
+			fw_flow_bg(i % 2 ? FW_MAX_BACKENDS - 1 : 65536, 7, FW_FLOW_FIN);
+	/* VIP 0, the backend in the last slot only: i % 3 == 0 && i % 2 == 1 -> 50 entries,
+	 * in slices (a slot above 16 bits: 65536 is another backend). */
 	do {
-		next = fw_flow_flush_slice(t, 0, 1, next, 64);
+		next = fw_flow_flush_slice(t, 0, FW_MAX_BACKENDS - 1, next, 64);
 		rounds++;
 	} while (next != 0);
 	assert_true(rounds > 1);
 	assert_int_equal(t->st.flushed, 50);
 	assert_int_equal(t->st.used, 250);
-	fw_flow_flush_slice(t, 1, FW_SLOT_NONE, 0, UINT32_MAX);
+	fw_flow_flush_slice(t, 1, FW_BE_NONE, 0, UINT32_MAX);
 	assert_int_equal(t->st.used, 150);
 	for (i = 0; i < 300; i++) {
 		int gone = (i % 3 == 0 && i % 2 == 1) || i % 3 == 1;
@@ -278,7 +317,7 @@ static void test_v6_lookup_compares_all_128_bits_of_the_client(void **state)
 	b.src.b[7] = 1;
 	assert_int_equal(fw_flow6_id(3, &a.src, a.sport), fw_flow6_id(3, &b.src, b.sport));
 	e = fw_flow6_insert(t, fw_flow6_id(3, &a.src, a.sport), &a.src, fw_flow_hash6(&a), 0, &ev);
-	e->f.be = 5;
+	e->f.bg = fw_flow_bg(5, 0, 0);
 	e->f.expire = 100;
 	assert_int_equal(ev, 0);
 	assert_ptr_equal(
@@ -328,16 +367,16 @@ static void test_v6_full_bucket_evicts_and_flush_removes_a_vip_or_one_backend(vo
 		e = fw_flow6_insert(t, fw_flow6_id((uint16_t)(i % 3), &k.src, k.sport), &k.src,
 				    fw_flow_hash6(&k), 1, &ev);
 		e->f.expire = 1000;
-		e->f.be = (uint16_t)(i % 2);
+		e->f.bg = fw_flow_bg(i % 2 ? 1048575 : 0, i, FW_FLOW_SYN);
 	}
 	do {
-		next = fw_flow6_flush_slice(t, 0, 1, next, 64);
+		next = fw_flow6_flush_slice(t, 0, 1048575, next, 64);
 		rounds++;
 	} while (next != 0);
 	assert_true(rounds > 1);
 	assert_int_equal(t->st.flushed, 50);
 	assert_int_equal(t->st.used, 250);
-	fw_flow6_flush_slice(t, 1, FW_SLOT_NONE, 0, UINT32_MAX);
+	fw_flow6_flush_slice(t, 1, FW_BE_NONE, 0, UINT32_MAX);
 	assert_int_equal(t->st.used, 150);
 	fw_flow6_free(t);
 
@@ -828,6 +867,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_finds_what_was_inserted),
+		cmocka_unit_test(test_an_entry_round_trips_a_20_bit_slot_and_wraps_the_generation),
 		cmocka_unit_test(test_expiry_survives_the_tick_wrapping),
 		cmocka_unit_test(
 			test_a_tick_is_between_a_sixteenth_and_a_thirty_second_of_a_second),

@@ -15,6 +15,7 @@
 
 #include <rte_mbuf.h>
 
+#include "firmware/control/fw_dp_priv.h" /* be_hint: where the next backend slot is taken */
 #include "firmware/datapath/fw_pipeline.h"
 #include "tt_topo.h"
 
@@ -342,6 +343,92 @@ static void test_icmp_error_follows_the_flow_among_16_backends(void **state)
 	}
 	print_message("  64 flows spread over %u of 16 backends\n", macs);
 	assert_true(macs >= 8);
+}
+
+/* A data path of the most backend slots (1 Mi): the topology's backends are placed by
+ * the test in the highest slots. */
+static int setup_big(void **state)
+{
+	static struct tt_topo t;
+	struct fw_dp_conf c = {.nb_workers = 1,
+			       .flow_entries = 4096,
+			       .max_vips = 64,
+			       .max_backends = FW_MAX_BACKENDS};
+
+	tt_topo_setup(&t, &c);
+	*state = &t;
+	return 0;
+}
+
+/*
+ * Maglev entries are indices into the VIP's backend list: with the web VIP's 16 backends
+ * in slots 1048560..1048575 (above 16 bits, up to the last slot), every flow goes to the
+ * backend of the slot the pipeline counts it on (its MAC on the wire), and the flow's
+ * entry keeps that 20-bit slot: the next packet of the flow is a hit, not a re-pin.
+ */
+static void test_maglev_maps_through_the_vip_backends_to_slots_above_16_bits(void **state)
+{
+	struct tt_topo *t = *state;
+	struct tt_opts o = {.web_backends = 16};
+	struct fw_state *empty = fw_state_new(t->dp);
+	const struct fw_state *st;
+	const struct fw_state_vip *v;
+	struct fw_obj_counters c;
+	uint64_t before[16];
+	unsigned int i, j, used = 0;
+	uint8_t seen[16] = {0};
+
+	/* a state without the topology frees its slots; the next one takes them from the
+	 * hint on */
+	assert_non_null(empty);
+	assert_int_equal(fw_state_finalize(empty), 0);
+	assert_int_equal(fw_dp_publish_sync(t->dp, empty), 0);
+	t->dp->be_hint = FW_MAX_BACKENDS - 16;
+	republish(t, &o);
+	st = fw_dp_state(t->dp);
+	v = &st->vips[t->web];
+	assert_int_equal(v->nb_backends, 16);
+	for (j = 0; j < 16; j++)
+		assert_int_equal(v->backends[j], FW_MAX_BACKENDS - 16 + j);
+	for (i = 0; i < 64; i++) {
+		uint16_t cport = (uint16_t)(40000 + i * 13);
+		uint8_t out[64], again[64];
+		int hit = -1;
+
+		for (j = 0; j < 16; j++) {
+			assert_int_equal(fw_dp_counters_backend(t->dp, v->backends[j], &c), 0);
+			before[j] = c.packets;
+		}
+		tt_run1(t, tt_l4_flags(IPPROTO_TCP, TT_A(192, 0, 2, 7), TT_A(10, 0, 1, 100), cport,
+				       80, 64, 0, TT_SYN));
+		tt_bytes(one_out(t), out, sizeof(out));
+		tt_cap_reset(&t->cap[0]);
+		for (j = 0; j < 16; j++) {
+			fw_dp_counters_backend(t->dp, v->backends[j], &c);
+			if (c.packets != before[j]) {
+				assert_int_equal(c.packets, before[j] + 1);
+				assert_int_equal(hit, -1); /* one backend only */
+				hit = (int)j;
+			}
+		}
+		assert_true(hit >= 0);
+		/* the frame went to the MAC of the backend in that slot */
+		assert_memory_equal(out, st->backends[v->backends[hit]].mac.addr_bytes, 6);
+		if (!seen[hit]) {
+			seen[hit] = 1;
+			used++;
+		}
+		tt_run1(t, tt_l4(IPPROTO_TCP, TT_A(192, 0, 2, 7), TT_A(10, 0, 1, 100), cport, 80,
+				 64, 0));
+		tt_bytes(one_out(t), again, sizeof(again));
+		tt_cap_reset(&t->cap[0]);
+		assert_memory_equal(again, out, 6);
+	}
+	print_message("  64 flows spread over %u of 16 backends in slots 1048560..1048575\n", used);
+	assert_true(used >= 8);
+	assert_int_equal(tt_ev(t, FW_EV_NEW_FLOWS), 64);
+	assert_int_equal(tt_ev(t, FW_EV_FLOW_REPINNED), 0);
+	assert_int_equal(tt_drops(t), 0);
 }
 
 static void test_icmp_error_not_about_a_vip_flow_is_dropped(void **state)
@@ -705,6 +792,9 @@ int main(void)
 		T(test_frame_on_an_unknown_port_is_dropped),
 		T(test_tx_refused_by_the_device_is_counted),
 #undef T
+		cmocka_unit_test_setup_teardown(
+			test_maglev_maps_through_the_vip_backends_to_slots_above_16_bits, setup_big,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
