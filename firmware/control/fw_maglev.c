@@ -60,7 +60,7 @@ int fw_maglev_build(uint16_t *table, uint32_t size, const struct fw_maglev_backe
 	uint32_t i, np = 0, filled = 0;
 	uint64_t max_w = 0;
 
-	if (size < 3 || !fw_maglev_is_prime(size) || n >= FW_MAGLEV_NONE)
+	if (size < 3 || !fw_maglev_is_prime(size) || n > FW_MAGLEV_NONE)
 		return -EINVAL;
 	for (i = 0; i < size; i++)
 		table[i] = FW_MAGLEV_NONE;

@@ -83,7 +83,9 @@ struct fw_state_index {
 	uint32_t cap6, n6; /* cap6: a power of 2 */
 };
 
-enum { IK_SERVICE = 1, IK_ADDRESS = 2, IK_NEIGH = 3 };
+/* IK_BACKEND: (VIP slot, backend address) -> backend slot, so that adding the n-th
+ * backend of a VIP does not compare it with the n - 1 before it. */
+enum { IK_SERVICE = 1, IK_ADDRESS = 2, IK_NEIGH = 3, IK_BACKEND = 4 };
 
 static uint64_t ikey(unsigned int kind, uint32_t hi, uint32_t addr)
 {
@@ -793,6 +795,7 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 	const struct fw_state *prev = st->dp->current;
 	struct fw_state_backend *b;
 	struct fw_state_vip *v;
+	struct fw_vip6_key k6;
 	uint32_t *nl;
 	uint32_t i;
 	int slot = -1;
@@ -808,9 +811,13 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 		return -EINVAL; /* a VIP's backends are of its family */
 	if (v->nb_backends >= FW_VIP_MAX_BACKENDS)
 		return -E2BIG;
-	for (i = 0; i < v->nb_backends; i++)
-		if (be_is(&st->backends[v->backends[i]], def))
+	if (def->family == FW_AF_INET6) {
+		k6 = ikey6(IK_BACKEND, (uint16_t)vip_slot, 0, &def->addr6);
+		if (index6_get(st->idx, &k6, &i))
 			return -EEXIST;
+	} else if (index_get(st->idx, ikey(IK_BACKEND, (uint32_t)vip_slot, def->addr), &i)) {
+		return -EEXIST;
+	}
 	/* The VIP kept its identity and had this address: the backend keeps its own. */
 	if (prev != NULL && (uint32_t)vip_slot < prev->max_vips &&
 	    prev->vips[vip_slot].gen == v->gen) {
@@ -844,7 +851,12 @@ int fw_state_add_backend(struct fw_state *st, int vip_slot, const struct fw_back
 			b->gen = new_gen(st->dp);
 	}
 	nl = realloc(v->backends, (v->nb_backends + 1) * sizeof(*nl));
-	if (nl == NULL) {
+	if (nl == NULL || (def->family == FW_AF_INET6
+				   ? index6_put(st, &k6, (uint32_t)slot)
+				   : index_put(st, ikey(IK_BACKEND, (uint32_t)vip_slot, def->addr),
+					       (uint32_t)slot)) < 0) {
+		if (nl != NULL)
+			v->backends = nl;
 		b->gen = 0;
 		return -ENOMEM;
 	}

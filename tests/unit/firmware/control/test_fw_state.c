@@ -195,6 +195,67 @@ static void test_identities_carry_over_by_vip_key_and_backend_address(void **sta
 		    be1_gen);
 }
 
+static int setup_70000(void **state)
+{
+	static struct tt_topo t;
+	struct fw_dp_conf c = {
+		.nb_workers = 1, .flow_entries = 4096, .max_vips = 64, .max_backends = 70000};
+
+	tt_topo_setup(&t, &c);
+	*state = &t;
+	return 0;
+}
+
+/*
+ * One VIP holds FW_VIP_MAX_BACKENDS (65535) backends, not one more (-E2BIG), whatever
+ * the slots left; its Maglev table holds indices into its list, up to 65534, which name
+ * the backends' slots through vip->backends. Another VIP takes the slots left.
+ */
+static void test_a_vip_holds_65535_backends_indexed_by_its_maglev_table(void **state)
+{
+	struct tt_topo *t = *state;
+	struct fw_state *st = with_port(t);
+	struct rte_ether_addr gw_mac = {{2, 0, 0, 0, 0, 0xfe}};
+	struct fw_vip_def vd = {.addr = TT_A(10, 0, 1, 200),
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.mode = FW_MODE_L3,
+				.port_id = TT_PORT};
+	struct fw_backend_def bd = {.weight = 1, .up = 1};
+	const struct fw_state_vip *sv;
+	uint32_t i, last = 0, hits = 0;
+	int v, v2, be;
+
+	assert_int_equal(fw_state_add_route(st, 0, 0, TT_A(10, 0, 1, 1)), 0);
+	assert_int_equal(fw_state_add_neighbour(st, TT_PORT, TT_A(10, 0, 1, 1), &gw_mac), 0);
+	v = fw_state_add_vip(st, &vd);
+	assert_true(v >= 0);
+	for (i = 0; i < FW_VIP_MAX_BACKENDS; i++) {
+		bd.addr = rte_cpu_to_be_32(0x0b000000u + i); /* 11.0.0.0 + i, routed */
+		be = fw_state_add_backend(st, v, &bd);
+		assert_true(be >= 0);
+		last = (uint32_t)be;
+	}
+	bd.addr = rte_cpu_to_be_32(0x0b000000u + FW_VIP_MAX_BACKENDS);
+	assert_int_equal(fw_state_add_backend(st, v, &bd), -E2BIG);
+	vd.port = 81;
+	v2 = fw_state_add_vip(st, &vd);
+	assert_true(v2 >= 0);
+	assert_true(fw_state_add_backend(st, v2, &bd) >= 0);
+	assert_int_equal(fw_state_finalize(st), 0);
+	sv = &st->vips[v];
+	assert_int_equal(sv->nb_backends, FW_VIP_MAX_BACKENDS);
+	assert_int_equal(sv->backends[FW_VIP_MAX_BACKENDS - 1], last);
+	for (i = 0; i < st->maglev_size; i++) {
+		assert_true(sv->maglev[i] < FW_VIP_MAX_BACKENDS); /* all usable: no empty entry */
+		hits += sv->maglev[i] == FW_VIP_MAX_BACKENDS - 1;
+	}
+	/* the last index's share is the last slot's, counted through the list */
+	assert_true(hits >= 1);
+	assert_int_equal(fw_state_backend_share(st, (int)last), hits);
+	fw_state_free(st);
+}
+
 static void test_drop_and_event_names(void **state)
 {
 	(void)state;
@@ -215,6 +276,9 @@ int main(void)
 		T(test_backends_resolve_through_neighbours_and_routes),
 		T(test_identities_carry_over_by_vip_key_and_backend_address),
 #undef T
+		cmocka_unit_test_setup_teardown(
+			test_a_vip_holds_65535_backends_indexed_by_its_maglev_table, setup_70000,
+			teardown),
 		cmocka_unit_test(test_drop_and_event_names),
 	};
 
