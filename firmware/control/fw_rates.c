@@ -81,6 +81,10 @@ static void update(struct slot *s, uint32_t gen, const struct fw_obj_counters *c
 {
 	double dp, db;
 
+	/* unused and already reset: left unwritten, so that the pages of the slots never
+	 * used (most of them, with a large max-backends) stay untouched */
+	if (gen == 0 && s->gen == 0)
+		return;
 	if (gen == 0 || gen != s->gen || dt <= 0) {
 		/* unused, newly taken, or the first sample: rates start from here */
 		s->gen = gen;
