@@ -44,6 +44,12 @@ struct vipaddr {
 	const struct db_node *vip;
 };
 
+struct beaddr {
+	struct db_addr addr;
+	size_t pos; /* among the VIP's backends */
+	const struct db_node *be;
+};
+
 struct vipkey {
 	struct db_addr addr;
 	uint16_t port; /* 0 = all ports */
@@ -62,6 +68,12 @@ struct db_vctx {
 	size_t nroutes;
 	struct vipaddr *vips; /* sorted by addr */
 	size_t nvips;
+	/* The backends of bvip by (address, position): walk() visits a VIP's backends one
+	 * after the other, so it is sorted once per VIP and a duplicate is found in
+	 * O(log n), not by comparing with every earlier backend (a VIP may have 65535). */
+	const struct db_node *bvip;
+	struct beaddr *bes;
+	size_t nbes;
 };
 
 static void vdiag(struct db_vctx *v, enum db_diag_level level, const struct db_node *at,
@@ -401,13 +413,60 @@ void db_v_route(struct db_vctx *v, const struct db_node *n)
 		     ntoa(&a, s));
 }
 
+static int beaddr_cmp(const void *a, const void *b)
+{
+	const struct beaddr *x = a, *y = b;
+	int c = db_addr_cmp(&x->addr, &y->addr);
+
+	if (c != 0)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The first backend of vip (in configuration order) with address a, or NULL (also when
+ * memory runs out: the data path refuses duplicates too). */
+static const struct db_node *first_backend_at(struct db_vctx *v, const struct db_node *vip,
+					      const struct db_addr *a)
+{
+	size_t lo = 0, hi;
+
+	if (v->bvip != vip) {
+		size_t n = db_node_count(vip, "backend"), pos = 0;
+		struct beaddr *e = realloc(v->bes, (n ? n : 1) * sizeof(*e));
+
+		v->bvip = NULL;
+		v->nbes = 0;
+		if (e == NULL)
+			return NULL;
+		v->bes = e;
+		for (const struct db_node *o = db_node_first(vip, "backend"); o != NULL;
+		     o = db_node_next(o), pos++)
+			if (leaf_addr(o, "address", &e[v->nbes].addr) == 0) {
+				e[v->nbes].pos = pos;
+				e[v->nbes++].be = o;
+			}
+		qsort(e, v->nbes, sizeof(*e), beaddr_cmp);
+		v->bvip = vip;
+	}
+	hi = v->nbes;
+	while (lo < hi) { /* the lowest entry not below a: the first of its address */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (db_addr_cmp(&v->bes[mid].addr, a) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nbes && db_addr_cmp(&v->bes[lo].addr, a) == 0 ? v->bes[lo].be : NULL;
+}
+
 void db_v_backend(struct db_vctx *v, const struct db_node *n)
 {
 	const struct db_node *vip = n->parent, *al = db_node_leaf(n, "address"), *o, *vif;
 	const struct vipaddr *va;
 	const struct ifaddr *f;
 	const char *mode = db_get_str(vip, "mode");
-	struct db_addr a, oa, va_addr;
+	struct db_addr a, va_addr;
 	size_t i;
 	char s[DB_ADDR_STRLEN], s2[DB_ADDR_STRLEN], p[1024];
 
@@ -434,12 +493,12 @@ void db_v_backend(struct db_vctx *v, const struct db_node *n)
 		     ntoa(&a, s), p);
 		return;
 	}
-	for (o = db_node_first(vip, "backend"); o != NULL && o != n; o = db_node_next(o))
-		if (leaf_addr(o, "address", &oa) == 0 && db_addr_cmp(&oa, &a) == 0) {
-			verr(v, al, "backend address %s is also backend %s of this VIP",
-			     ntoa(&a, s), o->key);
-			return;
-		}
+	o = first_backend_at(v, vip, &a);
+	if (o != NULL && o != n) {
+		verr(v, al, "backend address %s is also backend %s of this VIP", ntoa(&a, s),
+		     o->key);
+		return;
+	}
 	if (mode != NULL && strcmp(mode, "l2") == 0) {
 		if (connected(v, &a, &f) == 0) {
 			verr(v, al,
@@ -803,5 +862,6 @@ out:
 	free(v.ifa);
 	free(v.routes);
 	free(v.vips);
+	free(v.bes);
 	return rc;
 }

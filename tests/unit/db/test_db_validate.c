@@ -204,6 +204,17 @@ static void backend_addresses_are_distinct_within_a_vip(void **state)
 	assert_int_equal(run("set services dsr vip web backend be2 address 10.0.1.11\n", &d), 1);
 	assert_diag(&d, "services dsr vip web backend be2 address", "also backend be1");
 	db_diags_free(&d);
+	/* each later copy names the first one; another VIP may have the same address */
+	assert_int_equal(run("set services dsr vip web backend be2 address 10.0.1.11\n"
+			     "set services dsr vip web backend be3 address 10.0.1.40\n"
+			     "set services dsr vip web backend be4 address 10.0.1.11\n"
+			     "set services dsr vip web backend be5 address 10.0.1.40\n",
+			     &d),
+			 3);
+	assert_diag(&d, "services dsr vip web backend be2 address", "also backend be1 ");
+	assert_diag(&d, "services dsr vip web backend be4 address", "also backend be1 ");
+	assert_diag(&d, "services dsr vip web backend be5 address", "also backend be3 ");
+	db_diags_free(&d);
 }
 
 static void referenced_interface_must_exist(void **state)

@@ -6,7 +6,8 @@
  * test's own, so the host sees nothing). Asserted: the schema defaults, the limits in
  * force (fw_dp's sizes, the published state's rate and sleep), a size change accepted
  * with a warning that it waits for a restart, more VIPs or backends than in force
- * refused naming the limit and the VIP where it is passed, and new-flow-rate /
+ * refused naming the limit and the VIP where it is passed (and a VIP of more backends
+ * than one VIP can hold), and new-flow-rate /
  * idle-sleep published at once in the state the workers read; a dual-stack commit
  * maps IPv6 self addresses, routes, VIPs (l2 and l3 with a tunnel-source prefix) and
  * backends into the state next to the IPv4 ones, a health verdict on an IPv6 backend
@@ -227,6 +228,41 @@ static void test_one_backend_over_the_limit_is_refused(void **state)
 	db_diags_free(&d);
 }
 
+/* One VIP of 65536 backends is refused naming the VIP and why (its Maglev table holds
+ * 16-bit indices), beside the max-backends refusal of this small data path. */
+static void test_a_vip_of_65536_backends_is_refused(void **state)
+{
+	struct db_diags d = DB_DIAGS_INIT;
+	size_t cap = 256 + 48 * 65536, n = 0;
+	char *text = malloc(cap);
+	int rc, found;
+
+	(void)state;
+	assert_non_null(text);
+	n += (size_t)snprintf(text + n, cap - n,
+			      "routing-options { static { route 11.0.0.0/8 { next-hop 10.0.0.1; "
+			      "} } } services { dsr { vip big { address 10.0.0.9; protocol tcp; "
+			      "port 80; mode l3; ");
+	for (unsigned int i = 0; i < 65536; i++)
+		n += (size_t)snprintf(text + n, cap - n, "backend b%u { address 11.%u.%u.%u; } ", i,
+				      i >> 16, (i >> 8) & 255, i & 255);
+	n += (size_t)snprintf(text + n, cap - n, "} } }");
+	assert_true(n < cap);
+	assert_int_equal(db_load(F.s, DB_LOAD_MERGE, text, NULL, 0, &d), 0);
+	free(text);
+	rc = db_commit(F.s, NULL, NULL, &d);
+	found = diag(&d, DB_DIAG_ERROR, "services dsr vip big",
+		     "65536 backends: one VIP has at most 65535 (its Maglev table holds "
+		     "16-bit indices") != NULL;
+	db_diags_free(&d);
+	/* the candidate goes before any assertion: the next tests commit theirs */
+	assert_int_equal(db_exec(F.s, "delete services", &d), 0);
+	assert_int_equal(db_exec(F.s, "delete routing-options", &d), 0);
+	db_diags_free(&d);
+	assert_int_equal(rc, -EINVAL);
+	assert_true(found);
+}
+
 static void test_rate_and_sleep_apply_at_commit(void **state)
 {
 	static const char *const lines[] = {"set system data-path new-flow-rate 777",
@@ -407,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_size_change_waits_for_a_restart),
 		cmocka_unit_test(test_one_vip_over_the_limit_is_refused),
 		cmocka_unit_test(test_one_backend_over_the_limit_is_refused),
+		cmocka_unit_test(test_a_vip_of_65536_backends_is_refused),
 		cmocka_unit_test(test_rate_and_sleep_apply_at_commit),
 		cmocka_unit_test(test_dual_stack_commit_builds_both_families),
 		cmocka_unit_test(test_ipv6_refusals_name_the_path),
