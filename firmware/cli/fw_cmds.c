@@ -879,7 +879,7 @@ static void render_data_path(const struct tula_val *v, struct tula_buf *out)
 	}
 	if (pending)
 		tula_buf_puts(out, "Pending values wait for a restart of Tula.\n");
-	tula_buf_printf(out, "One VIP holds at most %llu of the backends.\n",
+	tula_buf_printf(out, "One VIP holds at most %llu backends.\n",
 			(unsigned long long)tula_val_get_uint(v, "max-backends-per-vip"));
 	tula_buf_printf(out, "\n%-10s %6s %-10s %5s %6s %10s %10s  %s\n", "Interface", "Queues",
 			"RSS", "RETA", "Socket", "Pool", "Free", "Offloads");
