@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "firmware/control/fw_maglev.h"
 #include "tt_topo.h"
 
 static int setup(void **state)
@@ -195,6 +197,68 @@ static void test_identities_carry_over_by_vip_key_and_backend_address(void **sta
 		    be1_gen);
 }
 
+static const uint8_t *slot_addr(const void *arg, uint16_t slot)
+{
+	const struct fw_state *st = arg;
+
+	return (const uint8_t *)&st->backends[slot].addr;
+}
+
+struct vip_of {
+	const struct fw_state *st;
+	const struct fw_state_vip *v;
+};
+
+static const uint8_t *index_addr(const void *arg, uint16_t idx)
+{
+	const struct vip_of *a = arg;
+
+	return (const uint8_t *)&a->st->backends[a->v->backends[idx]].addr;
+}
+
+/*
+ * The Maglev table holds indices into the VIP's backend list, where it held backend
+ * slots: every entry still names the backend a table of slots would (built from the
+ * same backends), so the fingerprint boxes compare is the same for a configuration.
+ */
+static void test_maglev_indices_pick_what_a_table_of_slots_picks(void **state)
+{
+	struct tt_topo *t = *state;
+	struct tt_opts o = {.web_backends = 16, .web_down_mask = 0x4, .web_weight0_mask = 0x10};
+	struct fw_state *st = tt_topo_state(t, &o);
+	const struct fw_state_vip *v = &st->vips[t->web];
+	struct fw_maglev_backend mb[16];
+	uint16_t *slots = calloc(st->maglev_size, sizeof(*slots));
+	struct vip_of vo = {st, v};
+	uint32_t i, n = 0;
+
+	assert_non_null(slots);
+	for (i = 0; i < v->nb_backends; i++) {
+		const struct fw_state_backend *b = &st->backends[v->backends[i]];
+
+		if (!b->usable)
+			continue;
+		mb[n] = (struct fw_maglev_backend){
+			.addr = b->addr, .weight = b->weight, .id = (uint16_t)v->backends[i]};
+		n++;
+	}
+	assert_int_equal(n, 15); /* one down; weight 0 is usable and takes no entry */
+	/* slots differ from indices (the published state's backends kept theirs) */
+	for (i = 0; i < v->nb_backends && v->backends[i] == i; i++)
+		;
+	assert_true(i < v->nb_backends);
+	assert_int_equal(fw_maglev_build(slots, st->maglev_size, mb, n), 0);
+	for (i = 0; i < st->maglev_size; i++) {
+		assert_true(v->maglev[i] < v->nb_backends);
+		assert_int_equal(v->backends[v->maglev[i]], slots[i]);
+	}
+	assert_true(
+		fw_maglev_fingerprint(v->maglev, st->maglev_size, FW_AF_INET, index_addr, &vo) ==
+		fw_maglev_fingerprint(slots, st->maglev_size, FW_AF_INET, slot_addr, st));
+	free(slots);
+	fw_state_free(st);
+}
+
 static int setup_70000(void **state)
 {
 	static struct tt_topo t;
@@ -275,6 +339,7 @@ int main(void)
 		T(test_a_default_route_reaches_any_routed_backend),
 		T(test_backends_resolve_through_neighbours_and_routes),
 		T(test_identities_carry_over_by_vip_key_and_backend_address),
+		T(test_maglev_indices_pick_what_a_table_of_slots_picks),
 #undef T
 		cmocka_unit_test_setup_teardown(
 			test_a_vip_holds_65535_backends_indexed_by_its_maglev_table, setup_70000,
