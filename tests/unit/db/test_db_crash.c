@@ -242,8 +242,13 @@ static void sigkill_during_200_commits_loses_no_acknowledged_commit(void **state
 		 * first commit attempt, so most kills land among commits.
 		 */
 		int at_startup = rand() % 8 == 0;
-		/* about three commits' worth, measured (ASan builds are much slower) */
-		int span = (int)(3 * r->commit_ms) + 2;
+		/*
+		 * About three commits' worth, measured (ASan builds are much slower),
+		 * and longer after each life that ended without an acknowledgement: on a
+		 * loaded machine a commit can take far longer than the average, and the
+		 * kills must not keep landing before every ack.
+		 */
+		int span = ((int)(3 * r->commit_ms) + 2) * (int)(1 + r->nunacked);
 		int life_ms = at_startup ? rand() % 60 : rand() % span;
 		unsigned before = r->nacks + r->nunacked;
 		uint64_t deadline;
