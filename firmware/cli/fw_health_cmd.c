@@ -274,6 +274,45 @@ static void render_ndp(const struct tula_val *ns, struct tula_buf *out)
 	}
 }
 
+/* The probe source ports: they bound the probes in flight; a probe due while all are
+ * in flight waits for one, which the operator sees here. */
+static struct tula_val *ports_view(void)
+{
+	struct tula_val *pv = tula_val_map();
+	struct fw_health_ports hp;
+
+	fw_health_ports(the_h, &hp);
+	tula_val_map_set(pv, "first", tula_val_uint(hp.first));
+	tula_val_map_set(pv, "last", tula_val_uint((uint32_t)hp.first + hp.count - 1));
+	tula_val_map_set(pv, "in-flight", tula_val_uint(hp.in_flight));
+	tula_val_map_set(pv, "peak-in-flight", tula_val_uint(hp.peak));
+	tula_val_map_set(pv, "waiting", tula_val_uint(hp.waiting));
+	tula_val_map_set(pv, "delayed", tula_val_uint(hp.delayed));
+	return pv;
+}
+
+static void render_ports(const struct tula_val *pv, struct tula_buf *out)
+{
+	uint64_t first = tula_val_get_uint(pv, "first"), last = tula_val_get_uint(pv, "last");
+
+	tula_buf_printf(out,
+			"Probe source ports %llu-%llu: %llu probes in flight (peak %llu of %llu)",
+			(unsigned long long)first, (unsigned long long)last,
+			(unsigned long long)tula_val_get_uint(pv, "in-flight"),
+			(unsigned long long)tula_val_get_uint(pv, "peak-in-flight"),
+			(unsigned long long)(last - first + 1));
+	if (tula_val_get_uint(pv, "delayed") == 0) {
+		tula_buf_puts(out, ", no probe delayed\n");
+		return;
+	}
+	tula_buf_printf(out,
+			", %llu waiting for a port now, %llu delayed since start\n"
+			"  (more probes were due at once than ports: they start late; a longer "
+			"interval spreads them)\n",
+			(unsigned long long)tula_val_get_uint(pv, "waiting"),
+			(unsigned long long)tula_val_get_uint(pv, "delayed"));
+}
+
 static void render_health(const struct tula_val *v, struct tula_buf *out)
 {
 	const struct tula_val *vips = tula_val_get(v, "vips"),
@@ -305,6 +344,8 @@ static void render_health(const struct tula_val *v, struct tula_buf *out)
 		}
 		tula_buf_putc(out, '\n');
 	}
+	if (tula_val_get(v, "probe-ports") != NULL)
+		render_ports(tula_val_get(v, "probe-ports"), out);
 	if (tula_val_count(cs) == 0) {
 		tula_buf_puts(out, "ARP conflicts: none\n");
 		render_ndp(ns, out);
@@ -357,6 +398,7 @@ static int show_health(struct sh_ctx *ctx, const struct sh_match *m, void *arg)
 			tula_val_list_add(vips, vip_health(v));
 	fw_health_conflicts(the_h, add_conflict, &cl);
 	tula_val_map_set(top, "vips", vips);
+	tula_val_map_set(top, "probe-ports", ports_view());
 	tula_val_map_set(top, "arp-conflicts", cl.arp);
 	tula_val_map_set(top, "ndp-conflicts", cl.ndp);
 	sh_ctx_set_val(ctx, top, render_health);

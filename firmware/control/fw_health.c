@@ -4,10 +4,23 @@
  * (VIP, backend) on the control thread's loop — a non-blocking kernel socket, a
  * periodic timer and a deadline — and the ARP conflict watch.
  *
- * Every probe owns two source ports from a reserved range for as long as the backend
- * is configured, used in turn, and fw_ctl steers them to the backend, so the same
- * 4-tuples are reused (a probe ends with a reset, leaving no TIME_WAIT on either side)
- * and a reply can be matched to its probe by port alone. Two raw sockets watch
+ * Source ports. Seen from Tula's kernel a probe is the 4-tuple (self address, source
+ * port, VIP, checked port): every backend of a VIP shares all of it but the source
+ * port, and fw_ctl steers what the kernel sends by that port alone, as the observers
+ * match replies by it. So a source port is leased to one attempt at a time, for as
+ * long as it is in flight, from a reserved range: the range bounds how many probes
+ * are in flight at once, not how many backends are checked. A probe due while every
+ * port is in use waits in line (counted as delayed, shown by `show services dsr
+ * health`) and starts as soon as one comes back. A returned port keeps steering to
+ * its last backend (the reset that closed the probe, or the one answering a late
+ * SYN-ACK, still reaches it) and is leased again only after the others (first in,
+ * first out) and never within PORT_LINGER of its return: the closing reset has left
+ * the TAP by then, and the same 4-tuple rarely meets the same backend twice in a row
+ * (a backend still holding a half-open connection from an abandoned attempt would
+ * answer a new SYN on it with an ACK of the old one). First probes are spread over
+ * the whole interval, so 20 000 backends do not all start in the same second.
+ *
+ * Two raw sockets watch
  * what the kernel's TCP cannot report: ICMP errors about a probe (an IP-in-IP probe
  * answered "protocol 4 unreachable" comes back with the probe's own headers inside)
  * and TCP segments for a probe port from an address other than the VIP (a backend
@@ -48,16 +61,15 @@
 #define DEF_ARP_INTERVAL  3000
 #define DEF_ARP_EXPIRE	  3
 #define DEF_PORT_BASE	  24576 /* up to 32767: below Linux's default ephemeral range */
-#define DEF_PORT_COUNT	  8192	/* 2 per probe: 4096 backends (fw_dp's default) */
+#define DEF_PORT_COUNT	  8192	/* probes in flight at once, at most */
+#define DEF_PORT_LINGER	  500	/* ms a returned port rests before it is leased again */
 #define DEF_CHECK_WAIT	  10000
 #define RX_MAX		  512
-/* Each attempt uses the other port: a half-open connection the backend may still hold
- * from an abandoned or timed-out attempt (it would reset a new SYN on the same 4-tuple)
- * is cleared by our reset to its next SYN-ACK retransmission before the port returns. */
-#define PORTS_PER_PROBE 2
-#define ND_MACS		64 /* v6 backend MACs remembered for naming NDP conflicts */
-#define ND_SOLICIT_MAX	64 /* backends asked for at once to name a conflict */
-#define PATH_MAX_LEN	256
+#define ND_MACS		  64 /* v6 backend MACs remembered for naming NDP conflicts */
+#define ND_SOLICIT_MAX	  64 /* backends asked for at once to name a conflict */
+#define PATH_MAX_LEN	  256
+
+#define PORT_LINGER(h) ((h)->p.port_linger_ms ? (h)->p.port_linger_ms : DEF_PORT_LINGER)
 
 #define RESERVED_PORTS "/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define PORT_RANGE     "/proc/sys/net/ipv4/ip_local_port_range"
@@ -85,9 +97,11 @@ struct probe {
 	uint16_t port;
 	char path[PATH_MAX_LEN];
 	uint32_t interval, timeout, rise, fall;
-	uint16_t ports[PORTS_PER_PROBE]; /* its source ports, used in turn */
-	uint16_t sport;			 /* the one of the attempt in flight (or last) */
-	unsigned int turn;
+	struct port *lease;	 /* leased while an attempt is in flight */
+	uint16_t sport;		 /* the source port of the attempt in flight (or last) */
+	LIST_HEAD(, port) owned; /* ports still steered to this backend */
+	int waiting;		 /* in h->waiting: due, but no port was free */
+	TAILQ_ENTRY(probe) wait_link;
 
 	/* the probe in flight */
 	int fd;
@@ -110,6 +124,16 @@ struct probe {
 	int64_t last_probe;
 	uint32_t latency_us, last_us;
 	uint64_t probes, failed;
+};
+
+/* One source port of the probe range. Owner: struct fw_health (ports[]). */
+struct port {
+	struct probe *owner;	 /* the lessee, or the last one (its steering stays) */
+	LIST_ENTRY(port) owned;	 /* in owner->owned */
+	STAILQ_ENTRY(port) free; /* in h->free_ports while not leased */
+	uint64_t free_at;	 /* ms: not leased again before */
+	uint16_t num;
+	uint8_t leased;
 };
 
 static void runs_progress(struct fw_health *h);
@@ -139,7 +163,14 @@ struct fw_health {
 
 	struct probe **probes; /* in configuration order */
 	size_t nb, cap;
-	struct probe **by_port; /* [port_count]: the probe owning port_base + i */
+	struct port *ports;		    /* [port_count]: port_base + i */
+	STAILQ_HEAD(, port) free_ports;	    /* oldest return first */
+	TAILQ_HEAD(, probe) waiting;	    /* due probes without a port, in order */
+	struct tula_timer *port_timer;	    /* starts waiting probes when a port is free */
+	uint32_t in_flight, peak_in_flight; /* ports leased */
+	uint32_t nb_waiting;
+	uint64_t delayed; /* probes that had to wait for a port */
+	uint32_t spread;  /* spreads first probes over their interval */
 
 	int icmp_fd, tcp_fd;
 	int icmp6_fd, tcp6_fd; /* the same observers for IPv6 probes */
@@ -270,6 +301,77 @@ static uint32_t source_addr(const struct fw_state *st, const struct fw_state_vip
 	return pt->nb_addrs ? pt->addrs[0] : 0;
 }
 
+/* ---- source ports ------------------------------------------------------------------------- */
+
+/* Lease the port rested longest to p's attempt, or NULL when none is free yet. */
+static struct port *lease_port(struct fw_health *h, struct probe *p)
+{
+	struct port *pt = STAILQ_FIRST(&h->free_ports);
+
+	if (pt == NULL || pt->free_at > tula_now_ms())
+		return NULL;
+	STAILQ_REMOVE_HEAD(&h->free_ports, free);
+	if (pt->owner != p) {
+		if (pt->owner != NULL)
+			LIST_REMOVE(pt, owned);
+		pt->owner = p;
+		LIST_INSERT_HEAD(&p->owned, pt, owned);
+	}
+	pt->leased = 1;
+	p->lease = pt;
+	p->sport = pt->num;
+	if (++h->in_flight > h->peak_in_flight)
+		h->peak_in_flight = h->in_flight;
+	return pt;
+}
+
+/* Wake the waiting probes from the loop once the oldest returned port has rested. */
+static void wake_waiting(struct fw_health *h)
+{
+	const struct port *pt = STAILQ_FIRST(&h->free_ports);
+	uint64_t now = tula_now_ms();
+
+	if (TAILQ_EMPTY(&h->waiting) || pt == NULL)
+		return;
+	tula_timer_arm(h->port_timer, pt->free_at > now ? pt->free_at - now : 0, 0);
+}
+
+/* The attempt is over: its port goes back (still steered to p's backend). */
+static void return_port(struct fw_health *h, struct probe *p)
+{
+	struct port *pt = p->lease;
+
+	if (pt == NULL)
+		return;
+	pt->leased = 0;
+	pt->free_at = tula_now_ms() + PORT_LINGER(h);
+	STAILQ_INSERT_TAIL(&h->free_ports, pt, free);
+	p->lease = NULL;
+	h->in_flight--;
+	wake_waiting(h);
+}
+
+static void stop_waiting(struct fw_health *h, struct probe *p)
+{
+	if (!p->waiting)
+		return;
+	TAILQ_REMOVE(&h->waiting, p, wait_link);
+	p->waiting = 0;
+	h->nb_waiting--;
+}
+
+/* p's backend is gone or no longer checked: no port steers to it any more. */
+static void unsteer(struct fw_health *h, struct probe *p)
+{
+	struct port *pt;
+
+	while ((pt = LIST_FIRST(&p->owned)) != NULL) {
+		LIST_REMOVE(pt, owned);
+		pt->owner = NULL;
+		fw_ctl_steer(h->ctl, pt->num, NULL);
+	}
+}
+
 /* ---- verdicts ----------------------------------------------------------------------------- */
 
 static void set_up(struct probe *p, int up)
@@ -290,6 +392,7 @@ static void close_probe(struct probe *p)
 		close(p->fd); /* SO_LINGER 0: a reset, no TIME_WAIT */
 		p->fd = -1;
 	}
+	return_port(p->h, p);
 	tula_timer_disarm(p->deadline);
 	p->phase = PH_IDLE;
 }
@@ -622,14 +725,14 @@ static void start(struct probe *p)
 	struct sockaddr_storage src, dst;
 	const struct fw_state_backend *b;
 	struct fw_hc_failure f;
-	int one = 1, vs, bs, rc;
+	int one = 1, vs, bs, rc, was_waiting = p->waiting;
 	socklen_t len;
 
+	stop_waiting(h, p);
 	if (p->phase != PH_IDLE)
 		close_probe(p);
 	memset(&p->seen, 0, sizeof(p->seen));
 	p->rxlen = 0;
-	p->sport = p->ports[p->turn++ % PORTS_PER_PROBE];
 	p->started_ms = tula_now_ms();
 	p->started_us = now_us();
 	vs = vip_slot(st, p);
@@ -648,6 +751,19 @@ static void start(struct probe *p)
 		f.nexthop = b->nexthop ? b->nexthop : p->be_addr;
 		f.nexthop6 = ip6_zero(&b->nexthop6) ? p->be6 : b->nexthop6;
 		finish(p, 0, &f);
+		return;
+	}
+	if (lease_port(h, p) == NULL) {
+		/* every port is in flight or resting: wait in line (a check's probe first) */
+		if (p->sync)
+			TAILQ_INSERT_HEAD(&h->waiting, p, wait_link);
+		else
+			TAILQ_INSERT_TAIL(&h->waiting, p, wait_link);
+		p->waiting = 1;
+		h->nb_waiting++;
+		if (!was_waiting)
+			h->delayed++;
+		wake_waiting(h);
 		return;
 	}
 	if (endpoints(st, &st->vips[vs], p, &src, &dst, &len) < 0) {
@@ -693,6 +809,8 @@ static void on_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
 
 	(void)loop;
 	(void)t;
+	if (p->waiting)
+		return; /* the last round's probe still waits for a port: it covers this one */
 	if (p->phase != PH_IDLE) {
 		/* A probe started off schedule (`request services dsr check`) is within its
 		 * timeout: let it finish rather than count it failed; the next tick probes. */
@@ -704,13 +822,37 @@ static void on_tick(struct tula_loop *loop, struct tula_timer *t, void *arg)
 	start(p);
 }
 
+/* Due probes that waited for a port, started in line while ports are free. */
+static void on_port_timer(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	struct fw_health *h = arg;
+	struct probe *p;
+
+	(void)loop;
+	(void)t;
+	while ((p = TAILQ_FIRST(&h->waiting)) != NULL) {
+		const struct port *pt = STAILQ_FIRST(&h->free_ports);
+
+		if (pt == NULL || pt->free_at > tula_now_ms())
+			break;
+		start(p);
+		if (TAILQ_FIRST(&h->waiting) == p)
+			break; /* cannot happen (a port was free): never spin */
+	}
+	wake_waiting(h);
+}
+
 /* ---- observers ------------------------------------------------------------------------------- */
 
+/* The probe whose attempt in flight has source port port, or NULL. */
 static struct probe *probe_of_port(const struct fw_health *h, uint16_t port)
 {
+	const struct port *pt;
+
 	if (port < h->p.port_base || port - h->p.port_base >= h->p.port_count)
 		return NULL;
-	return h->by_port[port - h->p.port_base];
+	pt = &h->ports[port - h->p.port_base];
+	return pt->leased ? pt->owner : NULL;
 }
 
 static void on_icmp(struct tula_loop *loop, int fd, uint32_t events, void *arg)
@@ -1299,43 +1441,15 @@ static struct probe *find_probe(const struct fw_health *h, const char *vip, uint
 	return NULL;
 }
 
-static void free_ports(struct fw_health *h, struct probe *p)
-{
-	for (int k = 0; k < PORTS_PER_PROBE; k++) {
-		if (p->ports[k] == 0)
-			continue;
-		fw_ctl_steer(h->ctl, p->ports[k], NULL);
-		h->by_port[p->ports[k] - h->p.port_base] = NULL;
-		p->ports[k] = 0;
-	}
-}
-
-static int alloc_ports(struct fw_health *h, struct probe *p)
-{
-	uint32_t i = 0;
-
-	for (int k = 0; k < PORTS_PER_PROBE; k++) {
-		while (i < h->p.port_count && h->by_port[i] != NULL)
-			i++;
-		if (i == h->p.port_count) {
-			free_ports(h, p);
-			return -ENOSPC;
-		}
-		h->by_port[i] = p;
-		p->ports[k] = (uint16_t)(h->p.port_base + i);
-	}
-	p->sport = p->ports[0];
-	return 0;
-}
-
 /* forget: also clear a down mark in fw_ctl (a backend of the same address configured
  * later starts clean); not at shut-down, where nothing is published any more. */
 static void destroy(struct fw_health *h, struct probe *p, int forget)
 {
 	close_probe(p);
+	stop_waiting(h, p);
 	if (forget && p->sm.state == FW_HEALTH_DOWN)
 		set_up(p, 1);
-	free_ports(h, p);
+	unsteer(h, p);
 	tula_timer_free(p->tick);
 	tula_timer_free(p->deadline);
 	free(p);
@@ -1366,13 +1480,7 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint8_t fam
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (alloc_ports(h, p) < 0) {
-		tula_timer_free(p->tick);
-		tula_timer_free(p->deadline);
-		free(p);
-		errno = ENOSPC; /* every source port of the probe range is taken */
-		return NULL;
-	}
+	LIST_INIT(&p->owned);
 	return p;
 }
 
@@ -1451,8 +1559,9 @@ static void configure(struct fw_health *h, struct probe *p, const struct want *w
 
 	if (w->type == T_NONE) {
 		tula_timer_disarm(p->tick);
-		for (int k = 0; k < PORTS_PER_PROBE; k++)
-			fw_ctl_steer(h->ctl, p->ports[k], NULL);
+		close_probe(p);
+		stop_waiting(h, p);
+		unsteer(h, p);
 		if (p->sm.state == FW_HEALTH_DOWN) {
 			TLOG_NOTICE("health: VIP %s backend %s was down; its checks are off: it "
 				    "takes traffic again",
@@ -1475,10 +1584,10 @@ static void configure(struct fw_health *h, struct probe *p, const struct want *w
 		p->reason[0] = '\0';
 	}
 	if (is_new || old_type == T_NONE || timing || !tula_timer_armed(p->tick)) {
-		/* spread the first probes over up to a second so a big VIP does not burst */
+		/* spread the first probes evenly over the interval (the golden ratio's
+		 * sequence), so that many backends never start in the same instant */
 		uint64_t iv = secs_ms(h, p->interval);
-		uint64_t first = 1 + (uint64_t)(p->ports[0] - h->p.port_base) * 37 %
-					     (iv < h->p.ms_per_second ? iv : h->p.ms_per_second);
+		uint64_t first = 1 + (uint64_t)((h->spread++ * 40503u) & 0xffff) * iv / 65536;
 
 		tula_timer_arm(p->tick, first, iv);
 	}
@@ -1526,13 +1635,9 @@ int fw_health_apply(struct fw_health *h, const struct db_node *cfg)
 				p = new_probe(h, db_node_key(v), fam, a4, &a6);
 				if (p == NULL) {
 					TLOG_ERR("health: VIP %s backend %s: cannot create its "
-						 "probe (%s)",
-						 db_node_key(v), db_node_key(b),
-						 errno == ENOSPC
-							 ? "out of probe ports: each probe takes "
-							   "two source ports of the probe range"
-							 : "out of memory");
-					rc = errno == ENOSPC ? -ENOSPC : -ENOMEM;
+						 "probe (out of memory)",
+						 db_node_key(v), db_node_key(b));
+					rc = -ENOMEM;
 					continue;
 				}
 				is_new = 1;
@@ -1659,9 +1764,16 @@ struct fw_health *fw_health_new(const struct fw_health_conf *conf)
 		h->p.port_count = (uint16_t)(65536 - h->p.port_base);
 	if (h->p.check_wait_ms == 0)
 		h->p.check_wait_ms = DEF_CHECK_WAIT;
-	h->by_port = calloc(h->p.port_count, sizeof(*h->by_port));
+	h->ports = calloc(h->p.port_count, sizeof(*h->ports));
 	h->arp_timer = tula_timer_new(h->loop, on_arp_timer, h);
-	if (h->by_port == NULL || h->arp_timer == NULL) {
+	h->port_timer = tula_timer_new(h->loop, on_port_timer, h);
+	STAILQ_INIT(&h->free_ports);
+	TAILQ_INIT(&h->waiting);
+	for (uint32_t i = 0; h->ports != NULL && i < h->p.port_count; i++) {
+		h->ports[i].num = (uint16_t)(h->p.port_base + i);
+		STAILQ_INSERT_TAIL(&h->free_ports, &h->ports[i], free);
+	}
+	if (h->ports == NULL || h->arp_timer == NULL || h->port_timer == NULL) {
 		fw_health_free(h);
 		errno = ENOMEM;
 		return NULL;
@@ -1722,8 +1834,9 @@ void fw_health_free(struct fw_health *h)
 		free(h->reserved_old);
 	}
 	tula_timer_free(h->arp_timer);
+	tula_timer_free(h->port_timer);
 	free(h->conflicts);
-	free(h->by_port);
+	free(h->ports);
 	free(h);
 }
 
@@ -1771,6 +1884,17 @@ static void status_of(const struct probe *p, struct fw_health_status *out)
 		out->rise = p->rise;
 		out->fall = p->fall;
 	}
+}
+
+void fw_health_ports(const struct fw_health *h, struct fw_health_ports *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->first = h->p.port_base;
+	out->count = h->p.port_count;
+	out->in_flight = h->in_flight;
+	out->peak = h->peak_in_flight;
+	out->waiting = h->nb_waiting;
+	out->delayed = h->delayed;
 }
 
 int fw_health_vip_up(const struct fw_health *h, const char *vip)

@@ -4,15 +4,17 @@
  *
  * Probes. For every backend of a VIP with `health-check { type tcp | http; }` the
  * control side opens a kernel TCP socket from Tula's own address on the VIP's port,
- * bound to one of two source ports reserved for that (VIP, backend) and used in turn,
- * and connects to VIP:port. fw_ctl steers what the kernel sends from those ports
+ * bound to a source port of a reserved range leased to that attempt while it is in
+ * flight, and connects to VIP:port. fw_ctl steers what the kernel sends from that port
  * through the DSR rewrite to that backend (MAC rewrite, or IP-in-IP with the outer
  * source data uses), so the
  * backend only answers when it accepts traffic for the VIP the way real traffic
  * arrives; it answers Tula's address directly, and the data path punts the answer to
  * the kernel. `tcp` passes on a completed handshake; `http` sends `GET http-path` and
  * passes on a 2xx or 3xx status line. A probe is closed with a reset (SO_LINGER 0):
- * no TIME_WAIT, so the same two 4-tuples serve every interval.
+ * no TIME_WAIT, so a port serves the next attempt (of any backend) at once. The range
+ * bounds the probes in flight, not the backends: probes are spread over their interval,
+ * and one due while every port is in flight waits for one (fw_health_ports).
  *
  * Why a probe failed (enum fw_health_fail): no answer (timeout); reset (nothing
  * listens); answered by the wrong address (a TCP segment for the probe's port from an
@@ -94,7 +96,10 @@ struct fw_health_params {
 	uint32_t arp_interval_ms; /* who-has for every VIP this often (3000) */
 	uint32_t arp_expire;	  /* a conflict is cleared after this many silent rounds (3) */
 	uint16_t port_base;	  /* probe source ports: port_base .. + port_count - 1, */
-	uint16_t port_count;	  /* two per probe (24576, 8192: below the ephemeral range) */
+	uint16_t port_count;	  /* one per probe in flight (24576, 8192: below the ephemeral
+				   * range) */
+	uint32_t port_linger_ms;  /* a returned port rests this long before its next lease
+				   * (500) */
 	uint32_t check_wait_ms;	  /* longest wait of fw_health_check_start (10000) */
 	int no_observers;	  /* 1: no raw ICMP/TCP sockets (unprivileged tests) */
 };
@@ -212,6 +217,15 @@ struct fw_health_check {
 };
 /* Returns 0 or -ENOENT. */
 int fw_health_vip_check(const struct fw_health *h, const char *vip, struct fw_health_check *out);
+
+/* The probe source ports (`show services dsr health`). */
+struct fw_health_ports {
+	uint16_t first, count;	  /* the range */
+	uint32_t in_flight, peak; /* leased now, and at most since start */
+	uint32_t waiting;	  /* probes due now that wait for a port */
+	uint64_t delayed;	  /* probes that had to wait for a port, since start */
+};
+void fw_health_ports(const struct fw_health *h, struct fw_health_ports *out);
 
 /* "up", "down", "unchecked", "disabled". */
 const char *fw_health_state_name(enum fw_health_state s);

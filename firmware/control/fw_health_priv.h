@@ -149,7 +149,8 @@ struct db_node;
 /*
  * Bring the probes in line with cfg (an effective configuration tree): what the
  * commit hook does after each commit and at start-up; tests call it directly.
- * Returns 0, or -ENOMEM when some probe could not be created (logged).
+ * Returns 0, or -ENOMEM when some probe could not be created (logged). The number of
+ * backends is not bounded by the probe ports (they bound the probes in flight).
  */
 int fw_health_apply(struct fw_health *h, const struct db_node *cfg);
 

@@ -30,7 +30,8 @@
 #include "firmware/control/fw_neigh.h"
 #include "firmware/fw_state.h"
 
-#define SEC 20 /* ms per configured second */
+#define SEC   20 /* ms per configured second */
+#define NB_BE 32 /* backend slots of the fake state */
 
 /* ---- the fake control side ---------------------------------------------------------------- */
 
@@ -45,8 +46,8 @@ struct mark {
 static struct {
 	struct fw_state st;
 	struct fw_state_vip vips[2];
-	struct fw_state_backend bes[4];
-	uint32_t slots[2][2];
+	struct fw_state_backend bes[NB_BE];
+	uint32_t slots[2][NB_BE];
 	struct fw_ctl_steer steer[65536];
 	struct mark marks[64];
 	int nb_marks;
@@ -61,8 +62,8 @@ static struct {
 	void *ndp_arg;
 	int ns_requests;
 	struct fw_ip6 ns_last;
-	enum behaviour be[4]; /* by backend slot */
-	int asking;	      /* fw_neigh_lookup: still resolving */
+	enum behaviour be[NB_BE]; /* by backend slot */
+	int asking;		  /* fw_neigh_lookup: still resolving */
 } F;
 
 static const struct rte_ether_addr port_mac = {{2, 0, 0x0a, 0, 1, 0x0a}};
@@ -258,7 +259,7 @@ static int behaviour_of(int fd)
 		return B_SILENT;
 	memcpy(&peer, &peer6, sizeof(peer));
 	s = &F.steer[ntohs(peer.sin_port)]; /* sin6_port sits where sin_port does */
-	for (int b = 0; b < 4; b++)
+	for (int b = 0; b < NB_BE; b++)
 		if (F.bes[b].gen != 0 && F.bes[b].family == s->family &&
 		    (s->family == FW_AF_INET6 ? fw_ip6_eq(&F.bes[b].addr6, &s->be6)
 					      : F.bes[b].addr == s->be_addr))
@@ -388,6 +389,7 @@ static struct fw_health_params params(void)
 		.arp_expire = 2,
 		.port_base = (uint16_t)(20000 + (getpid() % 700) * 16),
 		.port_count = 16,
+		.port_linger_ms = 2,
 		.check_wait_ms = 2000,
 		.no_observers = 1,
 	};
@@ -430,10 +432,9 @@ static void apply(struct env *e, const char *check)
 static const char *HTTP =
 	"health-check { type http; http-path /healthz; interval 1; timeout 1; rise 2; fall 3; }";
 
-static void setup(struct env *e)
+static void setup_with(struct env *e, const struct fw_health_params *p)
 {
-	struct fw_health_params p = params();
-	struct fw_health_conf c = {.ctl = CTL, .params = &p};
+	struct fw_health_conf c = {.ctl = CTL, .params = p};
 
 	memset(e, 0, sizeof(*e));
 	fake_state();
@@ -444,6 +445,13 @@ static void setup(struct env *e)
 	e->h = fw_health_new(&c);
 	assert_non_null(e->h);
 	assert_non_null(F.arp_fn);
+}
+
+static void setup(struct env *e)
+{
+	struct fw_health_params p = params();
+
+	setup_with(e, &p);
 }
 
 static void teardown(struct env *e)
@@ -726,34 +734,76 @@ static void commits_keep_health_and_forget_what_is_removed(void **state)
 	teardown(&e);
 }
 
-/* Each probe takes two source ports of the probe range: a range of 16 ports probes 8
- * backends, and the ninth is refused with ENOSPC (logged as "out of probe ports"), not
- * mistaken for a lack of memory; the eight keep their probes. */
-static void probe_ports_run_out_with_enospc(void **state)
+/* A source port is leased to a probe only while it is in flight, so the range bounds
+ * the probes in flight, not the backends (it used to hold two ports per backend for
+ * good, and a ninth backend of a 16-port range got no probe: ENOSPC). With 4 ports
+ * that rest a configured second after each probe and 24 backends due every second,
+ * most probes wait for a port: all 24 are probed nonetheless and reach their verdict
+ * (every fifth answers 503 and goes down), never more than 4 in flight, and the
+ * waits are counted for `show services dsr health`. */
+static void more_backends_than_probe_ports_are_all_probed(void **state)
 {
+	struct fw_health_params p = params();
+	struct fw_health_ports hp;
 	struct env e;
-	char text[2048];
+	char text[4096], a[32];
 	size_t n;
-	struct fw_health_status s;
+	int nb = 24, done = 0;
+	uint64_t end;
 
 	(void)state;
-	setup(&e);
+	p.port_count = 4;
+	p.port_linger_ms = SEC;
+	setup_with(&e, &p);
+	F.st.max_backends = (uint32_t)nb;
+	F.vips[0].nb_backends = (uint16_t)nb;
+	F.vips[1].gen = 0;
+	for (int i = 0; i < nb; i++) {
+		F.bes[i] = F.bes[0];
+		F.bes[i].gen = 100 + (uint32_t)i;
+		F.bes[i].addr = htonl(0x0a000200 + (uint32_t)i + 1);
+		F.bes[i].nexthop = F.bes[i].addr;
+		snprintf(F.bes[i].name, FW_STATE_NAME_MAX, "b%d", i);
+		F.slots[0][i] = (uint32_t)i;
+		F.be[i] = i % 5 == 4 ? B_503 : B_OK;
+	}
 	n = (size_t)snprintf(text, sizeof(text),
 			     "services { dsr { vip web { address 127.0.0.2; protocol tcp; "
 			     "port %u; mode l2;\n",
 			     e.sv.port);
-	for (int i = 1; i <= 9; i++)
+	for (int i = 0; i < nb; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
-				      " backend be%d { address 10.0.1.%d; }\n", i, 10 + i);
-	snprintf(text + n, sizeof(text) - n, " health-check { type tcp; } } } }\n");
+				      " backend b%d { address 10.0.2.%d; }\n", i, i + 1);
+	snprintf(text + n, sizeof(text) - n,
+		 " health-check { type http; http-path /healthz; interval 1; timeout 1; "
+		 "rise 1; fall 1; } } } }\n");
 	e.cfg = parse(text);
-	assert_int_equal(fw_health_apply(e.h, e.cfg), -ENOSPC);
-	for (int i = 1; i <= 9; i++) {
-		char a[32];
+	assert_int_equal(fw_health_apply(e.h, e.cfg), 0);
+	end = tula_now_ms() + 200 * SEC;
+	while (done < nb) {
+		if (tula_now_ms() > end)
+			fail_msg("only %d of %d backends have a verdict", done, nb);
+		tula_loop_run_once(e.loop, 2);
+		fw_health_ports(e.h, &hp);
+		assert_true(hp.in_flight <= 4);
+		done = 0;
+		for (int i = 0; i < nb; i++) {
+			struct fw_health_status s;
 
-		snprintf(a, sizeof(a), "10.0.1.%d", 10 + i);
-		assert_int_equal(fw_health_get(e.h, "web", inet_addr(a), &s), i <= 8 ? 0 : -ENOENT);
+			snprintf(a, sizeof(a), "10.0.2.%d", i + 1);
+			assert_int_equal(fw_health_get(e.h, "web", inet_addr(a), &s), 0);
+			done += s.state == (i % 5 == 4 ? FW_HEALTH_DOWN : FW_HEALTH_UP);
+		}
 	}
+	fw_health_ports(e.h, &hp);
+	assert_int_equal(hp.first, p.port_base);
+	assert_int_equal(hp.count, 4);
+	assert_in_range(hp.peak, 1, 4);
+	assert_true(hp.delayed > 0);
+	assert_int_equal(marks_of("10.0.2.5", 0), 1); /* down: reported to fw_ctl */
+	for (uint32_t i = 0; i < 65536; i++)	      /* nothing but the range was ever steered */
+		if (F.steer[i].be_addr != 0)
+			assert_in_range(i, p.port_base, p.port_base + 3);
 	teardown(&e);
 }
 
@@ -795,8 +845,9 @@ static void check_reports_every_backend_from_the_loop(void **state)
 
 	(void)state;
 	setup(&e);
-	/* a long interval: only the check itself probes */
-	apply(&e, "health-check { type http; http-path /healthz; interval 100; timeout 1; "
+	/* a long interval (first probes are spread over it: be2's is due after 12 s): only
+	 * the check itself probes */
+	apply(&e, "health-check { type http; http-path /healthz; interval 1000; timeout 1; "
 		  "rise 2; fall 3; }");
 	F.be[1] = B_503;
 	run = fw_health_check_start(e.h, "web", collect, &rs);
@@ -1107,7 +1158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(backends_start_unchecked_and_pass_through_the_steered_port),
 		cmocka_unit_test(failing_backend_goes_down_after_fall_and_back_after_rise),
-		cmocka_unit_test(probe_ports_run_out_with_enospc),
+		cmocka_unit_test(more_backends_than_probe_ports_are_all_probed),
 		cmocka_unit_test(one_failure_does_not_take_an_unchecked_backend_out),
 		cmocka_unit_test(every_backend_down_makes_the_vip_down),
 		cmocka_unit_test(http_failures_are_told_apart),
