@@ -101,6 +101,7 @@ struct probe {
 	uint16_t sport;		 /* the source port of the attempt in flight (or last) */
 	LIST_HEAD(, port) owned; /* ports still steered to this backend */
 	int waiting;		 /* in h->waiting: due, but no port was free */
+	struct probe *hnext;	 /* in h->hash's chain */
 	TAILQ_ENTRY(probe) wait_link;
 
 	/* the probe in flight */
@@ -163,6 +164,10 @@ struct fw_health {
 
 	struct probe **probes; /* in configuration order */
 	size_t nb, cap;
+	/* every probe by (VIP name, backend address): a commit or a show of 20 000
+	 * backends looks each one up */
+	struct probe **hash;
+	uint32_t hmask, hcount;
 	struct port *ports;		    /* [port_count]: port_base + i */
 	STAILQ_HEAD(, port) free_ports;	    /* oldest return first */
 	TAILQ_HEAD(, probe) waiting;	    /* due probes without a port, in order */
@@ -1426,19 +1431,74 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 
 /* ---- configuration --------------------------------------------------------------------------- */
 
+static uint32_t probe_hash(const char *vip, uint8_t family, uint32_t addr,
+			   const struct fw_ip6 *addr6)
+{
+	const uint8_t *b = family == FW_AF_INET6 ? addr6->b : (const uint8_t *)&addr;
+	size_t n = family == FW_AF_INET6 ? 16 : 4;
+	uint32_t x = 2166136261u; /* FNV-1a */
+
+	for (; *vip != '\0'; vip++)
+		x = (x ^ (uint8_t)*vip) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ b[i]) * 16777619u;
+	return x ^ family;
+}
+
+static uint32_t hash_of(const struct probe *p)
+{
+	return probe_hash(p->vip, p->family, p->be_addr, &p->be6);
+}
+
 /* The probe of backend (family, addr or addr6) of VIP vip. */
 static struct probe *find_probe(const struct fw_health *h, const char *vip, uint8_t family,
 				uint32_t addr, const struct fw_ip6 *addr6)
 {
-	for (size_t i = 0; i < h->nb; i++) {
-		struct probe *p = h->probes[i];
-
+	if (h->hash == NULL)
+		return NULL;
+	for (struct probe *p = h->hash[probe_hash(vip, family, addr, addr6) & h->hmask]; p;
+	     p = p->hnext) {
 		if (p->family != family || strcmp(p->vip, vip) != 0)
 			continue;
 		if (family == FW_AF_INET6 ? fw_ip6_eq(&p->be6, addr6) : p->be_addr == addr)
 			return p;
 	}
 	return NULL;
+}
+
+/* Index p (the table doubles when it is full). 0 or -ENOMEM. */
+static int hash_add(struct fw_health *h, struct probe *p)
+{
+	if (h->hash == NULL || h->hcount >= h->hmask + 1) {
+		uint32_t size = h->hash ? (h->hmask + 1) * 2 : 64;
+		struct probe **t = calloc(size, sizeof(*t));
+
+		if (t == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; h->hash != NULL && i <= h->hmask; i++)
+			for (struct probe *q = h->hash[i], *next; q; q = next) {
+				next = q->hnext;
+				q->hnext = t[hash_of(q) & (size - 1)];
+				t[hash_of(q) & (size - 1)] = q;
+			}
+		free(h->hash);
+		h->hash = t;
+		h->hmask = size - 1;
+	}
+	p->hnext = h->hash[hash_of(p) & h->hmask];
+	h->hash[hash_of(p) & h->hmask] = p;
+	h->hcount++;
+	return 0;
+}
+
+static void hash_del(struct fw_health *h, struct probe *p)
+{
+	for (struct probe **q = &h->hash[hash_of(p) & h->hmask]; *q; q = &(*q)->hnext)
+		if (*q == p) {
+			*q = p->hnext;
+			h->hcount--;
+			return;
+		}
 }
 
 /* forget: also clear a down mark in fw_ctl (a backend of the same address configured
@@ -1450,6 +1510,7 @@ static void destroy(struct fw_health *h, struct probe *p, int forget)
 	if (forget && p->sm.state == FW_HEALTH_DOWN)
 		set_up(p, 1);
 	unsteer(h, p);
+	hash_del(h, p);
 	tula_timer_free(p->tick);
 	tula_timer_free(p->deadline);
 	free(p);
@@ -1481,6 +1542,13 @@ static struct probe *new_probe(struct fw_health *h, const char *vip, uint8_t fam
 		return NULL;
 	}
 	LIST_INIT(&p->owned);
+	if (hash_add(h, p) < 0) {
+		tula_timer_free(p->tick);
+		tula_timer_free(p->deadline);
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return p;
 }
 
@@ -1813,6 +1881,7 @@ void fw_health_free(struct fw_health *h)
 	for (size_t i = 0; i < h->nb; i++)
 		destroy(h, h->probes[i], 0);
 	free(h->probes);
+	free(h->hash);
 	if (h->icmp_fd >= 0) {
 		tula_loop_del_fd(h->loop, h->icmp_fd);
 		close(h->icmp_fd);

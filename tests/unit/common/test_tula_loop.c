@@ -95,6 +95,56 @@ struct reader {
 	char got;
 };
 
+/* Many timers (as 20 000 health-checked backends arm): armed in a scrambled order,
+ * re-armed and disarmed on the way, they fire in due order, equal due times in the
+ * order they were armed; a freed one never fires. */
+#define MANY 3000
+static int fired[MANY], nb_fired;
+
+static void record(struct tula_loop *loop, struct tula_timer *t, void *arg)
+{
+	(void)loop;
+	(void)t;
+	fired[nb_fired++] = (int)(intptr_t)arg;
+}
+
+static void many_timers_fire_in_due_then_arming_order(void **state)
+{
+	struct tula_loop *loop = tula_loop_new();
+	static struct tula_timer *t[MANY];
+	int i, due_of[MANY];
+
+	(void)state;
+	nb_fired = 0;
+	for (i = 0; i < MANY; i++)
+		t[i] = tula_timer_new(loop, record, (void *)(intptr_t)i);
+	for (i = 0; i < MANY; i++) {
+		int k = (i * 7) % MANY; /* 7 and 3000 are coprime: every timer, scrambled */
+
+		/* seven due times 50 ms apart: the clock ticking while arming moves none
+		 * into another class, nor before one armed earlier in its class */
+		due_of[k] = 5 + 50 * (k % 7);
+		tula_timer_arm(t[k], 1000, 0); /* far away, then brought forward */
+		tula_timer_arm(t[k], (uint64_t)due_of[k], 0);
+	}
+	tula_timer_disarm(t[10]);
+	tula_timer_free(t[11]);
+	while (nb_fired < MANY - 2)
+		tula_loop_run_once(loop, 5);
+	for (i = 1; i < nb_fired; i++) {
+		int a = fired[i - 1], b = fired[i];
+
+		/* k was armed at step k * 2143 % MANY (2143 is 7's inverse mod 3000) */
+		assert_true(due_of[a] < due_of[b] ||
+			    (due_of[a] == due_of[b] && a * 2143 % MANY < b * 2143 % MANY));
+		assert_true(a != 10 && a != 11 && b != 10 && b != 11);
+	}
+	for (i = 0; i < MANY; i++)
+		if (i != 11)
+			tula_timer_free(t[i]);
+	tula_loop_free(loop);
+}
+
 static void on_read(struct tula_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct reader *r = arg;
@@ -155,6 +205,7 @@ int main(void)
 		cmocka_unit_test(one_shot_timer_fires_once_after_its_delay),
 		cmocka_unit_test(periodic_timer_repeats_and_can_free_itself),
 		cmocka_unit_test(timers_fire_in_due_order),
+		cmocka_unit_test(many_timers_fire_in_due_then_arming_order),
 		cmocka_unit_test(fd_callback_runs_when_readable),
 		cmocka_unit_test(run_returns_after_stop),
 	};
