@@ -473,6 +473,13 @@ int fw_state_backend_slot(const struct fw_state *st, int vip_slot, uint32_t addr
 /* Number of Maglev entries pointing at backend slot (its share of the table). */
 uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot);
 /*
+ * The same for every backend of VIP vip_slot in one pass over its table (a show of
+ * 1 000 VIPs of 20 backends would otherwise scan 20 000 tables): counts[i] receives
+ * the entries of vips[vip_slot].backends[i] (nb_backends of them). 0 or -ENOENT (no
+ * such VIP).
+ */
+int fw_state_vip_shares(const struct fw_state *st, int vip_slot, uint32_t *counts);
+/*
  * Route lookup: the next hop for dst (dst itself when connected) and its port index.
  * Returns 0, -ENETUNREACH.
  */

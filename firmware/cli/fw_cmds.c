@@ -243,8 +243,9 @@ static void ago(int64_t when, char *buf, size_t len)
 		snprintf(buf, len, "%lldd ago", (long long)(d / 86400));
 }
 
+/* shares: the VIP's entries per backend index (fw_state_vip_shares), or NULL */
 static struct tula_val *backend_view(const struct fw_state *st, int vslot, const char *vip,
-				     const struct db_node *b)
+				     const struct db_node *b, const uint32_t *shares)
 {
 	struct tula_val *bv = tula_val_map();
 	struct db_addr a = {0};
@@ -268,7 +269,11 @@ static struct tula_val *backend_view(const struct fw_state *st, int vslot, const
 	}
 	if (slot >= 0) {
 		const struct fw_state_backend *be = &st->backends[slot];
-		uint32_t share = fw_state_backend_share(st, slot);
+		uint32_t share = 0;
+
+		for (uint16_t i = 0; shares != NULL && i < st->vips[vslot].nb_backends; i++)
+			if (st->vips[vslot].backends[i] == (uint32_t)slot)
+				share = shares[i];
 
 		if (be->family == FW_AF_INET6) {
 			/* the v6 neighbour cache is not the ARP table: the state says */
@@ -312,6 +317,7 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 	struct tula_val *vv = tula_val_map(), *bes = tula_val_list();
 	const char *name = db_node_key(v), *s;
 	int slot = fw_cmd_vip_slot(st, v), usable = 0;
+	uint32_t *shares = NULL; /* Maglev entries per backend index, counted once */
 	uint16_t port = 0;
 	uint32_t u;
 
@@ -329,15 +335,20 @@ static struct tula_val *vip_view(const struct fw_state *st, const struct db_node
 		tula_val_map_set(vv, "flow-timeout", tula_val_uint(u));
 	if ((s = db_get_str(v, "tunnel-source")) != NULL)
 		tula_val_map_set(vv, "tunnel-source", tula_val_str(s));
+	if (slot >= 0) {
+		shares = calloc(st->vips[slot].nb_backends + 1u, sizeof(*shares));
+		if (shares != NULL && fw_state_vip_shares(st, slot, shares) < 0) {
+			free(shares);
+			shares = NULL;
+		}
+	}
 	for (const struct db_node *b = db_node_first(v, "backend"); b; b = db_node_next(b)) {
-		struct tula_val *bv = backend_view(st, slot, name, b);
+		struct tula_val *bv = backend_view(st, slot, name, b, shares);
 
 		usable += tula_val_as_bool(tula_val_get(bv, "usable"));
 		tula_val_list_add(bes, bv);
 	}
-	/* Down when no backend may take traffic: none usable, or health says all down. */
-	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
-		usable = 0;
+	free(shares);
 	/* Down when no backend may take traffic: none usable, or health says all down. */
 	if (usable > 0 && the_health != NULL && fw_health_vip_up(the_health, name) == 0)
 		usable = 0;

@@ -1587,6 +1587,24 @@ int fw_state_backend6_slot(const struct fw_state *st, int vip_slot, const struct
 	return -ENOENT;
 }
 
+int fw_state_vip_shares(const struct fw_state *st, int vip_slot, uint32_t *counts)
+{
+	const struct fw_state_vip *v;
+	uint32_t i;
+
+	if (vip_slot < 0 || (uint32_t)vip_slot >= st->max_vips || st->vips[vip_slot].gen == 0)
+		return -ENOENT;
+	v = &st->vips[vip_slot];
+	memset(counts, 0, v->nb_backends * sizeof(*counts));
+	if (v->maglev == NULL)
+		return 0;
+	/* entries are indexes into v->backends (FW_MAGLEV_NONE: no usable backend) */
+	for (i = 0; i < st->maglev_size; i++)
+		if (v->maglev[i] < v->nb_backends)
+			counts[v->maglev[i]]++;
+	return 0;
+}
+
 uint32_t fw_state_backend_share(const struct fw_state *st, int backend_slot)
 {
 	const struct fw_state_vip *v;
