@@ -41,8 +41,12 @@ struct tula_loop {
 	int stop;
 	LIST_HEAD(, watch) watches;
 	LIST_HEAD(, watch) graveyard; /* freed after the current dispatch */
-	struct tula_timer **heap;     /* [nb_armed], heap[0] due first */
-	size_t nb_armed, cap;	      /* cap >= every timer of the loop: arming never allocates */
+	/* [nb_fds] the watch of each descriptor: thousands of health probes in flight add,
+	 * change and remove theirs all the time */
+	struct watch **by_fd;
+	size_t nb_fds;
+	struct tula_timer **heap; /* [nb_armed], heap[0] due first */
+	size_t nb_armed, cap;	  /* cap >= every timer of the loop: arming never allocates */
 	size_t nb_timers;
 	LIST_HEAD(, tula_timer) timers; /* every one, armed or not: detached at loop free */
 	uint64_t seq;
@@ -104,18 +108,14 @@ void tula_loop_free(struct tula_loop *loop)
 		t->loop = NULL;
 	}
 	free(loop->heap);
+	free(loop->by_fd);
 	close(loop->epfd);
 	free(loop);
 }
 
 static struct watch *find_watch(struct tula_loop *loop, int fd)
 {
-	struct watch *w;
-
-	LIST_FOREACH(w, &loop->watches, next)
-		if (w->fd == fd)
-			return w;
-	return NULL;
+	return fd >= 0 && (size_t)fd < loop->nb_fds ? loop->by_fd[fd] : NULL;
 }
 
 static uint32_t to_epoll(uint32_t events)
@@ -134,8 +134,24 @@ int tula_loop_add_fd(struct tula_loop *loop, int fd, uint32_t events, tula_fd_cb
 	struct epoll_event ev = {.events = to_epoll(events)};
 	struct watch *w;
 
+	if (fd < 0)
+		return -EBADF;
 	if (find_watch(loop, fd) != NULL)
 		return -EEXIST;
+	if ((size_t)fd >= loop->nb_fds) {
+		size_t n = loop->nb_fds ? loop->nb_fds : 64;
+		struct watch **t;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		t = realloc(loop->by_fd, n * sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		for (size_t i = loop->nb_fds; i < n; i++)
+			t[i] = NULL;
+		loop->by_fd = t;
+		loop->nb_fds = n;
+	}
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return -ENOMEM;
@@ -150,6 +166,7 @@ int tula_loop_add_fd(struct tula_loop *loop, int fd, uint32_t events, tula_fd_cb
 		return -err;
 	}
 	LIST_INSERT_HEAD(&loop->watches, w, next);
+	loop->by_fd[fd] = w;
 	return 0;
 }
 
@@ -174,6 +191,7 @@ void tula_loop_del_fd(struct tula_loop *loop, int fd)
 		return;
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
 	LIST_REMOVE(w, next);
+	loop->by_fd[fd] = NULL;
 	w->dead = 1;
 	LIST_INSERT_HEAD(&loop->graveyard, w, next);
 }

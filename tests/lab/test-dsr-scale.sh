@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # lab-dsr-1000-vips-20000-backends-and-the-limits: the daemon started with 1 000 VIPs of
 # 20 backends each (L3, every backend behind the router) plus one VIP served by be3/be4,
-# and `system data-path` limits set to exactly that, on the l3 lab.
+# and `system data-path` limits set to exactly that, on the l3 lab. The 20 000 backends
+# are addresses of be3 (the router sends 10.100.0.0/16 to it, where the whole prefix is
+# local), so each VIP's TCP health check (port 80 of the VIP, through IP-in-IP to each
+# backend address, answered by be3's nginx) can pass.
 #
 #   - all 1 001 VIPs and 20 002 backends are installed (the first, middle and last usable);
+#   - health checks: every one of the 20 000 backends is probed and comes up, with at
+#     most the probe range's ports in flight (the figures: how long, the peak in flight,
+#     probes delayed for a port; and how long the full `show services dsr` and
+#     `show services dsr health` take);
 #   - forwarding: curl through the be3/be4 VIP answers; one TCP SYN to each of the 1 000
 #     VIPs (ports 1000..1999 of one address) is forwarded, each VIP counting its new flow;
 #   - the limit + 1: one more VIP is refused naming max-vips, one more backend naming
@@ -28,6 +35,7 @@ base = int(ipaddress.IPv4Address("10.100.0.0"))
 for i in range(1000):
     print(f"        vip s{i} {{ address {vip}; protocol tcp; port {1000 + i}; mode l3; "
           f"tunnel-source {src};")
+    print("            health-check { type tcp; port 80; interval 60; timeout 5; }")
     for j in range(20):
         print(f"            backend b{j} {{ address {ipaddress.IPv4Address(base + i * 20 + j + 1)}; }}")
     print("        }")
@@ -37,6 +45,9 @@ EOF
 } >"$W/scale.conf"
 check_eq "the configuration has 1001 VIPs" "$(grep -c '^ *vip ' "$W/scale.conf")" 1001
 check_eq "and 20002 backends" "$(grep -c '^ *backend ' "$W/scale.conf")" 20002
+# be3 owns every backend address: IP-in-IP to any of them is decapsulated there
+in_ns rt ip route add 10.100.0.0/16 via "$LAB_BE3_IP"
+in_ns be3 ip route add local 10.100.0.0/16 dev lo
 t0=${EPOCHREALTIME/./}
 # start-up builds 1001 Maglev tables (about 1 ms each on an idle machine, many times
 # that on a loaded one)
@@ -56,7 +67,7 @@ in_ns client curl -sS --connect-timeout 3 --max-time 5 -H 'Connection: close' \
 	-w '%{http_code}\n' "http://$VIP/info?[1-20]" >"$W/20.out" 2>&1 || true
 check_eq "20 requests through the be3/be4 VIP all answered" "$(grep -c '^200$' "$W/20.out")" 20
 
-# One SYN to every other VIP (nothing answers behind the router: the connects time out).
+# One SYN to every other VIP (be3 resets them: nothing listens on ports 1000..1999).
 in_ns client "$PY" - "$VIP" <<'EOF'
 import socket, sys, time
 for first in range(1000, 2000, 250):
@@ -77,6 +88,32 @@ read -r seen flows < <(jpy '" ".join(str(x) for x in (
 	sum(v["counters"]["new-flows"] for v in j["vips"] if v["name"].startswith("s"))))' <<<"$st")
 echo "figures: $seen of 1000 VIPs forwarded a new flow ($flows new flows)"
 check_eq "every one of the 1000 VIPs forwarded its SYN to a backend" "$seen" 1000
+
+# Health checks: every one of the 20 000 backends probed (first probes spread over the
+# 60 s interval: 333 probes a second) and up.
+health_counts() { # prints: up unchecked down (of the s* VIPs), then the probe ports
+	tula_json 'show services dsr health' | jpy '" ".join(str(x) for x in (
+		sum(b["health"] == "up" for v in j["vips"] if v["name"].startswith("s") for b in v["backends"]),
+		sum(b["health"] == "unchecked" for v in j["vips"] if v["name"].startswith("s") for b in v["backends"]),
+		sum(b["health"] == "down" for v in j["vips"] if v["name"].startswith("s") for b in v["backends"]),
+		j["probe-ports"]["peak-in-flight"], j["probe-ports"]["delayed"],
+		j["probe-ports"]["last"] - j["probe-ports"]["first"] + 1))'
+}
+all_up() { read -r up _ < <(health_counts) && ((up == 20000)); }
+t1=${EPOCHREALTIME/./}
+wait_until 200 all_up || fail "not every backend came up: up/unchecked/down/peak/delayed/ports $(health_counts)"
+read -r up unchecked down peak delayed nports < <(health_counts)
+echo "figures: 20000 backends up by health check $(((${EPOCHREALTIME/./} - t1) / 1000)) ms after the forwarding checks ($((( ${EPOCHREALTIME/./} - t0) / 1000)) ms after start); peak $peak probes in flight of $nports ports, $delayed delayed for a port"
+check_eq "every backend is up by its health check" "$up $unchecked $down" "20000 0 0"
+((peak <= nports)) || fail "$peak probes in flight, more than the $nports probe ports"
+t1=${EPOCHREALTIME/./}
+tcli -c 'show services dsr' >"$W/show.txt" || fail "show services dsr failed"
+t2=${EPOCHREALTIME/./}
+tcli -c 'show services dsr health' >"$W/health.txt" || fail "show services dsr health failed"
+t3=${EPOCHREALTIME/./}
+echo "figures: show services dsr (1001 VIPs, $(wc -l <"$W/show.txt") lines) $(((t2 - t1) / 1000)) ms; show services dsr health $(((t3 - t2) / 1000)) ms"
+check_match "the health view counts the probe ports" "$(grep '^Probe source ports' "$W/health.txt")" \
+	"^Probe source ports [0-9]+-[0-9]+: [0-9]+ probes in flight \\(peak [0-9]+ of $nports\\)"
 
 # The limit + 1.
 refused() { # STATEMENT...: the commit's answer; fails the test if it went through
