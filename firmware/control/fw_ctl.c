@@ -131,6 +131,11 @@ struct fw_ctl {
 
 	struct health *down; /* backends marked down by health checks */
 	size_t nb_down, cap_down;
+	/* down[] by (VIP, address): index + 1, open addressing (linear probing, at most
+	 * half full): each rebuild of the state asks for every backend, and 20 000
+	 * backends against 20 000 down ones must not be a product; NULL = scan down[] */
+	uint32_t *down_idx;
+	size_t down_mask;
 	struct fw_ctl_steer *steer; /* [65536] by probe source port; be_addr 0 = none */
 	fw_ctl_arp_fn arp_fn;
 	fw_ctl_ndp_fn ndp_fn;
@@ -375,18 +380,104 @@ static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db
 
 /* ---- health and steering ---------------------------------------------------------- */
 
+static uint32_t down_hash(const char *vip, uint8_t family, uint32_t addr,
+			  const struct fw_ip6 *addr6)
+{
+	const uint8_t *b = family == FW_AF_INET6 ? addr6->b : (const uint8_t *)&addr;
+	size_t n = family == FW_AF_INET6 ? 16 : 4;
+	uint32_t x = 2166136261u; /* FNV-1a */
+
+	for (; *vip != '\0'; vip++)
+		x = (x ^ (uint8_t)*vip) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ b[i]) * 16777619u;
+	return x ^ family;
+}
+
+static int is_down_entry(const struct health *h, const char *vip, uint8_t family, uint32_t addr,
+			 const struct fw_ip6 *addr6)
+{
+	if (h->family != family || strcmp(h->vip, vip) != 0)
+		return 0;
+	return family == FW_AF_INET6 ? fw_ip6_eq(&h->addr6, addr6) : h->addr == addr;
+}
+
 static long find_down(const struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_t addr,
 		      const struct fw_ip6 *addr6)
 {
+	size_t k;
+
+	if (ctl->nb_down == 0)
+		return -1;
+	if (ctl->down_idx == NULL) {
+		for (size_t i = 0; i < ctl->nb_down; i++)
+			if (is_down_entry(&ctl->down[i], vip, family, addr, addr6))
+				return (long)i;
+		return -1;
+	}
+	for (k = down_hash(vip, family, addr, addr6) & ctl->down_mask; ctl->down_idx[k] != 0;
+	     k = (k + 1) & ctl->down_mask)
+		if (is_down_entry(&ctl->down[ctl->down_idx[k] - 1], vip, family, addr, addr6))
+			return (long)ctl->down_idx[k] - 1;
+	return -1;
+}
+
+static size_t down_slot_of(const struct fw_ctl *ctl, size_t i)
+{
+	const struct health *h = &ctl->down[i];
+	size_t k = down_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
+
+	while (ctl->down_idx[k] != i + 1)
+		k = (k + 1) & ctl->down_mask;
+	return k;
+}
+
+/* Empty slot k of the index, moving later entries of its run back so that every
+ * entry stays reachable from its home slot. */
+static void unindex_down(struct fw_ctl *ctl, size_t k)
+{
+	size_t j = k, mask = ctl->down_mask;
+
+	ctl->down_idx[k] = 0;
+	for (;;) {
+		const struct health *h;
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (ctl->down_idx[j] == 0)
+			return;
+		h = &ctl->down[ctl->down_idx[j] - 1];
+		home = down_hash(h->vip, h->family, h->addr, &h->addr6) & mask;
+		/* the entry at j may fill k unless its home lies cyclically in (k, j] */
+		if (j > k ? (home <= k || home > j) : (home <= k && home > j)) {
+			ctl->down_idx[k] = ctl->down_idx[j];
+			ctl->down_idx[j] = 0;
+			k = j;
+		}
+	}
+}
+
+/* Rebuild the index of down[] (at most half full); without memory, find_down scans. */
+static void index_down(struct fw_ctl *ctl)
+{
+	size_t size = 16;
+
+	free(ctl->down_idx);
+	ctl->down_idx = NULL;
+	while (size < 2 * ctl->nb_down)
+		size *= 2;
+	ctl->down_idx = calloc(size, sizeof(*ctl->down_idx));
+	if (ctl->down_idx == NULL)
+		return;
+	ctl->down_mask = size - 1;
 	for (size_t i = 0; i < ctl->nb_down; i++) {
 		const struct health *h = &ctl->down[i];
+		size_t k = down_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
 
-		if (h->family != family || strcmp(h->vip, vip) != 0)
-			continue;
-		if (family == FW_AF_INET6 ? fw_ip6_eq(&h->addr6, addr6) : h->addr == addr)
-			return (long)i;
+		while (ctl->down_idx[k] != 0)
+			k = (k + 1) & ctl->down_mask;
+		ctl->down_idx[k] = (uint32_t)i + 1;
 	}
-	return -1;
 }
 
 int fw_ctl_backend_up(const struct fw_ctl *ctl, const char *vip, uint32_t addr)
@@ -411,7 +502,16 @@ static int set_down(struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_
 	long i = find_down(ctl, vip, family, addr, addr6);
 
 	if (up && i >= 0) {
-		ctl->down[i] = ctl->down[--ctl->nb_down];
+		size_t last = ctl->nb_down - 1;
+
+		if (ctl->down_idx != NULL)
+			unindex_down(ctl, down_slot_of(ctl, (size_t)i));
+		if ((size_t)i != last) {
+			if (ctl->down_idx != NULL)
+				ctl->down_idx[down_slot_of(ctl, last)] = (uint32_t)i + 1;
+			ctl->down[i] = ctl->down[last];
+		}
+		ctl->nb_down--;
 		schedule_rebuild(ctl);
 	} else if (!up && i < 0) {
 		struct health *h;
@@ -433,6 +533,15 @@ static int set_down(struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_
 			h->addr6 = *addr6;
 		else
 			h->addr = addr;
+		if (ctl->down_idx == NULL || 2 * ctl->nb_down > ctl->down_mask + 1) {
+			index_down(ctl); /* doubles it */
+		} else {
+			size_t k = down_hash(vip, family, addr, addr6) & ctl->down_mask;
+
+			while (ctl->down_idx[k] != 0)
+				k = (k + 1) & ctl->down_mask;
+			ctl->down_idx[k] = (uint32_t)ctl->nb_down;
+		}
 		schedule_rebuild(ctl);
 	}
 	return 0;
@@ -2147,5 +2256,6 @@ void fw_ctl_free(struct fw_ctl *ctl)
 	fw_neigh_free(ctl->neigh6);
 	free(ctl->steer);
 	free(ctl->down);
+	free(ctl->down_idx);
 	free(ctl);
 }
