@@ -14,14 +14,15 @@
  * health`) and starts as soon as one comes back. A returned port keeps steering to
  * its last backend (the reset that closed the probe, or the one answering a late
  * SYN-ACK, still reaches it) and is leased again only after the others (first in,
- * first out) and never within PORT_LINGER of its return: the closing reset has left
- * the TAP by then, and the same 4-tuple rarely meets the same backend twice in a row
- * (a backend still holding a half-open connection from an abandoned attempt would
- * answer a new SYN on it with an ACK of the old one). First probes are spread over
- * the whole interval, so 20 000 backends do not all start in the same second.
+ * first out) and never within port_linger_ms (500 ms by default) of its return: the
+ * closing reset has left the TAP by then, and the same 4-tuple rarely meets the same
+ * backend twice in a row (a backend still holding a half-open connection from an
+ * abandoned attempt would answer a new SYN on it with an ACK of the old one). First
+ * probes are spread over the whole interval, so 20 000 backends do not all start in
+ * the same second.
  *
- * Two raw sockets watch
- * what the kernel's TCP cannot report: ICMP errors about a probe (an IP-in-IP probe
+ * Two raw sockets watch what the kernel's TCP cannot report: ICMP errors about a
+ * probe (an IP-in-IP probe
  * answered "protocol 4 unreachable" comes back with the probe's own headers inside)
  * and TCP segments for a probe port from an address other than the VIP (a backend
  * that answers from its real address). Either concludes the probe at once.
