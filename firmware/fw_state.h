@@ -43,6 +43,9 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
+#if defined(__x86_64__) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 struct fw_dp;
 struct fw_state_index;
@@ -62,6 +65,32 @@ struct rte_lpm6;
  * 0xffff (FW_MAGLEV_NONE) being the empty entry. */
 #define FW_VIP_MAX_BACKENDS 65535u
 #define FW_PORT_INDEX_NONE  0xffu
+
+/*
+ * CRC32C steps for the per-packet hashes (the VIP maps here, the flow hash in
+ * datapath/fw_flow.h): the values of DPDK's rte_hash_crc_4byte / rte_hash_crc_8byte,
+ * which the builders and the workers must agree on, but the compiler's intrinsic where
+ * the target has the instruction (x86 with SSE 4.2, which DPDK's build flags ask for):
+ * rte_hash_crc_* test a global for the CPU's support on every call (a load and a branch
+ * per step) and are inline assembly the compiler cannot schedule.
+ */
+static inline uint32_t fw_crc32c_u32(uint32_t data, uint32_t h)
+{
+#if defined(__x86_64__) && defined(__SSE4_2__)
+	return _mm_crc32_u32(h, data);
+#else
+	return rte_hash_crc_4byte(data, h);
+#endif
+}
+
+static inline uint32_t fw_crc32c_u64(uint64_t data, uint32_t h)
+{
+#if defined(__x86_64__) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, data);
+#else
+	return rte_hash_crc_8byte(data, h);
+#endif
+}
 
 /* The IPv4 netmask of a prefix length (0..32), in network byte order like every address
  * in a state. */
@@ -316,11 +345,17 @@ struct fw_vip_entry {
 
 static inline uint64_t fw_vip_key_word(uint32_t addr, uint8_t proto, uint16_t port, uint8_t kind)
 {
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* the struct's bytes as one word, put together in registers (per packet: the
+	 * compiler builds the struct on the stack and reloads it otherwise) */
+	return (uint64_t)addr | (uint64_t)port << 32 | (uint64_t)proto << 48 | (uint64_t)kind << 56;
+#else
 	struct fw_vip_key k = {.addr = addr, .port = port, .proto = proto, .kind = kind};
 	uint64_t w;
 
 	memcpy(&w, &k, sizeof(w));
 	return w;
+#endif
 }
 
 /*
@@ -330,7 +365,7 @@ static inline uint64_t fw_vip_key_word(uint32_t addr, uint8_t proto, uint16_t po
  */
 static inline int fw_state_vip_find(const struct fw_state *st, uint64_t key, uintptr_t *data)
 {
-	uint32_t i = rte_hash_crc_8byte(key, 0) & st->vip_mask;
+	uint32_t i = fw_crc32c_u64(key, 0) & st->vip_mask;
 
 	for (;;) {
 		const struct fw_vip_entry *e = &st->vip_table[i];
@@ -362,7 +397,7 @@ static inline uint32_t fw_vip6_key_hash(const struct fw_vip6_key *k)
 	uint32_t c;
 
 	fw_vip6_key_words(k, &a, &b, &c);
-	return rte_hash_crc_4byte(c, rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, 0)));
+	return fw_crc32c_u32(c, fw_crc32c_u64(b, fw_crc32c_u64(a, 0)));
 }
 
 /*
@@ -380,7 +415,7 @@ static inline int fw_state_vip6_find(const struct fw_state *st, const struct fw_
 	if (st->vip6_table == NULL)
 		return -1;
 	fw_vip6_key_words(k, &a, &b, &c);
-	i = rte_hash_crc_4byte(c, rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, 0))) & st->vip6_mask;
+	i = fw_crc32c_u32(c, fw_crc32c_u64(b, fw_crc32c_u64(a, 0))) & st->vip6_mask;
 	for (;;) {
 		const struct fw_vip6_entry *e = &st->vip6_table[i];
 

@@ -12,21 +12,14 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
-
-#define FLOW_SEED 0x54554c41u /* "TULA" */
 
 uint32_t fw_flow_hash(const struct fw_flow_key *k)
 {
-	uint32_t h = FLOW_SEED;
+	uint32_t ports;
 
-	h = rte_hash_crc_4byte(rte_be_to_cpu_32(k->src), h);
-	h = rte_hash_crc_4byte(rte_be_to_cpu_32(k->dst), h);
-	h = rte_hash_crc_4byte(
-		((uint32_t)rte_be_to_cpu_16(k->sport) << 16) | rte_be_to_cpu_16(k->dport), h);
-	h = rte_hash_crc_4byte(k->proto, h);
-	return h;
+	memcpy(&ports, &k->sport, sizeof(ports)); /* sport, then dport */
+	return fw_flow_hash_wire(k->src, k->dst, ports, k->proto);
 }
 
 #define HUGE_2M ((size_t)2 << 20)

@@ -57,8 +57,11 @@
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_prefetch.h>
+
+#include "firmware/fw_state.h" /* fw_crc32c_u32 */
 
 #define FW_FLOW_WAYS	4
 #define FW_FLOW_TICK_HZ 16	   /* at least this many ticks per second */
@@ -135,8 +138,32 @@ struct fw_flow_table {
 	struct fw_flow_bucket *b;
 };
 
-/* Hash of a 5-tuple, the same on every worker and instance (CRC32C of host-order
- * fields): picks the bucket here and the Maglev entry in the pipeline. */
+#define FW_FLOW_SEED 0x54554c41u /* "TULA" */
+
+/*
+ * Hash of a 5-tuple, the same on every worker and instance (CRC32C of host-order
+ * fields: source, destination, source port << 16 | destination port, protocol): picks
+ * the bucket here and the Maglev entry in the pipeline. src and dst as on the wire;
+ * ports: the four bytes of source and destination port as on the wire (0 when the VIP
+ * hashes addresses only).
+ */
+static inline uint32_t fw_flow_hash_wire(uint32_t src, uint32_t dst, uint32_t ports, uint8_t proto)
+{
+	uint32_t h = FW_FLOW_SEED;
+
+	/* the compiler's byte swap (rte_be_to_cpu_32 is inline assembly on x86) */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	src = __builtin_bswap32(src);
+	dst = __builtin_bswap32(dst);
+	ports = __builtin_bswap32(ports);
+#endif
+	h = fw_crc32c_u32(src, h);
+	h = fw_crc32c_u32(dst, h);
+	h = fw_crc32c_u32(ports, h);
+	return fw_crc32c_u32(proto, h);
+}
+
+/* fw_flow_hash_wire of a key. */
 uint32_t fw_flow_hash(const struct fw_flow_key *k);
 
 /* The key word of a flow of VIP slot vip from src:sport (network order, as on the wire). */

@@ -54,6 +54,17 @@ struct pkt {
 	struct fw_flow_key key;
 };
 
+/* Network to host order for the per-packet path: the compiler's byte swap, which it can
+ * fold into comparisons with constants (rte_be_to_cpu_16 is inline assembly on x86). */
+static inline uint16_t be16(uint16_t x)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(x);
+#else
+	return x;
+#endif
+}
+
 static inline int vip_lookup(const struct fw_state *st, uint32_t addr, uint8_t proto, uint16_t port,
 			     uint8_t kind, uintptr_t *data)
 {
@@ -73,20 +84,14 @@ static inline int vip_service(const struct fw_state *st, uint32_t addr, uint8_t 
 	return -1;
 }
 
-/*
- * The backend slot for flow id (fw_flow_id) of VIP vip, or -1 (no usable backend): the
- * flow's entry, else Maglev (fw_pipe_choose_hit / fw_pipe_choose_miss say the rules).
- * With learn (a packet from the client, tf its TCP flags), the entry is refreshed and
- * new flows are inserted within the rate cap.
- */
-static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, uint64_t id,
-		  uint32_t hash, uint8_t tf, int learn)
+/* choose() for a flow without an entry (out of line: established flows are the
+ * common case). */
+static __rte_noinline int choose_new(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
+				     uint64_t id, uint32_t hash, uint8_t tf, int learn)
 {
-	struct fw_flow_entry *e = fw_flow_lookup(w->flows, id, hash);
+	struct fw_flow_entry *e;
 	int be, evicted;
 
-	if (likely(e != NULL))
-		return fw_pipe_choose_hit(w, st, vip, e, hash, tf, learn);
 	be = fw_pipe_choose_miss(w, st, vip, hash, learn);
 	if (be < 0 || !(be & FW_PIPE_INSERT))
 		return be;
@@ -94,6 +99,22 @@ static int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, 
 	e = fw_flow_insert(w->flows, id, hash, w->tick, &evicted);
 	fw_pipe_choose_fill(w, st, vip, e, (uint32_t)be, tf, evicted);
 	return be;
+}
+
+/*
+ * The backend slot for flow id (fw_flow_id) of VIP vip, or -1 (no usable backend): the
+ * flow's entry, else Maglev (fw_pipe_choose_hit / fw_pipe_choose_miss say the rules).
+ * With learn (a packet from the client, tf its TCP flags), the entry is refreshed and
+ * new flows are inserted within the rate cap.
+ */
+static inline int choose(struct fw_worker *w, const struct fw_state *st, uint16_t vip, uint64_t id,
+			 uint32_t hash, uint8_t tf, int learn)
+{
+	struct fw_flow_entry *e = fw_flow_lookup(w->flows, id, hash);
+
+	if (likely(e != NULL))
+		return fw_pipe_choose_hit(w, st, vip, e, hash, tf, learn);
+	return choose_new(w, st, vip, id, hash, tf, learn);
 }
 
 /* One packet in w->talk.every: into the top-talkers sketch (fw_flow.h). */
@@ -326,6 +347,62 @@ static int dsr_forward(struct fw_worker *w, const struct fw_state *st, struct pk
 	ip_csum(o);
 	if (frag)
 		return send_fragments(w, m, p->l2_len, b->port, out->mtu);
+	return fw_worker_tx(w, b->port, m);
+}
+
+/*
+ * dsr_forward (with count) for the flow stage, inline for the common case. A frame that
+ * needs fragments or a Packet Too Big, has no room for the outer header, or carries an
+ * 802.1Q tag (to move in front of the outer header) goes through dsr_forward.
+ */
+static inline int dsr_fast(struct fw_worker *w, const struct fw_state *st, struct pkt *p,
+			   uint16_t vip, uint32_t be, uint32_t hash)
+{
+	const struct fw_state_vip *v = &st->vips[vip];
+	const struct fw_state_backend *b = &st->backends[be];
+	struct rte_mbuf *m = p->m;
+	const struct fw_state_port *out = &st->ports[b->port];
+	struct rte_ipv4_hdr *ip = p->ip, *o;
+	struct rte_ether_hdr *eth;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint16_t df;
+
+	if (v->mode != FW_MODE_L2 &&
+	    unlikely(p->l2_len != sizeof(*eth) || (uint32_t)p->tot + IPIP_HDR > out->mtu ||
+		     rte_pktmbuf_headroom(m) < IPIP_HDR || RTE_MBUF_CLONED(m) ||
+		     rte_mbuf_refcnt_read(m) != 1))
+		return dsr_forward(w, st, p, vip, be, hash, 1);
+	w->cnt.vip[vip].packets++;
+	w->cnt.vip[vip].bytes += len;
+	w->cnt.be[be].packets++;
+	w->cnt.be[be].bytes += len;
+	if (v->mode == FW_MODE_L2) {
+		rte_ether_addr_copy(&b->mac, &p->eth->dst_addr);
+		rte_ether_addr_copy(&out->mac, &p->eth->src_addr);
+		return fw_worker_tx(w, b->port, m);
+	}
+	/* IP-in-IP, as dsr_forward builds it (the headroom is checked above); the
+	 * Ethernet header is written whole (untagged: the EtherType stays IPv4). */
+	m->data_off -= IPIP_HDR;
+	m->data_len += IPIP_HDR;
+	m->pkt_len += IPIP_HDR;
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy(&b->mac, &eth->dst_addr);
+	rte_ether_addr_copy(&out->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	o = (struct rte_ipv4_hdr *)(eth + 1);
+	df = ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	o->version_ihl = RTE_IPV4_VHL_DEF;
+	o->type_of_service = ip->type_of_service; /* DSCP and ECN (RFC 6040 normal) */
+	o->total_length = be16((uint16_t)(p->tot + IPIP_HDR));
+	o->packet_id = df ? 0 : be16(w->ip_id++); /* RFC 6864, as in dsr_forward */
+	o->fragment_offset = df;
+	o->time_to_live = OUTER_TTL;
+	o->next_proto_id = IPPROTO_IPIP;
+	o->src_addr = tunnel_source(st, v, b->port, hash);
+	o->dst_addr = b->addr;
+	o->hdr_checksum = 0;
+	o->hdr_checksum = (uint16_t)~hdr_sum(o, sizeof(*o));
 	return fw_worker_tx(w, b->port, m);
 }
 
@@ -574,7 +651,7 @@ static int l4_classify(struct fw_worker *w, const struct fw_state *st, struct pk
 }
 
 /* The flow stage: backend choice (flow table, Maglev) and the DSR rewrite. */
-static int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
+static inline int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
 {
 	int be = choose(w, st, p->vip, fw_flow_id(p->vip, p->key.src, p->key.sport), p->hash,
 			p->tflags, 1);
@@ -585,7 +662,7 @@ static int l4_forward(struct fw_worker *w, const struct fw_state *st, struct pkt
 	}
 	if (unlikely(--w->talk.left == 0))
 		talk_sample(w, st, p->vip, &p->key, (uint32_t)be);
-	return dsr_forward(w, st, p, p->vip, (uint32_t)be, p->hash, 1);
+	return dsr_fast(w, st, p, p->vip, (uint32_t)be, p->hash);
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */
@@ -692,6 +769,90 @@ drop:
 	return -1;
 }
 
+/*
+ * Stage 1 for the traffic a balancer lives on: an untagged IPv4 TCP or UDP frame in one
+ * segment, to the port's own MAC, without IP options or fragmentation, that passes
+ * every check of parse_l2, parse_ipv4 and l4_classify and is for a VIP service. Leaves p
+ * as l4_classify would (padding trimmed) and returns 1. Anything else returns 0 with
+ * the mbuf untouched, and the general path (parse_l2, ipv4_input) decides and counts
+ * it as it always did: this is a shortcut for the frames that path would accept, with
+ * the same results, not a second set of rules.
+ */
+static inline int fast_classify(const struct fw_state *st, struct pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	const uint8_t *l4 = (const uint8_t *)(ip + 1);
+	uint32_t len = rte_pktmbuf_data_len(m), tot, l4len, ports;
+	uint16_t u16;
+	uint64_t ck;
+	int vip;
+
+	/* one segment (data_len = pkt_len), so the IP datagram must fit in it */
+	if (unlikely(len != rte_pktmbuf_pkt_len(m) ||
+		     len < sizeof(*eth) + sizeof(*ip) + sizeof(struct rte_udp_hdr)))
+		return 0;
+	/* the port's MAC is unicast: such a frame is one parse_l2 keeps */
+	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &st->ports[p->pi].mac) ||
+		     eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+		     ip->version_ihl != RTE_IPV4_VHL_DEF))
+		return 0;
+	tot = be16(ip->total_length);
+	if (unlikely(tot > len - sizeof(*eth) || ip->time_to_live <= 1 ||
+		     (ip->fragment_offset &
+		      rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))))
+		return 0;
+	l4len = tot - (uint32_t)sizeof(*ip); /* all of it in the segment (after the trim) */
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)l4;
+
+		if (unlikely(tot < sizeof(*ip) + sizeof(*t) ||
+			     (t->data_off >> 4) * 4u < sizeof(*t) ||
+			     (t->data_off >> 4) * 4u > l4len))
+			return 0;
+		p->tflags = t->tcp_flags;
+	} else if (ip->next_proto_id == IPPROTO_UDP) {
+		const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)l4;
+
+		u16 = be16(u->dgram_len);
+		if (unlikely(tot < sizeof(*ip) + sizeof(*u) || u16 < sizeof(*u) || u16 > l4len))
+			return 0;
+		p->tflags = 0;
+	} else {
+		return 0;
+	}
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && hdr_sum(ip, sizeof(*ip)) != 0xffff)))
+		return 0;
+	memcpy(&u16, l4 + 2, sizeof(u16));
+	vip = vip_service(st, ip->dst_addr, ip->next_proto_id, be16(u16));
+	if (vip < 0)
+		return 0;
+	if (len - sizeof(*eth) > tot)
+		rte_pktmbuf_trim(m, (uint16_t)(len - sizeof(*eth) - tot)); /* Ethernet padding */
+	p->eth = eth;
+	p->ip = ip;
+	p->l2_len = sizeof(*eth);
+	p->ihl = sizeof(*ip);
+	p->tot = (uint16_t)tot;
+	p->frag = 0;
+	p->first = 1;
+	p->vip = (uint16_t)vip;
+	memcpy(&ports, l4, sizeof(ports)); /* source and destination port */
+	if (st->vips[vip].hash == FW_HASH_ADDRESSES)
+		ports = 0;
+	p->key.src = ip->src_addr;
+	p->key.dst = ip->dst_addr;
+	memcpy(&p->key.sport, &ports, sizeof(ports));
+	p->key.proto = ip->next_proto_id;
+	p->key.pad[0] = p->key.pad[1] = p->key.pad[2] = 0;
+	p->hash = fw_flow_hash_wire(ip->src_addr, ip->dst_addr, ports, ip->next_proto_id);
+	return 1;
+}
+
 /* Returns frames queued, or -1 when p waits for the flow stage. */
 static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt *p)
 {
@@ -757,6 +918,13 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 		p->pi = st->port_index[p->m->port];
 		if (unlikely(p->pi == FW_PORT_INDEX_NONE)) {
 			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
+			continue;
+		}
+		if (likely(fast_classify(st, p))) {
+			fw_flow_prefetch(w->flows, p->hash);
+			if (st->vips[p->vip].mode == FW_MODE_L3) /* see below */
+				rte_prefetch0((uint8_t *)p->eth - IPIP_HDR);
+			nd++;
 			continue;
 		}
 		type = parse_l2(w, st, p);

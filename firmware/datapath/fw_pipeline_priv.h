@@ -104,8 +104,9 @@ static inline uint32_t fw_pipe_maglev(const struct fw_state *st, const struct fw
  * the client, tf its TCP flags) the entry is refreshed or re-pinned. Returns the backend
  * slot or -1 (no usable backend).
  */
-static inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state *st, uint16_t vip,
-				     struct fw_flow_entry *e, uint32_t hash, uint8_t tf, int learn)
+static __rte_always_inline int fw_pipe_choose_hit(struct fw_worker *w, const struct fw_state *st,
+						  uint16_t vip, struct fw_flow_entry *e,
+						  uint32_t hash, uint8_t tf, int learn)
 {
 	const struct fw_state_vip *v = &st->vips[vip];
 	int old = fw_flow_expired(e, w->tick);
