@@ -142,6 +142,16 @@ found:
 	t->be_gen = st->backends[be].gen;
 }
 
+/* A sum of 32-bit words (at most 2^32 of them) folded to 16 bits, ones' complement. */
+static inline uint16_t sum_fold(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 /*
  * The ones' complement sum of an IPv4 header of len bytes (a multiple of 4, >= 20), folded to
  * 16 bits: 0xffff when its checksum is right. RFC 1071 section 2: the sum may be taken
@@ -161,11 +171,7 @@ static inline uint16_t hdr_sum(const void *h, uint16_t len)
 		memcpy(&w[0], b + i, sizeof(w[0]));
 		s += w[0];
 	}
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
+	return sum_fold(s);
 }
 
 static inline void ip_csum(struct rte_ipv4_hdr *ip)
@@ -392,17 +398,40 @@ static inline int dsr_fast(struct fw_worker *w, const struct fw_state *st, struc
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	o = (struct rte_ipv4_hdr *)(eth + 1);
 	df = ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	{
+		/* The header as it lies in memory, put together in registers, summed
+		 * there and stored whole: summing the fields back after storing them
+		 * one by one stalls on store-to-load forwarding (a word load over byte
+		 * stores). Bytes 0-7: version/IHL, DSCP/ECN (RFC 6040 normal), total
+		 * length; ID (RFC 6864, as dsr_forward), DF. 8-11: TTL, protocol,
+		 * checksum. 12-19: source, destination. */
+		uint16_t id = df ? 0 : be16(w->ip_id++);
+		uint64_t a = RTE_IPV4_VHL_DEF | (uint64_t)ip->type_of_service << 8 |
+			     (uint64_t)be16((uint16_t)(p->tot + IPIP_HDR)) << 16 |
+			     (uint64_t)id << 32 | (uint64_t)df << 48;
+		uint32_t c = OUTER_TTL | IPPROTO_IPIP << 8;
+		uint64_t d = tunnel_source(st, v, b->port, hash) | (uint64_t)b->addr << 32;
+
+		c |= (uint32_t)(uint16_t)~sum_fold((a & 0xffffffffu) + (a >> 32) + c +
+						   (d & 0xffffffffu) + (d >> 32))
+		     << 16;
+		memcpy(o, &a, sizeof(a));
+		memcpy((uint8_t *)o + 8, &c, sizeof(c));
+		memcpy((uint8_t *)o + 12, &d, sizeof(d));
+	}
+#else
 	o->version_ihl = RTE_IPV4_VHL_DEF;
-	o->type_of_service = ip->type_of_service; /* DSCP and ECN (RFC 6040 normal) */
+	o->type_of_service = ip->type_of_service;
 	o->total_length = be16((uint16_t)(p->tot + IPIP_HDR));
-	o->packet_id = df ? 0 : be16(w->ip_id++); /* RFC 6864, as in dsr_forward */
+	o->packet_id = df ? 0 : be16(w->ip_id++);
 	o->fragment_offset = df;
 	o->time_to_live = OUTER_TTL;
 	o->next_proto_id = IPPROTO_IPIP;
 	o->src_addr = tunnel_source(st, v, b->port, hash);
 	o->dst_addr = b->addr;
-	o->hdr_checksum = 0;
-	o->hdr_checksum = (uint16_t)~hdr_sum(o, sizeof(*o));
+	ip_csum(o);
+#endif
 	return fw_worker_tx(w, b->port, m);
 }
 
@@ -773,12 +802,13 @@ drop:
  * Stage 1 for the traffic a balancer lives on: an untagged IPv4 TCP or UDP frame in one
  * segment, to the port's own MAC, without IP options or fragmentation, that passes
  * every check of parse_l2, parse_ipv4 and l4_classify and is for a VIP service. Leaves p
- * as l4_classify would (padding trimmed) and returns 1. Anything else returns 0 with
+ * as l4_classify would (padding trimmed) and returns 1; guess is early_hash(p->m), the
+ * frame's flow hash unless its VIP hashes addresses only. Anything else returns 0 with
  * the mbuf untouched, and the general path (parse_l2, ipv4_input) decides and counts
  * it as it always did: this is a shortcut for the frames that path would accept, with
  * the same results, not a second set of rules.
  */
-static inline int fast_classify(const struct fw_state *st, struct pkt *p)
+static inline int fast_classify(const struct fw_state *st, struct pkt *p, uint32_t guess)
 {
 	struct rte_mbuf *m = p->m;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -842,14 +872,16 @@ static inline int fast_classify(const struct fw_state *st, struct pkt *p)
 	p->first = 1;
 	p->vip = (uint16_t)vip;
 	memcpy(&ports, l4, sizeof(ports)); /* source and destination port */
-	if (st->vips[vip].hash == FW_HASH_ADDRESSES)
+	p->hash = guess;		   /* early_hash of this frame: its 5-tuple hash */
+	if (st->vips[vip].hash == FW_HASH_ADDRESSES) {
 		ports = 0;
+		p->hash = fw_flow_hash_wire(ip->src_addr, ip->dst_addr, 0, ip->next_proto_id);
+	}
 	p->key.src = ip->src_addr;
 	p->key.dst = ip->dst_addr;
 	memcpy(&p->key.sport, &ports, sizeof(ports));
 	p->key.proto = ip->next_proto_id;
 	p->key.pad[0] = p->key.pad[1] = p->key.pad[2] = 0;
-	p->hash = fw_flow_hash_wire(ip->src_addr, ip->dst_addr, ports, ip->next_proto_id);
 	return 1;
 }
 
@@ -894,21 +926,53 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
 }
 
 /*
- * One burst in two stages so that flow-table cache misses overlap: (1) parse and
- * classify every frame, finishing those that need no flow (ARP, ICMP, punts, drops)
- * and prefetching the flow bucket of the others; (2) choose backends and rewrite. By
- * the time stage 2 looks up the first flow, the buckets of the whole burst are on
- * their way (one cache line each: fw_flow.h).
+ * The flow hash of m if it is what fast_classify takes and its VIP hashes the 5-tuple
+ * (the default), computed before any check so that its bucket can be fetched while
+ * stage 1 runs: 0 for a frame that cannot be such (too short, not untagged IPv4 without
+ * options). A guess only: fast_classify uses it once it has checked the frame, and
+ * for nothing else.
+ */
+static inline uint32_t early_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip =
+		(const struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	uint32_t ports;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ip) + 4 ||
+		     ((const struct rte_ether_hdr *)d)->ether_type !=
+			     rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+		     ip->version_ihl != RTE_IPV4_VHL_DEF))
+		return 0;
+	memcpy(&ports, ip + 1, sizeof(ports));
+	return fw_flow_hash_wire(ip->src_addr, ip->dst_addr, ports, ip->next_proto_id);
+}
+
+/*
+ * One burst in stages so that flow-table cache misses overlap with work and with each
+ * other: (0) guess each frame's flow hash (early_hash) and prefetch its bucket; (1) parse
+ * and classify every frame, finishing those that need no flow (ARP, ICMP, punts, drops)
+ * and prefetching the bucket of those whose guess was not their hash; (2) choose
+ * backends and rewrite. The buckets of the whole burst are on their way before stage 1
+ * starts (one cache line each: fw_flow.h), and stage 1 is the time they have to arrive:
+ * a bucket prefetched only as its frame is classified has the rest of stage 1 and part
+ * of stage 2, too little for a large table where every lookup also misses the TLB.
  */
 static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte_mbuf **pkts,
 		      uint16_t n)
 {
 	struct pkt ps[FW_BURST];
 	struct fw_pkt6 ps6[FW_BURST];
+	uint32_t guess[FW_BURST];
 	uint16_t i, nd = 0, nd6 = 0, q = 0;
 
-	for (i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	/* stage 0 also brings in every frame's first line, for stage 1: its loads are
+	 * independent of each other and overlap as prefetches would */
+	for (i = 0; i < n; i++) {
+		guess[i] = early_hash(pkts[i]);
+		if (guess[i] != 0)
+			fw_flow_prefetch(w->flows, guess[i]);
+	}
 	for (i = 0; i < n; i++) {
 		struct pkt *p = &ps[nd];
 		uint16_t type;
@@ -920,8 +984,9 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
 			continue;
 		}
-		if (likely(fast_classify(st, p))) {
-			fw_flow_prefetch(w->flows, p->hash);
+		if (likely(fast_classify(st, p, guess[i]))) {
+			if (p->hash != guess[i])
+				fw_flow_prefetch(w->flows, p->hash);
 			if (st->vips[p->vip].mode == FW_MODE_L3) /* see below */
 				rte_prefetch0((uint8_t *)p->eth - IPIP_HDR);
 			nd++;
