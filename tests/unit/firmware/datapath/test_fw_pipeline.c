@@ -112,6 +112,59 @@ static void test_l3_encapsulation_golden_and_outer_header_checked_field_by_field
 	assert_memory_equal(out, ((uint8_t[]){2, 0, 0, 0, 0, 0xfe, 2, 0, 0, 0, 0, 1}), 12);
 }
 
+/* An L3 frame that may be fragmented (DF clear) and fits: the outer header takes DF
+ * clear too and a fresh identification per packet (RFC 6864), right checksum. */
+static void test_l3_without_df_numbers_each_outer_header(void **state)
+{
+	struct tt_topo *t = *state;
+	uint8_t in[128], out[2][256];
+	size_t nin = tt_golden("l3_in", in, sizeof(in));
+	unsigned int k;
+	uint16_t c;
+
+	in[14 + 6] &= (uint8_t)~0x40; /* DF off */
+	in[14 + 10] = in[14 + 11] = 0;
+	c = tt_csum(in + 14, 20);
+	in[14 + 10] = (uint8_t)(c >> 8);
+	in[14 + 11] = (uint8_t)c;
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(tt_run1(t, tt_mbuf(in, nin, TT_PORT)), 1);
+		assert_int_equal(tt_bytes(one_out(t), out[k], sizeof(out[k])), nin + 20);
+		tt_cap_reset(&t->cap[0]);
+		assert_int_equal(out[k][14 + 6] & 0x40, 0);	     /* DF clear */
+		assert_int_equal(tt_csum(out[k] + 14, 20), 0);	     /* RFC 1071 */
+		assert_memory_equal(out[k] + 34, in + 14, nin - 14); /* inner untouched */
+	}
+	assert_int_equal((out[1][18] << 8 | out[1][19]) - (out[0][18] << 8 | out[0][19]), 1);
+}
+
+/* The NIC's verdict on the IPv4 header checksum is taken where it gives one: GOOD and
+ * NONE (verified, not correct in the frame) forward a frame whose sum is wrong, BAD
+ * drops one whose sum is right. */
+static void test_nic_ip_checksum_verdict_is_used(void **state)
+{
+	struct tt_topo *t = *state;
+	uint8_t b[128];
+	size_t n = tt_golden("l2_in", b, sizeof(b));
+	struct rte_mbuf *m;
+
+	b[14 + 10] ^= 0x55; /* wrong sum */
+	m = tt_mbuf(b, n, TT_PORT);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	assert_int_equal(tt_run1(t, m), 1);
+	tt_cap_reset(&t->cap[0]);
+	m = tt_mbuf(b, n, TT_PORT);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_NONE;
+	assert_int_equal(tt_run1(t, m), 1);
+	tt_cap_reset(&t->cap[0]);
+	b[14 + 10] ^= 0x55; /* right again */
+	m = tt_mbuf(b, n, TT_PORT);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	assert_int_equal(tt_run1(t, m), 0);
+	assert_int_equal(tt_drop(t, FW_DROP_IP_CHECKSUM), 1);
+	assert_int_equal(tt_drops(t), 1);
+}
+
 static void test_l3_outer_source_is_per_flow_from_the_prefix(void **state)
 {
 	struct tt_topo *t = *state;
@@ -659,6 +712,11 @@ static void m_tcp_doff(uint8_t *b, size_t *n)
 	(void)n;
 	b[34 + 12] = 0x40;
 }
+static void m_tcp_doff_past_datagram(uint8_t *b, size_t *n)
+{
+	(void)n;
+	b[34 + 12] = 0x60; /* 24-byte header in a 20-byte segment */
+}
 static void m_udp_trunc(uint8_t *b, size_t *n)
 {
 	b[23] = IPPROTO_UDP;
@@ -713,6 +771,7 @@ static const struct bad bads[] = {
 	{"TTL 0", FW_DROP_IP_TTL, m_ttl0, 1},
 	{"truncated TCP", FW_DROP_L4_TRUNCATED, m_tcp_trunc, 1},
 	{"TCP data offset < 5", FW_DROP_L4_TRUNCATED, m_tcp_doff, 0},
+	{"TCP data offset past the datagram", FW_DROP_L4_TRUNCATED, m_tcp_doff_past_datagram, 0},
 	{"truncated UDP", FW_DROP_L4_TRUNCATED, m_udp_trunc, 1},
 	{"UDP length > datagram", FW_DROP_L4_TRUNCATED, m_udp_len, 1},
 	{"truncated ICMP", FW_DROP_L4_TRUNCATED, m_icmp_trunc, 1},
@@ -770,6 +829,8 @@ int main(void)
 		T(test_l2_rewrite_trims_ethernet_padding),
 		T(test_l2_rewrite_keeps_an_8021q_tag),
 		T(test_l3_encapsulation_golden_and_outer_header_checked_field_by_field),
+		T(test_l3_without_df_numbers_each_outer_header),
+		T(test_nic_ip_checksum_verdict_is_used),
 		T(test_l3_outer_source_is_per_flow_from_the_prefix),
 		T(test_l3_outer_source_defaults_to_the_port_address),
 		T(test_arp_request_for_a_vip_is_answered),
