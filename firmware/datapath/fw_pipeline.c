@@ -942,8 +942,8 @@ static int ipv4_input(struct fw_worker *w, const struct fw_state *st, struct pkt
  * The flow hash of m if it is what fast_classify takes and its VIP hashes the 5-tuple
  * (the default), computed before any check so that its bucket can be fetched while
  * stage 1 runs: 0 for a frame that cannot be such (too short, not untagged IPv4 without
- * options). A guess only: fast_classify uses it once it has checked the frame, and
- * for nothing else.
+ * options: fast_classify would not take it either, and is not tried). A guess only:
+ * fast_classify uses it once it has checked the frame, and for nothing else.
  */
 static inline uint32_t early_hash(const struct rte_mbuf *m)
 {
@@ -997,7 +997,7 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
 			continue;
 		}
-		if (likely(fast_classify(st, p, guess[i]))) {
+		if (likely(guess[i] != 0 && fast_classify(st, p, guess[i]))) {
 			if (p->hash != guess[i])
 				fw_flow_prefetch(w->flows, p->hash);
 			if (st->vips[p->vip].mode == FW_MODE_L3) /* see below */
