@@ -155,14 +155,20 @@ found:
 	t->be_gen = st->backends[be].gen;
 }
 
-/* A sum of 32-bit words (at most 2^32 of them) folded to 16 bits, ones' complement. */
+/*
+ * A sum of 32-bit words (at most 2^32 of them) folded to 16 bits, ones' complement. The
+ * halves are added with their end-around carry (an add and an add-with-carry); then the
+ * 32-bit x plus x rotated by 16 holds, in its upper half, the two 16-bit halves added
+ * with the carry out of the lower half brought around: the same value as folding twice
+ * with masks and shifts, in four instructions instead of eight.
+ */
 static inline uint16_t sum_fold(uint64_t s)
 {
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
+	uint32_t x, hi = (uint32_t)(s >> 32);
+
+	x = (uint32_t)s + hi;
+	x += x < hi; /* the carry out of the addition, brought around */
+	return (uint16_t)((x + (x >> 16 | x << 16)) >> 16);
 }
 
 /*
