@@ -821,14 +821,18 @@ drop:
  * Stage 1 for the traffic a balancer lives on: an untagged IPv4 TCP or UDP frame in one
  * segment, to the port's own MAC, without IP options or fragmentation, that passes
  * every check of parse_l2, parse_ipv4 and l4_classify and is for a VIP service. Leaves p
- * as l4_classify would (padding trimmed) and returns 1; guess is early_hash(p->m), the
- * frame's flow hash unless its VIP hashes addresses only. Anything else returns 0 with
+ * as l4_classify would (padding trimmed) and returns 1, having prefetched what the flow
+ * stage needs that stage 0 did not (here, where the VIP entry is at hand); guess is
+ * early_hash(p->m), the frame's flow hash unless its VIP hashes addresses only. Anything
+ * else returns 0 with
  * the mbuf untouched, and the general path (parse_l2, ipv4_input) decides and counts
  * it as it always did: this is a shortcut for the frames that path would accept, with
  * the same results, not a second set of rules.
  */
-static inline int fast_classify(const struct fw_state *st, struct pkt *p, uint32_t guess)
+static inline int fast_classify(const struct fw_worker *w, const struct fw_state *st, struct pkt *p,
+				uint32_t guess)
 {
+	const struct fw_state_vip *v;
 	struct rte_mbuf *m = p->m;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
@@ -892,10 +896,15 @@ static inline int fast_classify(const struct fw_state *st, struct pkt *p, uint32
 	p->vip = (uint16_t)vip;
 	memcpy(&ports, l4, sizeof(ports)); /* source and destination port */
 	p->hash = guess;		   /* early_hash of this frame: its 5-tuple hash */
-	if (st->vips[vip].hash == FW_HASH_ADDRESSES) {
+	v = &st->vips[vip];
+	if (v->hash == FW_HASH_ADDRESSES) {
 		ports = 0;
 		p->hash = fw_flow_hash_wire(ip->src_addr, ip->dst_addr, 0, ip->next_proto_id);
+		fw_flow_prefetch(w->flows, p->hash); /* stage 0 fetched the guess's bucket */
 	}
+	/* An L3 VIP prepends the outer header: see burst() */
+	if (v->mode == FW_MODE_L3)
+		rte_prefetch0((uint8_t *)eth - IPIP_HDR);
 	p->key.src = ip->src_addr;
 	p->key.dst = ip->dst_addr;
 	memcpy(&p->key.sport, &ports, sizeof(ports));
@@ -1003,12 +1012,8 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_drop(w, p->m, FW_DROP_UNKNOWN_PORT);
 			continue;
 		}
-		if (likely(guess[i] != 0 && fast_classify(st, p, guess[i]))) {
-			if (p->hash != guess[i])
-				fw_flow_prefetch(w->flows, p->hash);
-			if (st->vips[p->vip].mode == FW_MODE_L3) /* see below */
-				rte_prefetch0((uint8_t *)p->eth - IPIP_HDR);
-			nd++;
+		if (likely(guess[i] != 0 && fast_classify(w, st, p, guess[i]))) {
+			nd++; /* its bucket, and its outer header's line, prefetched */
 			continue;
 		}
 		type = parse_l2(w, st, p);
