@@ -992,7 +992,10 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 	struct pkt ps[FW_BURST];
 	struct fw_pkt6 ps6[FW_BURST];
 	uint32_t guess[FW_BURST];
-	uint16_t i, nd = 0, nd6 = 0, q = 0;
+	/* p: the next free entry of ps, a pointer (with an index the compiler recomputed
+	 * &ps[nd] at each use, a multiply each time) */
+	struct pkt *p = ps, *f;
+	uint16_t i, nd6 = 0, q = 0;
 
 	/* stage 0 also brings in every frame's first line, for stage 1: its loads are
 	 * independent of each other and overlap as prefetches would */
@@ -1002,7 +1005,6 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_flow_prefetch(w->flows, guess[i]);
 	}
 	for (i = 0; i < n; i++) {
-		struct pkt *p = &ps[nd];
 		uint16_t type;
 		int r;
 
@@ -1013,7 +1015,7 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			continue;
 		}
 		if (likely(guess[i] != 0 && fast_classify(w, st, p, guess[i]))) {
-			nd++; /* its bucket, and its outer header's line, prefetched */
+			p++; /* its bucket, and its outer header's line, prefetched */
 			continue;
 		}
 		type = parse_l2(w, st, p);
@@ -1028,7 +1030,7 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 				 * read yet (a second miss per packet, after the bucket's). */
 				if (st->vips[p->vip].mode == FW_MODE_L3)
 					rte_prefetch0((uint8_t *)p->eth - IPIP_HDR);
-				nd++;
+				p++;
 			} else {
 				q += (uint16_t)r;
 			}
@@ -1054,8 +1056,8 @@ static uint16_t burst(struct fw_worker *w, const struct fw_state *st, struct rte
 			fw_drop(w, p->m, FW_DROP_ETHERTYPE);
 		}
 	}
-	for (i = 0; i < nd; i++)
-		q += (uint16_t)l4_forward(w, st, &ps[i]);
+	for (f = ps; f < p; f++)
+		q += (uint16_t)l4_forward(w, st, f);
 	for (i = 0; i < nd6; i++)
 		q += (uint16_t)fw_ipv6_forward(w, st, &ps6[i]);
 	return q;
