@@ -9,7 +9,7 @@
  *   commit   the full commit of one changed statement with N VIPs (2 backends each, all
  *            resolved): validate, store (SQLite, WAL, synchronous=FULL), prepare
  *            (compile the whole forwarding state: the Maglev table of every changed
- *            VIP built, the others copied from the published state) and apply
+ *            VIP built, the others shared with the published state) and apply
  *            (publish to the running worker lcore and wait until it has adopted the
  *            new state: rte_rcu_qsbr). The same code as the daemon: db + fw_ctl +
  *            fw_dp, a worker running on lcore 1, port net_null0. Also `commit check`
@@ -267,7 +267,7 @@ static void bench_commit(void)
 		bench_die("tula_loop_new", NULL);
 	printf("Commit of one changed statement through db + fw_ctl + fw_dp (1 worker running):\n"
 	       "validate, store, compile the forwarding state (Maglev tables of changed VIPs\n"
-	       "built, the others copied), publish, wait for the worker to adopt it.\n"
+	       "built, the others shared), publish, wait for the worker to adopt it.\n"
 	       "Baseline: a bare SQLite transaction storing the same text. Medians.\n");
 	printf("%6s %9s %11s %11s %13s %9s\n", "VIPs", "text KiB", "check ms", "commit ms",
 	       "baseline ms", "ratio");
@@ -306,7 +306,8 @@ static void bench_flows(void)
 						 .key_len = sizeof(struct fw_flow_key),
 						 .hash_func = rte_hash_crc,
 						 .socket_id = (int)rte_socket_id()};
-		/* what an entry carries besides its key: vip, be, gen, last, timeout, packets */
+		/* the per-flow data a hash table would point to: VIP, backend, generation, last
+		 * seen, timeout, packets (a flow table entry without Tula's packing) */
 		const size_t data = 2 + 2 + 4 + 8 + 8 + 8;
 		size_t h0 = heap_used(), hbytes;
 		struct rte_hash *h;
@@ -336,10 +337,11 @@ static void bench_flows(void)
 		rte_hash_free(h);
 		fw_flow_free(t);
 	}
-	printf("(Tula: %zu-byte buckets of %d ways, key, VIP/backend slots, generation, last\n"
-	       "seen, timeout, packet count; rte_hash: its key store, buckets and a pointer,\n"
-	       "plus %d bytes of per-flow data it would point to.)\n\n",
-	       sizeof(struct fw_flow_bucket), FW_FLOW_WAYS, 32);
+	printf("(Tula: %zu-byte buckets of %d ways of %zu-byte entries: key word (VIP slot,\n"
+	       "client port and address), expiry tick, backend slot with generation and TCP\n"
+	       "state; rte_hash: its key store, buckets and a pointer, plus %d bytes of\n"
+	       "per-flow data it would point to.)\n\n",
+	       sizeof(struct fw_flow_bucket), FW_FLOW_WAYS, sizeof(struct fw_flow_entry), 32);
 }
 
 int main(int argc, char **argv)
