@@ -380,20 +380,6 @@ static int check_limits(struct fw_ctl *ctl, struct db_commit *c, const struct db
 
 /* ---- health and steering ---------------------------------------------------------- */
 
-static uint32_t down_hash(const char *vip, uint8_t family, uint32_t addr,
-			  const struct fw_ip6 *addr6)
-{
-	const uint8_t *b = family == FW_AF_INET6 ? addr6->b : (const uint8_t *)&addr;
-	size_t n = family == FW_AF_INET6 ? 16 : 4;
-	uint32_t x = 2166136261u; /* FNV-1a */
-
-	for (; *vip != '\0'; vip++)
-		x = (x ^ (uint8_t)*vip) * 16777619u;
-	for (size_t i = 0; i < n; i++)
-		x = (x ^ b[i]) * 16777619u;
-	return x ^ family;
-}
-
 static int is_down_entry(const struct health *h, const char *vip, uint8_t family, uint32_t addr,
 			 const struct fw_ip6 *addr6)
 {
@@ -415,8 +401,8 @@ static long find_down(const struct fw_ctl *ctl, const char *vip, uint8_t family,
 				return (long)i;
 		return -1;
 	}
-	for (k = down_hash(vip, family, addr, addr6) & ctl->down_mask; ctl->down_idx[k] != 0;
-	     k = (k + 1) & ctl->down_mask)
+	for (k = fw_ctl_backend_hash(vip, family, addr, addr6) & ctl->down_mask;
+	     ctl->down_idx[k] != 0; k = (k + 1) & ctl->down_mask)
 		if (is_down_entry(&ctl->down[ctl->down_idx[k] - 1], vip, family, addr, addr6))
 			return (long)ctl->down_idx[k] - 1;
 	return -1;
@@ -425,7 +411,7 @@ static long find_down(const struct fw_ctl *ctl, const char *vip, uint8_t family,
 static size_t down_slot_of(const struct fw_ctl *ctl, size_t i)
 {
 	const struct health *h = &ctl->down[i];
-	size_t k = down_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
+	size_t k = fw_ctl_backend_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
 
 	while (ctl->down_idx[k] != i + 1)
 		k = (k + 1) & ctl->down_mask;
@@ -447,7 +433,7 @@ static void unindex_down(struct fw_ctl *ctl, size_t k)
 		if (ctl->down_idx[j] == 0)
 			return;
 		h = &ctl->down[ctl->down_idx[j] - 1];
-		home = down_hash(h->vip, h->family, h->addr, &h->addr6) & mask;
+		home = fw_ctl_backend_hash(h->vip, h->family, h->addr, &h->addr6) & mask;
 		/* the entry at j may fill k unless its home lies cyclically in (k, j] */
 		if (j > k ? (home <= k || home > j) : (home <= k && home > j)) {
 			ctl->down_idx[k] = ctl->down_idx[j];
@@ -472,7 +458,8 @@ static void index_down(struct fw_ctl *ctl)
 	ctl->down_mask = size - 1;
 	for (size_t i = 0; i < ctl->nb_down; i++) {
 		const struct health *h = &ctl->down[i];
-		size_t k = down_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
+		size_t k =
+			fw_ctl_backend_hash(h->vip, h->family, h->addr, &h->addr6) & ctl->down_mask;
 
 		while (ctl->down_idx[k] != 0)
 			k = (k + 1) & ctl->down_mask;
@@ -536,7 +523,7 @@ static int set_down(struct fw_ctl *ctl, const char *vip, uint8_t family, uint32_
 		if (ctl->down_idx == NULL || 2 * ctl->nb_down > ctl->down_mask + 1) {
 			index_down(ctl); /* doubles it */
 		} else {
-			size_t k = down_hash(vip, family, addr, addr6) & ctl->down_mask;
+			size_t k = fw_ctl_backend_hash(vip, family, addr, addr6) & ctl->down_mask;
 
 			while (ctl->down_idx[k] != 0)
 				k = (k + 1) & ctl->down_mask;

@@ -56,6 +56,23 @@ struct fw_ctl *fw_ctl_new(const struct fw_ctl_conf *conf);
  * about to be freed. NULL is ignored. */
 void fw_ctl_free(struct fw_ctl *ctl);
 
+/* The hash of a backend by its VIP's name and its address (family FW_AF_INET: addr,
+ * network order; FW_AF_INET6: addr6): FNV-1a, for the control side's indexes of
+ * backends (health marks here, probes in the health checker). */
+static inline uint32_t fw_ctl_backend_hash(const char *vip, uint8_t family, uint32_t addr,
+					   const struct fw_ip6 *addr6)
+{
+	const uint8_t *b = family == FW_AF_INET6 ? addr6->b : (const uint8_t *)&addr;
+	size_t n = family == FW_AF_INET6 ? 16 : 4;
+	uint32_t x = 2166136261u; /* FNV-1a */
+
+	for (; *vip != '\0'; vip++)
+		x = (x ^ (uint8_t)*vip) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ b[i]) * 16777619u;
+	return x ^ family;
+}
+
 /* Health of backend `addr` of VIP `vip` (configuration name); 1 = up. A change is
  * published at once (only that backend's flows move). Returns 0 or -ENOMEM. */
 int fw_ctl_set_backend_up(struct fw_ctl *ctl, const char *vip, uint32_t addr, int up);

@@ -1432,23 +1432,9 @@ static void on_arp_timer(struct tula_loop *loop, struct tula_timer *t, void *arg
 
 /* ---- configuration --------------------------------------------------------------------------- */
 
-static uint32_t probe_hash(const char *vip, uint8_t family, uint32_t addr,
-			   const struct fw_ip6 *addr6)
-{
-	const uint8_t *b = family == FW_AF_INET6 ? addr6->b : (const uint8_t *)&addr;
-	size_t n = family == FW_AF_INET6 ? 16 : 4;
-	uint32_t x = 2166136261u; /* FNV-1a */
-
-	for (; *vip != '\0'; vip++)
-		x = (x ^ (uint8_t)*vip) * 16777619u;
-	for (size_t i = 0; i < n; i++)
-		x = (x ^ b[i]) * 16777619u;
-	return x ^ family;
-}
-
 static uint32_t hash_of(const struct probe *p)
 {
-	return probe_hash(p->vip, p->family, p->be_addr, &p->be6);
+	return fw_ctl_backend_hash(p->vip, p->family, p->be_addr, &p->be6);
 }
 
 /* The probe of backend (family, addr or addr6) of VIP vip. */
@@ -1457,7 +1443,7 @@ static struct probe *find_probe(const struct fw_health *h, const char *vip, uint
 {
 	if (h->hash == NULL)
 		return NULL;
-	for (struct probe *p = h->hash[probe_hash(vip, family, addr, addr6) & h->hmask]; p;
+	for (struct probe *p = h->hash[fw_ctl_backend_hash(vip, family, addr, addr6) & h->hmask]; p;
 	     p = p->hnext) {
 		if (p->family != family || strcmp(p->vip, vip) != 0)
 			continue;

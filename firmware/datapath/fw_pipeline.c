@@ -324,14 +324,8 @@ static int dsr_forward(struct fw_worker *w, const struct fw_state *st, struct pk
 	struct rte_ipv4_hdr *o;
 	int frag = 0;
 
-	if (count) {
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-
-		w->cnt.vip[vip].packets++;
-		w->cnt.vip[vip].bytes += len;
-		w->cnt.be[be].packets++;
-		w->cnt.be[be].bytes += len;
-	}
+	if (count)
+		fw_pipe_count(w, vip, be, rte_pktmbuf_pkt_len(m));
 	if (v->mode == FW_MODE_L2) {
 		rte_ether_addr_copy(&b->mac, &p->eth->dst_addr);
 		rte_ether_addr_copy(&out->mac, &p->eth->src_addr);
@@ -397,10 +391,7 @@ static inline int dsr_fast(struct fw_worker *w, const struct fw_state *st, struc
 		     rte_pktmbuf_headroom(m) < IPIP_HDR || RTE_MBUF_CLONED(m) ||
 		     rte_mbuf_refcnt_read(m) != 1))
 		return dsr_forward(w, st, p, vip, be, hash, 1);
-	w->cnt.vip[vip].packets++;
-	w->cnt.vip[vip].bytes += len;
-	w->cnt.be[be].packets++;
-	w->cnt.be[be].bytes += len;
+	fw_pipe_count(w, vip, be, len);
 	if (v->mode == FW_MODE_L2) {
 		rte_ether_addr_copy(&b->mac, &p->eth->dst_addr);
 		rte_ether_addr_copy(&out->mac, &p->eth->src_addr);

@@ -513,14 +513,8 @@ int fw_ip6_dsr_forward(struct fw_worker *w, const struct fw_state *st, struct fw
 	struct rte_ipv6_hdr *o;
 	uint32_t tc;
 
-	if (count) {
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-
-		w->cnt.vip[vip].packets++;
-		w->cnt.vip[vip].bytes += len;
-		w->cnt.be[be].packets++;
-		w->cnt.be[be].bytes += len;
-	}
+	if (count)
+		fw_pipe_count(w, vip, be, rte_pktmbuf_pkt_len(m));
 	if (v->mode == FW_MODE_L2) {
 		/* the IPv6 header untouched: the backend owns the VIP on its loopback */
 		rte_ether_addr_copy(&b->mac, &p->eth->dst_addr);

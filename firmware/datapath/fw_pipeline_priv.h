@@ -280,4 +280,13 @@ int fw_ip6_cksum_ok(const uint8_t *ip, const void *l4, uint32_t len);
 int fw_icmp6_input(struct fw_worker *w, const struct fw_state *st, struct fw_pkt6 *p,
 		   enum fw_ip6_dst dst);
 
+/* A frame of len bytes forwarded for VIP slot vip to backend slot be: its counters. */
+static inline void fw_pipe_count(struct fw_worker *w, uint16_t vip, uint32_t be, uint32_t len)
+{
+	w->cnt.vip[vip].packets++;
+	w->cnt.vip[vip].bytes += len;
+	w->cnt.be[be].packets++;
+	w->cnt.be[be].bytes += len;
+}
+
 #endif
